@@ -1,0 +1,67 @@
+/**
+ * oidc-provider storage in PostgreSQL: every model in one table keyed by (model, id), with
+ * the lookup columns oidc-provider queries by (grant, user code, uid) pulled out of the payload.
+ */
+import { Op } from 'sequelize';
+import type { Models } from '../sequelize/models.js';
+import type { Adapter, AdapterPayload } from './types.js';
+
+function notExpired() {
+  return { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: new Date() } }] };
+}
+
+export class SequelizeAdapter implements Adapter {
+  constructor(
+    private readonly model: string,
+    private readonly models: Models,
+  ) {}
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    await this.models.OidcPayload.upsert({
+      model: this.model,
+      id,
+      payload: payload as Record<string, unknown>,
+      grant_id: payload.grantId ?? null,
+      user_code: payload.userCode ?? null,
+      uid: payload.uid ?? null,
+      expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      consumed_at: null,
+    });
+  }
+
+  private async findWhere(where: Record<string, unknown>): Promise<AdapterPayload | undefined> {
+    const row = await this.models.OidcPayload.findOne({ where: { model: this.model, ...where, ...notExpired() } });
+    if (!row) return undefined;
+    const payload = row.payload as AdapterPayload;
+    return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
+  }
+
+  find(id: string) {
+    return this.findWhere({ id });
+  }
+
+  findByUserCode(userCode: string) {
+    return this.findWhere({ user_code: userCode });
+  }
+
+  findByUid(uid: string) {
+    return this.findWhere({ uid });
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.models.OidcPayload.update({ consumed_at: new Date() }, { where: { model: this.model, id } });
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.models.OidcPayload.destroy({ where: { model: this.model, id } });
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.models.OidcPayload.destroy({ where: { model: this.model, grant_id: grantId } });
+  }
+}
+
+/** Deletes expired artifacts; lookups already ignore them, this only reclaims space. */
+export async function sweepExpiredPayloads(models: Models): Promise<number> {
+  return models.OidcPayload.destroy({ where: { expires_at: { [Op.lt]: new Date() } } });
+}

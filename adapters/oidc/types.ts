@@ -1,0 +1,23 @@
+/**
+ * The storage contract oidc-provider expects of an adapter, one instance per model name.
+ * @see https://github.com/panva/node-oidc-provider/blob/main/example/my_adapter.js
+ */
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+
+export type { Adapter, AdapterPayload };
+
+export type AdapterFactory = (modelName: string) => Adapter;
+
+// Models whose lifetime is minutes, and whose loss in a Redis outage costs a user at most a
+// new login; grants, refresh tokens and clients stay in PostgreSQL.
+export const SHORT_LIVED_MODELS: ReadonlySet<string> = new Set([
+  'Session',
+  'Interaction',
+  'AuthorizationCode',
+  'AccessToken',
+  'ClientCredentials',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+  'ReplayDetection',
+]);

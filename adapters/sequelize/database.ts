@@ -1,0 +1,41 @@
+/**
+ * Opens the Sequelize connection pool, checks that PostgreSQL answers, applies migrations and
+ * defines the models.
+ */
+import { Sequelize } from 'sequelize';
+import type { Logger } from '../../server/logger.js';
+import { migrate } from './migrate.js';
+import { defineModels, type Models } from './models.js';
+
+export interface Database {
+  readonly sequelize: Sequelize;
+  readonly models: Models;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
+
+function describeTarget(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+export async function openDatabase(url: string, logger: Logger): Promise<Database> {
+  const sequelize = new Sequelize(url, {
+    dialect: 'postgres',
+    logging: false,
+    pool: { max: 10, min: 0, idle: 10_000, acquire: 10_000 },
+    dialectOptions: { connectionTimeoutMillis: 5_000 },
+  });
+  try {
+    await sequelize.authenticate();
+  } catch (error) {
+    await sequelize.close().catch(() => undefined);
+    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    throw new DatabaseUnreachableError(`PostgreSQL at ${describeTarget(url)} is unreachable: ${reason}`);
+  }
+  await migrate(sequelize, logger);
+  return { sequelize, models: defineModels(sequelize), close: () => sequelize.close() };
+}

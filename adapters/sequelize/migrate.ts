@@ -1,0 +1,31 @@
+/**
+ * Versioned schema migrations (umzug), applied at every start before anything else touches
+ * the database. The list is explicit so that a build and a source checkout run the same set.
+ */
+import type { QueryInterface, Sequelize } from 'sequelize';
+import { SequelizeStorage, Umzug, type MigrationFn } from 'umzug';
+import type { Logger } from '../../server/logger.js';
+import * as initialSchema from './migrations/0001-initial-schema.js';
+
+export type Migration = MigrationFn<QueryInterface>;
+
+const migrations = [{ name: '0001-initial-schema', ...initialSchema }];
+
+export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {
+  const umzug = new Umzug({
+    migrations,
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: {
+      info: (event) => logger.info(event, 'migration'),
+      warn: (event) => logger.warn(event, 'migration'),
+      error: (event) => logger.error(event, 'migration'),
+      debug: (event) => logger.debug(event, 'migration'),
+    },
+  });
+  // Two nodes starting together must not both apply the same migration.
+  await sequelize.transaction(async (transaction) => {
+    await sequelize.query('SELECT pg_advisory_xact_lock(7265373)', { transaction });
+    await umzug.up();
+  });
+}

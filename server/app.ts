@@ -1,0 +1,39 @@
+/**
+ * The Koa application: Tessera's own routes first, then oidc-provider mounted at the root.
+ */
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import { errorPages } from './http-errors.js';
+import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
+
+export type AppDependencies = InteractionDependencies & { provider: Provider };
+
+const securityHeaders: Koa.Middleware = async (ctx, next) => {
+  await next();
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  if (ctx.response.is('html')) {
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+  }
+};
+
+export function createApp(deps: AppDependencies): Koa {
+  const app = new Koa();
+  const interactions = createInteractionRouter(deps);
+
+  app.use(securityHeaders);
+  app.use(errorPages(deps.logger));
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    await next();
+  });
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+  app.use(mount(deps.provider));
+  return app;
+}

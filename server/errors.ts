@@ -1,0 +1,42 @@
+/**
+ * Domain errors with stable dotted codes, and the one table mapping each code to the tRPC
+ * code and the OAuth error it surfaces as. The message is safe to show a client.
+ */
+export const ERROR_CODES = {
+  'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant' },
+  'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request' },
+  'user.blocked': { trpc: 'FORBIDDEN', oauth: 'access_denied' },
+  'user.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
+  'auth.invalid_credentials': { trpc: 'UNAUTHORIZED', oauth: 'access_denied' },
+  'password.too_weak': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
+  'connection.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request' },
+  'connection.exists': { trpc: 'CONFLICT', oauth: 'invalid_request' },
+  'connection.not_enabled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
+  'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client' },
+  'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+
+  get trpcCode() {
+    return ERROR_CODES[this.code].trpc;
+  }
+
+  get oauthError() {
+    return ERROR_CODES[this.code].oauth;
+  }
+}
+
+export function isDomainError(error: unknown, code?: ErrorCode): error is DomainError {
+  return error instanceof DomainError && (code === undefined || error.code === code);
+}

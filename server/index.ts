@@ -1,0 +1,48 @@
+/**
+ * `npm start`: loads the configuration, starts Tessera, and stops it cleanly on SIGINT/SIGTERM.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { DatabaseUnreachableError } from '../adapters/sequelize/database.js';
+import { createLogger } from './logger.js';
+import { startTessera } from './tessera.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tessera: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  try {
+    const tessera = await startTessera(config, logger);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      tessera.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  } catch (error) {
+    if (error instanceof DatabaseUnreachableError) {
+      process.stderr.write(`tessera: ${error.message}\n`);
+    } else {
+      logger.fatal({ err: error }, 'start-up failed');
+    }
+    process.exit(1);
+  }
+}
+
+await main();

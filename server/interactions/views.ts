@@ -1,0 +1,102 @@
+/**
+ * Server-rendered pages: login, consent, logout and errors. Every value is escaped by `html`.
+ */
+import { html, trusted, type SafeHtml } from './html.js';
+
+const STYLE = `
+body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
+main{background:#fff;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.12);width:100%;max-width:22rem}
+h1{font-size:1.3rem;margin:0 0 1rem}
+label{display:block;margin:.75rem 0 .25rem;font-size:.9rem}
+input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #c4c8cf;border-radius:4px;font-size:1rem}
+button{margin-top:1.25rem;width:100%;padding:.6rem;border:0;border-radius:4px;background:#2f54eb;color:#fff;font-size:1rem;cursor:pointer}
+.error{background:#fff1f0;border:1px solid #ffa39e;color:#a8071a;padding:.6rem;border-radius:4px;font-size:.9rem}
+.muted{color:#6b7280;font-size:.85rem}
+ul{padding-left:1.2rem}
+a{color:#2f54eb}
+`;
+
+function layout(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style>${trusted(STYLE)}</style>
+</head>
+<body><main>${body}</main></body>
+</html>`.value;
+}
+
+export interface LoginView {
+  action: string;
+  abortUrl: string;
+  clientName: string;
+  username?: string | undefined;
+  error?: string | undefined;
+  hasDatabaseConnection: boolean;
+}
+
+export function loginPage(view: LoginView): string {
+  return layout(
+    'Log in',
+    html`<h1>Log in to ${view.clientName}</h1>
+${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+${
+  view.hasDatabaseConnection
+    ? html`<form method="post" action="${view.action}" autocomplete="on">
+  <label for="username">Email or username</label>
+  <input id="username" name="username" type="text" autocomplete="username" required autofocus value="${view.username ?? ''}">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">Continue</button>
+</form>`
+    : html`<p class="error">No login method is enabled for this application.</p>`
+}
+<p class="muted"><a href="${view.abortUrl}">Cancel</a></p>`,
+  );
+}
+
+export interface ConsentView {
+  action: string;
+  abortUrl: string;
+  clientName: string;
+  scopes: string[];
+  resources: string[];
+}
+
+export function consentPage(view: ConsentView): string {
+  return layout(
+    'Authorize',
+    html`<h1>${view.clientName} wants access to your account</h1>
+${view.scopes.length ? html`<p>It asks for:</p><ul>${view.scopes.map((scope) => html`<li>${scope}</li>`)}</ul>` : ''}
+${view.resources.length ? html`<p>and access to:</p><ul>${view.resources.map((resource) => html`<li>${resource}</li>`)}</ul>` : ''}
+<form method="post" action="${view.action}">
+  <button type="submit">Allow</button>
+</form>
+<p class="muted"><a href="${view.abortUrl}">Deny</a></p>`,
+  );
+}
+
+export function errorPage(title: string, message: string): string {
+  return layout(title, html`<h1>${title}</h1><p class="error" role="alert">${message}</p>`);
+}
+
+export function logoutPage(form: SafeHtml, clientName: string | undefined): string {
+  return layout(
+    'Log out',
+    html`<h1>Log out${clientName ? html` of ${clientName}` : ''}?</h1>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, log me out</button>
+<button type="submit" form="op.logoutForm" style="background:#6b7280">No, stay logged in</button>`,
+  );
+}
+
+export function loggedOutPage(clientName: string | undefined): string {
+  return layout(
+    'Logged out',
+    html`<h1>You are logged out${clientName ? html` of ${clientName}` : ''}.</h1>`,
+  );
+}

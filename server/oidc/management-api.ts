@@ -1,0 +1,33 @@
+/**
+ * The management API as a resource server: its audience and the scopes a machine client can
+ * be granted for it (SPEC.md's procedure table).
+ */
+export const MANAGEMENT_SCOPES = [
+  'read:users',
+  'create:users',
+  'update:users',
+  'delete:users',
+  'read:user_idp_tokens',
+  'read:clients',
+  'create:clients',
+  'update:clients',
+  'delete:clients',
+  'read:connections',
+  'create:connections',
+  'update:connections',
+  'delete:connections',
+  'read:signing_keys',
+  'create:signing_keys',
+] as const;
+
+export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
+
+export function managementAudience(issuer: string): string {
+  return `${issuer}/api/v2/`;
+}
+
+/** The management scopes a client's registered `scope` allows it. */
+export function allowedManagementScopes(clientScope: string | undefined): ManagementScope[] {
+  const allowed = new Set((clientScope ?? '').split(' '));
+  return MANAGEMENT_SCOPES.filter((scope) => allowed.has(scope));
+}

@@ -1,0 +1,142 @@
+/**
+ * node-oidc-provider configured as SPEC.md fixes it: code + PKCE, rotating refresh tokens,
+ * client_credentials for the management API, introspection, revocation, RP-initiated logout,
+ * claims by scope in the ID token too, HS256 ID tokens for clients that ask for them.
+ */
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AdapterFactory } from '../../adapters/oidc/types.js';
+import type { Config } from '../config.js';
+import { trusted } from '../interactions/html.js';
+import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
+import type { ProfileService } from '../profiles/profile-service.js';
+import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
+import type { KeyMaterial } from './key-store.js';
+import { allowedManagementScopes, managementAudience } from './management-api.js';
+import { requireConsentForOfflineAccess } from './offline-access.js';
+
+export interface ProviderDependencies {
+  config: Config;
+  adapter: AdapterFactory;
+  keys: KeyMaterial;
+  profiles: ProfileService;
+}
+
+const HOUR = 60 * 60;
+const DAY = 24 * HOUR;
+
+function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
+  return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+}
+
+function clientName(ctx: KoaContextWithOIDC): string | undefined {
+  const client = ctx.oidc.client;
+  return client ? (client.clientName ?? client.clientId) : undefined;
+}
+
+export function createProvider({ config, adapter, keys, profiles }: ProviderDependencies): Provider {
+  const audience = managementAudience(config.issuer);
+
+  const configuration: Configuration = {
+    adapter,
+    jwks: keys.jwks as Configuration['jwks'],
+    cookies: { keys: keys.cookieKeys },
+    scopes: [...OIDC_SCOPES],
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    // SPEC.md puts the scope's claims in the ID token as well as at userinfo.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    routes: { userinfo: '/userinfo' },
+    extraParams: ['connection'],
+    extraClientMetadata: {
+      properties: ['is_first_party'],
+      validator(_ctx, key, value) {
+        if (key === 'is_first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata('is_first_party must be a boolean');
+        }
+      },
+    },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],
+    },
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: HOUR,
+      AuthorizationCode: 60,
+      ClientCredentials: HOUR,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      Grant: 30 * DAY,
+      Session: 14 * DAY,
+      RefreshToken: 30 * DAY,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+
+    async findAccount(_ctx, sub) {
+      const profile = await profiles.getProfile(sub);
+      // A blocked or deleted user has no account: sessions, userinfo and refreshes fail.
+      if (!profile || profile.blocked) return undefined;
+      return { accountId: sub, claims: () => profileToClaims(profile) };
+    },
+
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = logoutPage(trusted(form), clientName(ctx));
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = loggedOutPage(clientName(ctx));
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        async defaultResource(ctx, _client, oneOf) {
+          if (oneOf) return oneOf;
+          return isClientCredentials(ctx) ? audience : undefined;
+        },
+        useGrantedResource: () => true,
+        async getResourceServerInfo(ctx, resourceIndicator, client) {
+          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+          const allowed = isClientCredentials(ctx) ? allowedManagementScopes(client.scope) : [];
+          // Auth0's rule: a client_credentials request without `scope` gets every scope the
+          // client is allowed. oidc-provider grants only requested scopes, so fill them in here,
+          // the one hook that runs before the grant reads them.
+          if (isClientCredentials(ctx) && !ctx.oidc.params?.scope && allowed.length > 0) {
+            (ctx.oidc.params as Record<string, unknown>).scope = allowed.join(' ');
+          }
+          return {
+            scope: isClientCredentials(ctx) ? allowed.join(' ') : '',
+            audience,
+            accessTokenTTL: DAY,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = errorPage('Something went wrong', [out.error, out.error_description].filter(Boolean).join(': '));
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.use(requireConsentForOfflineAccess);
+  return provider;
+}

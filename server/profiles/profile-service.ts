@@ -1,0 +1,99 @@
+/**
+ * Profile reads and the writes shared by every entry point (OIDC login, CLI, management API):
+ * creating a database user, loading a profile, recording a login.
+ */
+import { randomBytes } from 'node:crypto';
+import { UniqueConstraintError } from 'sequelize';
+import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import type { UserQueries } from '../../adapters/queries/users.js';
+import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
+import { DomainError } from '../errors.js';
+import { hashPassword } from '../passwords.js';
+import { toProfile, type Profile } from './profile.js';
+
+export interface NewDatabaseUser {
+  connection: string;
+  email?: string | undefined;
+  username?: string | undefined;
+  password: string;
+  email_verified?: boolean | undefined;
+  name?: string | undefined;
+  nickname?: string | undefined;
+  given_name?: string | undefined;
+  family_name?: string | undefined;
+  picture?: string | undefined;
+  locale?: string | undefined;
+  user_metadata?: Record<string, unknown> | undefined;
+  app_metadata?: Record<string, unknown> | undefined;
+  blocked?: boolean | undefined;
+}
+
+export function newIdentityId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export function createProfileService(users: UserQueries, connections: ConnectionQueries) {
+  return {
+    async getProfile(userId: string): Promise<Profile | undefined> {
+      const found = await users.findById(userId);
+      return found ? toProfile(found.user, found.identities) : undefined;
+    },
+
+    async createDatabaseUser(input: NewDatabaseUser): Promise<Profile> {
+      const connection = await connections.findByName(input.connection);
+      if (!connection) throw new DomainError('connection.not_found', `connection "${input.connection}" does not exist`, 'connection');
+      if (connection.strategy !== 'database') {
+        throw new DomainError('user.invalid', `connection "${input.connection}" is not a database connection`, 'connection');
+      }
+      const options = databaseOptions(connection);
+      if (!input.email && !input.username) throw new DomainError('user.invalid', 'email or username is required', 'email');
+      if (options.requires_username && !input.username) throw new DomainError('user.invalid', 'username is required', 'username');
+      checkPasswordPolicy(options, input.password);
+
+      const externalId = newIdentityId();
+      const userId = `database|${externalId}`;
+      const email = input.email?.toLowerCase();
+      try {
+        await users.insertWithIdentity(
+          {
+            id: userId,
+            email: email ?? null,
+            email_verified: input.email_verified ?? false,
+            username: input.username ?? null,
+            name: input.name ?? email ?? input.username ?? null,
+            nickname: input.nickname ?? (email ? email.split('@')[0] : input.username) ?? null,
+            given_name: input.given_name ?? null,
+            family_name: input.family_name ?? null,
+            picture: input.picture ?? null,
+            locale: input.locale ?? null,
+            user_metadata: input.user_metadata ?? {},
+            app_metadata: input.app_metadata ?? {},
+            blocked: input.blocked ?? false,
+          },
+          {
+            connectionId: connection.id,
+            provider: 'database',
+            externalId,
+            isSocial: false,
+            profileData: { ...(email ? { email } : {}), ...(input.username ? { username: input.username } : {}) },
+            passwordHash: await hashPassword(input.password),
+          },
+        );
+      } catch (error) {
+        if (error instanceof UniqueConstraintError) {
+          throw new DomainError('user.exists', 'a user with this email or username already exists in this connection');
+        }
+        throw error;
+      }
+      const profile = await this.getProfile(userId);
+      if (!profile) throw new Error(`user ${userId} vanished after creation`);
+      return profile;
+    },
+
+    recordLogin(userId: string, ip: string | undefined): Promise<void> {
+      return users.recordLogin(userId, ip);
+    },
+  };
+}
+
+export type ProfileService = ReturnType<typeof createProfileService>;

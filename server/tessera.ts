@@ -1,0 +1,103 @@
+/**
+ * The composition root: builds every dependency from the configuration, in order, and
+ * returns a running Tessera with one stop() that releases them in reverse.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
+import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
+import { createConnectionQueries } from '../adapters/queries/connections.js';
+import { createKeyQueries } from '../adapters/queries/keys.js';
+import { createUserQueries } from '../adapters/queries/users.js';
+import { openRedis } from '../adapters/redis/client.js';
+import { openDatabase, type Database } from '../adapters/sequelize/database.js';
+import { createApp } from './app.js';
+import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
+import { createClientStore, type ClientStore } from './clients/client-store.js';
+import type Provider from 'oidc-provider';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { loadKeyMaterial } from './oidc/key-store.js';
+import { createProvider } from './oidc/provider.js';
+import { createProfileService } from './profiles/profile-service.js';
+
+export interface Tessera {
+  readonly url: string;
+  readonly server: Server;
+  readonly database: Database;
+  readonly services: ReturnType<typeof buildServices> & { clients: ClientStore; provider: Provider };
+  stop(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+function buildServices(database: Database, redis: Redis | undefined, config: Config) {
+  const users = createUserQueries(database.models);
+  const connections = createConnectionQueries(database.models);
+  const keys = createKeyQueries(database.models);
+  const adapter = createAdapterFactory(database.models, redis);
+  const profiles = createProfileService(users, connections);
+  return { users, connections, keys, adapter, profiles, config };
+}
+
+export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of cleanup.reverse()) await step().catch((error: unknown) => logger.error({ err: error }, 'stop step failed'));
+    cleanup.length = 0;
+  };
+
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.dataDir, logger);
+      cleanup.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    const database = await openDatabase(databaseUrl, logger);
+    cleanup.push(() => database.close());
+
+    let redis: Redis | undefined;
+    if (config.redisUrls) {
+      redis = await openRedis(config.redisUrls, logger);
+      const client = redis;
+      cleanup.push(() => client.quit());
+    }
+
+    const services = buildServices(database, redis, config);
+    const keyMaterial = await loadKeyMaterial(services.keys);
+    const provider = createProvider({ config, adapter: services.adapter, keys: keyMaterial, profiles: services.profiles });
+    const clients = createClientStore(provider, services.adapter);
+    await ensureDefaultConnection(services.connections);
+    await ensureAdminClient(clients, config.adminClient);
+
+    const app = createApp({ provider, logger, ...services });
+    const server = app.listen(config.port);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+
+    const sweeper = setInterval(() => {
+      sweepExpiredPayloads(database.models).catch((error: unknown) => logger.warn({ err: error }, 'expired artifact sweep failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweeper.unref();
+    cleanup.push(async () => clearInterval(sweeper));
+
+    const { port } = server.address() as AddressInfo;
+    logger.info({ port, issuer: config.issuer }, 'tessera listening');
+    return { url: `http://127.0.0.1:${port}`, server, database, services: { ...services, clients, provider }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
