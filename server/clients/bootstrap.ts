@@ -29,7 +29,7 @@ export async function ensureAdminClient(clients: ClientStore, admin: Config['adm
     response_types: [],
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
-    scope: MANAGEMENT_SCOPES.join(' '),
+    management_scopes: [...MANAGEMENT_SCOPES],
     is_first_party: true,
   });
 }

@@ -26,8 +26,12 @@ export function managementAudience(issuer: string): string {
   return `${issuer}/api/v2/`;
 }
 
-/** The management scopes a client's registered `scope` allows it. */
-export function allowedManagementScopes(clientScope: string | undefined): ManagementScope[] {
-  const allowed = new Set((clientScope ?? '').split(' '));
+export function isManagementScopeList(value: unknown): value is ManagementScope[] {
+  return Array.isArray(value) && value.every((scope) => (MANAGEMENT_SCOPES as readonly unknown[]).includes(scope));
+}
+
+/** The management scopes a client's `management_scopes` metadata allows it, in canonical order. */
+export function allowedManagementScopes(granted: unknown): ManagementScope[] {
+  const allowed = new Set(isManagementScopeList(granted) ? granted : []);
   return MANAGEMENT_SCOPES.filter((scope) => allowed.has(scope));
 }

@@ -11,7 +11,7 @@ import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
 import type { KeyMaterial } from './key-store.js';
-import { allowedManagementScopes, managementAudience } from './management-api.js';
+import { MANAGEMENT_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
 
 export interface ProviderDependencies {
@@ -48,10 +48,14 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
     routes: { userinfo: '/userinfo' },
     extraParams: ['connection'],
     extraClientMetadata: {
-      properties: ['is_first_party'],
+      properties: ['is_first_party', 'management_scopes'],
       validator(_ctx, key, value) {
-        if (key === 'is_first_party' && value !== undefined && typeof value !== 'boolean') {
+        if (value === undefined) return;
+        if (key === 'is_first_party' && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata('is_first_party must be a boolean');
+        }
+        if (key === 'management_scopes' && !isManagementScopeList(value)) {
+          throw new errors.InvalidClientMetadata(`management_scopes must be an array of: ${MANAGEMENT_SCOPES.join(', ')}`);
         }
       },
     },
@@ -112,7 +116,7 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
         useGrantedResource: () => true,
         async getResourceServerInfo(ctx, resourceIndicator, client) {
           if (resourceIndicator !== audience) throw new errors.InvalidTarget();
-          const allowed = isClientCredentials(ctx) ? allowedManagementScopes(client.scope) : [];
+          const allowed = isClientCredentials(ctx) ? allowedManagementScopes(client['management_scopes']) : [];
           // Auth0's rule: a client_credentials request without `scope` gets every scope the
           // client is allowed. oidc-provider grants only requested scopes, so fill them in here,
           // the one hook that runs before the grant reads them.

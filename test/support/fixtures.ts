@@ -1,0 +1,38 @@
+/**
+ * Clients and users for tests, created through the same services the CLI uses.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClientMetadata } from '../../server/clients/client-store.js';
+import { DEFAULT_DATABASE_CONNECTION } from '../../server/clients/bootstrap.js';
+import type { NewDatabaseUser } from '../../server/profiles/profile-service.js';
+import type { Tessera } from '../../server/tessera.js';
+import { REDIRECT_URI } from './relying-party.js';
+
+export async function createClient(tessera: Tessera, overrides: Partial<ClientMetadata> = {}) {
+  const metadata: ClientMetadata = {
+    client_id: `client-${randomBytes(4).toString('hex')}`,
+    client_secret: randomBytes(32).toString('base64url'),
+    client_name: 'Test App',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    is_first_party: true,
+    ...overrides,
+  };
+  await tessera.services.clients.save(metadata);
+  const connection = await tessera.services.connections.findByName(DEFAULT_DATABASE_CONNECTION);
+  await tessera.services.connections.setEnabledForClient(metadata.client_id, connection ? [connection.id] : []);
+  return metadata as ClientMetadata & { client_secret: string };
+}
+
+export async function createUser(tessera: Tessera, overrides: Partial<NewDatabaseUser> = {}) {
+  const password = overrides.password ?? 'correct horse battery';
+  const email = overrides.email ?? `user-${randomBytes(4).toString('hex')}@example.com`;
+  const profile = await tessera.services.profiles.createDatabaseUser({
+    connection: DEFAULT_DATABASE_CONNECTION,
+    email,
+    password,
+    ...overrides,
+  });
+  return { profile, email, password };
+}

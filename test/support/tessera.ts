@@ -1,0 +1,36 @@
+/**
+ * Starts a real Tessera for a test: its own database, a free port, the issuer on that port.
+ */
+import { inject } from 'vitest';
+import { freePort } from '../../adapters/postgres/embedded.js';
+import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { startTessera, type Tessera } from '../../server/tessera.js';
+import { createTestDatabase } from './databases.js';
+
+export interface TestTesseraOptions {
+  databaseUrl?: string;
+  port?: number;
+  redis?: boolean;
+  env?: Record<string, string>;
+}
+
+export const ADMIN = { clientId: 'admin-client', clientSecret: 'admin-secret-that-is-long-enough-0123456789' };
+
+export async function startTestTessera(options: TestTesseraOptions = {}): Promise<Tessera & { issuer: string; databaseUrl: string }> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
+  const port = options.port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    PORT: String(port),
+    ISSUER: issuer,
+    DATABASE_URL: databaseUrl,
+    ADMIN_CLIENT_ID: ADMIN.clientId,
+    ADMIN_CLIENT_SECRET: ADMIN.clientSecret,
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    ...(options.redis ? { REDIS_URL: inject('redisUrl') } : {}),
+    ...options.env,
+  });
+  const tessera = await startTessera(config, createLogger(config.logLevel));
+  return { ...tessera, issuer, databaseUrl };
+}
