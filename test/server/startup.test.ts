@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../adapters/postgres/embedded.js';
+import { spawnTessera, waitFor } from '../support/spawn-tessera.js';
+
+describe('start-up', () => {
+  it('stops with exit code 1 and one line naming the variable for a bad configuration', async () => {
+    const { exited, output } = spawnTessera({ PORT: 'eighty', DATABASE_URL: 'postgres://x@127.0.0.1:1/x' });
+    expect(await exited).toBe(1);
+    const lines = output().stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/PORT/);
+  });
+
+  it('stops with exit code 1 and one clear line when PostgreSQL is unreachable', async () => {
+    const port = await freePort();
+    const { exited, output } = spawnTessera({ DATABASE_URL: `postgres://tessera:secret@127.0.0.1:${port}/tessera` });
+    expect(await exited).toBe(1);
+    const { stderr, stdout } = output();
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}/tessera is unreachable`));
+    expect(stderr + stdout).not.toContain('secret');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs an embedded PostgreSQL under DATA_DIR without DATABASE_URL and stops it on SIGTERM', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'tessera-start-'));
+    await chmod(dataDir, 0o755);
+    const port = await freePort();
+    const tessera = spawnTessera({ DATA_DIR: dataDir, PORT: String(port) });
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).ok, 60_000);
+      const discovery = (await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json()) as {
+        issuer: string;
+        userinfo_endpoint: string;
+      };
+      expect(discovery.issuer).toBe(`http://localhost:${port}`);
+      expect(discovery.userinfo_endpoint).toBe(`http://localhost:${port}/userinfo`);
+      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
+
+      tessera.child.kill('SIGTERM');
+      expect(await tessera.exited).toBe(0);
+      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+    } finally {
+      tessera.child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
