@@ -14,6 +14,38 @@ const GRANTABLE = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 
+// Appends an artifact key to its grant's list. The list must outlive its longest member: a new
+// list takes the member's TTL, an existing one is only extended (GT), and a member that never
+// expires makes the list persistent, which GT then leaves alone. (EXPIRE NX cannot tell a new
+// list from a persistent one, and would put a TTL on a list holding a never-expiring member.)
+const ADD_TO_GRANT = `
+local length = redis.call('RPUSH', KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl == 0 then
+  redis.call('PERSIST', KEYS[1])
+elseif length == 1 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+else
+  redis.call('EXPIRE', KEYS[1], ttl, 'GT')
+end
+return length
+`;
+
+// HSET on a missing key would create a payload-less hash that never expires; checking and
+// setting in one script leaves no gap for the key to expire in between.
+const CONSUME = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
+end
+return 0
+`;
+
+// MULTI/EXEC replies with each command's error beside its result instead of rejecting.
+function throwIfFailed(results: [error: Error | null, result: unknown][] | null): void {
+  const failed = results?.find(([error]) => error);
+  if (failed) throw failed[0];
+}
+
 export class RedisAdapter implements Adapter {
   constructor(
     private readonly model: string,
@@ -36,22 +68,14 @@ export class RedisAdapter implements Adapter {
     if (expiresIn) multi.expire(key, expiresIn);
 
     if (GRANTABLE.has(this.model) && payload.grantId) {
-      const grantKey = RedisAdapter.grantKey(payload.grantId);
-      multi.rpush(grantKey, key);
-      // The grant list must outlive its longest member: set a TTL if it has none, else only extend.
-      if (expiresIn) {
-        multi.expire(grantKey, expiresIn, 'NX');
-        multi.expire(grantKey, expiresIn, 'GT');
-      } else {
-        multi.persist(grantKey);
-      }
+      multi.eval(ADD_TO_GRANT, 1, RedisAdapter.grantKey(payload.grantId), key, expiresIn || 0);
     }
     for (const pointer of [payload.userCode && `oidc:userCode:${payload.userCode}`, payload.uid && `oidc:uid:${payload.uid}`]) {
       if (!pointer) continue;
       if (expiresIn) multi.set(pointer, id, 'EX', expiresIn);
       else multi.set(pointer, id);
     }
-    await multi.exec();
+    throwIfFailed(await multi.exec());
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -72,9 +96,7 @@ export class RedisAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    const key = this.key(id);
-    // HSET on a missing key would create a payload-less hash that never expires.
-    if (await this.redis.exists(key)) await this.redis.hset(key, 'consumed', Math.floor(Date.now() / 1000));
+    await this.redis.eval(CONSUME, 1, this.key(id), Math.floor(Date.now() / 1000));
   }
 
   async destroy(id: string): Promise<void> {
@@ -87,6 +109,6 @@ export class RedisAdapter implements Adapter {
     const multi = this.redis.multi();
     for (const key of keys) multi.del(key);
     multi.del(grantKey);
-    await multi.exec();
+    throwIfFailed(await multi.exec());
   }
 }
