@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   'connection.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request' },
   'connection.exists': { trpc: 'CONFLICT', oauth: 'invalid_request' },
   'connection.not_enabled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
+  'search.invalid_query': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
   'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client' },
   'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata' },
 } as const;
