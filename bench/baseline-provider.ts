@@ -1,0 +1,121 @@
+/**
+ * The baseline: a bare oidc-provider with its default in-memory adapter and one static client,
+ * configured like Tessera's provider for everything the scenarios touch.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { freePort } from '../adapters/postgres/embedded.js';
+import { OIDC_SCOPES, SCOPE_CLAIMS } from '../server/oidc/claims.js';
+import { generateSigningKey } from '../server/oidc/key-store.js';
+import { MANAGEMENT_SCOPES, managementAudience } from '../server/oidc/management-api.js';
+import { REDIRECT_URI } from './login.js';
+import type { Target } from './target.js';
+
+const HOUR = 60 * 60;
+const DAY = 24 * HOUR;
+
+const ACCOUNT_CLAIMS = {
+  name: 'Bench User',
+  given_name: 'Bench',
+  family_name: 'User',
+  nickname: 'bench',
+  locale: 'en',
+  email: 'bench@example.com',
+  email_verified: true,
+};
+
+function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
+  return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+}
+
+export async function startBaselineProvider(): Promise<Target> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const audience = managementAudience(issuer);
+  const client = { clientId: 'baseline-client', clientSecret: randomBytes(32).toString('base64url') };
+  // The same key types Tessera generates, so both sign with an RSA-2048 RS256 key.
+  const signingKeys = await Promise.all([generateSigningKey('RS256'), generateSigningKey('ES256')]);
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: signingKeys.map((key) => key.jwk) } as Configuration['jwks'],
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    scopes: [...OIDC_SCOPES],
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    routes: { userinfo: '/userinfo' },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: HOUR,
+      AuthorizationCode: 60,
+      ClientCredentials: HOUR,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      Grant: 30 * DAY,
+      Session: 14 * DAY,
+      RefreshToken: 30 * DAY,
+    },
+    async findAccount(_ctx, sub) {
+      return { accountId: sub, claims: () => ({ sub, ...ACCOUNT_CLAIMS }) };
+    },
+    features: {
+      // Chosen over minting tokens by hand: the baseline's user tokens then come from the same
+      // real authorization-code login as Tessera's, through oidc-provider's own login and consent forms.
+      devInteractions: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        async defaultResource(ctx, _client, oneOf) {
+          if (oneOf) return oneOf;
+          return isClientCredentials(ctx) ? audience : undefined;
+        },
+        useGrantedResource: () => true,
+        async getResourceServerInfo(ctx, resourceIndicator) {
+          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+          return {
+            scope: isClientCredentials(ctx) ? MANAGEMENT_SCOPES.join(' ') : '',
+            audience,
+            accessTokenTTL: DAY,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  const server = createServer(provider.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+
+  return {
+    name: 'baseline',
+    issuer,
+    machineClient: client,
+    webClient: client,
+    // The dev login form accepts any login and password; the login becomes the account id.
+    loginForm: { login: 'bench-user', password: 'any' },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

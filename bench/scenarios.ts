@@ -1,0 +1,50 @@
+/** The four measured requests, each built for a given target from its clients and user tokens. */
+import { MANAGEMENT_SCOPES } from '../server/oidc/management-api.js';
+import type { LoadRequest } from './load.js';
+import type { UserTokens } from './login.js';
+import { basicAuthorization, type Target } from './target.js';
+
+export interface Scenario {
+  readonly name: string;
+  request(target: Target, tokens: UserTokens): LoadRequest;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'discovery',
+    request: (target) => ({ origin: target.issuer, method: 'GET', path: '/.well-known/openid-configuration', headers: {} }),
+  },
+  {
+    name: 'userinfo',
+    request: (target, tokens) => ({
+      origin: target.issuer,
+      method: 'GET',
+      path: '/userinfo',
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    }),
+  },
+  {
+    name: 'client_credentials',
+    request: (target) => ({
+      origin: target.issuer,
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': FORM, authorization: basicAuthorization(target.machineClient) },
+      // Scopes spelled out so both servers get the identical body and sign the same JWT: left
+      // out, Tessera would fill in every allowed scope and the bare provider none.
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: MANAGEMENT_SCOPES.join(' ') }).toString(),
+    }),
+  },
+  {
+    name: 'refresh_token',
+    request: (target, tokens) => ({
+      origin: target.issuer,
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': FORM, authorization: basicAuthorization(target.webClient) },
+      rotatingRefreshTokens: tokens.refreshTokens,
+    }),
+  },
+];

@@ -1,0 +1,42 @@
+/** The data a benchmark needs in Tessera: a first-party web client and a database user, made through its services. */
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_DATABASE_CONNECTION } from '../server/clients/bootstrap.js';
+import type { Tessera } from '../server/tessera.js';
+import type { ClientCredentials } from './target.js';
+
+export async function seedWebClient(tessera: Tessera, redirectUri: string): Promise<ClientCredentials> {
+  const clientId = 'bench-web-client';
+  const clientSecret = randomBytes(32).toString('base64url');
+  await tessera.services.clients.save({
+    client_id: clientId,
+    client_secret: clientSecret,
+    client_name: 'Benchmark App',
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    is_first_party: true,
+  });
+  // A client can log users in only through the connections enabled for it.
+  const connection = await tessera.services.connections.findByName(DEFAULT_DATABASE_CONNECTION);
+  if (!connection) throw new Error(`connection ${DEFAULT_DATABASE_CONNECTION} is missing`);
+  await tessera.services.connections.setEnabledForClient(clientId, [connection.id]);
+  return { clientId, clientSecret };
+}
+
+export async function seedUser(tessera: Tessera): Promise<{ username: string; password: string }> {
+  const username = 'bench@example.com';
+  const password = randomBytes(18).toString('base64url');
+  await tessera.services.profiles.createDatabaseUser({
+    connection: DEFAULT_DATABASE_CONNECTION,
+    email: username,
+    email_verified: true,
+    password,
+    name: 'Bench User',
+    given_name: 'Bench',
+    family_name: 'User',
+    nickname: 'bench',
+    locale: 'en',
+  });
+  return { username, password };
+}

@@ -1,0 +1,25 @@
+/** What a benchmarked server exposes to the scenarios: its issuer, its clients and how its login form is filled. */
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export type TargetName = 'tessera' | 'baseline';
+
+export interface Target {
+  readonly name: TargetName;
+  readonly issuer: string;
+  /** Used for client_credentials. */
+  readonly machineClient: ClientCredentials;
+  /** Used for the user login and for refresh_token. */
+  readonly webClient: ClientCredentials;
+  /** Values typed into every form the login shows (field names differ between the servers). */
+  readonly loginForm: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+export function basicAuthorization({ clientId, clientSecret }: ClientCredentials): string {
+  // RFC 6749 §2.3.1: the id and secret are form-encoded before being joined.
+  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
+}
