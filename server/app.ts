@@ -2,12 +2,10 @@
  * The Koa application: Tessera's own routes first, then oidc-provider mounted at the root.
  */
 import Koa from 'koa';
-import mount from 'koa-mount';
-import type Provider from 'oidc-provider';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 
-export type AppDependencies = InteractionDependencies & { provider: Provider; issuer: string };
+export type AppDependencies = InteractionDependencies & { issuer: string };
 
 /**
  * oidc-provider builds endpoint URLs from the request's origin; pinning the Host to the
@@ -35,7 +33,7 @@ export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
   // koa-mount runs the provider's middleware on this app's context, so cookies are signed
   // with this app's keys: they must be the provider's.
-  app.keys = deps.provider.keys ?? [];
+  app.keys = deps.providers.keys.cookieKeys;
   // An https issuer sits behind a TLS-terminating proxy, whose X-Forwarded-* headers are trusted.
   app.proxy = new URL(deps.issuer).protocol === 'https:';
   const interactions = createInteractionRouter(deps);
@@ -52,6 +50,6 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  app.use(mount(deps.provider));
+  app.use(deps.providers.middleware);
   return app;
 }

@@ -16,10 +16,10 @@ import { openDatabase, type Database } from '../adapters/sequelize/database.js';
 import { createApp } from './app.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientStore, type ClientStore } from './clients/client-store.js';
-import type Provider from 'oidc-provider';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { loadKeyMaterial } from './oidc/key-store.js';
+import { createKeyStore, type KeyStore } from './oidc/key-store.js';
+import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { createProvider } from './oidc/provider.js';
 import { createProfileService } from './profiles/profile-service.js';
 
@@ -45,7 +45,7 @@ export interface TesseraCore {
   stop(): Promise<void>;
 }
 
-type Services = ReturnType<typeof buildServices> & { clients: ClientStore; provider: Provider };
+type Services = ReturnType<typeof buildServices> & { clients: ClientStore; providers: ProviderHost; keyStore: KeyStore };
 
 /** Storage, key material, the provider and the start-up bootstrap: everything but HTTP. */
 export async function openTessera(config: Config, logger: Logger): Promise<TesseraCore> {
@@ -73,9 +73,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     }
 
     const services = buildServices(database, redis, config);
-    const keyMaterial = await loadKeyMaterial(services.keys);
-    const provider = createProvider({ config, adapter: services.adapter, keys: keyMaterial, profiles: services.profiles });
-    const clients = createClientStore(provider, services.adapter);
+    const keyStore = createKeyStore(services.keys);
+    const providers = createProviderHost(
+      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles }),
+      await keyStore.load(),
+    );
+    const clients = createClientStore(providers, services.adapter);
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
 
@@ -85,7 +88,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));
 
-    return { database, services: { ...services, clients, provider }, stop };
+    return { database, services: { ...services, clients, providers, keyStore }, stop };
   } catch (error) {
     await stop();
     throw error;

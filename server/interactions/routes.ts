@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import parseBody from 'co-body';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { ProviderHost } from '../oidc/provider-host.js';
 import { errors } from 'oidc-provider';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
@@ -19,7 +20,7 @@ import { grantConsent } from './grant-consent.js';
 import { consentPage, loginPage } from './views.js';
 
 export interface InteractionDependencies {
-  provider: Provider;
+  providers: ProviderHost;
   profiles: ProfileService;
   users: UserQueries;
   connections: ConnectionQueries;
@@ -30,18 +31,18 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const FORM_LIMIT = '16kb';
 
-export function createInteractionRouter({ provider, profiles, users, connections, logger }: InteractionDependencies) {
+export function createInteractionRouter({ providers, profiles, users, connections, logger }: InteractionDependencies) {
   const router = new Router({ prefix: '/interaction' });
   const log = logger.child({ component: 'interactions' });
 
   async function load(ctx: Context): Promise<Details> {
-    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const details = await providers.provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.InvalidRequest('interaction does not match this browser session');
     return details;
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const returnTo = await providers.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.status = 303;
     ctx.redirect(returnTo);
   }
@@ -54,7 +55,7 @@ export function createInteractionRouter({ provider, profiles, users, connections
   }
 
   async function renderLogin(ctx: Context, details: Details, extra: { error?: string; username?: string } = {}) {
-    const client = await provider.Client.find(String(details.params.client_id));
+    const client = await providers.provider.Client.find(String(details.params.client_id));
     ctx.type = 'html';
     ctx.body = loginPage({
       action: `/interaction/${details.uid}/login`,
@@ -74,10 +75,10 @@ export function createInteractionRouter({ provider, profiles, users, connections
     const details = await load(ctx);
     if (details.prompt.name === 'login') return renderLogin(ctx, details);
 
-    const client = await provider.Client.find(String(details.params.client_id));
+    const client = await providers.provider.Client.find(String(details.params.client_id));
     if (!client) throw new errors.InvalidClient('client not found');
     if (client['is_first_party'] === true) {
-      return finish(ctx, { consent: await grantConsent(provider, details) }, true);
+      return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
     }
     const missingScopes = (details.prompt.details['missingOIDCScope'] as string[] | undefined) ?? [];
     const missingResources = Object.keys((details.prompt.details['missingResourceScopes'] as object | undefined) ?? {});
@@ -127,7 +128,7 @@ export function createInteractionRouter({ provider, profiles, users, connections
     const details = await load(ctx);
     if (details.prompt.name !== 'consent') throw new errors.InvalidRequest('this interaction is not waiting for consent');
     await parseBody.form(ctx, { limit: FORM_LIMIT });
-    return finish(ctx, { consent: await grantConsent(provider, details) }, true);
+    return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
   });
 
   router.get('/:uid/abort', async (ctx) => {

@@ -38,7 +38,7 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
 
   const configuration: Configuration = {
     adapter,
-    jwks: keys.jwks as Configuration['jwks'],
+    jwks: { keys: keys.signingKeys.map((key) => key.jwk) } as Configuration['jwks'],
     cookies: { keys: keys.cookieKeys },
     scopes: [...OIDC_SCOPES],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
