@@ -2,10 +2,14 @@
  * The Koa application: Tessera's own routes first, then oidc-provider mounted at the root.
  */
 import Koa from 'koa';
+import { trpcMiddleware } from '../trpc/http.js';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 
-export type AppDependencies = InteractionDependencies & { issuer: string };
+export type AppDependencies = InteractionDependencies & {
+  issuer: string;
+  createTrpcContext: Parameters<typeof trpcMiddleware>[0];
+};
 
 /**
  * oidc-provider builds endpoint URLs from the request's origin; pinning the Host to the
@@ -48,6 +52,7 @@ export function createApp(deps: AppDependencies): Koa {
     }
     await next();
   });
+  app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(deps.providers.middleware);

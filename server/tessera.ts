@@ -13,7 +13,13 @@ import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis } from '../adapters/redis/client.js';
 import { openDatabase, type Database } from '../adapters/sequelize/database.js';
+import { createContextFactory } from '../trpc/context.js';
 import { createApp } from './app.js';
+import { createInProcessEventBus } from './events/event-bus.js';
+import type { ManagementServices } from './management.js';
+import { createAccessTokenVerifier } from './oidc/access-tokens.js';
+import { createAccountRevocation } from './oidc/account-revocation.js';
+import { createUserService } from './users/user-service.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientStore, type ClientStore } from './clients/client-store.js';
 import type { Config } from './config.js';
@@ -35,8 +41,11 @@ function buildServices(database: Database, redis: Redis | undefined, config: Con
   const connections = createConnectionQueries(database.models);
   const keys = createKeyQueries(database.models);
   const adapter = createAdapterFactory(database.models, redis);
-  const profiles = createProfileService(users, connections);
-  return { users, connections, keys, adapter, profiles, config };
+  const events = createInProcessEventBus();
+  const profiles = createProfileService(users, connections, events);
+  const revokeAccount = createAccountRevocation(adapter);
+  const userService = createUserService({ users, connections, profiles, events, revokeAccount });
+  return { users, connections, keys, adapter, events, profiles, revokeAccount, userService, config };
 }
 
 export interface TesseraCore {
@@ -99,7 +108,10 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
 export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
   const core = await openTessera(config, logger);
   try {
-    const app = createApp({ logger, issuer: config.issuer, ...core.services });
+    const { services } = core;
+    const verifier = createAccessTokenVerifier(config.issuer, () => services.providers.keys);
+    const management: ManagementServices = { users: services.userService, events: services.events };
+    const app = createApp({ logger, issuer: config.issuer, createTrpcContext: createContextFactory(management, verifier), ...services });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

@@ -4,7 +4,7 @@
  * codes and uids are secondary keys pointing at it.
  */
 import type { Redis } from 'ioredis';
-import type { Adapter, AdapterPayload } from './types.js';
+import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
 
 const GRANTABLE = new Set([
   'AccessToken',
@@ -14,11 +14,12 @@ const GRANTABLE = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 
-// Appends an artifact key to its grant's list. The list must outlive its longest member: a new
+// Appends an artifact key to an index list (a grant's artifacts, an account's sessions and
+// grants). The list must outlive its longest member: a new
 // list takes the member's TTL, an existing one is only extended (GT), and a member that never
 // expires makes the list persistent, which GT then leaves alone. (EXPIRE NX cannot tell a new
 // list from a persistent one, and would put a TTL on a list holding a never-expiring member.)
-const ADD_TO_GRANT = `
+const ADD_TO_INDEX = `
 local length = redis.call('RPUSH', KEYS[1], ARGV[1])
 local ttl = tonumber(ARGV[2])
 if ttl == 0 then
@@ -46,7 +47,10 @@ function throwIfFailed(results: [error: Error | null, result: unknown][] | null)
   if (failed) throw failed[0];
 }
 
-export class RedisAdapter implements Adapter {
+// Models an account's revocation must find: its sessions and its grants.
+const ACCOUNT_INDEXED = new Set(['Session', 'Grant']);
+
+export class RedisAdapter implements AccountIndexedAdapter {
   constructor(
     private readonly model: string,
     private readonly redis: Redis,
@@ -60,6 +64,10 @@ export class RedisAdapter implements Adapter {
     return `oidc:grant:${grantId}`;
   }
 
+  private accountKey(accountId: string) {
+    return `oidc:account:${this.model}:${accountId}`;
+  }
+
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const key = this.key(id);
     const multi = this.redis.multi();
@@ -68,7 +76,10 @@ export class RedisAdapter implements Adapter {
     if (expiresIn) multi.expire(key, expiresIn);
 
     if (GRANTABLE.has(this.model) && payload.grantId) {
-      multi.eval(ADD_TO_GRANT, 1, RedisAdapter.grantKey(payload.grantId), key, expiresIn || 0);
+      multi.eval(ADD_TO_INDEX, 1, RedisAdapter.grantKey(payload.grantId), key, expiresIn || 0);
+    }
+    if (ACCOUNT_INDEXED.has(this.model) && payload.accountId) {
+      multi.eval(ADD_TO_INDEX, 1, this.accountKey(payload.accountId), id, expiresIn || 0);
     }
     for (const pointer of [payload.userCode && `oidc:userCode:${payload.userCode}`, payload.uid && `oidc:uid:${payload.uid}`]) {
       if (!pointer) continue;
@@ -110,5 +121,12 @@ export class RedisAdapter implements Adapter {
     for (const key of keys) multi.del(key);
     multi.del(grantKey);
     throwIfFailed(await multi.exec());
+  }
+
+  async idsByAccount(accountId: string): Promise<string[]> {
+    const ids = [...new Set(await this.redis.lrange(this.accountKey(accountId), 0, -1))];
+    if (ids.length === 0) return [];
+    const alive = await Promise.all(ids.map((id) => this.redis.exists(this.key(id))));
+    return ids.filter((_, index) => alive[index]);
   }
 }

@@ -4,13 +4,13 @@
  */
 import { Op } from 'sequelize';
 import type { Models } from '../sequelize/models.js';
-import type { Adapter, AdapterPayload } from './types.js';
+import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
 
 function notExpired() {
   return { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: new Date() } }] };
 }
 
-export class SequelizeAdapter implements Adapter {
+export class SequelizeAdapter implements AccountIndexedAdapter {
   constructor(
     private readonly model: string,
     private readonly models: Models,
@@ -24,6 +24,7 @@ export class SequelizeAdapter implements Adapter {
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
+      account_id: payload.accountId ?? null,
       expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
       consumed_at: null,
     });
@@ -58,6 +59,14 @@ export class SequelizeAdapter implements Adapter {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.models.OidcPayload.destroy({ where: { model: this.model, grant_id: grantId } });
+  }
+
+  async idsByAccount(accountId: string): Promise<string[]> {
+    const rows = await this.models.OidcPayload.findAll({
+      attributes: ['id'],
+      where: { model: this.model, account_id: accountId, ...notExpired() },
+    });
+    return rows.map((row) => row.id);
   }
 }
 

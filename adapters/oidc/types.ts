@@ -6,7 +6,12 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 
 export type { Adapter, AdapterPayload };
 
-export type AdapterFactory = (modelName: string) => Adapter;
+/** Also finds an account's artifacts, so a deleted or blocked user's sessions and grants can be revoked. */
+export interface AccountIndexedAdapter extends Adapter {
+  idsByAccount(accountId: string): Promise<string[]>;
+}
+
+export type AdapterFactory = (modelName: string) => AccountIndexedAdapter;
 
 // Models whose lifetime is minutes, and whose loss in a Redis outage costs a user at most a
 // new login; grants, refresh tokens and clients stay in PostgreSQL.

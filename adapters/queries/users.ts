@@ -1,7 +1,7 @@
 /**
  * SQL for users and their identities. No business rules: callers decide what to write.
  */
-import { Op, fn, literal, where, type Transaction } from 'sequelize';
+import { Op, QueryTypes, col, fn, literal, where, type Transaction } from 'sequelize';
 import type { IdentityRow, Json, Models, UserRow } from '../sequelize/models.js';
 
 export interface UserWithIdentities {
@@ -13,6 +13,32 @@ export type NewUser = Omit<
   Partial<UserRow['_creationAttributes']>,
   'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'
 > & { id: string };
+
+export const ROOT_COLUMN_NAMES: ReadonlySet<string> = new Set([
+  'email',
+  'email_verified',
+  'username',
+  'phone_number',
+  'phone_verified',
+  'name',
+  'nickname',
+  'given_name',
+  'family_name',
+  'picture',
+  'locale',
+  'blocked',
+]);
+
+export interface MetadataPatch {
+  set: Json;
+  remove: string[];
+}
+
+export interface UserUpdate {
+  columns: Record<string, unknown>;
+  user_metadata?: MetadataPatch | undefined;
+  app_metadata?: MetadataPatch | undefined;
+}
 
 export interface NewIdentity {
   connectionId: string;
@@ -68,6 +94,79 @@ export function createUserQueries(models: Models) {
           { transaction },
         );
       });
+    },
+
+    async findByEmail(email: string): Promise<UserWithIdentities[]> {
+      const users = await User.findAll({
+        where: where(fn('lower', col('email')), email.toLowerCase()),
+        include: [{ model: Identity, as: 'identities', include: [{ model: Connection, as: 'connection' }] }],
+        order: [['created_at', 'ASC'], ['id', 'ASC']],
+      });
+      return users.map((user) => ({ user, identities: user.identities ?? [] }));
+    },
+
+    transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
+      return models.sequelize.transaction(fn);
+    },
+
+    /** Locks the rows of the given users for the rest of the transaction; returns the ids found. */
+    async lock(userIds: readonly string[], transaction: Transaction): Promise<string[]> {
+      const rows = await User.findAll({ attributes: ['id'], where: { id: [...userIds] }, lock: transaction.LOCK.UPDATE, transaction });
+      return rows.map((row) => row.id);
+    },
+
+    /**
+     * Replaces the given root columns and merges metadata at the top level (null removes a key)
+     * in one statement, so concurrent updates of different keys both survive.
+     */
+    async update(userId: string, changes: UserUpdate, transaction?: Transaction): Promise<boolean> {
+      const sets: string[] = ['updated_at = now()'];
+      const bind: unknown[] = [userId];
+      const param = (value: unknown) => {
+        bind.push(value);
+        return `$${bind.length}`;
+      };
+      for (const [column, value] of Object.entries(changes.columns)) {
+        if (!ROOT_COLUMN_NAMES.has(column)) throw new Error(`not a user column: ${column}`);
+        sets.push(`${column} = ${param(value)}`);
+      }
+      for (const column of ['user_metadata', 'app_metadata'] as const) {
+        const patch = changes[column];
+        if (!patch) continue;
+        sets.push(`${column} = (${column} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
+      }
+      const rows = await models.sequelize.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, {
+        bind,
+        transaction,
+        type: QueryTypes.SELECT,
+      });
+      return rows.length > 0;
+    },
+
+    async updateIdentity(
+      identityId: string,
+      changes: { profileData?: Json; passwordHash?: string },
+      transaction?: Transaction,
+    ): Promise<void> {
+      await Identity.update(
+        {
+          ...(changes.profileData ? { profile_data: changes.profileData } : {}),
+          ...(changes.passwordHash ? { password_hash: changes.passwordHash } : {}),
+        },
+        { where: { id: identityId }, transaction },
+      );
+    },
+
+    async moveIdentity(identityId: string, toUserId: string, profileData: Json, transaction: Transaction): Promise<void> {
+      await Identity.update({ user_id: toUserId, profile_data: profileData }, { where: { id: identityId }, transaction });
+    },
+
+    async insert(user: NewUser, transaction: Transaction): Promise<void> {
+      await User.create(user, { transaction });
+    },
+
+    async remove(userId: string, transaction?: Transaction): Promise<boolean> {
+      return (await User.destroy({ where: { id: userId }, transaction })) > 0;
     },
 
     async recordLogin(userId: string, ip: string | undefined): Promise<void> {

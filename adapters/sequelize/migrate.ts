@@ -6,10 +6,14 @@ import type { QueryInterface, Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug, type MigrationFn } from 'umzug';
 import type { Logger } from '../../server/logger.js';
 import * as initialSchema from './migrations/0001-initial-schema.js';
+import * as oidcAccountIndex from './migrations/0003-oidc-account-index.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
-const migrations = [{ name: '0001-initial-schema', ...initialSchema }];
+const migrations = [
+  { name: '0001-initial-schema', ...initialSchema },
+  { name: '0003-oidc-account-index', ...oidcAccountIndex },
+];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {
   const umzug = new Umzug({

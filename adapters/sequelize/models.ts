@@ -77,6 +77,7 @@ export class OidcPayloadRow extends Model<InferAttributes<OidcPayloadRow>, Infer
   declare grant_id: string | null;
   declare user_code: string | null;
   declare uid: string | null;
+  declare account_id: CreationOptional<string | null>;
   declare expires_at: Date | null;
   declare consumed_at: Date | null;
 }
@@ -186,6 +187,7 @@ export function defineModels(sequelize: Sequelize): Models {
       grant_id: DataTypes.TEXT,
       user_code: DataTypes.TEXT,
       uid: DataTypes.TEXT,
+      account_id: DataTypes.TEXT,
       expires_at: DataTypes.DATE,
       consumed_at: DataTypes.DATE,
     },

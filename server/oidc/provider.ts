@@ -82,6 +82,10 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
       RefreshToken: 30 * DAY,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // As Auth0 does, so an API tells machine tokens from users' own tokens by a signed claim.
+    async extraTokenClaims(_ctx, token) {
+      return token.kind === 'ClientCredentials' ? { gty: 'client-credentials' } : undefined;
+    },
 
     async findAccount(_ctx, sub) {
       const profile = await profiles.getProfile(sub);

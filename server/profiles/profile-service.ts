@@ -8,31 +8,18 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { DomainError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
 import { hashPassword } from '../passwords.js';
+import type { CreateUserInput } from '../users/user-schemas.js';
 import { toProfile, type Profile } from './profile.js';
 
-export interface NewDatabaseUser {
-  connection: string;
-  email?: string | undefined;
-  username?: string | undefined;
-  password: string;
-  email_verified?: boolean | undefined;
-  name?: string | undefined;
-  nickname?: string | undefined;
-  given_name?: string | undefined;
-  family_name?: string | undefined;
-  picture?: string | undefined;
-  locale?: string | undefined;
-  user_metadata?: Record<string, unknown> | undefined;
-  app_metadata?: Record<string, unknown> | undefined;
-  blocked?: boolean | undefined;
-}
+export type NewDatabaseUser = CreateUserInput & { password: string };
 
 export function newIdentityId(): string {
   return randomBytes(12).toString('hex');
 }
 
-export function createProfileService(users: UserQueries, connections: ConnectionQueries) {
+export function createProfileService(users: UserQueries, connections: ConnectionQueries, events: EventBus) {
   return {
     async getProfile(userId: string): Promise<Profile | undefined> {
       const found = await users.findById(userId);
@@ -60,6 +47,8 @@ export function createProfileService(users: UserQueries, connections: Connection
             email: email ?? null,
             email_verified: input.email_verified ?? false,
             username: input.username ?? null,
+            phone_number: input.phone_number ?? null,
+            phone_verified: input.phone_verified ?? false,
             name: input.name ?? email ?? input.username ?? null,
             nickname: input.nickname ?? (email ? email.split('@')[0] : input.username) ?? null,
             given_name: input.given_name ?? null,
@@ -90,8 +79,9 @@ export function createProfileService(users: UserQueries, connections: Connection
       return profile;
     },
 
-    recordLogin(userId: string, ip: string | undefined): Promise<void> {
-      return users.recordLogin(userId, ip);
+    async recordLogin(userId: string, ip: string | undefined): Promise<void> {
+      await users.recordLogin(userId, ip);
+      await events.publish('user.login', userId);
     },
   };
 }

@@ -62,9 +62,16 @@ function toIdentity(row: IdentityRow, isPrimary: boolean): Identity {
   };
 }
 
-/** The first identity is the primary: it is the one the user was created with. */
+/** The identity the user was created with: its `<provider>|<id>` is the user's user_id. */
+export function isPrimaryIdentity(user: UserRow, identity: IdentityRow): boolean {
+  return `${identity.provider}|${identity.external_id}` === user.id;
+}
+
+/** The primary identity first, then linked ones. */
 export function toProfile(user: UserRow, identities: readonly IdentityRow[]): Profile {
-  const ordered = [...identities].sort((a, b) => Number(a.id) - Number(b.id));
+  const ordered = [...identities].sort(
+    (a, b) => Number(isPrimaryIdentity(user, b)) - Number(isPrimaryIdentity(user, a)) || Number(a.id) - Number(b.id),
+  );
   return {
     user_id: user.id,
     email: optional(user.email),

@@ -1,0 +1,59 @@
+/**
+ * Verifies management API access tokens: JWTs this provider signed (with any published key,
+ * so tokens from before a rotation still verify) for the audience `$ISSUER/api/v2/`.
+ */
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { publicJwk, type KeyMaterial } from './key-store.js';
+import { managementAudience } from './management-api.js';
+
+export interface ApiCaller {
+  /** The user's user_id for a user's own token, the client_id for client_credentials. */
+  subject: string;
+  clientId: string;
+  scopes: ReadonlySet<string>;
+  kind: 'user' | 'client';
+}
+
+export class InvalidAccessTokenError extends Error {
+  override name = 'InvalidAccessTokenError';
+}
+
+export function createAccessTokenVerifier(issuer: string, currentKeys: () => KeyMaterial) {
+  const audience = managementAudience(issuer);
+  let cachedFor: KeyMaterial | undefined;
+  let jwks: ReturnType<typeof createLocalJWKSet> | undefined;
+
+  function keySet() {
+    const keys = currentKeys();
+    if (keys !== cachedFor || !jwks) {
+      jwks = createLocalJWKSet({ keys: keys.signingKeys.map((key) => publicJwk(key.jwk)) });
+      cachedFor = keys;
+    }
+    return jwks;
+  }
+
+  return async function verifyAccessToken(token: string): Promise<ApiCaller> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keySet(), {
+        issuer,
+        audience,
+        typ: 'at+jwt',
+        algorithms: ['RS256', 'ES256'],
+      }));
+    } catch (error) {
+      throw new InvalidAccessTokenError(error instanceof Error ? error.message : 'invalid token');
+    }
+    const clientId = typeof payload['client_id'] === 'string' ? payload['client_id'] : undefined;
+    if (!payload.sub || !clientId) throw new InvalidAccessTokenError('token has no subject or client');
+    const scope = typeof payload['scope'] === 'string' ? payload['scope'] : '';
+    return {
+      subject: payload.sub,
+      clientId,
+      scopes: new Set(scope.split(' ').filter(Boolean)),
+      kind: payload['gty'] === 'client-credentials' ? 'client' : 'user',
+    };
+  };
+}
+
+export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;

@@ -1,0 +1,84 @@
+/**
+ * Inputs of the user operations (SPEC.md's users.* table), as zod schemas: the types come
+ * from them and unknown keys are refused.
+ */
+import { z } from 'zod';
+
+const text = (max: number) => z.string().min(1).max(max);
+const metadataKey = z.string().min(1).max(255);
+
+export const userIdSchema = z.string().min(3).max(512).regex(/^[^|]+\|.+$/, 'must look like <provider>|<id>');
+
+const email = z.email().max(512);
+const username = z.string().min(1).max(128).regex(/^[^\s@]+$/, 'must not contain spaces or @');
+const phoneNumber = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15555550100');
+const picture = z.url().max(2048);
+const password = z.string().max(1024);
+
+export const createUserInput = z.strictObject({
+  connection: text(128),
+  password: password.optional(),
+  email: email.optional(),
+  email_verified: z.boolean().optional(),
+  username: username.optional(),
+  phone_number: phoneNumber.optional(),
+  phone_verified: z.boolean().optional(),
+  name: text(300).optional(),
+  nickname: text(300).optional(),
+  given_name: text(150).optional(),
+  family_name: text(150).optional(),
+  picture: picture.optional(),
+  locale: text(35).optional(),
+  blocked: z.boolean().optional(),
+  user_metadata: z.record(metadataKey, z.unknown()).optional(),
+  app_metadata: z.record(metadataKey, z.unknown()).optional(),
+});
+export type CreateUserInput = z.infer<typeof createUserInput>;
+
+/** Root attributes are replaced (null clears one); metadata merges at the top level, null removes a key. */
+export const userChanges = z.strictObject({
+  email: email.nullable().optional(),
+  email_verified: z.boolean().optional(),
+  username: username.nullable().optional(),
+  phone_number: phoneNumber.nullable().optional(),
+  phone_verified: z.boolean().optional(),
+  name: text(300).nullable().optional(),
+  nickname: text(300).nullable().optional(),
+  given_name: text(150).nullable().optional(),
+  family_name: text(150).nullable().optional(),
+  picture: picture.nullable().optional(),
+  locale: text(35).nullable().optional(),
+  blocked: z.boolean().optional(),
+  password: password.optional(),
+  user_metadata: z.record(metadataKey, z.unknown().nullable()).optional(),
+  app_metadata: z.record(metadataKey, z.unknown().nullable()).optional(),
+});
+export type UserChanges = z.infer<typeof userChanges>;
+
+export const updateUserInput = userChanges.extend({ id: userIdSchema });
+
+/** What `me.update` may change: SPEC.md's list, nothing the operator owns. */
+export const selfChanges = userChanges.pick({
+  name: true,
+  nickname: true,
+  given_name: true,
+  family_name: true,
+  picture: true,
+  locale: true,
+  user_metadata: true,
+});
+
+export const ROOT_COLUMNS = [
+  'email',
+  'email_verified',
+  'username',
+  'phone_number',
+  'phone_verified',
+  'name',
+  'nickname',
+  'given_name',
+  'family_name',
+  'picture',
+  'locale',
+  'blocked',
+] as const satisfies ReadonlyArray<keyof UserChanges>;

@@ -1,0 +1,29 @@
+/**
+ * The per-request context: the services procedures call, and the caller proven by the bearer
+ * token (or why there is none; the auth middleware turns that into UNAUTHORIZED).
+ */
+import type { IncomingMessage } from 'node:http';
+import { InvalidAccessTokenError, type AccessTokenVerifier, type ApiCaller } from '../server/oidc/access-tokens.js';
+import type { ManagementServices } from '../server/management.js';
+
+export interface Context {
+  services: ManagementServices;
+  caller: ApiCaller | undefined;
+  authProblem: string | undefined;
+}
+
+export function createContextFactory(services: ManagementServices, verify: AccessTokenVerifier) {
+  return async function createContext({ req }: { req: IncomingMessage }): Promise<Context> {
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match?.[1]) {
+      return { services, caller: undefined, authProblem: header ? 'malformed Authorization header' : 'missing bearer token' };
+    }
+    try {
+      return { services, caller: await verify(match[1]), authProblem: undefined };
+    } catch (error) {
+      if (error instanceof InvalidAccessTokenError) return { services, caller: undefined, authProblem: `invalid access token: ${error.message}` };
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Serves the tRPC router at /trpc inside the Koa app, with a 100 kB body limit.
+ */
+import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
+import type { Middleware } from 'koa';
+import type { Logger } from '../server/logger.js';
+import type { Context } from './context.js';
+import { appRouter } from './routers/_app.js';
+
+const PREFIX = '/trpc/';
+const MAX_BODY_BYTES = 100 * 1024;
+
+export function trpcMiddleware(createContext: (options: { req: import('node:http').IncomingMessage }) => Promise<Context>, logger: Logger): Middleware {
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith(PREFIX)) return next();
+    ctx.respond = false;
+    await nodeHTTPRequestHandler({
+      router: appRouter,
+      req: ctx.req,
+      res: ctx.res,
+      path: ctx.path.slice(PREFIX.length),
+      maxBodySize: MAX_BODY_BYTES,
+      createContext: ({ req }) => createContext({ req }),
+      onError({ error, path }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'management API error');
+      },
+    });
+  };
+}

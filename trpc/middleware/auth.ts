@@ -1,0 +1,30 @@
+/**
+ * Authorization, as middleware that narrows the context: `requireScope(scope)` for management
+ * procedures (machine tokens with that scope), `requireUser` for a user's own token (`me.*`).
+ */
+import { TRPCError } from '@trpc/server';
+import type { ManagementScope } from '../../server/oidc/management-api.js';
+import { baseProcedure, middleware } from '../trpc.js';
+
+const isAuthed = middleware(({ ctx, next }) => {
+  if (!ctx.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authProblem ?? 'missing bearer token' });
+  return next({ ctx: { ...ctx, caller: ctx.caller } });
+});
+
+export const authedProcedure = baseProcedure.use(isAuthed);
+
+export function requireScope(scope: ManagementScope) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!ctx.caller.scopes.has(scope)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `insufficient scope: this call needs ${scope}` });
+    }
+    return next();
+  });
+}
+
+export const userProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== 'user') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: "this call needs a user's own access token" });
+  }
+  return next({ ctx: { ...ctx, userId: ctx.caller.subject } });
+});

@@ -1,0 +1,53 @@
+/**
+ * users.*: the operator's view of every user (SPEC.md's procedure table).
+ */
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import { profileFields } from '../../server/profiles/profile-fields.js';
+import { createUserInput, updateUserInput, userIdSchema } from '../../server/users/user-schemas.js';
+import { requireScope } from '../middleware/auth.js';
+import { router } from '../trpc.js';
+import { presentProfile } from './present-profile.js';
+
+export const usersRouter = router({
+  create: requireScope('create:users')
+    .input(createUserInput)
+    .mutation(async ({ ctx, input }) => presentProfile(await ctx.services.users.create(input), ctx.caller)),
+
+  get: requireScope('read:users')
+    .input(z.strictObject({ id: userIdSchema, fields: profileFields.optional() }))
+    .query(async ({ ctx, input }) => presentProfile(await ctx.services.users.get(input.id), ctx.caller, input.fields)),
+
+  getByEmail: requireScope('read:users')
+    .input(z.strictObject({ email: z.string().min(1).max(512) }))
+    .query(async ({ ctx, input }) =>
+      (await ctx.services.users.getByEmail(input.email)).map((profile) => presentProfile(profile, ctx.caller)),
+    ),
+
+  update: requireScope('update:users')
+    .input(updateUserInput)
+    .mutation(async ({ ctx, input }) => {
+      const { id, ...changes } = input;
+      return presentProfile(await ctx.services.users.update(id, changes), ctx.caller);
+    }),
+
+  delete: requireScope('delete:users')
+    .input(z.strictObject({ id: userIdSchema }))
+    .mutation(({ ctx, input }) => ctx.services.users.remove(input.id)),
+
+  link: requireScope('update:users')
+    .input(z.strictObject({ id: userIdSchema, link_with: userIdSchema }))
+    .mutation(({ ctx, input }) => ctx.services.users.link(input.id, input.link_with)),
+
+  unlink: requireScope('update:users')
+    .input(z.strictObject({ id: userIdSchema, provider: z.string().min(1).max(128), user_id: z.string().min(1).max(512) }))
+    .mutation(({ ctx, input }) => ctx.services.users.unlink(input.id, input.provider, input.user_id)),
+
+  events: requireScope('read:users')
+    .input(z.strictObject({ user_id: userIdSchema.optional(), lastEventId: z.string().max(128).optional() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      for await (const event of ctx.services.events.subscribe({ userId: input.user_id, lastEventId: input.lastEventId, signal })) {
+        yield tracked(event.id, { type: event.type, user_id: event.user_id, at: event.at });
+      }
+    }),
+});

@@ -1,0 +1,49 @@
+/**
+ * initTRPC, once: the builders every router uses, the error shape (no stack traces; invalid
+ * input names its fields), and the base procedure that maps domain errors to tRPC codes.
+ */
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import { DomainError } from '../server/errors.js';
+import type { Context } from './context.js';
+
+function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ')}`;
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof ZodError ? error.cause : undefined;
+    const field = zodError?.issues[0]?.path.join('.') || (error.cause instanceof DomainError ? error.cause.field : undefined);
+    return {
+      ...shape,
+      message: zodError ? describeZodError(zodError) : shape.message,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(field ? { field } : {}) },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Every procedure starts here: a DomainError from below leaves as its mapped tRPC code. */
+export const baseProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.trpcCode, message: cause.message, cause });
+  }
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: result.error });
+  }
+  return result;
+});
+
+export const middleware = t.middleware;
