@@ -14,6 +14,8 @@ export function trpcMiddleware(createContext: (options: { req: import('node:http
   return async (ctx, next) => {
     if (!ctx.path.startsWith(PREFIX)) return next();
     ctx.respond = false;
+    // Koa starts every response at 404 and tRPC leaves a 200 status as it finds it.
+    ctx.status = 200;
     await nodeHTTPRequestHandler({
       router: appRouter,
       req: ctx.req,
