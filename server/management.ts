@@ -2,13 +2,19 @@
  * The services the management API (trpc/) calls, assembled in one place from what
  * openTessera built. trpc/ reaches storage only through these.
  */
+import type { ClientManagement } from './clients/client-management.js';
+import type { ConnectionManagement } from './connections/connection-management.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { EventBus } from './events/event-bus.js';
+import type { KeyManagement } from './oidc/key-management.js';
 import type { UserService } from './users/user-service.js';
 
 export interface ManagementServices {
   users: UserService;
   events: EventBus;
+  clients: ClientManagement;
+  connections: ConnectionManagement;
+  keys: KeyManagement;
 }
 
 export type { AccessTokenVerifier };

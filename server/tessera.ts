@@ -6,8 +6,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
+import { loadClientSecretKey } from '../adapters/oidc/client-secret-sealing.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
+import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createUserQueries } from '../adapters/queries/users.js';
@@ -21,9 +23,12 @@ import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
 import { createUserService } from './users/user-service.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
+import { createClientManagement } from './clients/client-management.js';
 import { createClientStore, type ClientStore } from './clients/client-store.js';
 import type { Config } from './config.js';
+import { createConnectionManagement } from './connections/connection-management.js';
 import type { Logger } from './logger.js';
+import { createKeyManagement } from './oidc/key-management.js';
 import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { createProvider } from './oidc/provider.js';
@@ -36,11 +41,11 @@ export interface Tessera extends TesseraCore {
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
-function buildServices(database: Database, redis: Redis | undefined, config: Config) {
+function buildServices(database: Database, redis: Redis | undefined, config: Config, clientSecretKey: Buffer) {
   const users = createUserQueries(database.models);
   const connections = createConnectionQueries(database.models);
   const keys = createKeyQueries(database.models);
-  const adapter = createAdapterFactory(database.models, redis);
+  const adapter = createAdapterFactory(database.models, redis, clientSecretKey);
   const events = createInProcessEventBus();
   const profiles = createProfileService(users, connections, events);
   const revokeAccount = createAccountRevocation(adapter);
@@ -81,13 +86,15 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       cleanup.push(() => client.quit());
     }
 
-    const services = buildServices(database, redis, config);
+    // Before the provider exists: it reads clients through the adapter that needs this key.
+    const clientSecretKey = await loadClientSecretKey(createKeyQueries(database.models));
+    const services = buildServices(database, redis, config, clientSecretKey);
     const keyStore = createKeyStore(services.keys);
     const providers = createProviderHost(
       (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles }),
       await keyStore.load(),
     );
-    const clients = createClientStore(providers, services.adapter);
+    const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
 
@@ -110,7 +117,18 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
   try {
     const { services } = core;
     const verifier = createAccessTokenVerifier(config.issuer, () => services.providers.keys);
-    const management: ManagementServices = { users: services.userService, events: services.events };
+    const management: ManagementServices = {
+      users: services.userService,
+      events: services.events,
+      clients: createClientManagement({ clients: services.clients, connections: services.connections }),
+      connections: createConnectionManagement({
+        connections: services.connections,
+        clients: services.clients,
+        events: services.events,
+        revokeAccount: services.revokeAccount,
+      }),
+      keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers }),
+    };
     const app = createApp({ logger, issuer: config.issuer, createTrpcContext: createContextFactory(management, verifier), ...services });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {

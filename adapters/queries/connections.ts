@@ -1,10 +1,28 @@
 /**
  * SQL for connections and the client ↔ connection relation.
  */
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { ConnectionRow, Json, Models } from '../sequelize/models.js';
 
+/** Someone with an identity in a connection. */
+export interface IdentityOwner {
+  user_id: string;
+  provider: string;
+  external_id: string;
+}
+
+function groupPairs(rows: Array<{ key: string; value: string }>): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  for (const { key, value } of rows) {
+    const values = grouped.get(key);
+    if (values) values.push(value);
+    else grouped.set(key, [value]);
+  }
+  return grouped;
+}
+
 export function createConnectionQueries(models: Models) {
-  const { Connection, ClientConnection } = models;
+  const { Connection, ClientConnection, Identity, User, sequelize } = models;
 
   return {
     findByName(name: string): Promise<ConnectionRow | null> {
@@ -19,8 +37,19 @@ export function createConnectionQueries(models: Models) {
       return Connection.findAll({ order: [['name', 'ASC']] });
     },
 
-    async create(connection: { id: string; name: string; strategy: string; options: Json }): Promise<ConnectionRow> {
-      return Connection.create(connection);
+    async create(connection: { id: string; name: string; strategy: string; options: Json }, transaction?: Transaction): Promise<ConnectionRow> {
+      return Connection.create(connection, { transaction });
+    },
+
+    /** One page in name order, with the count of all that match. */
+    async page(offset: number, limit: number, strategy?: string): Promise<{ rows: ConnectionRow[]; total: number }> {
+      const { rows, count } = await Connection.findAndCountAll({
+        where: strategy ? { strategy } : {},
+        order: [['name', 'ASC']],
+        offset,
+        limit,
+      });
+      return { rows, total: count };
     },
 
     /** The connections a client may log in with, by name. */
@@ -41,6 +70,78 @@ export function createConnectionQueries(models: Models) {
           );
         }
       });
+    },
+
+    /** Replaces the set of clients a connection is enabled for. */
+    async setEnabledClients(connectionId: string, clientIds: readonly string[], transaction?: Transaction): Promise<void> {
+      const write = async (tx: Transaction) => {
+        await ClientConnection.destroy({ where: { connection_id: connectionId }, transaction: tx });
+        if (clientIds.length > 0) {
+          await ClientConnection.bulkCreate(
+            clientIds.map((client_id) => ({ client_id, connection_id: connectionId })),
+            { transaction: tx },
+          );
+        }
+      };
+      await (transaction ? write(transaction) : sequelize.transaction(write));
+    },
+
+    /** Forgets a client in the relation, when the client itself is deleted. */
+    async removeClient(clientId: string): Promise<void> {
+      await ClientConnection.destroy({ where: { client_id: clientId } });
+    },
+
+    /** Each client's enabled connection names, sorted, for the clients given. */
+    async connectionNamesByClient(clientIds: readonly string[]): Promise<Map<string, string[]>> {
+      if (clientIds.length === 0) return new Map();
+      const rows = await sequelize.query<{ key: string; value: string }>(
+        `SELECT cc.client_id AS key, c.name AS value FROM client_connections cc JOIN connections c ON c.id = cc.connection_id
+          WHERE cc.client_id = ANY($1) ORDER BY c.name`,
+        { bind: [clientIds], type: QueryTypes.SELECT },
+      );
+      return groupPairs(rows);
+    },
+
+    /** Each connection's enabled client ids, sorted, for the connections given. */
+    async clientIdsByConnection(connectionIds: readonly string[]): Promise<Map<string, string[]>> {
+      if (connectionIds.length === 0) return new Map();
+      const rows = await sequelize.query<{ key: string; value: string }>(
+        `SELECT connection_id AS key, client_id AS value FROM client_connections WHERE connection_id = ANY($1) ORDER BY client_id`,
+        { bind: [connectionIds], type: QueryTypes.SELECT },
+      );
+      return groupPairs(rows);
+    },
+
+    async updateOptions(id: string, options: Json, transaction?: Transaction): Promise<void> {
+      await Connection.update({ options }, { where: { id }, transaction });
+    },
+
+    transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
+      return sequelize.transaction(fn);
+    },
+
+    /**
+     * Locks the connection row for the rest of the transaction. A new identity's foreign key
+     * needs a share lock on it, so no identity can be added to the connection meanwhile.
+     */
+    async lock(id: string, transaction: Transaction): Promise<ConnectionRow | null> {
+      return Connection.findByPk(id, { lock: transaction.LOCK.UPDATE, transaction });
+    },
+
+    async identityOwners(connectionId: string, transaction?: Transaction): Promise<IdentityOwner[]> {
+      const rows = await Identity.findAll({
+        attributes: ['user_id', 'provider', 'external_id'],
+        where: { connection_id: connectionId },
+        transaction,
+      });
+      return rows.map((row) => ({ user_id: row.user_id, provider: row.provider, external_id: row.external_id }));
+    },
+
+    /** Deletes the connection, its identities and the given users; client links go with it (ON DELETE CASCADE). */
+    async removeWithUsers(connectionId: string, userIds: readonly string[], transaction: Transaction): Promise<void> {
+      if (userIds.length > 0) await User.destroy({ where: { id: [...userIds] }, transaction });
+      await Identity.destroy({ where: { connection_id: connectionId }, transaction });
+      await Connection.destroy({ where: { id: connectionId }, transaction });
     },
   };
 }

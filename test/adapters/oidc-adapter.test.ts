@@ -3,7 +3,7 @@
  * PostgreSQL database and RedisAdapter on the shared redis-server. The redis-server is shared
  * with other test files, so nothing here flushes it: every id, grant, uid and user code is random.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -418,19 +418,19 @@ describe('oidc-provider adapter contract', () => {
     const longLived = ['Client', 'Grant', 'RefreshToken', 'RegistrationAccessToken', 'InitialAccessToken'];
 
     it('gives Redis adapters for short-lived models and Sequelize adapters for the rest when Redis is configured', () => {
-      const factory = createAdapterFactory(database.models, redis);
+      const factory = createAdapterFactory(database.models, redis, randomBytes(32));
       expect(factory('Session')).toBeInstanceOf(RedisAdapter);
       for (const model of SHORT_LIVED_MODELS) expect(factory(model), model).toBeInstanceOf(RedisAdapter);
       for (const model of longLived) expect(factory(model), model).toBeInstanceOf(SequelizeAdapter);
     });
 
     it('gives Sequelize adapters for every model when Redis is not configured', () => {
-      const factory = createAdapterFactory(database.models, undefined);
+      const factory = createAdapterFactory(database.models, undefined, randomBytes(32));
       for (const model of [...SHORT_LIVED_MODELS, ...longLived]) expect(factory(model), model).toBeInstanceOf(SequelizeAdapter);
     });
 
     it('stores a session in Redis and a grant in PostgreSQL when Redis is configured', async () => {
-      const factory = createAdapterFactory(database.models, redis);
+      const factory = createAdapterFactory(database.models, redis, randomBytes(32));
       const sess = session();
       await factory('Session').upsert(sess.jti!, sess, 3600);
       const grantId = rid('grant');

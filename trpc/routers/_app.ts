@@ -2,12 +2,18 @@
  * The management API: one router per domain, composed once. Its type is what @trpc/client uses.
  */
 import { router } from '../trpc.js';
+import { clientsRouter } from './clients.js';
+import { connectionsRouter } from './connections.js';
+import { keysRouter } from './keys.js';
 import { meRouter } from './me.js';
 import { usersRouter } from './users.js';
 
 export const appRouter = router({
   users: usersRouter,
   me: meRouter,
+  clients: clientsRouter,
+  connections: connectionsRouter,
+  keys: keysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,168 @@
+/**
+ * The connection operations behind connections.*: options checked per strategy, the client ↔
+ * connection relation seen from the connection's side, and a delete that refuses to strand
+ * users unless asked to take them along.
+ */
+import { randomBytes } from 'node:crypto';
+import { UniqueConstraintError } from 'sequelize';
+import type { ZodError } from 'zod';
+import type { ConnectionQueries, IdentityOwner } from '../../adapters/queries/connections.js';
+import type { ConnectionRow } from '../../adapters/sequelize/models.js';
+import type { ClientStore } from '../clients/client-store.js';
+import { DomainError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { RevokeAccount } from '../oidc/account-revocation.js';
+import { databaseOptionsSchema } from './database-connection.js';
+import {
+  parseOptions,
+  type ConnectionChanges,
+  type ConnectionView,
+  type CreateConnectionInput,
+  type ListConnectionsInput,
+} from './connection-schemas.js';
+
+export interface ConnectionManagementDependencies {
+  connections: ConnectionQueries;
+  clients: ClientStore;
+  events: EventBus;
+  revokeAccount: RevokeAccount;
+}
+
+export interface ConnectionRemoval {
+  deleted: true;
+  /** Users whose own identity (the one their user_id names) was in the connection. */
+  deleted_users: number;
+  /** Users who keep their account and lose a linked identity that was in the connection. */
+  unlinked_users: number;
+}
+
+const newConnectionId = () => `con_${randomBytes(8).toString('hex')}`;
+
+function notFound(id: string): DomainError {
+  return new DomainError('connection.not_found', `connection ${id} does not exist`, 'id');
+}
+
+function invalidOptions(error: ZodError): DomainError {
+  const issue = error.issues[0];
+  const field = issue?.path.join('.') ?? 'options';
+  return new DomainError('connection.invalid', `${field}: ${issue?.message ?? 'invalid'}`, field);
+}
+
+/** Options as the API shows them. Strategies still to come may keep upstream secrets there, so only known shapes leave. */
+function optionsView(row: ConnectionRow): Record<string, unknown> {
+  return row.strategy === 'database' ? databaseOptionsSchema.parse(row.options) : {};
+}
+
+function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {
+  return { id: row.id, name: row.name, strategy: row.strategy, options: optionsView(row), enabled_clients: enabledClients };
+}
+
+/** The same rule as isPrimaryIdentity (server/profiles/profile.ts): a user_id is `<provider>|<id>` of the user's own identity. */
+const ownsUserId = (owner: IdentityOwner) => owner.user_id === `${owner.provider}|${owner.external_id}`;
+
+export function createConnectionManagement({ connections, clients, events, revokeAccount }: ConnectionManagementDependencies) {
+  async function load(id: string): Promise<ConnectionRow> {
+    const row = await connections.findById(id);
+    if (!row) throw notFound(id);
+    return row;
+  }
+
+  async function checkClientsExist(clientIds: readonly string[]): Promise<void> {
+    const found = await Promise.all(clientIds.map((clientId) => clients.find(clientId)));
+    const unknown = clientIds.filter((_, index) => !found[index]);
+    if (unknown.length > 0) throw new DomainError('connection.invalid', `unknown client: ${unknown.join(', ')}`, 'enabled_clients');
+  }
+
+  async function enabledClients(id: string): Promise<string[]> {
+    return (await connections.clientIdsByConnection([id])).get(id) ?? [];
+  }
+
+  return {
+    async create(input: CreateConnectionInput): Promise<ConnectionView> {
+      await checkClientsExist(input.enabled_clients);
+      const id = newConnectionId();
+      try {
+        await connections.transaction(async (transaction) => {
+          await connections.create({ id, name: input.name, strategy: input.strategy, options: input.options ?? {} }, transaction);
+          await connections.setEnabledClients(id, input.enabled_clients, transaction);
+        });
+      } catch (error) {
+        if (error instanceof UniqueConstraintError) {
+          throw new DomainError('connection.exists', `a connection named "${input.name}" already exists`, 'name');
+        }
+        throw error;
+      }
+      return this.get(id);
+    },
+
+    async get(id: string): Promise<ConnectionView> {
+      return view(await load(id), await enabledClients(id));
+    },
+
+    async list({ strategy, page, per_page: perPage }: ListConnectionsInput) {
+      const { rows, total } = await connections.page(page * perPage, perPage, strategy);
+      const enabled = await connections.clientIdsByConnection(rows.map((row) => row.id));
+      return {
+        connections: rows.map((row) => view(row, enabled.get(row.id) ?? [])),
+        start: page * perPage,
+        limit: perPage,
+        length: rows.length,
+        total,
+      };
+    },
+
+    async update(id: string, changes: ConnectionChanges): Promise<ConnectionView> {
+      const row = await load(id);
+      if (changes.strategy !== undefined && changes.strategy !== row.strategy) {
+        throw new DomainError('connection.invalid', `a connection's strategy cannot change (it is ${row.strategy})`, 'strategy');
+      }
+      if (changes.name !== undefined && changes.name !== row.name) {
+        throw new DomainError('connection.invalid', "a connection's name cannot change: users, clients and logins refer to it", 'name');
+      }
+      let options: Record<string, unknown> | undefined;
+      if (changes.options !== undefined) {
+        const parsed = parseOptions(row.strategy, row.name, changes.options);
+        if (!parsed.success) throw invalidOptions(parsed.error);
+        options = parsed.data.options ?? {};
+      }
+      if (changes.enabled_clients) await checkClientsExist(changes.enabled_clients);
+      await connections.transaction(async (transaction) => {
+        if (options) await connections.updateOptions(id, options, transaction);
+        if (changes.enabled_clients) await connections.setEnabledClients(id, changes.enabled_clients, transaction);
+      });
+      return this.get(id);
+    },
+
+    /**
+     * Without cascade, a connection anyone still logs in with is kept (CONFLICT). With it, a user
+     * whose own identity is there is deleted with every linked identity; a user who only linked
+     * an identity from there keeps the account and loses that identity.
+     */
+    async remove(id: string, cascade: boolean): Promise<ConnectionRemoval> {
+      const { deleted, unlinked } = await connections.transaction(async (transaction) => {
+        const row = await connections.lock(id, transaction);
+        if (!row) throw notFound(id);
+        const owners = await connections.identityOwners(id, transaction);
+        const userIds = new Set(owners.map((owner) => owner.user_id));
+        if (userIds.size > 0 && !cascade) {
+          throw new DomainError(
+            'connection.in_use',
+            `connection "${row.name}" still has ${userIds.size} user${userIds.size === 1 ? '' : 's'}; delete them first or pass cascade: true`,
+            'cascade',
+          );
+        }
+        const doomed = new Set(owners.filter(ownsUserId).map((owner) => owner.user_id));
+        await connections.removeWithUsers(id, [...doomed], transaction);
+        return { deleted: [...doomed], unlinked: [...userIds].filter((userId) => !doomed.has(userId)) };
+      });
+      for (const userId of deleted) {
+        await revokeAccount(userId);
+        await events.publish('user.deleted', userId);
+      }
+      for (const userId of unlinked) await events.publish('user.unlinked', userId);
+      return { deleted: true, deleted_users: deleted.length, unlinked_users: unlinked.length };
+    },
+  };
+}
+
+export type ConnectionManagement = ReturnType<typeof createConnectionManagement>;
