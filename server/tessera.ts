@@ -116,7 +116,11 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
   const core = await openTessera(config, logger);
   try {
     const { services } = core;
-    const verifier = createAccessTokenVerifier(config.issuer, () => services.providers.keys);
+    const verifier = createAccessTokenVerifier(
+      config.issuer,
+      () => services.providers.keys,
+      async (clientId) => (await services.clients.find(clientId)) !== undefined,
+    );
     const management: ManagementServices = {
       users: services.userService,
       events: services.events,

@@ -18,7 +18,15 @@ export class InvalidAccessTokenError extends Error {
   override name = 'InvalidAccessTokenError';
 }
 
-export function createAccessTokenVerifier(issuer: string, currentKeys: () => KeyMaterial) {
+/**
+ * `clientExists` is asked at every call: a JWT cannot be revoked, so deleting a client must
+ * be what ends the management tokens it already holds.
+ */
+export function createAccessTokenVerifier(
+  issuer: string,
+  currentKeys: () => KeyMaterial,
+  clientExists: (clientId: string) => Promise<boolean>,
+) {
   const audience = managementAudience(issuer);
   let cachedFor: KeyMaterial | undefined;
   let jwks: ReturnType<typeof createLocalJWKSet> | undefined;
@@ -46,6 +54,7 @@ export function createAccessTokenVerifier(issuer: string, currentKeys: () => Key
     }
     const clientId = typeof payload['client_id'] === 'string' ? payload['client_id'] : undefined;
     if (!payload.sub || !clientId) throw new InvalidAccessTokenError('token has no subject or client');
+    if (!(await clientExists(clientId))) throw new InvalidAccessTokenError('the client this token was issued to no longer exists');
     const scope = typeof payload['scope'] === 'string' ? payload['scope'] : '';
     return {
       subject: payload.sub,

@@ -245,6 +245,17 @@ describe('clients.* over a real @trpc/client', () => {
     it('answers an unknown client with NOT_FOUND', async () => {
       expect((await errorOf(admin.clients.delete.mutate({ client_id: 'no-such-client' }))).code).toBe('NOT_FOUND');
     });
+
+    it('ends the management tokens the deleted client already holds', async () => {
+      const client = await machine({ management_scopes: ['read:users'] });
+      const { body } = await clientCredentials(tessera.issuer, client.client_id, client.client_secret!);
+      const held = managementClient(tessera.issuer, String(body['access_token']));
+      expect(await held.users.getByEmail.query({ email: 'nobody@example.com' })).toEqual([]);
+      await admin.clients.delete.mutate({ client_id: client.client_id });
+      const error = await errorOf(held.users.getByEmail.query({ email: 'nobody@example.com' }));
+      expect(error.code).toBe('UNAUTHORIZED');
+      expect(error.message).toContain('no longer exists');
+    });
   });
 
   describe('rotateSecret', () => {
