@@ -17,7 +17,10 @@ import { openRedis } from '../adapters/redis/client.js';
 import { openDatabase, type Database } from '../adapters/sequelize/database.js';
 import { createContextFactory } from '../trpc/context.js';
 import { createApp } from './app.js';
+import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createInProcessEventBus } from './events/event-bus.js';
+import { invalidateOnPublish } from './events/invalidate-on-publish.js';
+import type { Profile } from './profiles/profile.js';
 import type { ManagementServices } from './management.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
@@ -41,16 +44,29 @@ export interface Tessera extends TesseraCore {
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
-function buildServices(database: Database, redis: Redis | undefined, config: Config, clientSecretKey: Buffer) {
+const PROFILE_CACHE_TTL_SECONDS = 5 * 60;
+const PROFILE_CACHE_ENTRIES = 10_000;
+
+function createCache(redis: Redis | undefined, logger: Logger): ProfileCache<Profile> {
+  const options = {
+    ttlSeconds: PROFILE_CACHE_TTL_SECONDS,
+    onUnavailable: (error: Error) => logger.warn({ err: error.message }, 'profile cache unavailable; reading profiles from PostgreSQL'),
+    onRecovered: () => logger.info('profile cache available again'),
+  };
+  return redis ? createRedisProfileCache(redis, options) : createMemoryProfileCache({ ...options, max: PROFILE_CACHE_ENTRIES });
+}
+
+function buildServices(database: Database, redis: Redis | undefined, config: Config, clientSecretKey: Buffer, logger: Logger) {
   const users = createUserQueries(database.models);
   const connections = createConnectionQueries(database.models);
   const keys = createKeyQueries(database.models);
   const adapter = createAdapterFactory(database.models, redis, clientSecretKey);
-  const events = createInProcessEventBus();
-  const profiles = createProfileService(users, connections, events);
+  const profileCache = createCache(redis, logger);
+  const events = invalidateOnPublish(createInProcessEventBus(), profileCache);
+  const profiles = createProfileService(users, connections, events, profileCache);
   const revokeAccount = createAccountRevocation(adapter);
   const userService = createUserService({ users, connections, profiles, events, revokeAccount });
-  return { users, connections, keys, adapter, events, profiles, revokeAccount, userService, config };
+  return { users, connections, keys, adapter, profileCache, events, profiles, revokeAccount, userService, config };
 }
 
 export interface TesseraCore {
@@ -88,7 +104,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
 
     // Before the provider exists: it reads clients through the adapter that needs this key.
     const clientSecretKey = await loadClientSecretKey(createKeyQueries(database.models));
-    const services = buildServices(database, redis, config, clientSecretKey);
+    const services = buildServices(database, redis, config, clientSecretKey, logger);
     const keyStore = createKeyStore(services.keys);
     const providers = createProviderHost(
       (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles }),

@@ -8,6 +8,7 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { DomainError } from '../errors.js';
+import type { ProfileCache } from '../../adapters/cache/profile-cache.js';
 import type { EventBus } from '../events/event-bus.js';
 import { hashPassword } from '../passwords.js';
 import type { CreateUserInput } from '../users/user-schemas.js';
@@ -19,11 +20,21 @@ export function newIdentityId(): string {
   return randomBytes(12).toString('hex');
 }
 
-export function createProfileService(users: UserQueries, connections: ConnectionQueries, events: EventBus) {
+export function createProfileService(
+  users: UserQueries,
+  connections: ConnectionQueries,
+  events: EventBus,
+  cache: ProfileCache<Profile>,
+) {
+  async function loadProfile(userId: string): Promise<Profile | undefined> {
+    const found = await users.findById(userId);
+    return found ? toProfile(found.user, found.identities) : undefined;
+  }
+
   return {
-    async getProfile(userId: string): Promise<Profile | undefined> {
-      const found = await users.findById(userId);
-      return found ? toProfile(found.user, found.identities) : undefined;
+    /** Read through the cache: a miss costs the one query of findById. */
+    getProfile(userId: string): Promise<Profile | undefined> {
+      return cache.read(userId, () => loadProfile(userId));
     },
 
     async createDatabaseUser(input: NewDatabaseUser): Promise<Profile> {
@@ -74,7 +85,7 @@ export function createProfileService(users: UserQueries, connections: Connection
         }
         throw error;
       }
-      const profile = await this.getProfile(userId);
+      const profile = await loadProfile(userId);
       if (!profile) throw new Error(`user ${userId} vanished after creation`);
       return profile;
     },

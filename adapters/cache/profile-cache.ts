@@ -1,0 +1,143 @@
+/**
+ * The read-through profile cache, one entry per user (profile and identities together): Redis
+ * when configured, else an in-process LRU, behind one interface. A version per user, bumped
+ * by every committed write, keeps a read that started before the write from storing what it
+ * read after the write invalidated it; so the cache never serves a profile older than the
+ * last committed write. A Redis error counts as a miss, never as a failed request.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  errors: number;
+}
+
+export interface ProfileCache<T extends object> {
+  /** The cached value, or the loader's, stored unless a write invalidated it meanwhile. */
+  read(id: string, loader: () => Promise<T | undefined>): Promise<T | undefined>;
+  /** Called after a write commits. */
+  invalidate(id: string): Promise<void>;
+  stats(): CacheStats;
+}
+
+export interface CacheOptions {
+  ttlSeconds: number;
+  onUnavailable?: (error: Error) => void;
+  onRecovered?: () => void;
+}
+
+export function createMemoryProfileCache<T extends object>(options: CacheOptions & { max: number }): ProfileCache<T> {
+  const entries = new LRUCache<string, T>({ max: options.max, ttl: options.ttlSeconds * 1000 });
+  // Versions outlive entries so an in-flight read of an evicted user still sees a later write.
+  const versions = new LRUCache<string, number>({ max: options.max * 4 });
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  return {
+    async read(id, loader) {
+      const cached = entries.get(id);
+      if (cached) {
+        stats.hits += 1;
+        return cached;
+      }
+      stats.misses += 1;
+      const before = versions.get(id) ?? 0;
+      const value = await loader();
+      if (value && (versions.get(id) ?? 0) === before) entries.set(id, value);
+      return value;
+    },
+    async invalidate(id) {
+      versions.set(id, (versions.get(id) ?? 0) + 1);
+      entries.delete(id);
+    },
+    stats: () => ({ ...stats }),
+  };
+}
+
+// Sets the entry only if the user's version is still the one read before loading.
+const SET_IF_VERSION = `
+local current = redis.call('GET', KEYS[2]) or '0'
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+`;
+
+const VERSION_TTL_SECONDS = 24 * 60 * 60;
+
+export function createRedisProfileCache<T extends object>(redis: Redis | Cluster, options: CacheOptions): ProfileCache<T> {
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  let healthy = true;
+  // Invalidations that failed while Redis was away; applied before anything is served again.
+  const pending = new Set<string>();
+  // The hash tag keeps a user's entry and version in one cluster slot, as the script needs.
+  const entryKey = (id: string) => `profile:{${id}}`;
+  const versionKey = (id: string) => `profile-version:{${id}}`;
+
+  function failed(error: unknown) {
+    stats.errors += 1;
+    if (healthy) {
+      healthy = false;
+      options.onUnavailable?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  function succeeded() {
+    if (!healthy) {
+      healthy = true;
+      options.onRecovered?.();
+    }
+  }
+
+  function bump(ids: readonly string[]) {
+    const multi = redis.multi();
+    for (const id of ids) multi.incr(versionKey(id)).expire(versionKey(id), VERSION_TTL_SECONDS).del(entryKey(id));
+    return multi.exec();
+  }
+
+  async function flushPending() {
+    if (pending.size === 0) return;
+    const ids = [...pending];
+    await bump(ids);
+    for (const id of ids) pending.delete(id);
+  }
+
+  return {
+    async read(id, loader) {
+      let cached: [string | null, string | null] | undefined;
+      try {
+        await flushPending();
+        const [entry, version] = await redis.mget(entryKey(id), versionKey(id));
+        cached = [entry ?? null, version ?? null];
+        succeeded();
+      } catch (error) {
+        failed(error);
+      }
+      if (cached?.[0]) {
+        stats.hits += 1;
+        return JSON.parse(cached[0]) as T;
+      }
+      stats.misses += 1;
+      const value = await loader();
+      if (value && cached) {
+        await redis
+          .eval(SET_IF_VERSION, 2, entryKey(id), versionKey(id), cached[1] ?? '0', JSON.stringify(value), options.ttlSeconds)
+          .catch(failed);
+      }
+      return value;
+    },
+
+    async invalidate(id) {
+      pending.add(id);
+      try {
+        await flushPending();
+        succeeded();
+      } catch (error) {
+        failed(error);
+      }
+    },
+
+    stats: () => ({ ...stats }),
+  };
+}

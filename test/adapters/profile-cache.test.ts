@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it, inject } from 'vitest';
+import { freePort } from '../../adapters/postgres/embedded.js';
+import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../../adapters/cache/profile-cache.js';
+import { startRedisServer } from '../support/redis-server.js';
+
+type Entry = { name: string };
+
+const connections: Redis[] = [];
+afterAll(async () => {
+  for (const redis of connections) redis.disconnect();
+});
+
+function sharedRedis() {
+  const redis = new Redis(inject('redisUrl'));
+  connections.push(redis);
+  return redis;
+}
+
+describe.each([
+  ['in-process LRU', () => createMemoryProfileCache<Entry>({ ttlSeconds: 60, max: 100 })],
+  ['Redis', () => createRedisProfileCache<Entry>(sharedRedis(), { ttlSeconds: 60 })],
+] as Array<[string, () => ProfileCache<Entry>]>)('profile cache (%s)', (_name, make) => {
+  const id = () => `database|${randomBytes(6).toString('hex')}`;
+
+  it('loads on a miss and serves the stored value on the next read without loading', async () => {
+    const cache = make();
+    const key = id();
+    let loads = 0;
+    const loader = async () => {
+      loads += 1;
+      return { name: 'Ann' };
+    };
+    expect(await cache.read(key, loader)).toEqual({ name: 'Ann' });
+    expect(await cache.read(key, loader)).toEqual({ name: 'Ann' });
+    expect(loads).toBe(1);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it('does not store a missing user', async () => {
+    const cache = make();
+    const key = id();
+    let loads = 0;
+    const loader = async () => {
+      loads += 1;
+      return undefined;
+    };
+    await cache.read(key, loader);
+    await cache.read(key, loader);
+    expect(loads).toBe(2);
+  });
+
+  it('reloads after an invalidation', async () => {
+    const cache = make();
+    const key = id();
+    await cache.read(key, async () => ({ name: 'old' }));
+    await cache.invalidate(key);
+    expect(await cache.read(key, async () => ({ name: 'new' }))).toEqual({ name: 'new' });
+  });
+
+  it('never stores what a read loaded before a write that committed while it was loading', async () => {
+    const cache = make();
+    const key = id();
+    let release!: () => void;
+    const slowRead = cache.read(
+      key,
+      () => new Promise<Entry>((resolve) => (release = () => resolve({ name: 'stale' }))),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await cache.invalidate(key);
+    release();
+    expect(await slowRead).toEqual({ name: 'stale' });
+    expect(await cache.read(key, async () => ({ name: 'fresh' }))).toEqual({ name: 'fresh' });
+  });
+});
+
+describe('profile cache when Redis goes away', () => {
+  it('reads through to the loader, warns once, and catches up on missed invalidations when Redis returns', async () => {
+    const port = await freePort();
+    let server = await startRedisServer(port);
+    const redis = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    connections.push(redis);
+    await new Promise((resolve) => redis.once('ready', resolve));
+    const warnings: string[] = [];
+    let recoveries = 0;
+    const cache = createRedisProfileCache<Entry>(redis, {
+      ttlSeconds: 60,
+      onUnavailable: (error) => warnings.push(error.message),
+      onRecovered: () => (recoveries += 1),
+    });
+    const key = 'database|outage';
+    await cache.read(key, async () => ({ name: 'before' }));
+
+    await server.stop();
+    for (let i = 0; i < 5; i += 1) expect(await cache.read(key, async () => ({ name: 'from-db' }))).toEqual({ name: 'from-db' });
+    // A write during the outage: its invalidation cannot reach Redis yet.
+    await cache.invalidate(key);
+    expect(warnings).toHaveLength(1);
+
+    // Redis comes back with the entry written before the outage (as a replica or persistence would).
+    server = await startRedisServer(port);
+    await new Promise((resolve) => (redis.status === 'ready' ? resolve(undefined) : redis.once('ready', resolve)));
+    await redis.set(`profile:{${key}}`, JSON.stringify({ name: 'before' }));
+    expect(await cache.read(key, async () => ({ name: 'after' }))).toEqual({ name: 'after' });
+    expect(recoveries).toBe(1);
+    expect(await cache.read(key, async () => ({ name: 'unused' }))).toEqual({ name: 'after' });
+    redis.disconnect();
+    await server.stop();
+  });
+});
