@@ -20,6 +20,7 @@ import { createApp } from './app.js';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
+import { createRedisEventBus } from './events/redis-event-bus.js';
 import type { Profile } from './profiles/profile.js';
 import type { ManagementServices } from './management.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
@@ -62,7 +63,7 @@ function buildServices(database: Database, redis: Redis | undefined, config: Con
   const keys = createKeyQueries(database.models);
   const adapter = createAdapterFactory(database.models, redis, clientSecretKey);
   const profileCache = createCache(redis, logger);
-  const events = invalidateOnPublish(createInProcessEventBus(), profileCache);
+  const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
   const revokeAccount = createAccountRevocation(adapter);
   const userService = createUserService({ users, connections, profiles, events, revokeAccount });

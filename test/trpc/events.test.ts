@@ -25,13 +25,16 @@ function collect(client: ReturnType<typeof managementClient>, input: { user_id?:
   return { ready, done };
 }
 
-describe('users.events over SSE', () => {
+describe.each([
+  ['in-process bus', false],
+  ['Redis Streams', true],
+])('users.events over SSE (%s)', (_name, redis) => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   let admin: Awaited<ReturnType<typeof adminClient>>;
   let reader: ReturnType<typeof managementClient>;
 
   beforeAll(async () => {
-    tessera = await startTestTessera();
+    tessera = await startTestTessera({ redis });
     admin = await adminClient(tessera.issuer);
     reader = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer, 'read:users'));
   });
