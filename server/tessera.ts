@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgr
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
+import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis } from '../adapters/redis/client.js';
 import { openDatabase, type Database } from '../adapters/sequelize/database.js';
@@ -66,7 +67,7 @@ function buildServices(database: Database, redis: Redis | undefined, config: Con
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
   const revokeAccount = createAccountRevocation(adapter);
-  const userService = createUserService({ users, connections, profiles, events, revokeAccount });
+  const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount });
   return { users, connections, keys, adapter, profileCache, events, profiles, revokeAccount, userService, config };
 }
 

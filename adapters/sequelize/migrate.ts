@@ -6,12 +6,14 @@ import type { QueryInterface, Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug, type MigrationFn } from 'umzug';
 import type { Logger } from '../../server/logger.js';
 import * as initialSchema from './migrations/0001-initial-schema.js';
+import * as userSearchIndexes from './migrations/0002-user-search-indexes.js';
 import * as oidcAccountIndex from './migrations/0003-oidc-account-index.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
 const migrations = [
   { name: '0001-initial-schema', ...initialSchema },
+  { name: '0002-user-search-indexes', ...userSearchIndexes },
   { name: '0003-oidc-account-index', ...oidcAccountIndex },
 ];
 

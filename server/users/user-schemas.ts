@@ -3,6 +3,7 @@
  * from them and unknown keys are refused.
  */
 import { z } from 'zod';
+import { profileFields } from '../profiles/profile-fields.js';
 
 const text = (max: number) => z.string().min(1).max(max);
 const metadataKey = z.string().min(1).max(255);
@@ -82,3 +83,28 @@ export const ROOT_COLUMNS = [
   'locale',
   'blocked',
 ] as const satisfies ReadonlyArray<keyof UserChanges>;
+
+const query = z.string().max(4096).optional();
+
+/** users.list: offset pages (`page`, `per_page`, `include_totals`, `sort`) or checkpoint pages (`from`, `take`). */
+export const listUsersInput = z
+  .strictObject({
+    q: query,
+    fields: profileFields.optional(),
+    page: z.number().int().min(0).optional(),
+    per_page: z.number().int().min(1).max(100).optional(),
+    include_totals: z.boolean().optional(),
+    sort: z.string().max(64).optional(),
+    from: z.string().min(1).max(512).optional(),
+    take: z.number().int().min(1).max(100).optional(),
+  })
+  .superRefine((input, ctx) => {
+    const checkpoint = input.from !== undefined || input.take !== undefined;
+    if (!checkpoint) return;
+    for (const key of ['page', 'per_page', 'include_totals', 'sort'] as const) {
+      if (input[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} cannot be combined with checkpoint paging (from/take)` });
+      }
+    }
+  });
+export type ListUsersInput = z.infer<typeof listUsersInput>;

@@ -4,6 +4,7 @@
  */
 import { UniqueConstraintError } from 'sequelize';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import { InvalidCursorError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
 import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
@@ -13,10 +14,27 @@ import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { hashPassword } from '../passwords.js';
 import { isPrimaryIdentity, toProfile, type Identity, type Profile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
-import { ROOT_COLUMNS, type CreateUserInput, type UserChanges } from './user-schemas.js';
+import { parseUserQuery, parseUserSort } from './user-query.js';
+import { ROOT_COLUMNS, type CreateUserInput, type ListUsersInput, type UserChanges } from './user-schemas.js';
+
+const DEFAULT_PER_PAGE = 50;
+
+export interface UserPage {
+  users: Profile[];
+  start: number;
+  limit: number;
+  length: number;
+  total?: number;
+}
+
+export interface CheckpointPage {
+  users: Profile[];
+  next?: string;
+}
 
 export interface UserServiceDependencies {
   users: UserQueries;
+  search: UserSearchQueries;
   connections: ConnectionQueries;
   profiles: ProfileService;
   events: EventBus;
@@ -49,7 +67,7 @@ function restoredColumns(profileData: Record<string, unknown>): Record<string, u
   return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (column in profileData ? [[column, profileData[column]]] : [])));
 }
 
-export function createUserService({ users, connections, profiles, events, revokeAccount }: UserServiceDependencies) {
+export function createUserService({ users, search, connections, profiles, events, revokeAccount }: UserServiceDependencies) {
   async function load(userId: string) {
     const found = await users.findById(userId);
     if (!found) throw notFound(userId);
@@ -83,6 +101,37 @@ export function createUserService({ users, connections, profiles, events, revoke
       const profile = await profiles.getProfile(userId);
       if (!profile) throw notFound(userId);
       return profile;
+    },
+
+    /** Offset pages as Auth0 returns them, or checkpoint pages that stay fast however deep. */
+    async list(input: ListUsersInput): Promise<UserPage | CheckpointPage> {
+      const query = input.q ? parseUserQuery(input.q) : undefined;
+      if (input.from !== undefined || input.take !== undefined) {
+        const take = input.take ?? DEFAULT_PER_PAGE;
+        try {
+          const { rows, next } = await search.searchCheckpoint({ ...(query ? { query } : {}), ...(input.from ? { from: input.from } : {}), take });
+          return { users: rows.map(({ user, identities }) => toProfile(user, identities)), ...(next ? { next } : {}) };
+        } catch (error) {
+          if (error instanceof InvalidCursorError) throw new DomainError('search.invalid_query', error.message, 'from');
+          throw error;
+        }
+      }
+      const page = input.page ?? 0;
+      const perPage = input.per_page ?? DEFAULT_PER_PAGE;
+      const { rows, total } = await search.searchPage({
+        ...(query ? { query } : {}),
+        ...(input.sort ? { sort: parseUserSort(input.sort) } : {}),
+        page,
+        perPage,
+        includeTotals: input.include_totals === true,
+      });
+      return {
+        users: rows.map(({ user, identities }) => toProfile(user, identities)),
+        start: page * perPage,
+        limit: perPage,
+        length: rows.length,
+        ...(total !== undefined ? { total } : {}),
+      };
     },
 
     async getByEmail(email: string): Promise<Profile[]> {

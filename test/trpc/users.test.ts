@@ -191,3 +191,81 @@ describe('users.* over a real @trpc/client', () => {
     });
   });
 });
+
+describe('users.list over a real @trpc/client', () => {
+  let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+  let admin: Awaited<ReturnType<typeof adminClient>>;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+    admin = await adminClient(tessera.issuer);
+    for (const [index, name] of ['Alice Smith', 'alan Jones', 'Bob Stone', 'Carol White', 'Dave Smith'].entries()) {
+      const user = await admin.users.create.mutate({
+        connection: 'Username-Password',
+        email: `${name.split(' ')[0]!.toLowerCase()}@example.com`,
+        password: 'a long password',
+        name,
+        user_metadata: { plan: index % 2 ? 'pro' : 'free', seats: index },
+        app_metadata: { tier: index },
+      });
+      ids.push(user.user_id!);
+    }
+  });
+  afterAll(() => tessera?.stop());
+
+  it('finds users by a Lucene-like q over root attributes and metadata', async () => {
+    const byPrefix = await admin.users.list.query({ q: 'name:al*', sort: 'email:1' });
+    expect(byPrefix.users.map((user) => user.email)).toEqual(['alan@example.com', 'alice@example.com']);
+    const byMetadata = await admin.users.list.query({ q: 'user_metadata.plan:pro AND NOT name:"carol white"' });
+    expect(byMetadata.users.map((user) => user.email)).toEqual(['alan@example.com']);
+    const byIdentity = await admin.users.list.query({ q: 'identities.connection:"Username-Password" AND app_metadata.tier:[3 TO *]', sort: 'email:-1' });
+    expect(byIdentity.users.map((user) => user.email)).toEqual(['dave@example.com', 'carol@example.com']);
+  });
+
+  it('pages with page/per_page/include_totals and returns only the requested fields', async () => {
+    const page = await admin.users.list.query({ per_page: 2, page: 1, include_totals: true, sort: 'email:1', fields: ['email'] });
+    expect(page).toEqual({ users: [{ email: 'bob@example.com' }, { email: 'carol@example.com' }], start: 2, limit: 2, length: 2, total: 5 });
+  });
+
+  it('pages through every user with checkpoints, omitting next on the last page', async () => {
+    const seen: string[] = [];
+    let from: string | undefined;
+    for (let round = 0; round < 10; round += 1) {
+      const page: { users: Array<{ user_id?: string }>; next?: string } = await admin.users.list.query({ take: 2, ...(from ? { from } : {}) });
+      seen.push(...page.users.map((user) => user.user_id!));
+      if (!page.next) break;
+      expect(page.users).toHaveLength(2);
+      from = page.next;
+    }
+    expect(seen).toEqual(ids);
+  });
+
+  it('answers a malformed query with BAD_REQUEST saying where', async () => {
+    const error = await errorOf(admin.users.list.query({ q: 'name:(alice' }));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.field).toBe('q');
+    expect(error.message).toMatch(/column \d+/);
+  });
+
+  it.each([
+    [{ per_page: 101 }, 'per_page'],
+    [{ take: 101 }, 'take'],
+    [{ from: 'garbage' }, 'from'],
+    [{ take: 5, page: 1 }, 'page'],
+    [{ q: 'favourite:blue' }, 'q'],
+    [{ sort: 'password:1' }, 'sort'],
+    [{ q: 'x'.repeat(5000) }, 'q'],
+  ])('answers %o with BAD_REQUEST naming %s', async (input, field) => {
+    const error = await errorOf(admin.users.list.query(input as never));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.field).toBe(field);
+  });
+
+  it('refuses users.list without read:users', async () => {
+    const limited = await adminClient(tessera.issuer, 'create:users');
+    const error = await errorOf(limited.users.list.query({}));
+    expect(error).toMatchObject({ code: 'FORBIDDEN' });
+    expect(error.message).toContain('read:users');
+  });
+});

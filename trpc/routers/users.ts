@@ -4,7 +4,7 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { profileFields } from '../../server/profiles/profile-fields.js';
-import { createUserInput, updateUserInput, userIdSchema } from '../../server/users/user-schemas.js';
+import { createUserInput, listUsersInput, updateUserInput, userIdSchema } from '../../server/users/user-schemas.js';
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
 import { presentProfile } from './present-profile.js';
@@ -17,6 +17,13 @@ export const usersRouter = router({
   get: requireScope('read:users')
     .input(z.strictObject({ id: userIdSchema, fields: profileFields.optional() }))
     .query(async ({ ctx, input }) => presentProfile(await ctx.services.users.get(input.id), ctx.caller, input.fields)),
+
+  list: requireScope('read:users')
+    .input(listUsersInput)
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.services.users.list(input);
+      return { ...page, users: page.users.map((profile) => presentProfile(profile, ctx.caller, input.fields)) };
+    }),
 
   getByEmail: requireScope('read:users')
     .input(z.strictObject({ email: z.string().min(1).max(512) }))
