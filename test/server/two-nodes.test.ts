@@ -1,0 +1,90 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../adapters/postgres/embedded.js';
+import { isPage } from '../support/browser.js';
+import { createTestDatabase } from '../support/databases.js';
+import { adminClient } from '../support/management-client.js';
+import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
+import { spawnTessera, waitFor, type Spawned } from '../support/spawn-tessera.js';
+import { ADMIN } from '../support/tessera.js';
+
+/** The same request, sent to the other node: every URL the provider hands out names node A. */
+function onNode(url: string, port: number): string {
+  const moved = new URL(url);
+  moved.port = String(port);
+  return moved.toString();
+}
+
+describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
+  const nodes: Spawned[] = [];
+  let issuer: string;
+  let portB: number;
+
+  beforeAll(async () => {
+    const databaseUrl = await createTestDatabase();
+    const portA = await freePort();
+    portB = await freePort();
+    issuer = `http://127.0.0.1:${portA}`;
+    const shared = {
+      ISSUER: issuer,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: inject('redisUrl'),
+      ADMIN_CLIENT_ID: ADMIN.clientId,
+      ADMIN_CLIENT_SECRET: ADMIN.clientSecret,
+      LOG_LEVEL: 'warn',
+    };
+    // One after the other: the second finds the schema and keys the first created.
+    nodes.push(spawnTessera({ ...shared, PORT: String(portA) }));
+    await waitFor(async () => (await fetch(`${issuer}/healthz`)).ok, 60_000);
+    nodes.push(spawnTessera({ ...shared, PORT: String(portB) }));
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${portB}/healthz`)).ok, 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const node of nodes) {
+      node.child.kill('SIGTERM');
+      await node.exited;
+    }
+  });
+
+  it('shows a write acknowledged by node A on node B right away, through users.get and /userinfo', async () => {
+    const adminA = await adminClient(issuer);
+    const adminB = await adminClient(`http://127.0.0.1:${portB}`);
+    const web = await adminA.clients.create.mutate({ name: 'Two Nodes', redirect_uris: [REDIRECT_URI] });
+    const user = await adminA.users.create.mutate({ connection: 'Username-Password', email: 'both@example.com', password: 'a long password', name: 'Before' });
+
+    const config = await discover(issuer, web.client_id, web.client_secret!);
+    const { page, browser, codeVerifier, state, nonce } = await openLoginPage(config, 'openid profile');
+    if (!isPage(page)) throw new Error('expected the login page');
+    const done = await browser.submit(page, { username: 'both@example.com', password: 'a long password' }, REDIRECT_URI);
+    if (isPage(done)) throw new Error('login did not complete');
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+
+    const userinfoOnB = async () =>
+      (await (await fetch(`http://127.0.0.1:${portB}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json()) as { name?: string };
+    expect((await userinfoOnB()).name).toBe('Before');
+    expect((await adminB.users.get.query({ id: user.user_id! })).name).toBe('Before');
+
+    for (let round = 0; round < 5; round += 1) {
+      await adminA.users.update.mutate({ id: user.user_id!, name: `After ${round}` });
+      expect((await adminB.users.get.query({ id: user.user_id! })).name).toBe(`After ${round}`);
+      expect((await userinfoOnB()).name).toBe(`After ${round}`);
+    }
+  });
+
+  it('completes on node B a login started on node A', async () => {
+    const adminA = await adminClient(issuer);
+    const web = await adminA.clients.create.mutate({ name: 'Hop', redirect_uris: [REDIRECT_URI] });
+    await adminA.users.create.mutate({ connection: 'Username-Password', email: 'hop@example.com', password: 'a long password' });
+    const config = await discover(issuer, web.client_id, web.client_secret!);
+    const { page, browser, codeVerifier, state, nonce } = await openLoginPage(config, 'openid email');
+    if (!isPage(page)) throw new Error('expected the login page');
+    const form = page.document.querySelector('form')!;
+    form.setAttribute('action', onNode(new URL(form.getAttribute('action')!, page.url).toString(), portB));
+    // The provider's redirects are relative, so the rest of the flow stays on node B.
+    const resumed = await browser.submit(page, { username: 'hop@example.com', password: 'a long password' }, REDIRECT_URI);
+    if (isPage(resumed)) throw new Error(`node B did not finish the flow: ${resumed.status} ${resumed.html.slice(0, 200)}`);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(resumed.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+    expect(tokens.claims()?.email).toBe('hop@example.com');
+  });
+});
