@@ -26,6 +26,8 @@ import type { Profile } from './profiles/profile.js';
 import type { ManagementServices } from './management.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
+import { createBackchannelNotifier } from './oidc/backchannel-logout.js';
+import type Provider from 'oidc-provider';
 import { createUserService } from './users/user-service.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
@@ -58,7 +60,18 @@ function createCache(redis: Redis | undefined, logger: Logger): ProfileCache<Pro
   return redis ? createRedisProfileCache(redis, options) : createMemoryProfileCache({ ...options, max: PROFILE_CACHE_ENTRIES });
 }
 
-function buildServices(database: Database, redis: Redis | undefined, config: Config, clientSecretKey: Buffer, logger: Logger) {
+/**
+ * `currentProvider` is late-bound: the provider needs these services (findAccount), and
+ * revocation needs the provider to send back-channel logout tokens.
+ */
+function buildServices(
+  database: Database,
+  redis: Redis | undefined,
+  config: Config,
+  clientSecretKey: Buffer,
+  logger: Logger,
+  currentProvider: () => Provider,
+) {
   const users = createUserQueries(database.models);
   const connections = createConnectionQueries(database.models);
   const keys = createKeyQueries(database.models);
@@ -66,7 +79,7 @@ function buildServices(database: Database, redis: Redis | undefined, config: Con
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
-  const revokeAccount = createAccountRevocation(adapter);
+  const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
   const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount });
   return { users, connections, keys, adapter, profileCache, events, profiles, revokeAccount, userService, config };
 }
@@ -106,9 +119,14 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
 
     // Before the provider exists: it reads clients through the adapter that needs this key.
     const clientSecretKey = await loadClientSecretKey(createKeyQueries(database.models));
-    const services = buildServices(database, redis, config, clientSecretKey, logger);
+    let providers: ProviderHost | undefined;
+    const currentProvider = () => {
+      if (!providers) throw new Error('the provider is not built yet');
+      return providers.provider;
+    };
+    const services = buildServices(database, redis, config, clientSecretKey, logger, currentProvider);
     const keyStore = createKeyStore(services.keys);
-    const providers = createProviderHost(
+    providers = createProviderHost(
       (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles }),
       await keyStore.load(),
     );

@@ -1,12 +1,27 @@
 /**
  * Ends everything a user holds at once: every grant (with the access, refresh and other tokens
- * issued under it) and every session, wherever the adapters keep them.
+ * issued under it) and every session, wherever the adapters keep them; then tells each client
+ * that registered a backchannel_logout_uri that its session ended.
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html
  */
-import type { AdapterFactory } from '../../adapters/oidc/types.js';
+import type { AdapterFactory, AdapterPayload } from '../../adapters/oidc/types.js';
 
 const GRANT_BOUND_MODELS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
 
-export function createAccountRevocation(adapter: AdapterFactory) {
+/** A client's login within a session: what a back-channel logout token names. */
+export interface SessionLogin {
+  clientId: string;
+  sid: string;
+}
+
+export type NotifyLogout = (accountId: string, logins: SessionLogin[]) => Promise<void>;
+
+function loginsOf(session: AdapterPayload | void | undefined): SessionLogin[] {
+  const authorizations = ((session ? session['authorizations'] : undefined) ?? {}) as Record<string, { sid?: string }>;
+  return Object.entries(authorizations).flatMap(([clientId, { sid }]) => (sid ? [{ clientId, sid }] : []));
+}
+
+export function createAccountRevocation(adapter: AdapterFactory, notifyLogout: NotifyLogout) {
   return async function revokeAccount(accountId: string): Promise<{ grants: number; sessions: number }> {
     const grants = adapter('Grant');
     const sessions = adapter('Session');
@@ -16,7 +31,9 @@ export function createAccountRevocation(adapter: AdapterFactory) {
       await grants.destroy(grantId);
     }
     const sessionIds = await sessions.idsByAccount(accountId);
+    const logins = (await Promise.all(sessionIds.map((id) => sessions.find(id)))).flatMap((session) => loginsOf(session));
     await Promise.all(sessionIds.map((id) => sessions.destroy(id)));
+    if (logins.length > 0) await notifyLogout(accountId, logins);
     return { grants: grantIds.length, sessions: sessionIds.length };
   };
 }

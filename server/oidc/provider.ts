@@ -82,6 +82,14 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
       RefreshToken: 30 * DAY,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // oidc-provider refuses outgoing requests to private and loopback addresses, a guard
+    // against URLs from untrusted, self-registered clients. Tessera's clients are registered
+    // by operators only, and back-channel logout endpoints on the internal network are the
+    // common case for a self-hosted provider; the 2.5 s timeout still applies.
+    fetch: (url, options) => {
+      const { dispatcher: _ssrfGuard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
     // As Auth0 does, so an API tells machine tokens from users' own tokens by a signed claim.
     async extraTokenClaims(_ctx, token) {
       return token.kind === 'ClientCredentials' ? { gty: 'client-credentials' } : undefined;
@@ -101,6 +109,7 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
       revocation: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource(ctx, form) {
