@@ -27,6 +27,8 @@ import type { ManagementServices } from './management.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
 import { createBackchannelNotifier } from './oidc/backchannel-logout.js';
+import { createKeyRefresher, type RefreshKeys } from './oidc/key-refresh.js';
+import { createRedisNodeSignals, singleNodeSignals, type NodeSignals } from './events/node-signals.js';
 import type Provider from 'oidc-provider';
 import { createUserService } from './users/user-service.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
@@ -90,7 +92,13 @@ export interface TesseraCore {
   stop(): Promise<void>;
 }
 
-type Services = ReturnType<typeof buildServices> & { clients: ClientStore; providers: ProviderHost; keyStore: KeyStore };
+type Services = ReturnType<typeof buildServices> & {
+  clients: ClientStore;
+  providers: ProviderHost;
+  keyStore: KeyStore;
+  refreshKeys: RefreshKeys;
+  signals: NodeSignals;
+};
 
 /** Storage, key material, the provider and the start-up bootstrap: everything but HTTP. */
 export async function openTessera(config: Config, logger: Logger): Promise<TesseraCore> {
@@ -131,6 +139,10 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       await keyStore.load(),
     );
     const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
+    const refreshKeys = createKeyRefresher(keyStore, providers);
+    const signals = redis ? await createRedisNodeSignals(redis, config.issuer, logger) : singleNodeSignals;
+    cleanup.push(() => signals.close());
+    signals.on('keys.rotated', refreshKeys);
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
 
@@ -140,7 +152,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));
 
-    return { database, services: { ...services, clients, providers, keyStore }, stop };
+    return { database, services: { ...services, clients, providers, keyStore, refreshKeys, signals }, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -156,6 +168,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       config.issuer,
       () => services.providers.keys,
       async (clientId) => (await services.clients.find(clientId)) !== undefined,
+      services.refreshKeys,
     );
     const management: ManagementServices = {
       users: services.userService,
@@ -167,7 +180,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
         events: services.events,
         revokeAccount: services.revokeAccount,
       }),
-      keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers }),
+      keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers, signals: services.signals }),
     };
     const app = createApp({ logger, issuer: config.issuer, createTrpcContext: createContextFactory(management, verifier), ...services });
     const server = app.listen(config.port);

@@ -2,7 +2,7 @@
  * Verifies management API access tokens: JWTs this provider signed (with any published key,
  * so tokens from before a rotation still verify) for the audience `$ISSUER/api/v2/`.
  */
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { publicJwk, type KeyMaterial } from './key-store.js';
 import { managementAudience } from './management-api.js';
 
@@ -13,6 +13,8 @@ export interface ApiCaller {
   scopes: ReadonlySet<string>;
   kind: 'user' | 'client';
 }
+
+const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 10_000;
 
 export class InvalidAccessTokenError extends Error {
   override name = 'InvalidAccessTokenError';
@@ -26,7 +28,18 @@ export function createAccessTokenVerifier(
   issuer: string,
   currentKeys: () => KeyMaterial,
   clientExists: (clientId: string) => Promise<boolean>,
+  refreshKeys: () => Promise<void>,
 ) {
+  let lastRefresh = 0;
+
+  /** A key another node just made; reloading is rate-limited so made-up kids cost nothing. */
+  async function refreshForUnknownKey(): Promise<boolean> {
+    if (Date.now() - lastRefresh < UNKNOWN_KEY_REFRESH_INTERVAL_MS) return false;
+    lastRefresh = Date.now();
+    await refreshKeys();
+    return true;
+  }
+
   const audience = managementAudience(issuer);
   let cachedFor: KeyMaterial | undefined;
   let jwks: ReturnType<typeof createLocalJWKSet> | undefined;
@@ -41,13 +54,12 @@ export function createAccessTokenVerifier(
   }
 
   return async function verifyAccessToken(token: string): Promise<ApiCaller> {
+    const verify = () => jwtVerify(token, keySet(), { issuer, audience, typ: 'at+jwt', algorithms: ['RS256', 'ES256'] });
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySet(), {
-        issuer,
-        audience,
-        typ: 'at+jwt',
-        algorithms: ['RS256', 'ES256'],
+      ({ payload } = await verify().catch(async (error: unknown) => {
+        if (error instanceof errors.JWKSNoMatchingKey && (await refreshForUnknownKey())) return verify();
+        throw error;
       }));
     } catch (error) {
       throw new InvalidAccessTokenError(error instanceof Error ? error.message : 'invalid token');

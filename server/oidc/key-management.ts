@@ -3,6 +3,7 @@
  * rotation that signs with new keys from the next request while every older key stays
  * published, so each token issued before still verifies.
  */
+import type { NodeSignals } from '../events/node-signals.js';
 import type { KeyMaterial, KeyStore, SigningKey } from './key-store.js';
 import type { ProviderHost } from './provider-host.js';
 
@@ -40,7 +41,7 @@ function views(material: KeyMaterial): SigningKeyView[] {
   });
 }
 
-export function createKeyManagement({ keyStore, providers }: { keyStore: KeyStore; providers: ProviderHost }) {
+export function createKeyManagement({ keyStore, providers, signals }: { keyStore: KeyStore; providers: ProviderHost; signals: NodeSignals }) {
   return {
     list(): SigningKeyView[] {
       return views(providers.keys);
@@ -50,6 +51,7 @@ export function createKeyManagement({ keyStore, providers }: { keyStore: KeyStor
     async rotate(): Promise<SigningKeyView[]> {
       const material = await keyStore.rotate();
       providers.replaceKeys(material);
+      await signals.announce('keys.rotated');
       return views(material).filter((key) => key.current);
     },
   };

@@ -1,9 +1,10 @@
+import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/embedded.js';
 import { isPage } from '../support/browser.js';
 import { createTestDatabase } from '../support/databases.js';
-import { adminClient } from '../support/management-client.js';
+import { adminClient, clientCredentialsToken, managementClient } from '../support/management-client.js';
 import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
 import { spawnTessera, waitFor, type Spawned } from '../support/spawn-tessera.js';
 import { ADMIN } from '../support/tessera.js';
@@ -86,5 +87,19 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     if (isPage(resumed)) throw new Error(`node B did not finish the flow: ${resumed.status} ${resumed.html.slice(0, 200)}`);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(resumed.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
     expect(tokens.claims()?.email).toBe('hop@example.com');
+  });
+
+  it('carries a key rotation on node A to node B by signal: B publishes the new keys and accepts tokens they sign', async () => {
+    const adminA = await adminClient(issuer);
+    const rotated = await adminA.keys.rotate.mutate();
+    const newKids = rotated.map((key) => key.kid);
+    await waitFor(async () => {
+      const jwks = (await (await fetch(`http://127.0.0.1:${portB}/jwks`)).json()) as { keys: Array<{ kid: string }> };
+      return newKids.every((kid) => jwks.keys.some((key) => key.kid === kid));
+    }, 5_000);
+    const token = await clientCredentialsToken(issuer);
+    expect(newKids).toContain(decodeProtectedHeader(token).kid);
+    const onB = managementClient(`http://127.0.0.1:${portB}`, token);
+    expect(await onB.users.getByEmail.query({ email: 'nobody@example.com' })).toEqual([]);
   });
 });
