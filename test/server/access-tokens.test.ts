@@ -11,7 +11,7 @@ async function signingKey(kid: string) {
   return { privateKey, material: { kid, alg: 'ES256', createdAt: new Date(), jwk } };
 }
 
-function token(privateKey: CryptoKey, kid: string) {
+function token(privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"], kid: string) {
   return new SignJWT({ client_id: 'svc', scope: 'read:users', gty: 'client-credentials' })
     .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
     .setIssuer(ISSUER)
