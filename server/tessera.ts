@@ -56,8 +56,9 @@ const PROFILE_CACHE_ENTRIES = 10_000;
 function createCache(redis: Redis | undefined, logger: Logger): ProfileCache<Profile> {
   const options = {
     ttlSeconds: PROFILE_CACHE_TTL_SECONDS,
-    onUnavailable: (error: Error) => logger.warn({ err: error.message }, 'profile cache unavailable; reading profiles from PostgreSQL'),
-    onRecovered: () => logger.info('profile cache available again'),
+    // The Redis connection itself logs the one warning per outage.
+    onUnavailable: (error: Error) => logger.debug({ err: error.message }, 'profile cache unavailable; reading profiles from PostgreSQL'),
+    onRecovered: () => logger.debug('profile cache available again'),
   };
   return redis ? createRedisProfileCache(redis, options) : createMemoryProfileCache({ ...options, max: PROFILE_CACHE_ENTRIES });
 }

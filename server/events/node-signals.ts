@@ -23,7 +23,9 @@ export async function createRedisNodeSignals(redis: Redis | Cluster, namespace: 
   const channel = `tessera:{${namespace}}:signals`;
   const handlers = new Map<NodeSignal, Array<() => Promise<void>>>();
   // A subscribed connection can do nothing else, so signals get their own.
-  const subscriber = (redis as Redis).duplicate();
+  const subscriber = (redis as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  // The main connection reports outages; this one resubscribes by itself when Redis returns.
+  subscriber.on('error', () => undefined);
   subscriber.on('message', (_channel: string, message: string) => {
     for (const handler of handlers.get(message as NodeSignal) ?? []) {
       handler().catch((error: unknown) => logger.error({ err: error, signal: message }, 'node signal handler failed'));

@@ -29,13 +29,19 @@ export function createRedisEventBus(redis: Redis | Cluster, namespace: string): 
   const STREAM = `tessera:{${namespace}}:users:events`;
   return {
     async publish(type, userId) {
-      await redis.xadd(STREAM, 'MAXLEN', '~', MAX_ENTRIES, '*', 'type', type, 'user_id', userId, 'at', new Date().toISOString());
+      // The write this event reports has committed: a Redis outage must not turn it into an
+      // error. Subscribers miss what is published while Redis is away (the connection warns).
+      await redis
+        .xadd(STREAM, 'MAXLEN', '~', MAX_ENTRIES, '*', 'type', type, 'user_id', userId, 'at', new Date().toISOString())
+        .catch(() => undefined);
     },
 
     async *subscribe({ userId, lastEventId, signal }) {
       // XREAD BLOCK holds its connection, so each subscriber gets its own. (Redis and Cluster
       // both have duplicate(); their overloads just do not unify for TypeScript.)
-      const reader = (redis as Redis).duplicate();
+      const reader = (redis as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      // The main connection reports outages; this one just waits for Redis to return.
+      reader.on('error', () => undefined);
       const stop = () => reader.disconnect();
       signal?.addEventListener('abort', stop, { once: true });
       let cursor = lastEventId ?? (await redis.xrevrange(STREAM, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createAdapterFactory } from '../../adapters/oidc/adapter-factory.js';
+import { FallbackAdapter } from '../../adapters/oidc/fallback-adapter.js';
 import { RedisAdapter } from '../../adapters/oidc/redis-adapter.js';
 import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
 import { SHORT_LIVED_MODELS, type Adapter, type AdapterPayload } from '../../adapters/oidc/types.js';
@@ -417,10 +418,10 @@ describe('oidc-provider adapter contract', () => {
   describe('adapter factory', () => {
     const longLived = ['Client', 'Grant', 'RefreshToken', 'RegistrationAccessToken', 'InitialAccessToken'];
 
-    it('gives Redis adapters for short-lived models and Sequelize adapters for the rest when Redis is configured', () => {
+    it('gives Redis (with PostgreSQL behind it) for short-lived models and Sequelize adapters for the rest when Redis is configured', () => {
       const factory = createAdapterFactory(database.models, redis, randomBytes(32));
-      expect(factory('Session')).toBeInstanceOf(RedisAdapter);
-      for (const model of SHORT_LIVED_MODELS) expect(factory(model), model).toBeInstanceOf(RedisAdapter);
+      expect(factory('Session')).toBeInstanceOf(FallbackAdapter);
+      for (const model of SHORT_LIVED_MODELS) expect(factory(model), model).toBeInstanceOf(FallbackAdapter);
       for (const model of longLived) expect(factory(model), model).toBeInstanceOf(SequelizeAdapter);
     });
 

@@ -4,15 +4,17 @@
 import { inject } from 'vitest';
 import { freePort } from '../../adapters/postgres/embedded.js';
 import { loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger, type Logger } from '../../server/logger.js';
 import { startTessera, type Tessera } from '../../server/tessera.js';
 import { createTestDatabase } from './databases.js';
 
 export interface TestTesseraOptions {
   databaseUrl?: string;
   port?: number;
-  redis?: boolean;
+  /** true for the shared redis-server, or the URL of a test's own. */
+  redis?: boolean | string;
   env?: Record<string, string>;
+  logger?: Logger;
 }
 
 export const ADMIN = { clientId: 'admin-client', clientSecret: 'admin-secret-that-is-long-enough-0123456789' };
@@ -28,9 +30,9 @@ export async function startTestTessera(options: TestTesseraOptions = {}): Promis
     ADMIN_CLIENT_ID: ADMIN.clientId,
     ADMIN_CLIENT_SECRET: ADMIN.clientSecret,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
-    ...(options.redis ? { REDIS_URL: inject('redisUrl') } : {}),
+    ...(options.redis ? { REDIS_URL: options.redis === true ? inject('redisUrl') : options.redis } : {}),
     ...options.env,
   });
-  const tessera = await startTessera(config, createLogger(config.logLevel));
+  const tessera = await startTessera(config, options.logger ?? createLogger(config.logLevel));
   return { ...tessera, issuer, databaseUrl };
 }
