@@ -14,7 +14,8 @@ export type NewUser = Omit<
   'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'
 > & { id: string };
 
-export const ROOT_COLUMN_NAMES: ReadonlySet<string> = new Set([
+/** The users columns an update may set: the only identifiers `update` writes into SQL. */
+export const ROOT_COLUMNS = [
   'email',
   'email_verified',
   'username',
@@ -27,7 +28,9 @@ export const ROOT_COLUMN_NAMES: ReadonlySet<string> = new Set([
   'picture',
   'locale',
   'blocked',
-]);
+] as const;
+
+const ROOT_COLUMN_NAMES: ReadonlySet<string> = new Set(ROOT_COLUMNS);
 
 export interface MetadataPatch {
   set: Json;

@@ -3,6 +3,7 @@
  * from them and unknown keys are refused.
  */
 import { z } from 'zod';
+import { ROOT_COLUMNS as STORED_ROOT_COLUMNS } from '../../adapters/queries/users.js';
 import { profileFields } from '../profiles/profile-fields.js';
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -69,20 +70,8 @@ export const selfChanges = userChanges.pick({
   user_metadata: true,
 });
 
-export const ROOT_COLUMNS = [
-  'email',
-  'email_verified',
-  'username',
-  'phone_number',
-  'phone_verified',
-  'name',
-  'nickname',
-  'given_name',
-  'family_name',
-  'picture',
-  'locale',
-  'blocked',
-] as const satisfies ReadonlyArray<keyof UserChanges>;
+// Every column an update can set must be an attribute the update input accepts.
+export const ROOT_COLUMNS = STORED_ROOT_COLUMNS satisfies ReadonlyArray<keyof UserChanges>;
 
 const query = z.string().max(4096).optional();
 
