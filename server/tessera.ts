@@ -4,7 +4,6 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { loadClientSecretKey } from '../adapters/oidc/client-secret-sealing.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
@@ -14,7 +13,7 @@ import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
-import { openRedis } from '../adapters/redis/client.js';
+import { openRedis, type RedisClient } from '../adapters/redis/client.js';
 import { openDatabase, type Database } from '../adapters/sequelize/database.js';
 import { createContextFactory } from '../trpc/context.js';
 import { createApp } from './app.js';
@@ -53,7 +52,7 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 const PROFILE_CACHE_TTL_SECONDS = 5 * 60;
 const PROFILE_CACHE_ENTRIES = 10_000;
 
-function createCache(redis: Redis | undefined, logger: Logger): ProfileCache<Profile> {
+function createCache(redis: RedisClient | undefined, logger: Logger): ProfileCache<Profile> {
   const options = {
     ttlSeconds: PROFILE_CACHE_TTL_SECONDS,
     // The Redis connection itself logs the one warning per outage.
@@ -69,7 +68,7 @@ function createCache(redis: Redis | undefined, logger: Logger): ProfileCache<Pro
  */
 function buildServices(
   database: Database,
-  redis: Redis | undefined,
+  redis: RedisClient | undefined,
   config: Config,
   clientSecretKey: Buffer,
   logger: Logger,
@@ -119,7 +118,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     const database = await openDatabase(databaseUrl, logger);
     cleanup.push(() => database.close());
 
-    let redis: Redis | undefined;
+    let redis: RedisClient | undefined;
     if (config.redisUrls) {
       redis = await openRedis(config.redisUrls, logger);
       const client = redis;

@@ -5,8 +5,8 @@
  * read after the write invalidated it; so the cache never serves a profile older than the
  * last committed write. A Redis error counts as a miss, never as a failed request.
  */
-import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import type { RedisClient } from '../redis/client.js';
 
 export interface CacheStats {
   hits: number;
@@ -66,7 +66,7 @@ return 0
 
 const VERSION_TTL_SECONDS = 24 * 60 * 60;
 
-export function createRedisProfileCache<T extends object>(redis: Redis | Cluster, options: CacheOptions): ProfileCache<T> {
+export function createRedisProfileCache<T extends object>(redis: RedisClient, options: CacheOptions): ProfileCache<T> {
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
   let healthy = true;
   // Invalidations that failed while Redis was away; applied before anything is served again.
@@ -90,17 +90,18 @@ export function createRedisProfileCache<T extends object>(redis: Redis | Cluster
     }
   }
 
-  function bump(ids: readonly string[]) {
-    const multi = redis.multi();
-    for (const id of ids) multi.incr(versionKey(id)).expire(versionKey(id), VERSION_TTL_SECONDS).del(entryKey(id));
-    return multi.exec();
+  // One MULTI per user: a user's keys share a slot, different users' keys need not.
+  function bump(id: string) {
+    return redis.multi().incr(versionKey(id)).expire(versionKey(id), VERSION_TTL_SECONDS).del(entryKey(id)).exec();
   }
 
   async function flushPending() {
-    if (pending.size === 0) return;
-    const ids = [...pending];
-    await bump(ids);
-    for (const id of ids) pending.delete(id);
+    await Promise.all(
+      [...pending].map(async (id) => {
+        await bump(id);
+        pending.delete(id);
+      }),
+    );
   }
 
   return {

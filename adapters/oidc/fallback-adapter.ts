@@ -5,21 +5,41 @@
  * stores; what Redis missed is replayed when it returns, so nothing revoked during an outage
  * comes back with it (on this node; see the README on several nodes).
  */
-import type { Redis } from 'ioredis';
+import { onAvailable, type RedisClient } from '../redis/client.js';
 import type { RedisAdapter } from './redis-adapter.js';
 import type { SequelizeAdapter } from './sequelize-adapter.js';
 import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
 
-/** Mutations Redis could not take, replayed in order once it is ready again. */
+const REPLAY_RETRY_MS = 1_000;
+
+/** Mutations Redis could not take, replayed in order once it is ready again, and retried until they pass. */
 export class PendingRedisWrites {
   private readonly queue: Array<() => Promise<unknown>> = [];
+  // Replays are asked for by every 'ready' (a Cluster's nodes each have theirs) and by the
+  // retry timer; run side by side, two would each shift off a write the other had only started.
+  private replays = Promise.resolve();
+  private retry: NodeJS.Timeout | undefined;
 
-  constructor(redis: Redis) {
-    redis.on('ready', () => void this.replay());
+  constructor(redis: RedisClient) {
+    onAvailable(redis, () => this.replaySoon());
   }
 
   add(write: () => Promise<unknown>) {
     this.queue.push(write);
+    this.retryLater();
+  }
+
+  private replaySoon() {
+    this.replays = this.replays.then(() => this.replay());
+  }
+
+  // 'ready' alone is not enough: a Cluster reconnects to a node that returns only when a
+  // command needs it, so a quiet Cluster may never announce the node's return.
+  private retryLater() {
+    this.retry ??= setTimeout(() => {
+      this.retry = undefined;
+      this.replaySoon();
+    }, REPLAY_RETRY_MS).unref();
   }
 
   private async replay() {
@@ -28,6 +48,7 @@ export class PendingRedisWrites {
       try {
         await write();
       } catch {
+        this.retryLater();
         return;
       }
       this.queue.shift();

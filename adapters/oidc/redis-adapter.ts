@@ -2,8 +2,12 @@
  * oidc-provider storage in Redis for short-lived models. Each artifact is a hash (payload and
  * consumed time, so consume is one atomic HSET) expiring with the artifact; grants, user
  * codes and uids are secondary keys pointing at it.
+ *
+ * Cluster-safe: each command, script and MULTI touches one key. Secondary keys are found by
+ * their own ids (a grant id, a uid), so no hash tag could put them in their artifact's slot;
+ * upsert orders its writes instead of making them one transaction.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
 
 const GRANTABLE = new Set([
@@ -53,7 +57,7 @@ const ACCOUNT_INDEXED = new Set(['Session', 'Grant']);
 export class RedisAdapter implements AccountIndexedAdapter {
   constructor(
     private readonly model: string,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
   ) {}
 
   private key(id: string) {
@@ -70,22 +74,24 @@ export class RedisAdapter implements AccountIndexedAdapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const key = this.key(id);
-    const multi = this.redis.multi();
-    multi.del(key);
-    multi.hset(key, 'payload', JSON.stringify(payload));
-    if (expiresIn) multi.expire(key, expiresIn);
-
+    // Pointers first: a failure part-way leaves at most a pointer to an artifact that is not
+    // there, which every reader takes as absent, never an artifact its revocation cannot find.
+    const pointers: Array<Promise<unknown>> = [];
     if (GRANTABLE.has(this.model) && payload.grantId) {
-      multi.eval(ADD_TO_INDEX, 1, RedisAdapter.grantKey(payload.grantId), key, expiresIn || 0);
+      pointers.push(this.redis.eval(ADD_TO_INDEX, 1, RedisAdapter.grantKey(payload.grantId), key, expiresIn || 0));
     }
     if (ACCOUNT_INDEXED.has(this.model) && payload.accountId) {
-      multi.eval(ADD_TO_INDEX, 1, this.accountKey(payload.accountId), id, expiresIn || 0);
+      pointers.push(this.redis.eval(ADD_TO_INDEX, 1, this.accountKey(payload.accountId), id, expiresIn || 0));
     }
     for (const pointer of [payload.userCode && `oidc:userCode:${payload.userCode}`, payload.uid && `oidc:uid:${payload.uid}`]) {
       if (!pointer) continue;
-      if (expiresIn) multi.set(pointer, id, 'EX', expiresIn);
-      else multi.set(pointer, id);
+      pointers.push(expiresIn ? this.redis.set(pointer, id, 'EX', expiresIn) : this.redis.set(pointer, id));
     }
+    await Promise.all(pointers);
+
+    // Atomic, so no reader sees the old payload's consumed mark on the new one, or a hash without its TTL.
+    const multi = this.redis.multi().del(key).hset(key, 'payload', JSON.stringify(payload));
+    if (expiresIn) multi.expire(key, expiresIn);
     throwIfFailed(await multi.exec());
   }
 
@@ -116,11 +122,11 @@ export class RedisAdapter implements AccountIndexedAdapter {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     const grantKey = RedisAdapter.grantKey(grantId);
-    const keys = await this.redis.lrange(grantKey, 0, -1);
-    const multi = this.redis.multi();
-    for (const key of keys) multi.del(key);
-    multi.del(grantKey);
-    throwIfFailed(await multi.exec());
+    const keys = new Set(await this.redis.lrange(grantKey, 0, -1));
+    // The artifacts hash to slots of their own, so one DEL each (no multi-key DEL or MULTI);
+    // the list goes last, so a revocation cut short by an outage finds them all when replayed.
+    await Promise.all([...keys].map((key) => this.redis.del(key)));
+    await this.redis.del(grantKey);
   }
 
   async idsByAccount(accountId: string): Promise<string[]> {

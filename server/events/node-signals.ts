@@ -2,7 +2,7 @@
  * Signals between the nodes of one deployment, over Redis pub/sub: for state each node holds
  * in memory (the signing keys) when another node changes it. On one node, a no-op.
  */
-import type { Cluster, Redis } from 'ioredis';
+import { duplicateForBlocking, type RedisClient } from '../../adapters/redis/client.js';
 import type { Logger } from '../logger.js';
 
 export type NodeSignal = 'keys.rotated';
@@ -19,11 +19,11 @@ export const singleNodeSignals: NodeSignals = {
   close: async () => undefined,
 };
 
-export async function createRedisNodeSignals(redis: Redis | Cluster, namespace: string, logger: Logger): Promise<NodeSignals> {
+export async function createRedisNodeSignals(redis: RedisClient, namespace: string, logger: Logger): Promise<NodeSignals> {
   const channel = `tessera:{${namespace}}:signals`;
   const handlers = new Map<NodeSignal, Array<() => Promise<void>>>();
   // A subscribed connection can do nothing else, so signals get their own.
-  const subscriber = (redis as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const subscriber = duplicateForBlocking(redis);
   // The main connection reports outages; this one resubscribes by itself when Redis returns.
   subscriber.on('error', () => undefined);
   subscriber.on('message', (_channel: string, message: string) => {

@@ -4,7 +4,7 @@
  * where it left off for as long as the stream keeps the entries.
  * @see https://redis.io/docs/latest/develop/data-types/streams/
  */
-import type { Cluster, Redis } from 'ioredis';
+import { duplicateForBlocking, type RedisClient } from '../../adapters/redis/client.js';
 import { USER_EVENT_TYPES, type EventBus, type UserEvent, type UserEventType } from './event-bus.js';
 
 // Approximate trimming keeps XADD O(1); a reconnect older than this many events starts fresh.
@@ -25,7 +25,7 @@ function toEvent(id: string, fields: string[]): UserEvent | undefined {
 type StreamReply = Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
 
 /** `namespace` (the issuer) keeps deployments that share a Redis from reading each other's feed. */
-export function createRedisEventBus(redis: Redis | Cluster, namespace: string): EventBus {
+export function createRedisEventBus(redis: RedisClient, namespace: string): EventBus {
   const STREAM = `tessera:{${namespace}}:users:events`;
   return {
     async publish(type, userId) {
@@ -37,9 +37,8 @@ export function createRedisEventBus(redis: Redis | Cluster, namespace: string): 
     },
 
     async *subscribe({ userId, lastEventId, signal }) {
-      // XREAD BLOCK holds its connection, so each subscriber gets its own. (Redis and Cluster
-      // both have duplicate(); their overloads just do not unify for TypeScript.)
-      const reader = (redis as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      // XREAD BLOCK holds its connection, so each subscriber gets its own.
+      const reader = duplicateForBlocking(redis);
       // The main connection reports outages; this one just waits for Redis to return.
       reader.on('error', () => undefined);
       const stop = () => reader.disconnect();
