@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { loadClientSecretKey } from '../adapters/oidc/client-secret-sealing.js';
+import { createMemo, forget, memoizeFactory } from '../adapters/oidc/memo-adapter.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
@@ -50,6 +51,8 @@ export interface Tessera extends TesseraCore {
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 const PROFILE_CACHE_TTL_SECONDS = 5 * 60;
+const MEMO_ENTRIES = 10_000;
+const MEMO_TTL_MS = 60_000;
 const PROFILE_CACHE_ENTRIES = 10_000;
 
 function createCache(redis: RedisClient | undefined, logger: Logger): ProfileCache<Profile> {
@@ -73,17 +76,19 @@ function buildServices(
   clientSecretKey: Buffer,
   logger: Logger,
   currentProvider: () => Provider,
+  announceChange: (key: string) => void,
 ) {
   const users = createUserQueries(database.models);
   const connections = createConnectionQueries(database.models);
   const keys = createKeyQueries(database.models);
-  const adapter = createAdapterFactory(database.models, redis, clientSecretKey);
+  const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS);
+  const adapter = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange);
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
   const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount });
-  return { users, connections, keys, adapter, profileCache, events, profiles, revokeAccount, userService, config };
+  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, config };
 }
 
 export interface TesseraCore {
@@ -132,7 +137,9 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       if (!providers) throw new Error('the provider is not built yet');
       return providers.provider;
     };
-    const services = buildServices(database, redis, config, clientSecretKey, logger, currentProvider);
+    let signals: NodeSignals = singleNodeSignals;
+    const announceChange = (key: string) => void signals.announce('oidc.changed', key);
+    const services = buildServices(database, redis, config, clientSecretKey, logger, currentProvider, announceChange);
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
       (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles }),
@@ -140,9 +147,11 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     );
     const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
     const refreshKeys = createKeyRefresher(keyStore, providers);
-    const signals = redis ? await createRedisNodeSignals(redis, config.issuer, logger) : singleNodeSignals;
-    cleanup.push(() => signals.close());
+    if (redis) signals = await createRedisNodeSignals(redis, config.issuer, logger);
+    const { close } = signals;
+    cleanup.push(() => close());
     signals.on('keys.rotated', refreshKeys);
+    signals.on('oidc.changed', async (key) => forget(services.memo, key));
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
 

@@ -102,4 +102,19 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     const onB = managementClient(`http://127.0.0.1:${portB}`, token);
     expect(await onB.users.getByEmail.query({ email: 'nobody@example.com' })).toEqual([]);
   });
+
+  it('carries a client change made on node A to node B', async () => {
+    const adminA = await adminClient(issuer);
+    const web = await adminA.clients.create.mutate({ name: 'Moving', redirect_uris: [REDIRECT_URI] });
+    const authorize = (redirectUri: string) =>
+      fetch(
+        `http://127.0.0.1:${portB}/auth?client_id=${web.client_id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(redirectUri)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
+        { redirect: 'manual' },
+      );
+    const added = 'http://127.0.0.1:9/added';
+    expect((await authorize(REDIRECT_URI)).status).toBe(303);
+    expect((await authorize(added)).status).toBe(400);
+    await adminA.clients.update.mutate({ client_id: web.client_id, redirect_uris: [REDIRECT_URI, added] });
+    await waitFor(async () => (await authorize(added)).status === 303, 2_000);
+  });
 });
