@@ -1,6 +1,6 @@
 /** Child process body for load.ts: receives one job, runs autocannon, sends the summary back and exits. */
 import autocannon from 'autocannon';
-import type { LoadJob, LoadRequest, LoadResult } from './load.js';
+import type { LoadJob, LoadRequest, LoadResult, LoadStarted, LoadVariant } from './load.js';
 
 /**
  * Refresh tokens rotate: each one works once. Every token is held by exactly one in-flight
@@ -27,8 +27,26 @@ function rotatingRefreshRequest(request: LoadRequest, tokens: readonly string[])
   };
 }
 
+/** One counter for every connection, so the variants are taken strictly in turn. */
+function cyclingRequest(request: LoadRequest, variants: readonly LoadVariant[]): autocannon.Request {
+  let next = 0;
+  return {
+    method: request.method,
+    path: request.path,
+    headers: { ...request.headers },
+    ...(request.body === undefined ? {} : { body: request.body }),
+    setupRequest(built) {
+      const variant = variants[next % variants.length];
+      next += 1;
+      if (!variant) return built;
+      return { ...built, path: variant.path ?? built.path, headers: { ...built.headers, ...variant.headers } };
+    },
+  };
+}
+
 function toAutocannonRequest(request: LoadRequest): autocannon.Request {
   if (request.rotatingRefreshTokens) return rotatingRefreshRequest(request, request.rotatingRefreshTokens);
+  if (request.variants?.length) return cyclingRequest(request, request.variants);
   return {
     method: request.method,
     path: request.path,
@@ -38,6 +56,8 @@ function toAutocannonRequest(request: LoadRequest): autocannon.Request {
 }
 
 async function run({ request, settings }: LoadJob): Promise<LoadResult> {
+  const started: LoadStarted = { started: true };
+  process.send?.(started);
   const result = await autocannon({
     url: request.origin,
     connections: settings.connections,

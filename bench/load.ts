@@ -16,6 +16,16 @@ export interface LoadRequest {
   readonly body?: string;
   /** When set, each request spends one of these refresh tokens and the response's rotated token replaces it. */
   readonly rotatingRefreshTokens?: readonly string[];
+  /**
+   * When set, successive requests (across all connections) take these in turn, each replacing
+   * the path and adding its headers: one user after another, wrapping around at the end.
+   */
+  readonly variants?: readonly LoadVariant[];
+}
+
+export interface LoadVariant {
+  readonly path?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadJob {
@@ -34,6 +44,11 @@ export interface LoadResult {
   readonly statusCodes: Readonly<Record<string, number>>;
 }
 
+/** Sent by the child just before the load starts, so a caller can time things against the run itself. */
+export interface LoadStarted {
+  readonly started: true;
+}
+
 export function failures(result: LoadResult): number {
   return result.non2xx + result.errors;
 }
@@ -41,14 +56,15 @@ export function failures(result: LoadResult): number {
 // The load generator gets its own process: on the servers' event loop it would compete with
 // them for the very time being measured. (Not a worker thread: autocannon leaves its results
 // unaggregated when it is not on a main thread, expecting to be its own worker.)
-export function runLoad(request: LoadRequest, settings: LoadSettings): Promise<LoadResult> {
+export function runLoad(request: LoadRequest, settings: LoadSettings, onStart?: () => void): Promise<LoadResult> {
   const job: LoadJob = { request, settings };
   // fork() passes on this process's execArgv, and with it tsx's loader.
   const child = fork(fileURLToPath(new URL('./load-process.ts', import.meta.url)));
   return new Promise<LoadResult>((resolve, reject) => {
     let result: LoadResult | undefined;
-    child.once('message', (message: LoadResult) => {
-      result = message;
+    child.on('message', (message: LoadResult | LoadStarted) => {
+      if ('started' in message) onStart?.();
+      else result = message;
     });
     child.once('error', reject);
     child.once('exit', (code) => {
