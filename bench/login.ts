@@ -1,6 +1,6 @@
 /** Real user logins through a target's own HTML forms with openid-client, yielding access and refresh tokens. */
 import * as oidc from 'openid-client';
-import { Browser, isPage, type Visit } from './browser.js';
+import { Browser, isPage, type Visit } from '../test/support/browser.js';
 import type { Target } from './target.js';
 
 /** Nothing listens here: the browser stops at the redirect and hands the code to openid-client. */

@@ -83,6 +83,9 @@ export class Browser {
   }
 }
 
-export function isPage(result: Page | { redirect: string }): result is Page {
+/** Where a navigation ended: on a page, or at a redirect to the stop address. */
+export type Visit = Page | { redirect: string };
+
+export function isPage(result: Visit): result is Page {
   return 'html' in result;
 }
