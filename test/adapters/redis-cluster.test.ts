@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
+import { takeEvents } from '../support/take-events.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisProfileCache } from '../../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../../adapters/oidc/adapter-factory.js';
@@ -17,7 +18,6 @@ import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
 import type { AdapterFactory, AdapterPayload } from '../../adapters/oidc/types.js';
 import { openRedis, type RedisClient } from '../../adapters/redis/client.js';
 import { openDatabase, type Database } from '../../adapters/sequelize/database.js';
-import type { EventBus, UserEvent } from '../../server/events/event-bus.js';
 import { createRedisNodeSignals } from '../../server/events/node-signals.js';
 import { createRedisEventBus } from '../../server/events/redis-event-bus.js';
 import { createLogger } from '../../server/logger.js';
@@ -183,37 +183,19 @@ describe('on a Redis Cluster', () => {
   describe('event bus', () => {
     const namespace = `cluster-${randomBytes(4).toString('hex')}`;
 
-    /** Reads `count` events from a subscription, then ends it. */
-    async function take(bus: EventBus, options: { userId?: string; lastEventId?: string }, count: number, publish: () => Promise<void>) {
-      const controller = new AbortController();
-      const events: UserEvent[] = [];
-      const iterator = bus.subscribe({ ...options, signal: controller.signal })[Symbol.asyncIterator]();
-      const first = iterator.next();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await publish();
-      let next = await first;
-      while (!next.done) {
-        events.push(next.value);
-        if (events.length === count) break;
-        next = await iterator.next();
-      }
-      controller.abort();
-      await iterator.return?.();
-      return events;
-    }
-
+    
     it('delivers events from one node to a subscriber on another, and resumes after lastEventId', async () => {
       const other = await openRedis(cluster.urls, silent);
       try {
         const nodeA = createRedisEventBus(redis, namespace);
         const nodeB = createRedisEventBus(other, namespace);
         const id = `database|${randomBytes(6).toString('hex')}`;
-        const [seen] = await take(nodeB, { userId: id }, 1, () => nodeA.publish('user.created', id));
+        const [seen] = await takeEvents(nodeB, { userId: id }, 1, () => nodeA.publish('user.created', id), 100);
         expect(seen).toMatchObject({ type: 'user.created', user_id: id });
 
         await nodeA.publish('user.updated', id);
         await nodeA.publish('user.blocked', id);
-        const resumed = await take(nodeB, { userId: id, lastEventId: seen!.id }, 2, async () => undefined);
+        const resumed = await takeEvents(nodeB, { userId: id, lastEventId: seen!.id }, 2, async () => undefined, 100);
         expect(resumed.map((event) => event.type)).toEqual(['user.updated', 'user.blocked']);
       } finally {
         await other.quit();

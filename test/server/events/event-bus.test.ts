@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { takeEvents } from '../../support/take-events.js';
 import { afterAll, describe, expect, it, inject } from 'vitest';
-import { createInProcessEventBus, type EventBus, type UserEvent } from '../../../server/events/event-bus.js';
+import { createInProcessEventBus, type EventBus } from '../../../server/events/event-bus.js';
 import { createRedisEventBus } from '../../../server/events/redis-event-bus.js';
 
 const connections: Redis[] = [];
@@ -17,25 +18,6 @@ function redisBus(): EventBus {
   return createRedisEventBus(redis, namespace);
 }
 
-/** Reads `count` events from a subscription, then ends it. */
-async function take(bus: EventBus, options: { userId?: string; lastEventId?: string }, count: number, publish: () => Promise<void>) {
-  const controller = new AbortController();
-  const events: UserEvent[] = [];
-  const iterator = bus.subscribe({ ...options, signal: controller.signal })[Symbol.asyncIterator]();
-  const first = iterator.next();
-  // Give a subscriber the moment it needs to start listening (XREAD, or the emitter).
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await publish();
-  let next = await first;
-  while (!next.done) {
-    events.push(next.value);
-    if (events.length === count) break;
-    next = await iterator.next();
-  }
-  controller.abort();
-  await iterator.return?.();
-  return events;
-}
 
 describe.each([
   ['in-process', () => createInProcessEventBus()],
@@ -46,7 +28,7 @@ describe.each([
   it('delivers published events in order with their type, user and time', async () => {
     const bus = make();
     const id = user();
-    const events = await take(bus, { userId: id }, 2, async () => {
+    const events = await takeEvents(bus, { userId: id }, 2, async () => {
       await bus.publish('user.created', id);
       await bus.publish('user.updated', id);
     });
@@ -57,7 +39,7 @@ describe.each([
   it('filters by user_id', async () => {
     const bus = make();
     const wanted = user();
-    const events = await take(bus, { userId: wanted }, 1, async () => {
+    const events = await takeEvents(bus, { userId: wanted }, 1, async () => {
       await bus.publish('user.created', user());
       await bus.publish('user.deleted', wanted);
     });
@@ -67,10 +49,10 @@ describe.each([
   it('resumes after lastEventId with the events published since', async () => {
     const bus = make();
     const id = user();
-    const [seen] = await take(bus, { userId: id }, 1, () => bus.publish('user.created', id));
+    const [seen] = await takeEvents(bus, { userId: id }, 1, () => bus.publish('user.created', id));
     await bus.publish('user.updated', id);
     await bus.publish('user.blocked', id);
-    const resumed = await take(bus, { userId: id, lastEventId: seen!.id }, 2, async () => undefined);
+    const resumed = await takeEvents(bus, { userId: id, lastEventId: seen!.id }, 2, async () => undefined);
     expect(resumed.map((event) => event.type)).toEqual(['user.updated', 'user.blocked']);
   });
 });
@@ -80,7 +62,7 @@ describe('event bus across nodes', () => {
     const nodeA = redisBus();
     const nodeB = redisBus();
     const id = `database|${randomBytes(6).toString('hex')}`;
-    const events = await take(nodeB, { userId: id }, 1, () => nodeA.publish('user.login', id));
+    const events = await takeEvents(nodeB, { userId: id }, 1, () => nodeA.publish('user.login', id));
     expect(events).toMatchObject([{ type: 'user.login', user_id: id }]);
   });
 });
