@@ -5,6 +5,7 @@ import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
+import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
 
 export type AppDependencies = InteractionDependencies & {
   issuer: string;
@@ -41,6 +42,7 @@ export function createApp(deps: AppDependencies): Koa {
   // An https issuer sits behind a TLS-terminating proxy, whose X-Forwarded-* headers are trusted.
   app.proxy = new URL(deps.issuer).protocol === 'https:';
   const interactions = createInteractionRouter(deps);
+  const upstreamCallback = createUpstreamCallbackRouter(deps);
 
   app.use(pinIssuerHost(deps.issuer));
   app.use(securityHeaders);
@@ -55,6 +57,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  app.use(upstreamCallback.routes());
   app.use(deps.providers.middleware);
   return app;
 }

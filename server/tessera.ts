@@ -14,6 +14,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgr
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
+import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
@@ -25,6 +26,9 @@ import { createClientManagement } from './clients/client-management.js';
 import { createClientStore, type ClientStore } from './clients/client-store.js';
 import type { Config } from './config.js';
 import { createConnectionManagement } from './connections/connection-management.js';
+import { createIdpTokensSealer } from './connections/idp-tokens.js';
+import { createMapperLoader } from './connections/normalize.js';
+import { createStrategies } from './connections/strategies.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
 import { createRedisNodeSignals, singleNodeSignals, type NodeSignals } from './events/node-signals.js';
@@ -39,8 +43,10 @@ import { createKeyRefresher, type RefreshKeys } from './oidc/key-refresh.js';
 import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { createProvider } from './oidc/provider.js';
+import { createConnectionLogin } from './profiles/connection-login.js';
 import { createProfileService } from './profiles/profile-service.js';
 import type { Profile } from './profiles/profile.js';
+import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createUserService } from './users/user-service.js';
 
 export interface Tessera extends TesseraCore {
@@ -88,7 +94,11 @@ function buildServices(
   const profiles = createProfileService(users, connections, events, profileCache);
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
   const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount });
-  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, config };
+  const flows = createLoginFlowQueries(database.models);
+  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows });
+  const connectionLogin = createConnectionLogin({ users, events, loadMapper: createMapperLoader(), idpTokens: createIdpTokensSealer(clientSecretKey) });
+  const rules: PostLoginRules = noRules;
+  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, rules, config };
 }
 
 export interface TesseraCore {
@@ -140,6 +150,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     let signals: NodeSignals = singleNodeSignals;
     const announceChange = (key: string) => void signals.announce('oidc.changed', key);
     const services = buildServices(database, redis, config, clientSecretKey, logger, currentProvider, announceChange);
+    cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
       (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles }),
@@ -157,6 +168,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
 
     const sweeper = setInterval(() => {
       sweepExpiredPayloads(database.models).catch((error: unknown) => logger.warn({ err: error }, 'expired artifact sweep failed'));
+      services.flows.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired login flow sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));

@@ -50,6 +50,8 @@ export interface NewIdentity {
   isSocial: boolean;
   profileData: Json;
   passwordHash: string | null;
+  /** Sealed; see adapters/crypto/sealing.ts. */
+  idpTokens?: string | null;
 }
 
 export function createUserQueries(models: Models) {
@@ -79,6 +81,40 @@ export function createUserQueries(models: Models) {
         },
       });
       return row ?? undefined;
+    },
+
+    /** An identity of a connection by its upstream id, locked for the rest of the transaction. */
+    async findIdentityForUpdate(connectionId: string, externalId: string, transaction: Transaction): Promise<IdentityRow | undefined> {
+      const row = await Identity.findOne({
+        where: { connection_id: connectionId, external_id: externalId },
+        lock: transaction.LOCK.UPDATE,
+        transaction,
+      });
+      return row ?? undefined;
+    },
+
+    async insertIdentity(userId: string, identity: NewIdentity, transaction: Transaction): Promise<void> {
+      await Identity.create(
+        {
+          user_id: userId,
+          connection_id: identity.connectionId,
+          provider: identity.provider,
+          external_id: identity.externalId,
+          is_social: identity.isSocial,
+          profile_data: identity.profileData,
+          password_hash: identity.passwordHash,
+          idp_tokens: identity.idpTokens ?? null,
+        },
+        { transaction },
+      );
+    },
+
+    /** Sealed upstream tokens of a user's identities, keyed by identity id. */
+    async idpTokensOf(userId: string): Promise<Array<{ id: string; connection_id: string; external_id: string; idp_tokens: string }>> {
+      return models.sequelize.query(
+        `SELECT id::text AS id, connection_id, external_id, idp_tokens FROM identities WHERE user_id = $1 AND idp_tokens IS NOT NULL`,
+        { bind: [userId], type: QueryTypes.SELECT },
+      );
     },
 
     async insertWithIdentity(user: NewUser, identity: NewIdentity): Promise<void> {
@@ -148,13 +184,14 @@ export function createUserQueries(models: Models) {
 
     async updateIdentity(
       identityId: string,
-      changes: { profileData?: Json; passwordHash?: string },
+      changes: { profileData?: Json; passwordHash?: string; idpTokens?: string },
       transaction?: Transaction,
     ): Promise<void> {
       await Identity.update(
         {
           ...(changes.profileData ? { profile_data: changes.profileData } : {}),
           ...(changes.passwordHash ? { password_hash: changes.passwordHash } : {}),
+          ...(changes.idpTokens ? { idp_tokens: changes.idpTokens } : {}),
         },
         { where: { id: identityId }, transaction },
       );

@@ -8,6 +8,7 @@ import type { Logger } from '../../server/logger.js';
 import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as userSearchIndexes from './migrations/0002-user-search-indexes.js';
 import * as oidcAccountIndex from './migrations/0003-oidc-account-index.js';
+import * as connectionLogins from './migrations/0004-connection-logins.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -15,6 +16,7 @@ const migrations = [
   { name: '0001-initial-schema', ...initialSchema },
   { name: '0002-user-search-indexes', ...userSearchIndexes },
   { name: '0003-oidc-account-index', ...oidcAccountIndex },
+  { name: '0004-connection-logins', ...connectionLogins },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {

@@ -57,6 +57,8 @@ export class IdentityRow extends Model<InferAttributes<IdentityRow>, InferCreati
   declare is_social: CreationOptional<boolean>;
   declare profile_data: CreationOptional<Json>;
   declare password_hash: string | null;
+  /** Sealed JSON of the upstream's access and refresh tokens. */
+  declare idp_tokens: CreationOptional<string | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
   declare connection?: NonAttribute<ConnectionRow>;
@@ -165,6 +167,7 @@ export function defineModels(sequelize: Sequelize): Models {
       is_social: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       profile_data: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
       password_hash: DataTypes.TEXT,
+      idp_tokens: DataTypes.TEXT,
       created_at: DataTypes.DATE,
       updated_at: DataTypes.DATE,
     },

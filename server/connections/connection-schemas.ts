@@ -4,7 +4,11 @@
  */
 import { z } from 'zod';
 import { clientIdSchema } from '../clients/client-schemas.js';
+import { customOptionsSchema } from './custom/options.js';
 import { databaseOptionsSchema } from './database-connection.js';
+import { ldapOptionsSchema } from './ldap/options.js';
+import { oidcOptionsSchema } from './oidc/options.js';
+import { samlOptionsSchema } from './saml/options.js';
 
 export const CONNECTION_STRATEGIES = ['database', 'oidc', 'ldap', 'saml', 'custom'] as const;
 export type ConnectionStrategy = (typeof CONNECTION_STRATEGIES)[number];
@@ -26,21 +30,12 @@ const connectionFields = z.strictObject({
   enabled_clients: enabledClients.default([]),
 });
 
-/** A strategy whose options schema arrives with its own issue: named, but refused for now. */
-function notAvailableYet<S extends ConnectionStrategy>(strategy: S) {
-  return connectionFields
-    .extend({ strategy: z.literal(strategy), options: z.record(z.string(), z.unknown()).optional() })
-    .superRefine((_value, ctx) => {
-      ctx.addIssue({ code: 'custom', path: ['strategy'], message: `strategy ${strategy} is not available yet` });
-    });
-}
-
 export const createConnectionInput = z.discriminatedUnion('strategy', [
   connectionFields.extend({ strategy: z.literal('database'), options: databaseOptionsSchema.prefault({}) }),
-  notAvailableYet('oidc'),
-  notAvailableYet('ldap'),
-  notAvailableYet('saml'),
-  notAvailableYet('custom'),
+  connectionFields.extend({ strategy: z.literal('oidc'), options: oidcOptionsSchema }),
+  connectionFields.extend({ strategy: z.literal('ldap'), options: ldapOptionsSchema }),
+  connectionFields.extend({ strategy: z.literal('saml'), options: samlOptionsSchema }),
+  connectionFields.extend({ strategy: z.literal('custom'), options: customOptionsSchema }),
 ]);
 export type CreateConnectionInput = z.infer<typeof createConnectionInput>;
 

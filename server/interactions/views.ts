@@ -7,6 +7,10 @@ const STYLE = `
 body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
 main{background:#fff;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.12);width:100%;max-width:22rem}
 h1{font-size:1.3rem;margin:0 0 1rem}
+h2{font-size:1rem;margin:1.25rem 0 0}
+form+form{border-top:1px solid #e5e7eb;margin-top:1.25rem}
+.connections{list-style:none;padding:0;margin:1.25rem 0 0}
+.connection{display:block;text-align:center;padding:.55rem;border:1px solid #c4c8cf;border-radius:4px;margin-top:.5rem;text-decoration:none}
 label{display:block;margin:.75rem 0 .25rem;font-size:.9rem}
 input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #c4c8cf;border-radius:4px;font-size:1rem}
 button{margin-top:1.25rem;width:100%;padding:.6rem;border:0;border-radius:4px;background:#2f54eb;color:#fff;font-size:1rem;cursor:pointer}
@@ -36,25 +40,40 @@ export interface LoginView {
   clientName: string;
   username?: string | undefined;
   error?: string | undefined;
-  hasDatabaseConnection: boolean;
+  /** Connections that take a username and password, the one to use first; one form each. */
+  credentialConnections: ReadonlyArray<{ name: string }>;
+  /** Connections that send the browser upstream (OpenID, SAML), each with its start URL. */
+  redirectConnections: ReadonlyArray<{ name: string; url: string }>;
+}
+
+function credentialForm(view: LoginView, connection: { name: string }, first: boolean): SafeHtml {
+  const id = (field: string) => (first ? field : `${field}-${connection.name}`);
+  return html`<form method="post" action="${view.action}" autocomplete="on">
+  ${view.credentialConnections.length > 1 ? html`<h2>${connection.name}</h2>` : ''}
+  <input type="hidden" name="connection" value="${connection.name}">
+  <label for="${id('username')}">Email or username</label>
+  <input id="${id('username')}" name="username" type="text" autocomplete="username" required${first ? trusted(' autofocus') : ''} value="${first ? (view.username ?? '') : ''}">
+  <label for="${id('password')}">Password</label>
+  <input id="${id('password')}" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">Continue</button>
+</form>`;
 }
 
 export function loginPage(view: LoginView): string {
+  const none = view.credentialConnections.length === 0 && view.redirectConnections.length === 0;
   return layout(
     'Log in',
     html`<h1>Log in to ${view.clientName}</h1>
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+${view.credentialConnections.map((connection, index) => credentialForm(view, connection, index === 0))}
 ${
-  view.hasDatabaseConnection
-    ? html`<form method="post" action="${view.action}" autocomplete="on">
-  <label for="username">Email or username</label>
-  <input id="username" name="username" type="text" autocomplete="username" required autofocus value="${view.username ?? ''}">
-  <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required>
-  <button type="submit">Continue</button>
-</form>`
-    : html`<p class="error">No login method is enabled for this application.</p>`
+  view.redirectConnections.length
+    ? html`<ul class="connections">${view.redirectConnections.map(
+        (connection) => html`<li><a class="connection" href="${connection.url}">Continue with ${connection.name}</a></li>`,
+      )}</ul>`
+    : ''
 }
+${none ? html`<p class="error">No login method is enabled for this application.</p>` : ''}
 <p class="muted"><a href="${view.abortUrl}">Cancel</a></p>`,
   );
 }
@@ -80,8 +99,12 @@ ${view.resources.length ? html`<p>and access to:</p><ul>${view.resources.map((re
   );
 }
 
-export function errorPage(title: string, message: string): string {
-  return layout(title, html`<h1>${title}</h1><p class="error" role="alert">${message}</p>`);
+/** `retryUrl`: where the user can try again, such as the login page of the same flow. */
+export function errorPage(title: string, message: string, retryUrl?: string): string {
+  return layout(
+    title,
+    html`<h1>${title}</h1><p class="error" role="alert">${message}</p>${retryUrl ? html`<p class="muted"><a href="${retryUrl}">Back to the login page</a></p>` : ''}`,
+  );
 }
 
 export function logoutPage(form: SafeHtml, clientName: string | undefined): string {

@@ -85,10 +85,14 @@ describe('connections.* over a real @trpc/client', () => {
       expect(unknown.message).toContain('colour');
     });
 
-    it.each(['oidc', 'ldap', 'saml', 'custom'] as const)('refuses the %s strategy, which is not available yet, with BAD_REQUEST', async (strategy) => {
-      const error = await errorOf(admin.connections.create.mutate({ name: `Upstream-${strategy}`, strategy, options: {} }));
-      expect(error).toMatchObject({ code: 'BAD_REQUEST', field: 'strategy' });
-      expect(error.message).toContain(`strategy ${strategy} is not available yet`);
+    it.each([
+      ['oidc', 'options.issuer'],
+      ['ldap', 'options.url'],
+      ['saml', 'options.sign_in_url'],
+      ['custom', 'options.script'],
+    ] as const)('checks a %s connection against its own options schema, naming %s when it is missing', async (strategy, field) => {
+      const error = await errorOf(admin.connections.create.mutate({ name: `Upstream-${strategy}`, strategy, options: {} as never }));
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', field });
     });
 
     it('refuses an unknown strategy, a malformed name and unknown keys with BAD_REQUEST', async () => {
