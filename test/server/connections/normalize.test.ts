@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { isDomainError } from '../../../server/errors.js';
+import { applyMapping, createMapperLoader, effectiveMapping, normalizeProfile } from '../../../server/connections/normalize.js';
+
+const loadMapper = createMapperLoader();
+const connection = (strategy: 'oidc' | 'ldap' | 'saml' | 'custom', options = {}) => ({ name: 'Upstream', strategy, options });
+
+describe('profile normalization', () => {
+  it.each([
+    ['surname', 'family_name'],
+    ['last_name', 'family_name'],
+    ['sn', 'family_name'],
+    ['givenName', 'given_name'],
+    ['first_name', 'given_name'],
+    ['mail', 'email'],
+    ['displayName', 'name'],
+    ['cn', 'name'],
+  ])('maps %s to %s by default', (upstream, field) => {
+    const value = field === 'email' ? 'jane@example.com' : 'Value';
+    expect(applyMapping(effectiveMapping('ldap', undefined), { [upstream]: value })).toEqual({ [field]: value });
+  });
+
+  it('prefers the standard name when an upstream sends both', () => {
+    expect(applyMapping(effectiveMapping('oidc', undefined), { family_name: 'Doe', surname: 'Other' })).toEqual({ family_name: 'Doe' });
+  });
+
+  it('reads SAML attribute URIs and takes the first value of multi-valued attributes', () => {
+    const mapped = applyMapping(effectiveMapping('saml', undefined), {
+      'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress': ['Jane@Example.com', 'other@example.com'],
+      'urn:oid:2.5.4.42': 'Jane',
+      'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname': 'Doe',
+    });
+    expect(mapped).toEqual({ email: 'jane@example.com', given_name: 'Jane', family_name: 'Doe' });
+  });
+
+  it('turns "true" strings into booleans for the verified flags', () => {
+    expect(applyMapping(effectiveMapping('saml', undefined), { email_verified: 'true' })).toEqual({ email_verified: true });
+  });
+
+  it('lets a connection override a field declaratively, with one name or several', async () => {
+    const profile = await normalizeProfile(
+      { connection: connection('ldap', { mapping: { family_name: 'lastname', nickname: ['alias', 'uid'] } }), attributes: { sn: 'Ignored', lastname: 'Doe', uid: 'jdoe' } },
+      loadMapper,
+    );
+    expect(profile).toEqual({ family_name: 'Doe', nickname: 'jdoe' });
+  });
+
+  it('applies a mapper module after the declarative mapping, its answer winning', async () => {
+    const profile = await normalizeProfile(
+      { connection: connection('oidc', { mapper: 'test/fixtures/mappers/upper-nickname.mjs' }), attributes: { handle: 'jd', nickname: 'plain', email: 'jd@example.com' } },
+      loadMapper,
+    );
+    expect(profile).toEqual({ email: 'jd@example.com', nickname: 'JD@Upstream' });
+  });
+
+  it('fails with the field named when the mapped email is invalid', async () => {
+    const error = await normalizeProfile({ connection: connection('oidc'), attributes: { email: 'not-an-email' } }, loadMapper).catch((caught: unknown) => caught);
+    expect(isDomainError(error, 'profile.invalid')).toBe(true);
+    expect((error as Error).message).toMatch(/connection "Upstream" returned an invalid profile: email/);
+  });
+
+  it('fails clearly when the mapper module throws or returns something else than an object', async () => {
+    const thrown = await normalizeProfile({ connection: connection('oidc', { mapper: 'test/fixtures/mappers/broken.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
+    expect(isDomainError(thrown, 'profile.invalid')).toBe(true);
+    expect((thrown as Error).message).toContain('directory schema changed');
+    const missing = await normalizeProfile({ connection: connection('oidc', { mapper: 'test/fixtures/mappers/none.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
+    expect(isDomainError(missing, 'profile.invalid')).toBe(true);
+  });
+});
