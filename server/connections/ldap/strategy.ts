@@ -1,8 +1,134 @@
+/**
+ * The `ldap` strategy: find the user's entry with the connection's search filter (as its
+ * service account, over a small pool of bound connections, or anonymously), bind as that entry
+ * with the typed password, and read the entry as the user.
+ *
+ * The user's bind gets a short-lived connection of its own: a bind changes whom a connection
+ * acts for, so a pooled one would need a service re-bind after every login, and one whose
+ * re-bind failed would be handed to the next login still acting as the last user.
+ */
+import { Client, type Entry } from 'ldapts';
+import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
-import type { StrategyDependencies } from '../strategies.js';
-import type { CredentialStrategy } from '../strategy.js';
+import type { Closable, StrategyDependencies } from '../strategies.js';
+import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
+import { withinDeadline } from './deadline.js';
+import { directoryFailure, INVALID_LOGIN, type DirectoryStep } from './directory-errors.js';
+import { entryAttributes } from './entry-attributes.js';
+import { ldapOptionsSchema, type LdapOptions } from './options.js';
+import { userSearchFilter } from './search-filter.js';
+import { createServicePool, ServiceBindError, type ServicePool } from './service-pool.js';
 
-export function createLdapStrategy(_deps: StrategyDependencies): CredentialStrategy {
-  const unavailable = () => Promise.reject(new DomainError('auth.upstream_failed', 'ldap connections are not available yet'));
-  return { kind: 'credentials', authenticate: unavailable };
+/** One login against one connection, until its deadline. */
+interface Attempt {
+  connection: ConnectionRow;
+  options: LdapOptions;
+  signal: AbortSignal;
+}
+
+function openClient(options: LdapOptions): Client {
+  return new Client({ url: options.url, timeout: options.timeout_ms, connectTimeout: options.timeout_ms });
+}
+
+function closeQuietly(client: Client): void {
+  void client.unbind().catch(() => undefined);
+}
+
+export function createLdapStrategy({ logger }: StrategyDependencies): Closable<CredentialStrategy> {
+  const log = logger.child({ component: 'ldap' });
+  const pools = new Map<string, { key: string; pool: ServicePool }>();
+
+  function poolFor(connection: ConnectionRow, options: LdapOptions): ServicePool {
+    const key = JSON.stringify([options.url, options.bind_dn, options.bind_password, options.pool_size, options.timeout_ms]);
+    const current = pools.get(connection.id);
+    if (current?.key === key) return current.pool;
+    // The options changed: the old clients talk to another directory, or as another account.
+    if (current) void current.pool.close();
+    const pool = createServicePool({
+      size: options.pool_size,
+      open: () => openClient(options),
+      bindDn: options.bind_dn,
+      bindPassword: options.bind_password,
+    });
+    pools.set(connection.id, { key, pool });
+    return pool;
+  }
+
+  /**
+   * Runs one step, turning its failure into what the login page shows and logging the cause it
+   * hides; not once the deadline has passed, when the login has already failed and been logged.
+   */
+  async function step<T>(login: Attempt, name: DirectoryStep, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      const bindFailed = error instanceof ServiceBindError;
+      const cause = bindFailed ? error.reason : error;
+      const failure = directoryFailure(bindFailed ? 'service bind' : name, cause);
+      if (failure.code === 'auth.upstream_failed' && failure !== cause && !login.signal.aborted) {
+        log.warn({ connection: login.connection.name, step: bindFailed ? 'service bind' : name, err: cause }, 'directory failed a login');
+      }
+      throw failure;
+    }
+  }
+
+  async function findUserDn(attempt: Attempt, login: string): Promise<string> {
+    const { connection, options, signal } = attempt;
+    const filter = userSearchFilter(options.search_filter, login);
+    const { searchEntries } = await step(
+      attempt,
+      'user search',
+      // Two are enough to know the login is ambiguous; '1.1' asks for no attributes, only DNs.
+      poolFor(connection, options).use((client) => client.search(options.search_base, { scope: 'sub', filter, sizeLimit: 2, attributes: ['1.1'] }), signal),
+    );
+    const [first, second] = searchEntries;
+    if (second) log.warn({ connection: connection.name }, 'login refused: the search filter matches several directory entries');
+    if (!first || second) throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+    return first.dn;
+  }
+
+  async function bindAndRead(attempt: Attempt, dn: string, password: string): Promise<Entry> {
+    const { options, signal } = attempt;
+    const client = openClient(options);
+    const abandon = () => closeQuietly(client);
+    signal.addEventListener('abort', abandon, { once: true });
+    try {
+      await step(attempt, 'user bind', client.bind(dn, password));
+      const { searchEntries } = await step(
+        attempt,
+        'entry read',
+        client.search(dn, { scope: 'base', attributes: ['*', options.id_attribute], explicitBufferAttributes: [options.id_attribute] }),
+      );
+      const [entry] = searchEntries;
+      if (!entry) throw new DomainError('auth.upstream_failed', 'the directory did not let the user read their own entry');
+      return entry;
+    } finally {
+      signal.removeEventListener('abort', abandon);
+      closeQuietly(client);
+    }
+  }
+
+  return {
+    kind: 'credentials',
+
+    async authenticate(connection: ConnectionRow, login: string, password: string): Promise<UpstreamUser> {
+      const options = ldapOptionsSchema.parse(connection.options);
+      const trimmed = login.trim();
+      // A DN with an empty password is an unauthenticated bind, which a directory may answer with success.
+      if (trimmed === '' || password === '') throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+      const entry = await withinDeadline(options.timeout_ms, async (signal) => {
+        const attempt = { connection, options, signal };
+        return bindAndRead(attempt, await findUserDn(attempt, trimmed), password);
+      });
+      const { id, attributes } = entryAttributes(entry, options.id_attribute);
+      if (!id) throw new DomainError('profile.invalid', `the directory entry has no ${options.id_attribute} attribute to identify the user by`);
+      return { id, attributes };
+    },
+
+    async close() {
+      const closing = [...pools.values()].map(({ pool }) => pool.close());
+      pools.clear();
+      await Promise.all(closing);
+    },
+  };
 }
