@@ -9,6 +9,7 @@ import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as userSearchIndexes from './migrations/0002-user-search-indexes.js';
 import * as oidcAccountIndex from './migrations/0003-oidc-account-index.js';
 import * as connectionLogins from './migrations/0004-connection-logins.js';
+import * as ruleClaims from './migrations/0005-rule-claims.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -17,6 +18,7 @@ const migrations = [
   { name: '0002-user-search-indexes', ...userSearchIndexes },
   { name: '0003-oidc-account-index', ...oidcAccountIndex },
   { name: '0004-connection-logins', ...connectionLogins },
+  { name: '0005-rule-claims', ...ruleClaims },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {
