@@ -15,6 +15,7 @@ import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
+import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
@@ -42,11 +43,14 @@ import { createKeyManagement } from './oidc/key-management.js';
 import { createKeyRefresher, type RefreshKeys } from './oidc/key-refresh.js';
 import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
-import { createProvider } from './oidc/provider.js';
+import { GRANT_TTL_SECONDS, createProvider } from './oidc/provider.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
 import { createProfileService } from './profiles/profile-service.js';
 import type { Profile } from './profiles/profile.js';
 import { noRules, type PostLoginRules } from './rules/post-login.js';
+import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
+import { loadRules, type LoadedRule } from './rules/rule-loader.js';
+import { createPostLoginRules } from './rules/rule-runner.js';
 import { createUserService } from './users/user-service.js';
 
 export interface Tessera extends TesseraCore {
@@ -83,6 +87,7 @@ function buildServices(
   logger: Logger,
   currentProvider: () => Provider,
   announceChange: (key: string) => void,
+  loadedRules: readonly LoadedRule[] | undefined,
 ) {
   const users = createUserQueries(database.models);
   const connections = createConnectionQueries(database.models);
@@ -97,8 +102,11 @@ function buildServices(
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows });
   const connectionLogin = createConnectionLogin({ users, events, loadMapper: createMapperLoader(), idpTokens: createIdpTokensSealer(clientSecretKey) });
-  const rules: PostLoginRules = noRules;
-  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, rules, config };
+  const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
+  const rules: PostLoginRules = loadedRules
+    ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, logger })
+    : noRules;
+  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, rules, ruleClaims, config };
 }
 
 export interface TesseraCore {
@@ -124,6 +132,8 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
   };
 
   try {
+    // First, so a bad RULES_DIR stops start-up before anything is started.
+    const loadedRules = config.rulesDir ? await loadRules(config.rulesDir) : undefined;
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.dataDir, logger);
@@ -149,11 +159,11 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     };
     let signals: NodeSignals = singleNodeSignals;
     const announceChange = (key: string) => void signals.announce('oidc.changed', key);
-    const services = buildServices(database, redis, config, clientSecretKey, logger, currentProvider, announceChange);
+    const services = buildServices(database, redis, config, clientSecretKey, logger, currentProvider, announceChange, loadedRules);
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
-      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles }),
+      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles, ruleClaims: services.ruleClaims }),
       await keyStore.load(),
     );
     const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
@@ -169,6 +179,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     const sweeper = setInterval(() => {
       sweepExpiredPayloads(database.models).catch((error: unknown) => logger.warn({ err: error }, 'expired artifact sweep failed'));
       services.flows.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired login flow sweep failed'));
+      services.ruleClaims.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired rule claims sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));

@@ -9,6 +9,8 @@ import type { Config } from '../config.js';
 import { trusted } from '../interactions/html.js';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { ProfileService } from '../profiles/profile-service.js';
+import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
+import type { RuleClaimsStore } from '../rules/rule-claims.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
 import type { KeyMaterial } from './key-store.js';
 import { MANAGEMENT_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
@@ -19,10 +21,13 @@ export interface ProviderDependencies {
   adapter: AdapterFactory;
   keys: KeyMaterial;
   profiles: ProfileService;
+  ruleClaims: Pick<RuleClaimsStore, 'read'>;
 }
 
 const HOUR = 60 * 60;
 const DAY = 24 * HOUR;
+/** No token of a grant outlives it, so neither need the claims its logins' rules set. */
+export const GRANT_TTL_SECONDS = 30 * DAY;
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
   return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
@@ -33,7 +38,7 @@ function clientName(ctx: KoaContextWithOIDC): string | undefined {
   return client ? (client.clientName ?? client.clientId) : undefined;
 }
 
-export function createProvider({ config, adapter, keys, profiles }: ProviderDependencies): Provider {
+export function createProvider({ config, adapter, keys, profiles, ruleClaims }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
 
   const configuration: Configuration = {
@@ -77,7 +82,7 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
       ClientCredentials: HOUR,
       IdToken: HOUR,
       Interaction: HOUR,
-      Grant: 30 * DAY,
+      Grant: GRANT_TTL_SECONDS,
       Session: 14 * DAY,
       RefreshToken: 30 * DAY,
     },
@@ -90,16 +95,28 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
       const { dispatcher: _ssrfGuard, ...rest } = options as RequestInit & { dispatcher?: unknown };
       return globalThis.fetch(url, rest);
     },
-    // As Auth0 does, so an API tells machine tokens from users' own tokens by a signed claim.
-    async extraTokenClaims(_ctx, token) {
-      return token.kind === 'ClientCredentials' ? { gty: 'client-credentials' } : undefined;
+    // Machine tokens get Auth0's `gty`, so an API tells them from users' own tokens by a signed
+    // claim; users' tokens get the access-token claims the rules set at their latest login here.
+    async extraTokenClaims(ctx, token) {
+      if (token.kind === 'ClientCredentials') return { gty: 'client-credentials' };
+      const { accountId, clientId } = token;
+      return accountId && clientId ? (await ruleClaims.read(accountId, clientId, ctx))?.accessToken : undefined;
     },
 
-    async findAccount(_ctx, sub) {
+    async findAccount(ctx, sub) {
       const profile = await profiles.getProfile(sub);
       // A blocked or deleted user has no account: sessions, userinfo and refreshes fail.
       if (!profile || profile.blocked) return undefined;
-      return { accountId: sub, claims: () => profileToClaims(profile) };
+      return {
+        accountId: sub,
+        async claims(use) {
+          const claims = profileToClaims(profile);
+          const clientId = ctx.oidc.client?.clientId;
+          // Rules' ID-token claims describe a login, so they stay out of userinfo, which describes the profile.
+          if (use !== 'id_token' || !clientId) return claims;
+          return { ...(await ruleClaims.read(sub, clientId, ctx))?.idToken, ...claims };
+        },
+      };
     },
 
     features: {
@@ -155,6 +172,7 @@ export function createProvider({ config, adapter, keys, profiles }: ProviderDepe
   };
 
   const provider = new Provider(config.issuer, configuration);
+  releaseCustomIdTokenClaims(provider);
   provider.use(requireConsentForOfflineAccess);
   return provider;
 }
