@@ -79,3 +79,15 @@ describe('memoized clients and grants', () => {
     expect(await clients.find('c3')).toMatchObject({ client_name: 'Fresh' });
   });
 });
+
+describe('memo copies', () => {
+  it('keep a "__proto__" key as data, not as the copy\'s prototype', async () => {
+    const backing = store();
+    const grants = new MemoAdapter('Grant', backing.adapter, createMemo(10, 60_000), () => undefined);
+    await backing.adapter.upsert('g1', JSON.parse('{"jti":"g1","openid":{"__proto__":{"polluted":true}}}') as AdapterPayload, 0);
+    await grants.find('g1');
+    const hit = (await grants.find('g1'))!['openid'] as Record<string, unknown>;
+    expect(Object.keys(hit)).toEqual(['__proto__']);
+    expect(hit['polluted']).toBeUndefined();
+  });
+});
