@@ -8,7 +8,7 @@ import type Provider from 'oidc-provider';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { loadClientSecretKey } from '../adapters/oidc/client-secret-sealing.js';
-import { createMemo, forget, memoizeFactory } from '../adapters/oidc/memo-adapter.js';
+import { MEMOIZED_MODELS, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../adapters/oidc/memo-adapter.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
@@ -93,7 +93,9 @@ function buildServices(
   const connections = createConnectionQueries(database.models);
   const keys = createKeyQueries(database.models);
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS);
-  const adapter = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange);
+  // Without Redis there is one node, so every revocation goes through this memo.
+  const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
+  const adapter = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized);
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
