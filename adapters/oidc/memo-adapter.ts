@@ -2,27 +2,59 @@
  * Keeps recently read clients and grants in memory: every token request and userinfo call
  * reads both, and they change rarely. A write through this node forgets the entry at once and
  * tells the other nodes (`onChange`); an entry also expires on its own, which bounds what a
- * lost signal can leave stale. Tokens are never memoized: their lookup stays authoritative, so
- * a revoked token fails everywhere whatever grant is remembered.
+ * lost signal can leave stale.
+ *
+ * Access tokens are memoized only on a single node (no Redis): there every consume, destroy and
+ * revocation of one goes through this node's adapter and forgets it here, so a revoked token
+ * fails at once. With several nodes a revocation elsewhere would not, so their lookup stays
+ * authoritative.
  */
 import { LRUCache } from 'lru-cache';
 import type { AccountIndexedAdapter, AdapterFactory, AdapterPayload } from './types.js';
 
 export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant']);
+export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken']);
 
 export interface Memo {
   cache: LRUCache<string, AdapterPayload>;
   /** Per id, bumped by every write, so a read that raced a write does not store what it read. */
   versions: LRUCache<string, number>;
+  /** The memoized entries of each grant, so revoking a grant forgets its tokens. */
+  byGrant: Map<string, Set<string>>;
+  /** Bumped by every revocation by grant: a read that raced one does not store what it read. */
+  grantRevocations: number;
 }
 
 export function createMemo(max: number, ttlMs: number): Memo {
-  return { cache: new LRUCache({ max, ttl: ttlMs }), versions: new LRUCache({ max: max * 4 }) };
+  const byGrant = new Map<string, Set<string>>();
+  const cache = new LRUCache<string, AdapterPayload>({
+    max,
+    ttl: ttlMs,
+    // Evicted, expired, replaced or forgotten: the index holds only what the cache holds.
+    dispose: (payload, key) => {
+      const grantId = payload.grantId;
+      if (!grantId) return;
+      const keys = byGrant.get(grantId);
+      keys?.delete(key);
+      if (keys?.size === 0) byGrant.delete(grantId);
+    },
+  });
+  return { cache, versions: new LRUCache({ max: max * 4 }), byGrant, grantRevocations: 0 };
 }
 
 export function forget(memo: Memo, key: string): void {
   memo.versions.set(key, (memo.versions.get(key) ?? 0) + 1);
   memo.cache.delete(key);
+}
+
+function remember(memo: Memo, key: string, payload: AdapterPayload): void {
+  const ttl = typeof payload.exp === 'number' ? payload.exp * 1000 - Date.now() : undefined;
+  if (ttl !== undefined && ttl <= 0) return;
+  memo.cache.set(key, payload, ttl === undefined ? {} : { ttl: Math.min(ttl, memo.cache.ttl) });
+  if (!payload.grantId) return;
+  const keys = memo.byGrant.get(payload.grantId) ?? new Set<string>();
+  keys.add(key);
+  memo.byGrant.set(payload.grantId, keys);
 }
 
 /**
@@ -42,6 +74,8 @@ function copy<T>(value: T): T {
   }
   return result as T;
 }
+
+const expired = (payload: AdapterPayload) => typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now();
 
 export class MemoAdapter implements AccountIndexedAdapter {
   constructor(
@@ -63,10 +97,13 @@ export class MemoAdapter implements AccountIndexedAdapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     const key = this.key(id);
     const hit = this.memo.cache.get(key);
-    if (hit) return copy(hit);
+    if (hit && !expired(hit)) return copy(hit);
     const version = this.memo.versions.get(key) ?? 0;
+    const revocations = this.memo.grantRevocations;
     const found = (await this.inner.find(id)) ?? undefined;
-    if (found && (this.memo.versions.get(key) ?? 0) === version) this.memo.cache.set(key, copy(found));
+    if (found && (this.memo.versions.get(key) ?? 0) === version && this.memo.grantRevocations === revocations) {
+      remember(this.memo, key, copy(found));
+    }
     return found;
   }
 
@@ -85,8 +122,13 @@ export class MemoAdapter implements AccountIndexedAdapter {
     this.changed(id);
   }
 
-  revokeByGrantId(grantId: string): Promise<void> {
-    return this.inner.revokeByGrantId(grantId);
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.inner.revokeByGrantId(grantId);
+    this.memo.grantRevocations += 1;
+    const prefix = `${this.model}:`;
+    for (const key of [...(this.memo.byGrant.get(grantId) ?? [])]) {
+      if (key.startsWith(prefix)) forget(this.memo, key);
+    }
   }
 
   findByUid(uid: string) {
@@ -102,10 +144,15 @@ export class MemoAdapter implements AccountIndexedAdapter {
   }
 }
 
-/** Wraps a factory so clients and grants are memoized; every other model passes through. */
-export function memoizeFactory(factory: AdapterFactory, memo: Memo, onChange: (key: string) => void): AdapterFactory {
+/** Wraps a factory so the given models are memoized; every other model passes through. */
+export function memoizeFactory(
+  factory: AdapterFactory,
+  memo: Memo,
+  onChange: (key: string) => void,
+  models: ReadonlySet<string> = MEMOIZED_MODELS,
+): AdapterFactory {
   return (modelName) => {
     const adapter = factory(modelName);
-    return MEMOIZED_MODELS.has(modelName) ? new MemoAdapter(modelName, adapter, memo, onChange) : adapter;
+    return models.has(modelName) ? new MemoAdapter(modelName, adapter, memo, onChange) : adapter;
   };
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { MemoAdapter, createMemo, forget } from '../../adapters/oidc/memo-adapter.js';
+import { describe, expect, it, vi } from 'vitest';
+import { MEMOIZED_MODELS, MemoAdapter, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../../adapters/oidc/memo-adapter.js';
 import type { AccountIndexedAdapter, AdapterPayload } from '../../adapters/oidc/types.js';
 
 /** An in-memory store that counts reads and can hold a read until released. */
@@ -77,6 +77,142 @@ describe('memoized clients and grants', () => {
     release();
     expect(await slow).toMatchObject({ client_name: 'Stale' });
     expect(await clients.find('c3')).toMatchObject({ client_name: 'Fresh' });
+  });
+});
+
+/** A token store as the real ones behave: revocable by grant, consumable, and blind to what expired. */
+function tokenStore() {
+  const data = new Map<string, AdapterPayload>();
+  let reads = 0;
+  let gate: Promise<void> | undefined;
+  const adapter: AccountIndexedAdapter = {
+    async upsert(id, payload) {
+      data.set(id, structuredClone(payload));
+    },
+    async find(id) {
+      reads += 1;
+      const value = data.get(id);
+      if (gate) await gate;
+      if (!value || (typeof value.exp === 'number' && value.exp * 1000 <= Date.now())) return undefined;
+      return structuredClone(value);
+    },
+    findByUid: async () => undefined,
+    findByUserCode: async () => undefined,
+    async consume(id) {
+      const value = data.get(id);
+      if (value) value.consumed = Math.floor(Date.now() / 1000);
+    },
+    async destroy(id) {
+      data.delete(id);
+    },
+    async revokeByGrantId(grantId) {
+      for (const [id, value] of data) if (value.grantId === grantId) data.delete(id);
+    },
+    idsByAccount: async () => [],
+  };
+  return { adapter, reads: () => reads, hold: (until: Promise<void>) => (gate = until), release: () => (gate = undefined) };
+}
+
+function token(jti: string, grantId: string, lifetimeSeconds = 3600): AdapterPayload {
+  const iat = Math.floor(Date.now() / 1000);
+  return { jti, kind: 'AccessToken', grantId, accountId: 'user-1', clientId: 'app', scope: 'openid', iat, exp: iat + lifetimeSeconds };
+}
+
+describe('memoized access tokens, on a single node', () => {
+  const setup = () => {
+    const backing = tokenStore();
+    const memo = createMemo(10, 60_000);
+    const tokens = memoizeFactory(() => backing.adapter, memo, () => undefined, SINGLE_NODE_MEMOIZED_MODELS)('AccessToken');
+    return { backing, memo, tokens };
+  };
+
+  it('reads a token from the store once', async () => {
+    const { backing, tokens } = setup();
+    await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
+    expect(await tokens.find('t1')).toMatchObject({ jti: 't1' });
+    expect(await tokens.find('t1')).toMatchObject({ jti: 't1' });
+    expect(backing.reads()).toBe(1);
+  });
+
+  it('stops finding every token of a revoked grant, and only those', async () => {
+    const { backing, tokens } = setup();
+    for (const [jti, grantId] of [['t1', 'g1'], ['t2', 'g1'], ['t3', 'g2']] as const) {
+      await backing.adapter.upsert(jti, token(jti, grantId), 3600);
+      await tokens.find(jti);
+    }
+    await tokens.revokeByGrantId('g1');
+    expect(await tokens.find('t1')).toBeUndefined();
+    expect(await tokens.find('t2')).toBeUndefined();
+    const reads = backing.reads();
+    expect(await tokens.find('t3')).toMatchObject({ jti: 't3' });
+    expect(backing.reads()).toBe(reads);
+  });
+
+  it('stops finding a destroyed token', async () => {
+    const { backing, tokens } = setup();
+    await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
+    await tokens.find('t1');
+    await tokens.destroy('t1');
+    expect(await tokens.find('t1')).toBeUndefined();
+  });
+
+  it('reads a consumed token again, with its consumed mark', async () => {
+    const { backing, tokens } = setup();
+    await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
+    await tokens.find('t1');
+    await tokens.consume('t1');
+    expect(await tokens.find('t1')).toHaveProperty('consumed');
+  });
+
+  it('stops finding a token once it has expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { backing, tokens } = setup();
+      await backing.adapter.upsert('t1', token('t1', 'g1', 30), 30);
+      expect(await tokens.find('t1')).toMatchObject({ jti: 't1' });
+      vi.setSystemTime(Date.now() + 31_000);
+      expect(await tokens.find('t1')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not keep a token whose grant was revoked while it was being read', async () => {
+    const { backing, tokens } = setup();
+    await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
+    let release!: () => void;
+    backing.hold(new Promise<void>((resolve) => (release = resolve)));
+    const slow = tokens.find('t1');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    backing.release();
+    await tokens.revokeByGrantId('g1');
+    release();
+    expect(await slow).toMatchObject({ jti: 't1' });
+    expect(await tokens.find('t1')).toBeUndefined();
+  });
+
+  it('forgets a revoked grant\'s tokens even after they were evicted and read again', async () => {
+    const backing = tokenStore();
+    const memo = createMemo(2, 60_000);
+    const tokens = memoizeFactory(() => backing.adapter, memo, () => undefined, SINGLE_NODE_MEMOIZED_MODELS)('AccessToken');
+    for (const jti of ['t1', 't2', 't3']) await backing.adapter.upsert(jti, token(jti, 'g1'), 3600);
+    for (const jti of ['t1', 't2', 't3', 't1']) await tokens.find(jti);
+    await tokens.revokeByGrantId('g1');
+    for (const jti of ['t1', 't2', 't3']) expect(await tokens.find(jti)).toBeUndefined();
+    expect(memo.byGrant.size).toBe(0);
+  });
+});
+
+describe('access tokens with several nodes possible', () => {
+  it('are read from their store every time', async () => {
+    const backing = tokenStore();
+    const tokens = memoizeFactory(() => backing.adapter, createMemo(10, 60_000), () => undefined, MEMOIZED_MODELS)('AccessToken');
+    await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
+    await tokens.find('t1');
+    // Another node revokes it, straight in the shared store.
+    await backing.adapter.destroy('t1');
+    expect(await tokens.find('t1')).toBeUndefined();
+    expect(backing.reads()).toBe(2);
   });
 });
 
