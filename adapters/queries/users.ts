@@ -57,6 +57,21 @@ export interface NewIdentity {
 export function createUserQueries(models: Models) {
   const { User, Identity, Connection } = models;
 
+  async function findIdentityByLogin(connectionId: string, provider: string, login: string): Promise<IdentityRow | undefined> {
+    const lowered = login.toLowerCase();
+    const row = await Identity.findOne({
+      where: {
+        connection_id: connectionId,
+        provider,
+        [Op.or]: [
+          where(fn('lower', literal("profile_data->>'email'")), lowered),
+          where(fn('lower', literal("profile_data->>'username'")), lowered),
+        ],
+      },
+    });
+    return row ?? undefined;
+  }
+
   return {
     /** The user and every identity with its connection, in one query. */
     async findById(userId: string, transaction?: Transaction): Promise<UserWithIdentities | undefined> {
@@ -68,20 +83,10 @@ export function createUserQueries(models: Models) {
     },
 
     /** A database connection's identity by email or username, case-insensitively. */
-    async findDatabaseIdentity(connectionId: string, login: string): Promise<IdentityRow | undefined> {
-      const lowered = login.toLowerCase();
-      const row = await Identity.findOne({
-        where: {
-          connection_id: connectionId,
-          provider: 'database',
-          [Op.or]: [
-            where(fn('lower', literal("profile_data->>'email'")), lowered),
-            where(fn('lower', literal("profile_data->>'username'")), lowered),
-          ],
-        },
-      });
-      return row ?? undefined;
-    },
+    findDatabaseIdentity: (connectionId: string, login: string) => findIdentityByLogin(connectionId, 'database', login),
+
+    /** A custom connection's identity by the email or username its script returned, case-insensitively. */
+    findCustomIdentity: (connectionId: string, login: string) => findIdentityByLogin(connectionId, 'custom', login),
 
     /** An identity of a connection by its upstream id, locked for the rest of the transaction. */
     async findIdentityForUpdate(connectionId: string, externalId: string, transaction: Transaction): Promise<IdentityRow | undefined> {

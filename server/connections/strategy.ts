@@ -23,6 +23,11 @@ export interface UpstreamUser {
    * logins need no upstream: a custom database connection's lazy migration.
    */
   importPassword?: string | undefined;
+  /**
+   * Set instead of asking the upstream when the password matched the hash an earlier
+   * importPassword left: that user is signed in as stored, and nothing is refreshed.
+   */
+  importedUserId?: string | undefined;
 }
 
 /** Connections that take the login form's username and password: ldap, custom. */

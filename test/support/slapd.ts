@@ -35,8 +35,8 @@ export interface Slapd {
   readonly pid: number;
   /** Replaces (or, for null, removes) attributes of an entry, as the directory's administrator. */
   modify(dn: string, changes: AttributeChanges): Promise<void>;
-  /** How many open connections are bound as dn, from cn=Monitor. */
-  connectionsBoundAs(dn: string): Promise<number>;
+  /** The open connections bound as dn, by the names cn=Monitor gives them (`Connection 1004`). */
+  connectionsBoundAs(dn: string): Promise<string[]>;
   /** A directory that stops answering: the kernel still accepts connections, slapd reads nothing. */
   pause(): void;
   resume(): void;
@@ -163,9 +163,11 @@ export async function startSlapd(ldif = FIXTURE_LDIF): Promise<Slapd> {
         const { searchEntries } = await client.search('cn=Connections,cn=Monitor', {
           scope: 'one',
           filter: '(objectClass=monitorConnection)',
-          attributes: ['monitorConnectionAuthzDN'],
+          attributes: ['cn', 'monitorConnectionAuthzDN'],
         });
-        return searchEntries.filter((entry) => String(entry['monitorConnectionAuthzDN']).toLowerCase() === dn.toLowerCase()).length;
+        return searchEntries
+          .filter((entry) => String(entry['monitorConnectionAuthzDN']).toLowerCase() === dn.toLowerCase())
+          .map((entry) => String(entry['cn']));
       }),
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),

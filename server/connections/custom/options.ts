@@ -5,13 +5,26 @@ import { z } from 'zod';
 import { mapperOptionSchema, mappingOptionSchema } from '../normalize.js';
 
 export const customOptionsSchema = z.strictObject({
-  /** A module exporting login, create, verify, delete, changePassword and getUser. */
+  /** A module exporting login, create, verify, delete, changePassword and getUser; see ./script.ts. */
   script: z.string().min(1).max(1024),
+  /**
+   * Handed to every script call as `context.configuration` (Auth0's "settings"), so one script
+   * serves several legacy databases and keeps their addresses and passwords out of its code.
+   */
+  configuration: z
+    .record(z.string().min(1).max(128), z.string().max(4096))
+    .refine((configuration) => Object.keys(configuration).length <= 64, 'must hold at most 64 entries')
+    .default({}),
   /** Lazy migration: a user who logs in once is imported, and later logins use the local hash. */
   import_users: z.boolean().default(false),
   password_policy: z.strictObject({ min_length: z.number().int().min(1).max(128).default(8) }).default({ min_length: 8 }),
+  /** How long one script call may take before it counts as the upstream failing. */
   timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
   mapping: mappingOptionSchema,
   mapper: mapperOptionSchema,
 });
 export type CustomOptions = z.infer<typeof customOptionsSchema>;
+
+export function customOptions(options: unknown): CustomOptions {
+  return customOptionsSchema.parse(options);
+}

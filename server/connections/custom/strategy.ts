@@ -1,8 +1,42 @@
-import { DomainError } from '../../errors.js';
+/**
+ * The `custom` strategy's login: the script's `login` checks the password against the legacy
+ * database. With `import_users`, the first success keeps the password's argon2id hash, and from
+ * then on the local hash alone decides, as Auth0's lazy migration does.
+ */
+import type { UserQueries } from '../../../adapters/queries/users.js';
+import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
+import { verifyPassword } from '../../passwords.js';
 import type { StrategyDependencies } from '../strategies.js';
-import type { CredentialStrategy } from '../strategy.js';
+import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
+import { customOptions } from './options.js';
+import { createScriptRunner, wrongCredentials } from './script.js';
 
-export function createCustomStrategy(_deps: StrategyDependencies): CredentialStrategy {
-  const unavailable = () => Promise.reject(new DomainError('auth.upstream_failed', 'custom connections are not available yet'));
-  return { kind: 'credentials', authenticate: unavailable };
+/** The identity's external id is `<connection>|<script's id>`; the script knows only the latter. */
+export function scriptIdOf(connection: ConnectionRow, externalId: string): string {
+  return externalId.slice(connection.name.length + 1);
+}
+
+/** An imported user signs in against the local hash; undefined when this login is not an imported user's. */
+async function importedLogin(users: UserQueries, connection: ConnectionRow, login: string, password: string): Promise<UpstreamUser | undefined> {
+  const identity = await users.findCustomIdentity(connection.id, login);
+  if (!identity?.password_hash) return undefined;
+  if (!(await verifyPassword(identity.password_hash, password))) throw wrongCredentials();
+  return { id: scriptIdOf(connection, identity.external_id), attributes: identity.profile_data, importedUserId: identity.user_id };
+}
+
+export function createCustomStrategy({ logger, users }: StrategyDependencies): CredentialStrategy {
+  const scripts = createScriptRunner(logger);
+  return {
+    kind: 'credentials',
+    async authenticate(connection, login, password) {
+      const trimmed = login.trim();
+      if (!trimmed || !password) throw wrongCredentials();
+      const { import_users: importUsers } = customOptions(connection.options);
+      const imported = importUsers ? await importedLogin(users, connection, trimmed, password) : undefined;
+      if (imported) return imported;
+      const upstream = await scripts.profile(connection, 'login', trimmed, password);
+      if (!upstream) throw wrongCredentials();
+      return importUsers ? { ...upstream, importPassword: password } : upstream;
+    },
+  };
 }

@@ -58,15 +58,15 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
    * Runs one step, turning its failure into what the login page shows and logging the cause it
    * hides; not once the deadline has passed, when the login has already failed and been logged.
    */
-  async function step<T>(login: Attempt, name: DirectoryStep, work: Promise<T>): Promise<T> {
+  async function step<T>(attempt: Attempt, name: DirectoryStep, work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (error) {
       const bindFailed = error instanceof ServiceBindError;
       const cause = bindFailed ? error.reason : error;
       const failure = directoryFailure(bindFailed ? 'service bind' : name, cause);
-      if (failure.code === 'auth.upstream_failed' && failure !== cause && !login.signal.aborted) {
-        log.warn({ connection: login.connection.name, step: bindFailed ? 'service bind' : name, err: cause }, 'directory failed a login');
+      if (failure.code === 'auth.upstream_failed' && failure !== cause && !attempt.signal.aborted) {
+        log.warn({ connection: attempt.connection.name, step: bindFailed ? 'service bind' : name, err: cause }, 'directory failed a login');
       }
       throw failure;
     }
