@@ -218,7 +218,7 @@ describe('logging in through a custom database connection', () => {
     expect(tokens.claims()).toMatchObject({ sub: primary.user_id, name: 'Primary Person', family_name: 'Root' });
     const profile = await admin.users.get.query({ id: primary.user_id });
     expect(profile).toMatchObject({ name: 'Primary Person', given_name: 'Primary', family_name: 'Root', email: primary.email });
-    expect(profile.identities[1]).toMatchObject({
+    expect(profile.identities?.[1]).toMatchObject({
       connection: 'Legacy',
       provider: 'custom',
       user_id: `Legacy|${memberNo}`,
