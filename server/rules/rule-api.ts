@@ -47,11 +47,13 @@ function jsonCopy(value: unknown): unknown {
  * timer the rule left behind.
  */
 export function createRuleApi(issuer: string, onLateCall: (method: string) => void) {
+  // Without a prototype, a key such as `__proto__` is a key like any other.
+  const record = () => Object.create(null) as Record<string, unknown>;
   const effects: RuleEffects = {
-    idTokenClaims: {},
-    accessTokenClaims: {},
-    appMetadata: {},
-    userMetadata: {},
+    idTokenClaims: record(),
+    accessTokenClaims: record(),
+    appMetadata: record(),
+    userMetadata: record(),
     denied: undefined,
     misuse: undefined,
   };

@@ -93,9 +93,12 @@ export function createPostLoginRules({ rules, issuer, users, claims, logger }: R
           log.error({ ...context, time_limit_ms: RULE_TIME_LIMIT_MS }, 'login rule did not finish in time');
           return { denied: `A login rule did not finish in time (${rule.name}).` };
         }
-        if (execution.kind === 'threw' || effects.misuse !== undefined) {
-          const why = execution.kind === 'threw' ? { err: execution.error } : { reason: effects.misuse };
-          log.error({ ...context, ...why }, 'login rule failed');
+        if (effects.misuse !== undefined) {
+          log.error({ ...context, reason: effects.misuse }, 'login rule failed');
+          return failed;
+        }
+        if (execution.kind === 'threw') {
+          log.error({ ...context, err: execution.error }, 'login rule failed');
           return failed;
         }
         const changes = metadataChanges(effects);
