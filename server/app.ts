@@ -3,6 +3,7 @@
  */
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
+import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(upstreamCallback.routes());
+  app.use(createSamlMetadataRouter(deps).routes());
   app.use(deps.providers.middleware);
   return app;
 }

@@ -5,6 +5,7 @@
  * the folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,8 +141,11 @@ export async function startSlapd(ldif = FIXTURE_LDIF): Promise<Slapd> {
     await rm(dir, { recursive: true, force: true });
     throw error;
   });
-  // A test run that dies without stopping slapd must not leave it listening.
-  const killOnExit = () => child.kill('SIGKILL');
+  // A test run that dies without stopping slapd must leave neither it listening nor its folder.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
 
   return {
