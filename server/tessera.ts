@@ -27,6 +27,8 @@ import { createClientManagement } from './clients/client-management.js';
 import { createClientStore, type ClientStore } from './clients/client-store.js';
 import type { Config } from './config.js';
 import { createConnectionManagement } from './connections/connection-management.js';
+import { createCustomLifecycle } from './connections/custom/lifecycle.js';
+import { createScriptRunner } from './connections/custom/script.js';
 import { createIdpTokensSealer } from './connections/idp-tokens.js';
 import { createMapperLoader } from './connections/normalize.js';
 import { createStrategies } from './connections/strategies.js';
@@ -100,10 +102,12 @@ function buildServices(
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
-  const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount });
+  const loadMapper = createMapperLoader();
+  const custom = createCustomLifecycle({ users, scripts: createScriptRunner(logger), loadMapper });
+  const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount, custom });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows });
-  const connectionLogin = createConnectionLogin({ users, events, loadMapper: createMapperLoader(), idpTokens: createIdpTokensSealer(clientSecretKey) });
+  const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens: createIdpTokensSealer(clientSecretKey) });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, logger })
@@ -165,7 +169,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
-      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles, ruleClaims: services.ruleClaims }),
+      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles, ruleClaims: services.ruleClaims, logger }),
       await keyStore.load(),
     );
     const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));

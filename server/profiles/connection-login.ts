@@ -35,7 +35,7 @@ export function upstreamIdentityId(connection: ConnectionRow, upstreamId: string
 }
 
 /** Every root attribute a login sets, absent ones cleared: the profile is the upstream's, as of this login. */
-function rootColumns(profile: NormalizedProfile, fallbackName: string): Record<string, unknown> {
+export function rootColumns(profile: NormalizedProfile, fallbackName: string): Record<string, unknown> {
   const columns: Record<string, unknown> = Object.fromEntries(
     PROFILE_FIELDS.map((field) => [field, profile[field] ?? (field === 'email_verified' || field === 'phone_verified' ? false : null)]),
   );

@@ -7,6 +7,7 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { InvalidCursorError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
 import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
+import { customCredential, type CustomLifecycle } from '../connections/custom/lifecycle.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -39,6 +40,8 @@ export interface UserServiceDependencies {
   profiles: ProfileService;
   events: EventBus;
   revokeAccount: RevokeAccount;
+  /** The script calls of custom database connections, before each change is written here. */
+  custom: CustomLifecycle;
 }
 
 function notFound(userId: string): DomainError {
@@ -67,7 +70,7 @@ function restoredColumns(profileData: Record<string, unknown>): Record<string, u
   return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (column in profileData ? [[column, profileData[column]]] : [])));
 }
 
-export function createUserService({ users, search, connections, profiles, events, revokeAccount }: UserServiceDependencies) {
+export function createUserService({ users, search, connections, profiles, events, revokeAccount, custom }: UserServiceDependencies) {
   async function load(userId: string) {
     const found = await users.findById(userId);
     if (!found) throw notFound(userId);
@@ -88,8 +91,13 @@ export function createUserService({ users, search, connections, profiles, events
     async create(input: CreateUserInput): Promise<Profile> {
       const connection = await connections.findByName(input.connection);
       if (!connection) throw new DomainError('connection.not_found', `connection "${input.connection}" does not exist`, 'connection');
+      if (connection.strategy === 'custom') {
+        const userId = await custom.create(connection, input);
+        await events.publish('user.created', userId);
+        return this.get(userId);
+      }
       if (connection.strategy !== 'database') {
-        throw new DomainError('user.invalid', `users can only be created in database connections; "${input.connection}" is ${connection.strategy}`, 'connection');
+        throw new DomainError('user.invalid', `users can only be created in database and custom connections; "${input.connection}" is ${connection.strategy}`, 'connection');
       }
       if (!input.password) throw new DomainError('user.invalid', 'password is required for a database connection', 'password');
       const profile = await profiles.createDatabaseUser({ ...input, password: input.password });
@@ -141,6 +149,7 @@ export function createUserService({ users, search, connections, profiles, events
     async update(userId: string, changes: UserChanges): Promise<Profile> {
       const { user, identities } = await load(userId);
       const credential = credentialIdentity(user, identities);
+      const customIdentity = customCredential(user, identities);
       const columns = Object.fromEntries(ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])));
       const update: UserUpdate = {
         columns,
@@ -149,7 +158,8 @@ export function createUserService({ users, search, connections, profiles, events
       };
 
       let passwordHash: string | undefined;
-      if (changes.password !== undefined) {
+      // A custom user's password belongs to its script (and to the local hash once imported): beforeUpdate below.
+      if (changes.password !== undefined && !customIdentity) {
         if (!credential) throw new DomainError('user.invalid', 'this user has no database identity to set a password on', 'password');
         const connection = await connections.findById(credential.connection_id);
         if (connection) checkPasswordPolicy(databaseOptions(connection), changes.password);
@@ -166,6 +176,8 @@ export function createUserService({ users, search, connections, profiles, events
         throw new DomainError('user.invalid', 'a database user needs an email or a username', 'email');
       }
       if (typeof columns['email'] === 'string') columns['email'] = columns['email'].toLowerCase();
+      // Last before writing: a failing script then leaves the user as it was.
+      const importedHash = customIdentity ? await custom.beforeUpdate(customIdentity, changes) : undefined;
 
       try {
         await users.transaction(async (transaction) => {
@@ -173,6 +185,7 @@ export function createUserService({ users, search, connections, profiles, events
           if (credential && (passwordHash || changes.email !== undefined || changes.username !== undefined)) {
             await users.updateIdentity(credential.id, { profileData: credentialData, ...(passwordHash ? { passwordHash } : {}) }, transaction);
           }
+          if (customIdentity && importedHash) await users.updateIdentity(customIdentity.id, { passwordHash: importedHash }, transaction);
         });
       } catch (error) {
         if (error instanceof UniqueConstraintError) {
@@ -190,6 +203,7 @@ export function createUserService({ users, search, connections, profiles, events
     },
 
     async remove(userId: string): Promise<{ deleted: true }> {
+      await custom.beforeDelete((await load(userId)).identities);
       if (!(await users.remove(userId))) throw notFound(userId);
       await revokeAccount(userId);
       await events.publish('user.deleted', userId);
