@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   } catch (error) {
-    if (error instanceof DatabaseUnreachableError) {
+    if (error instanceof DatabaseUnreachableError || error instanceof ConfigError) {
       process.stderr.write(`tessera: ${error.message}\n`);
     } else {
       logger.fatal({ err: error }, 'start-up failed');

@@ -6,6 +6,7 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AdapterFactory } from '../../adapters/oidc/types.js';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { trusted } from '../interactions/html.js';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { ProfileService } from '../profiles/profile-service.js';
@@ -22,6 +23,7 @@ export interface ProviderDependencies {
   keys: KeyMaterial;
   profiles: ProfileService;
   ruleClaims: Pick<RuleClaimsStore, 'read'>;
+  logger: Logger;
 }
 
 const HOUR = 60 * 60;
@@ -38,7 +40,7 @@ function clientName(ctx: KoaContextWithOIDC): string | undefined {
   return client ? (client.clientName ?? client.clientId) : undefined;
 }
 
-export function createProvider({ config, adapter, keys, profiles, ruleClaims }: ProviderDependencies): Provider {
+export function createProvider({ config, adapter, keys, profiles, ruleClaims, logger }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
 
   const configuration: Configuration = {
@@ -173,6 +175,8 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims }: 
 
   const provider = new Provider(config.issuer, configuration);
   releaseCustomIdTokenClaims(provider);
+  // oidc-provider answers its own 500s with a generic server_error; the cause goes to the log.
+  provider.on('server_error', (ctx, error) => logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'));
   provider.use(requireConsentForOfflineAccess);
   return provider;
 }
