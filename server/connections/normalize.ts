@@ -104,10 +104,13 @@ export function effectiveMapping(strategy: ConnectionStrategy, override: Mapping
 
 /** The declarative step alone: pure, so every default is testable without a connection. */
 export function applyMapping(mapping: Mapping, attributes: Record<string, unknown>): Record<string, unknown> {
+  // LDAP and SAML attribute names are case-insensitive (`mail`, `Mail`): an exact match first, then any case.
+  const byLowerName = new Map(Object.entries(attributes).map(([name, value]) => [name.toLowerCase(), value]));
+  const read = (name: string) => (Object.hasOwn(attributes, name) ? attributes[name] : byLowerName.get(name.toLowerCase()));
   const mapped: Record<string, unknown> = {};
   for (const field of PROFILE_FIELDS) {
     for (const name of mapping[field] ?? []) {
-      const value = coerce(field, single(attributes[name]));
+      const value = coerce(field, single(read(name)));
       if (value !== undefined) {
         mapped[field] = value;
         break;

@@ -33,6 +33,14 @@ describe('profile normalization', () => {
     expect(mapped).toEqual({ email: 'jane@example.com', given_name: 'Jane', family_name: 'Doe' });
   });
 
+  it('matches attribute names in any case, as directories do, preferring an exact match', () => {
+    expect(applyMapping(effectiveMapping('ldap', { family_name: 'lastName' }), { LASTNAME: 'Doe', Mail: 'j@example.com' })).toEqual({
+      family_name: 'Doe',
+      email: 'j@example.com',
+    });
+    expect(applyMapping(effectiveMapping('ldap', undefined), { SN: 'Upper', sn: 'Exact' })).toEqual({ family_name: 'Exact' });
+  });
+
   it('turns "true" strings into booleans for the verified flags', () => {
     expect(applyMapping(effectiveMapping('saml', undefined), { email_verified: 'true' })).toEqual({ email_verified: true });
   });
