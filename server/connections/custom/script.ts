@@ -28,7 +28,7 @@ import type { Logger } from '../../logger.js';
 import type { UpstreamUser } from '../strategy.js';
 import { customOptions } from './options.js';
 
-export const SCRIPT_FUNCTIONS = ['login', 'create', 'verify', 'delete', 'changePassword', 'getUser'] as const;
+const SCRIPT_FUNCTIONS = ['login', 'create', 'verify', 'delete', 'changePassword', 'getUser'] as const;
 export type ScriptFunction = (typeof SCRIPT_FUNCTIONS)[number];
 
 export interface ScriptContext {
@@ -39,7 +39,7 @@ export interface ScriptContext {
 type CustomScript = Record<ScriptFunction, (...args: unknown[]) => unknown>;
 
 /** Same text as the database strategy's: never say which half was wrong. */
-export const WRONG_CREDENTIALS = 'Wrong email, username or password.';
+const WRONG_CREDENTIALS = 'Wrong email, username or password.';
 
 export function wrongCredentials(): DomainError {
   return new DomainError('auth.invalid_credentials', WRONG_CREDENTIALS);
