@@ -19,6 +19,7 @@ import type { Strategies } from '../connections/strategies.js';
 import type { Logger } from '../logger.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
+import type { Profile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { PostLoginRules } from '../rules/post-login.js';
 import { grantConsent } from './grant-consent.js';
@@ -98,6 +99,24 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     });
   }
 
+  /** Runs the post-login rules; false when one denied, the page already rendered. */
+  async function rulesAllow(ctx: Context, details: Details, profile: Profile, connection: { name: string; strategy: string }): Promise<boolean> {
+    const client = await providers.provider.Client.find(clientIdOf(details));
+    const outcome = await rules.run({
+      user: profile,
+      client: { client_id: clientIdOf(details), name: client?.clientName ?? clientIdOf(details) },
+      connection,
+      request: { ip: ctx.ip, user_agent: ctx.get('user-agent') || undefined },
+      scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
+    });
+    if (outcome.denied === undefined) return true;
+    log.info({ user_id: profile.user_id, reason: outcome.denied }, 'login denied by a rule');
+    ctx.status = 403;
+    ctx.type = 'html';
+    ctx.body = errorPage('Access denied', outcome.denied);
+    return false;
+  }
+
   /** The last step of every login, whatever the connection: blocked users, rules, then the provider. */
   async function completeLogin(ctx: Context, details: Details, userId: string, connection: ConnectionRow, username?: string) {
     const profile = await profiles.getProfile(userId);
@@ -106,24 +125,25 @@ export function createInteractionRouter(deps: InteractionDependencies) {
       ctx.status = 403;
       return renderLogin(ctx, details, { error: 'This account is blocked.', ...(username ? { username } : {}) });
     }
-    const client = await providers.provider.Client.find(clientIdOf(details));
-    const outcome = await rules.run({
-      user: profile,
-      client: { client_id: clientIdOf(details), name: client?.clientName ?? clientIdOf(details) },
-      connection: { name: connection.name, strategy: connection.strategy },
-      request: { ip: ctx.ip, user_agent: ctx.get('user-agent') || undefined },
-      scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
-    });
-    if (outcome.denied !== undefined) {
-      log.info({ user_id: userId, reason: outcome.denied }, 'login denied by a rule');
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = errorPage('Access denied', outcome.denied);
-      return;
-    }
+    if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) return;
     await profiles.recordLogin(userId, ctx.ip);
     log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
     return finish(ctx, { login: { accountId: userId } }, false);
+  }
+
+  /**
+   * Single sign-on: the session's user authenticated earlier for another application, so no
+   * login ran in this flow. oidc-provider asks for consent the first time an application is
+   * used in a session, so the rules run here for it, once, before anything is granted. The
+   * connection is the user's first identity's, the one the session most likely used.
+   */
+  async function singleSignOnAllowed(ctx: Context, details: Details): Promise<boolean> {
+    if (details.lastSubmission?.['login'] || !details.session?.accountId) return true;
+    const profile = await profiles.getProfile(details.session.accountId);
+    if (!profile || profile.blocked) throw new errors.AccessDenied('this account is blocked');
+    const [identity] = profile.identities;
+    const connection = identity ? await connections.findByName(identity.connection) : null;
+    return rulesAllow(ctx, details, profile, { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' });
   }
 
   router.use(async (ctx, next) => {
@@ -151,6 +171,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     const client = await providers.provider.Client.find(clientIdOf(details));
     if (!client) throw new errors.InvalidClient('client not found');
     if (client['is_first_party'] === true) {
+      if (!(await singleSignOnAllowed(ctx, details))) return;
       return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
     }
     const missingScopes = (details.prompt.details['missingOIDCScope'] as string[] | undefined) ?? [];
@@ -244,6 +265,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     const details = await load(ctx);
     if (details.prompt.name !== 'consent') throw new errors.InvalidRequest('this interaction is not waiting for consent');
     await parseBody.form(ctx, { limit: FORM_LIMIT });
+    if (!(await singleSignOnAllowed(ctx, details))) return;
     return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
   });
 
