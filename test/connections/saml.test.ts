@@ -233,6 +233,17 @@ describe('logging in through a saml connection', () => {
       expect(await allUsers()).toEqual(before);
     });
 
+    it('a response whose status is not Success, even with a signed assertion', async () => {
+      const before = await allUsers();
+      idp.user = person('mallory', 'Mallory', 'Mole');
+      idp.shape = { status: 'urn:oasis:names:tc:SAML:2.0:status:Responder' };
+      const { page, error, logs } = await refusedLogin();
+      expect(page.status).toBe(502);
+      expect(error).toContain('the identity provider did not log the user in (status urn:oasis:names:tc:SAML:2.0:status:Responder)');
+      expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login failed', code: 'auth.upstream_failed' }));
+      expect(await allUsers()).toEqual(before);
+    });
+
     it('an expired assertion about a known user, with new attributes, leaves its profile as it was', async () => {
       idp.user = person('alice', 'Alice', 'Archer');
       await samlLogin();

@@ -41,6 +41,8 @@ export interface ResponseShape {
   /** NotOnOrAfter of both the Conditions and the subject confirmation. */
   notOnOrAfter?: Date;
   issuer?: string;
+  /** The top-level StatusCode, sent with the assertion all the same. */
+  status?: string;
 }
 
 export interface ReceivedRequest {
@@ -150,7 +152,7 @@ export async function startSamlIdp(user: SamlIdpUser): Promise<SamlIdp> {
       SubjectRecipient: shape.recipient ?? acs,
       Issuer: shape.issuer ?? entityId,
       IssueInstant: now.toISOString(),
-      StatusCode: Constants.StatusCode.Success,
+      StatusCode: shape.status ?? Constants.StatusCode.Success,
       ConditionsNotBefore: now.toISOString(),
       ConditionsNotOnOrAfter: until,
       SubjectConfirmationDataNotOnOrAfter: until,

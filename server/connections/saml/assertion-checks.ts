@@ -1,13 +1,15 @@
 /**
  * The checks node-saml leaves to its caller, made once it has verified the signature: who
  * issued the assertion, that it was delivered to this service provider (Destination, and the
- * bearer SubjectConfirmation's Recipient), and until when it could be replayed.
+ * bearer SubjectConfirmation's Recipient), the response's status, and until when the assertion
+ * could be replayed.
  * @see https://docs.oasis-open.org/security/saml/v2.0/saml-profiles-2.0-os.pdf §4.1.4.2–3
  */
 import { DomainError } from '../../errors.js';
 import { attribute, child, children, text, type XmlNode } from './xml-tree.js';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 
 export interface AssertionExpectations {
   acsUrl: string;
@@ -31,8 +33,16 @@ function instant(value: string | undefined, what: string): number | undefined {
   return time;
 }
 
-/** The response element is not always signed; when it names a Destination, it must be this one. */
-export function checkDestination(response: XmlNode | undefined, acsUrl: string): void {
+/**
+ * The response element is not always signed, so it can only make Tessera refuse: a Destination
+ * must be this one, and a status other than Success fails the login even with an assertion,
+ * which node-saml would read without looking at the status.
+ */
+export function checkResponse(response: XmlNode | undefined, acsUrl: string): void {
+  const status = attribute(child(child(response, 'Status'), 'StatusCode'), 'Value');
+  if (status !== SUCCESS) {
+    throw new DomainError('auth.upstream_failed', `the identity provider did not log the user in (status ${status ?? 'missing'})`);
+  }
   const destination = attribute(response, 'Destination');
   if (destination !== undefined && destination !== acsUrl) {
     throw invalid(`the SAML response is addressed to another destination (${destination}), not to this service provider's ${acsUrl}`);

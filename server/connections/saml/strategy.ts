@@ -10,7 +10,7 @@ import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
 import type { StrategyDependencies } from '../strategies.js';
 import type { FlowState, RedirectStrategy, UpstreamRequest, UpstreamUser } from '../strategy.js';
-import { checkAssertion, checkDestination } from './assertion-checks.js';
+import { checkAssertion, checkResponse } from './assertion-checks.js';
 import { samlOptionsSchema, type SamlOptions } from './options.js';
 import { samlFailure } from './saml-errors.js';
 import { createSaml, serviceProvider } from './service-provider.js';
@@ -109,7 +109,7 @@ export function createSamlStrategy({ issuer, flows, logger }: StrategyDependenci
       const posted = await parseResponse(samlResponse);
       const profile = await validate(connection, options, state as Partial<SamlFlowState>, samlResponse, posted);
 
-      checkDestination(posted, sp.acsUrl);
+      checkResponse(posted, sp.acsUrl);
       const assertion = root(profile.getAssertion?.(), 'Assertion');
       if (!assertion) throw invalid('the SAML response carries no assertion');
       const checked = checkAssertion(assertion, {
