@@ -77,14 +77,16 @@ function attributeStatement(attributes: SamlIdpUser['attributes']): string {
 }
 
 function authnStatement(now: string): string {
-  return `<saml:AuthnStatement AuthnInstant="${now}" SessionIndex="_${randomBytes(8).toString('hex')}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`;
+  const context = '<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>';
+  return `<saml:AuthnStatement AuthnInstant="${now}" SessionIndex="_${randomBytes(8).toString('hex')}"><saml:AuthnContext>${context}</saml:AuthnContext></saml:AuthnStatement>`;
 }
 
 const newId = () => `_${randomBytes(16).toString('hex')}`;
 
 function autoPostForm(action: string, fields: Record<string, string>): string {
   const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeXml(value)}">`);
-  return `<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="${escapeXml(action)}">${inputs.join('')}<noscript><button type="submit">Continue</button></noscript></form></body></html>`;
+  const form = `<form method="post" action="${escapeXml(action)}">${inputs.join('')}<noscript><button type="submit">Continue</button></noscript></form>`;
+  return `<!doctype html><html><body onload="document.forms[0].submit()">${form}</body></html>`;
 }
 
 function identityProvider(entityId: string, ssoUrl: string, key: SelfSignedCertificate): IdentityProvider {

@@ -59,7 +59,13 @@ export function createSamlStrategy({ issuer, flows, logger }: StrategyDependenci
   const optionsOf = (connection: ConnectionRow): SamlOptions => samlOptionsSchema.parse(connection.options);
 
   /** `posted` is the response parsed but not verified, to word a refusal. */
-  async function validate(connection: ConnectionRow, options: SamlOptions, state: Partial<SamlFlowState>, samlResponse: string, posted: XmlNode | undefined): Promise<Profile> {
+  async function validate(
+    connection: ConnectionRow,
+    options: SamlOptions,
+    state: Partial<SamlFlowState>,
+    samlResponse: string,
+    posted: XmlNode | undefined,
+  ): Promise<Profile> {
     const sp = serviceProvider(issuer, connection.name);
     try {
       const { profile } = await createSaml(sp, options, flowCache(state)).validatePostResponseAsync({ SAMLResponse: samlResponse });
