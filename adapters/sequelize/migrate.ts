@@ -10,6 +10,7 @@ import * as userSearchIndexes from './migrations/0002-user-search-indexes.js';
 import * as oidcAccountIndex from './migrations/0003-oidc-account-index.js';
 import * as connectionLogins from './migrations/0004-connection-logins.js';
 import * as ruleClaims from './migrations/0005-rule-claims.js';
+import * as customIdentityLogins from './migrations/0006-custom-identity-logins.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -19,6 +20,7 @@ const migrations = [
   { name: '0003-oidc-account-index', ...oidcAccountIndex },
   { name: '0004-connection-logins', ...connectionLogins },
   { name: '0005-rule-claims', ...ruleClaims },
+  { name: '0006-custom-identity-logins', ...customIdentityLogins },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {
