@@ -7,8 +7,9 @@ import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
+import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
-export type AppDependencies = InteractionDependencies & {
+export type AppDependencies = InteractionDependencies & SamlIdpDependencies & {
   issuer: string;
   createTrpcContext: Parameters<typeof trpcMiddleware>[0];
 };
@@ -31,7 +32,8 @@ const securityHeaders: Koa.Middleware = async (ctx, next) => {
   ctx.set('Referrer-Policy', 'no-referrer');
   if (ctx.response.is('html')) {
     ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    // A page that needs more sets its own policy: the SAML auto-post form allows its one script by hash.
+    if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
   }
 };
 
@@ -60,6 +62,8 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(interactions.allowedMethods());
   app.use(upstreamCallback.routes());
   app.use(createSamlMetadataRouter(deps).routes());
+  // After the connections' `/samlp/metadata`, which `/samlp/:client_id` would otherwise shadow.
+  app.use(createSamlIdpRouter(deps).routes());
   app.use(deps.providers.middleware);
   return app;
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { DomainError, isDomainError } from '../errors.js';
+import { SAML_ADDON, samlAddonSchema, type SamlAddon } from '../saml-idp/addon.js';
 import type { ClientMetadata, ClientStore } from './client-store.js';
 import type { ClientChanges, ClientSettings, ClientView, CreateClientInput } from './client-schemas.js';
 
@@ -31,6 +32,9 @@ function notFound(clientId: string): DomainError {
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item) => typeof item === 'string') : []);
 
+/** The add-on as a field that is absent when off, so clients without one look exactly as SPEC.md lists them. */
+const samlAddonField = (addon: SamlAddon | undefined) => (addon ? { saml_addon: addon } : {});
+
 function settingsOf(metadata: ClientMetadata): ClientSettings {
   return {
     name: metadata.client_name ?? metadata.client_id,
@@ -41,6 +45,7 @@ function settingsOf(metadata: ClientMetadata): ClientSettings {
     id_token_signed_response_alg: metadata.id_token_signed_response_alg ?? STORED_DEFAULTS.id_token_signed_response_alg,
     is_first_party: metadata['is_first_party'] === true,
     management_scopes: strings(metadata['management_scopes']),
+    ...samlAddonField(samlAddonSchema.safeParse(metadata[SAML_ADDON]).data),
   };
 }
 
@@ -58,6 +63,7 @@ function toMetadata(clientId: string, settings: ClientSettings, secret: string |
     id_token_signed_response_alg: settings.id_token_signed_response_alg,
     is_first_party: settings.is_first_party,
     management_scopes: settings.management_scopes,
+    ...samlAddonField(settings.saml_addon),
   };
 }
 
@@ -73,6 +79,7 @@ function view(clientId: string, settings: ClientSettings, connections: string[],
     id_token_signed_response_alg: settings.id_token_signed_response_alg,
     is_first_party: settings.is_first_party,
     management_scopes: settings.management_scopes,
+    ...samlAddonField(settings.saml_addon),
     connections,
   };
 }
@@ -87,6 +94,7 @@ function applyChanges(before: ClientSettings, changes: ClientChanges): ClientSet
     id_token_signed_response_alg: changes.id_token_signed_response_alg ?? before.id_token_signed_response_alg,
     is_first_party: changes.is_first_party ?? before.is_first_party,
     management_scopes: changes.management_scopes ?? before.management_scopes,
+    ...samlAddonField(changes.saml_addon === null ? undefined : (changes.saml_addon ?? before.saml_addon)),
   };
 }
 
@@ -103,6 +111,10 @@ function checkConsistency(settings: ClientSettings): void {
   }
   if (settings.management_scopes.length > 0 && !settings.grant_types.includes('client_credentials')) {
     throw new DomainError('client.invalid', 'management_scopes need the client_credentials grant', 'management_scopes');
+  }
+  // A SAML login goes through Tessera's own authorization code flow for the client.
+  if (settings.saml_addon && !settings.grant_types.includes('authorization_code')) {
+    throw new DomainError('client.invalid', 'saml_addon needs the authorization_code grant', 'saml_addon');
   }
 }
 

@@ -5,6 +5,7 @@
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 import { MANAGEMENT_SCOPES } from '../oidc/management-api.js';
+import { samlAddonSchema, type SamlAddon } from '../saml-idp/addon.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 // private_key_jwt and tls_client_auth need a jwks or certificate this API does not take yet.
@@ -29,6 +30,8 @@ export const createClientInput = z.strictObject({
   id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).default('RS256'),
   is_first_party: z.boolean().default(true),
   management_scopes: managementScopes.default([]),
+  /** Tessera as this client's SAML identity provider (not in SPEC.md's fields; Auth0's `addons.samlp`). */
+  saml_addon: samlAddonSchema.optional(),
   /** Every database connection when omitted. */
   connections: connectionNames.optional(),
 });
@@ -44,6 +47,8 @@ export const clientChanges = z.strictObject({
   id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).optional(),
   is_first_party: z.boolean().optional(),
   management_scopes: managementScopes.optional(),
+  /** null turns the add-on off. */
+  saml_addon: samlAddonSchema.nullable().optional(),
   connections: connectionNames.optional(),
 });
 export type ClientChanges = z.infer<typeof clientChanges>;
@@ -70,6 +75,8 @@ export interface ClientSettings {
   id_token_signed_response_alg: NonNullable<ClientMetadata['id_token_signed_response_alg']>;
   is_first_party: boolean;
   management_scopes: string[];
+  /** Present only on a client that has the add-on. */
+  saml_addon?: SamlAddon;
 }
 
 export interface ClientView extends ClientSettings {

@@ -12,6 +12,7 @@ import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
 import type { RuleClaimsStore } from '../rules/rule-claims.js';
+import { SAML_ADDON, samlAddonProblem, withSamlCallback } from '../saml-idp/addon.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
 import type { KeyMaterial } from './key-store.js';
 import { MANAGEMENT_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
@@ -55,14 +56,20 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
     routes: { userinfo: '/userinfo' },
     extraParams: ['connection'],
     extraClientMetadata: {
-      properties: ['is_first_party', 'management_scopes'],
-      validator(_ctx, key, value) {
+      properties: ['is_first_party', 'management_scopes', SAML_ADDON],
+      validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
         if (key === 'is_first_party' && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata('is_first_party must be a boolean');
         }
         if (key === 'management_scopes' && !isManagementScopeList(value)) {
           throw new errors.InvalidClientMetadata(`management_scopes must be an array of: ${MANAGEMENT_SCOPES.join(', ')}`);
+        }
+        if (key === SAML_ADDON) {
+          const problem = samlAddonProblem(value);
+          if (problem) throw new errors.InvalidClientMetadata(problem);
+          // Runs before redirect_uris is checked, and on every load: the SAML callback is allowed, never stored.
+          metadata.redirect_uris = withSamlCallback(config.issuer, metadata.client_id, metadata.redirect_uris);
         }
       },
     },
