@@ -43,6 +43,9 @@ const FIELDS = [
   { key: 'issuer', localPath: ['AuthnRequest', 'Issuer'], attributes: [] },
 ];
 
+/** An AuthnRequest is a few kB; the cap stops a small deflated body from inflating to hundreds of MB. */
+const MAX_REQUEST_BYTES = 128 * 1024;
+
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -52,7 +55,7 @@ const text = (value: unknown) => (typeof value === 'string' && value !== '' ? va
 function decode(binding: RequestBinding, encoded: string): string {
   const bytes = Buffer.from(encoded, 'base64');
   if (binding === 'post' && bytes.toString('utf8').trimStart().startsWith('<')) return bytes.toString('utf8');
-  return inflateRawSync(bytes).toString('utf8');
+  return inflateRawSync(bytes, { maxOutputLength: MAX_REQUEST_BYTES }).toString('utf8');
 }
 
 function parse(binding: RequestBinding, fields: Record<string, unknown>): Extracted & { id: string } {

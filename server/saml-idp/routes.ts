@@ -86,10 +86,9 @@ export function createSamlIdpRouter({ issuer, providers, profiles, flows, keys, 
     return { client, addon: addon.data };
   }
 
-  async function pairFor(clientId: string, addon: SamlAddon) {
+  async function metadataFor(clientId: string, addon: SamlAddon) {
     const key = await signingKey();
-    const metadata = idpMetadata({ entityId: idpEntityId, ssoUrl: samlSsoUrl(issuer, clientId), certificatePem: key.certificatePem, addon });
-    return { metadata, pair: samlPair(metadata, key, addon) };
+    return { key, metadata: idpMetadata({ entityId: idpEntityId, ssoUrl: samlSsoUrl(issuer, clientId), certificatePem: key.certificatePem, addon }) };
   }
 
   async function signOn(ctx: Context, binding: RequestBinding, fields: Record<string, unknown>) {
@@ -144,7 +143,7 @@ export function createSamlIdpRouter({ issuer, providers, profiles, flows, keys, 
   router.get('/samlp/metadata/:client_id', async (ctx) => {
     const found = await findAddon(ctx);
     if (!found) return;
-    const { metadata } = await pairFor(found.client.clientId, found.addon);
+    const { metadata } = await metadataFor(found.client.clientId, found.addon);
     ctx.type = 'application/samlmetadata+xml';
     ctx.body = metadata;
   });
@@ -197,8 +196,8 @@ export function createSamlIdpRouter({ issuer, providers, profiles, flows, keys, 
       log.info({ client_id: clientId, user_id: profile.user_id }, 'SAML response refused: no email for the NameID');
       return refuse(ctx, 400, `This account has no email address, which ${client.clientName ?? clientId} needs to identify you.`);
     }
-    const { pair } = await pairFor(clientId, addon);
-    const samlResponse = await signedResponse(pair, {
+    const { key, metadata } = await metadataFor(clientId, addon);
+    const samlResponse = await signedResponse(samlPair(metadata, key, addon), {
       idpEntityId,
       addon,
       inResponseTo: flow.requestId,

@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { deflateRawSync } from 'node:zlib';
 import type { SAML } from '@node-saml/node-saml';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +25,18 @@ const MAPPINGS = {
   nickname: 'nickname',
 };
 
+/** A post-login rule for one application only, so the other tests' logins are untouched. */
+const RULE = `
+export async function onExecutePostLogin(event, api) {
+  if (event.client.name !== 'Ruled App') return;
+  if (event.user.app_metadata.suspended) return api.access.deny('Suspended from the expense tool.');
+  api.user.setAppMetadata('plan', 'gold');
+}
+`;
+
 describe('Tessera as the SAML identity provider of a client with the add-on', () => {
   const logLines: Array<Record<string, unknown> & { msg: string }> = [];
+  let rulesDir: string;
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   let admin: ReturnType<typeof managementClient>;
   let clientId: string;
@@ -68,7 +82,9 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
         done();
       },
     });
-    tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink) });
+    rulesDir = await mkdtemp(path.join(tmpdir(), 'tessera-saml-rules-'));
+    await writeFile(path.join(rulesDir, '10-plan.mjs'), RULE);
+    tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink), env: { RULES_DIR: rulesDir } });
     admin = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer));
     clientId = await createSamlClient();
     idpCert = certificateFromMetadata(await (await fetch(`${tessera.issuer}/samlp/metadata/${clientId}`)).text());
@@ -81,7 +97,10 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       app_metadata: { roles: ['approver', 'auditor'] },
     });
   });
-  afterAll(() => tessera?.stop());
+  afterAll(async () => {
+    await tessera?.stop();
+    await rm(rulesDir, { recursive: true, force: true });
+  });
 
   describe('SP-initiated login', () => {
     it('sends the browser to the login page, then posts a response node-saml accepts, with the mapped profile attributes', async () => {
@@ -205,6 +224,13 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       expect(Date.parse(facts.notOnOrAfter) - Date.parse(facts.notBefore)).toBe(300 * 1000);
     });
 
+    it('runs the post-login rules first: metadata a rule sets is in this very response', async () => {
+      const id = await createSamlClient({ mappings: { 'app_metadata.plan': 'plan' } }, 'Ruled App');
+      const saml = sp({ ssoUrl: ssoUrl(id) });
+      const { profile } = await saml.validatePostResponseAsync(formOf((await login(saml)).answer.html).fields);
+      expect(profile?.['attributes']).toEqual({ plan: 'gold' });
+    });
+
     it('refuses to answer for a user without the email the NameID needs', async () => {
       const id = await createSamlClient({ name_id_attribute: 'email' }, 'Email Only App');
       const password = 'a long enough password';
@@ -240,11 +266,13 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       expect(error).toBe('The AuthnRequest asks for the response at "https://attacker.example/acs", which is not this application\'s assertion consumer service.');
     });
 
-    it('refuses a request without a SAMLRequest, or with one that is not an AuthnRequest', async () => {
+    it('refuses a request without a SAMLRequest, with one that is not an AuthnRequest, or one that inflates past any AuthnRequest\'s size', async () => {
       expect((await refused(ssoUrl())).error).toBe('The request carries no SAMLRequest.');
       const garbage = await refused(`${ssoUrl()}?SAMLRequest=${encodeURIComponent(Buffer.from('<not-saml/>').toString('base64'))}`);
       expect(garbage.at.status).toBe(400);
       expect(garbage.error).toBe('The SAMLRequest is not a valid SAML AuthnRequest for the HTTP-Redirect binding.');
+      const bomb = deflateRawSync(Buffer.alloc(5 * 1024 * 1024, ' ')).toString('base64');
+      expect((await refused(`${ssoUrl()}?SAMLRequest=${encodeURIComponent(bomb)}`)).error).toBe(garbage.error);
     });
 
     it('answers 404 for an unknown client and for a client without the add-on, at the SSO URL and the metadata', async () => {
@@ -266,6 +294,15 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       const { answer } = await login(sp(), blocked);
       expect(answer.status).toBe(403);
       expect(errorText(answer)).toBe('This account is blocked.');
+      expect(answer.html).not.toContain('SAMLResponse');
+    });
+
+    it('gives a user a rule denies the rule\'s page and no response', async () => {
+      const id = await createSamlClient({}, 'Ruled App');
+      const suspended = await createUser(tessera, { app_metadata: { suspended: true } });
+      const { answer } = await login(sp({ ssoUrl: ssoUrl(id) }), suspended);
+      expect(answer.status).toBe(403);
+      expect(errorText(answer)).toBe('Suspended from the expense tool.');
       expect(answer.html).not.toContain('SAMLResponse');
     });
 
