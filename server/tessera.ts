@@ -31,6 +31,7 @@ import { createCustomLifecycle } from './connections/custom/lifecycle.js';
 import { createScriptRunner } from './connections/custom/script.js';
 import { createIdpTokensSealer } from './connections/idp-tokens.js';
 import { createMapperLoader } from './connections/normalize.js';
+import { createOptionSecrets } from './connections/option-secrets.js';
 import { createStrategies } from './connections/strategies.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
@@ -92,7 +93,7 @@ function buildServices(
   loadedRules: readonly LoadedRule[] | undefined,
 ) {
   const users = createUserQueries(database.models);
-  const connections = createConnectionQueries(database.models);
+  const connections = createConnectionQueries(database.models, createOptionSecrets(clientSecretKey));
   const keys = createKeyQueries(database.models);
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS);
   // Without Redis there is one node, so every revocation goes through this memo.

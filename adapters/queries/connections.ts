@@ -1,5 +1,7 @@
 /**
- * SQL for connections and the client ↔ connection relation.
+ * SQL for connections and the client ↔ connection relation. Secret options are sealed on the
+ * way in and opened on the way out by the codec given, so the rows handed out hold them in
+ * clear and the table never does.
  */
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { ConnectionRow, Json, Models } from '../sequelize/models.js';
@@ -9,6 +11,12 @@ export interface IdentityOwner {
   user_id: string;
   provider: string;
   external_id: string;
+}
+
+/** How secret options are stored (server/connections/option-secrets.ts). */
+export interface ConnectionOptionsCodec {
+  seal(connectionId: string, strategy: string, options: Json): Json;
+  open(connectionId: string, strategy: string, options: Json): Json;
 }
 
 function groupPairs(rows: Array<{ key: string; value: string }>): Map<string, string[]> {
@@ -21,24 +29,32 @@ function groupPairs(rows: Array<{ key: string; value: string }>): Map<string, st
   return grouped;
 }
 
-export function createConnectionQueries(models: Models) {
+export function createConnectionQueries(models: Models, codec: ConnectionOptionsCodec) {
   const { Connection, ClientConnection, Identity, User, sequelize } = models;
 
+  // Only the row's copy changes: nothing saves these rows back.
+  function opened<T extends ConnectionRow | null>(row: T): T {
+    row?.setDataValue('options', codec.open(row.id, row.strategy, row.options));
+    return row;
+  }
+  const allOpened = (rows: ConnectionRow[]) => rows.map(opened);
+
   return {
-    findByName(name: string): Promise<ConnectionRow | null> {
-      return Connection.findOne({ where: { name } });
+    async findByName(name: string): Promise<ConnectionRow | null> {
+      return opened(await Connection.findOne({ where: { name } }));
     },
 
-    findById(id: string): Promise<ConnectionRow | null> {
-      return Connection.findByPk(id);
+    async findById(id: string): Promise<ConnectionRow | null> {
+      return opened(await Connection.findByPk(id));
     },
 
-    list(): Promise<ConnectionRow[]> {
-      return Connection.findAll({ order: [['name', 'ASC']] });
+    async list(): Promise<ConnectionRow[]> {
+      return allOpened(await Connection.findAll({ order: [['name', 'ASC']] }));
     },
 
     async create(connection: { id: string; name: string; strategy: string; options: Json }, transaction?: Transaction): Promise<ConnectionRow> {
-      return Connection.create(connection, { transaction });
+      const options = codec.seal(connection.id, connection.strategy, connection.options);
+      return opened(await Connection.create({ ...connection, options }, { transaction }));
     },
 
     /** One page in name order, with the count of all that match. */
@@ -49,14 +65,14 @@ export function createConnectionQueries(models: Models) {
         offset,
         limit,
       });
-      return { rows, total: count };
+      return { rows: allOpened(rows), total: count };
     },
 
     /** The connections a client may log in with, by name. */
     async listEnabledForClient(clientId: string): Promise<ConnectionRow[]> {
       const links = await ClientConnection.findAll({ where: { client_id: clientId } });
       if (links.length === 0) return [];
-      return Connection.findAll({ where: { id: links.map((link) => link.connection_id) }, order: [['name', 'ASC']] });
+      return allOpened(await Connection.findAll({ where: { id: links.map((link) => link.connection_id) }, order: [['name', 'ASC']] }));
     },
 
     /** Replaces the set of connections enabled for a client. */
@@ -112,8 +128,8 @@ export function createConnectionQueries(models: Models) {
       return groupPairs(rows);
     },
 
-    async updateOptions(id: string, options: Json, transaction?: Transaction): Promise<void> {
-      await Connection.update({ options }, { where: { id }, transaction });
+    async updateOptions(connection: { id: string; strategy: string }, options: Json, transaction?: Transaction): Promise<void> {
+      await Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction });
     },
 
     transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
@@ -125,7 +141,7 @@ export function createConnectionQueries(models: Models) {
      * needs a share lock on it, so no identity can be added to the connection meanwhile.
      */
     async lock(id: string, transaction: Transaction): Promise<ConnectionRow | null> {
-      return Connection.findByPk(id, { lock: transaction.LOCK.UPDATE, transaction });
+      return opened(await Connection.findByPk(id, { lock: transaction.LOCK.UPDATE, transaction }));
     },
 
     async identityOwners(connectionId: string, transaction?: Transaction): Promise<IdentityOwner[]> {

@@ -1,7 +1,7 @@
 /**
- * The connection operations behind connections.*: options checked per strategy, the client ↔
- * connection relation seen from the connection's side, and a delete that refuses to strand
- * users unless asked to take them along.
+ * The connection operations behind connections.*: options checked per strategy, upstream
+ * secrets never shown, the client ↔ connection relation seen from the connection's side, and
+ * a delete that refuses to strand users unless asked to take them along.
  */
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
@@ -13,6 +13,7 @@ import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { databaseOptionsSchema } from './database-connection.js';
+import { keepSecrets, withoutSecrets } from './option-secrets.js';
 import {
   parseOptions,
   type ConnectionChanges,
@@ -48,9 +49,9 @@ function invalidOptions(error: ZodError): DomainError {
   return new DomainError('connection.invalid', `${field}: ${issue?.message ?? 'invalid'}`, field);
 }
 
-/** Options as the API shows them. Strategies still to come may keep upstream secrets there, so only known shapes leave. */
+/** Options as the API shows them: upstream secrets never leave; the default connection is stored bare, so its defaults are filled in. */
 function optionsView(row: ConnectionRow): Record<string, unknown> {
-  return row.strategy === 'database' ? databaseOptionsSchema.parse(row.options) : {};
+  return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(row.options) : row.options);
 }
 
 function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {
@@ -121,13 +122,13 @@ export function createConnectionManagement({ connections, clients, events, revok
       }
       let options: Record<string, unknown> | undefined;
       if (changes.options !== undefined) {
-        const parsed = parseOptions(row.strategy, row.name, changes.options);
+        const parsed = parseOptions(row.strategy, row.name, keepSecrets(row.strategy, row.options, changes.options));
         if (!parsed.success) throw invalidOptions(parsed.error);
         options = parsed.data.options ?? {};
       }
       if (changes.enabled_clients) await checkClientsExist(changes.enabled_clients);
       await connections.transaction(async (transaction) => {
-        if (options) await connections.updateOptions(id, options, transaction);
+        if (options) await connections.updateOptions(row, options, transaction);
         if (changes.enabled_clients) await connections.setEnabledClients(id, changes.enabled_clients, transaction);
       });
       return this.get(id);
