@@ -7,6 +7,7 @@ import type { ConnectionManagement } from './connections/connection-management.j
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { EventBus } from './events/event-bus.js';
 import type { KeyManagement } from './oidc/key-management.js';
+import type { IdpTokenReveal } from './users/idp-token-reveal.js';
 import type { UserService } from './users/user-service.js';
 
 export interface ManagementServices {
@@ -15,6 +16,7 @@ export interface ManagementServices {
   clients: ClientManagement;
   connections: ConnectionManagement;
   keys: KeyManagement;
+  idpTokens: IdpTokenReveal;
 }
 
 export type { AccessTokenVerifier };

@@ -54,6 +54,7 @@ import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
 import { loadRules, type LoadedRule } from './rules/rule-loader.js';
 import { createPostLoginRules } from './rules/rule-runner.js';
+import { createIdpTokenReveal } from './users/idp-token-reveal.js';
 import { createUserService } from './users/user-service.js';
 
 export interface Tessera extends TesseraCore {
@@ -108,12 +109,14 @@ function buildServices(
   const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount, custom });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows });
-  const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens: createIdpTokensSealer(clientSecretKey) });
+  const idpTokens = createIdpTokensSealer(clientSecretKey);
+  const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
+  const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, logger })
     : noRules;
-  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, rules, ruleClaims, config };
+  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, config };
 }
 
 export interface TesseraCore {
@@ -220,6 +223,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
         revokeAccount: services.revokeAccount,
       }),
       keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers, signals: services.signals }),
+      idpTokens: services.idpTokenReveal,
     };
     const app = createApp({ logger, issuer: config.issuer, createTrpcContext: createContextFactory(management, verifier), ...services });
     const server = app.listen(config.port);

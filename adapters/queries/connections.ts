@@ -19,6 +19,15 @@ export interface ConnectionOptionsCodec {
   open(connectionId: string, strategy: string, options: Json): Json;
 }
 
+/** Sealed upstream tokens of an identity, with the connection name its profile shows. */
+export interface SealedIdpTokens {
+  user_id: string;
+  connection_id: string;
+  connection: string;
+  external_id: string;
+  idp_tokens: string;
+}
+
 function groupPairs(rows: Array<{ key: string; value: string }>): Map<string, string[]> {
   const grouped = new Map<string, string[]>();
   for (const { key, value } of rows) {
@@ -151,6 +160,17 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
         transaction,
       });
       return rows.map((row) => ({ user_id: row.user_id, provider: row.provider, external_id: row.external_id }));
+    },
+
+    /** The sealed upstream tokens of these users' identities, in one query. */
+    async sealedIdpTokens(userIds: readonly string[]): Promise<SealedIdpTokens[]> {
+      if (userIds.length === 0) return [];
+      return sequelize.query<SealedIdpTokens>(
+        `SELECT i.user_id, i.connection_id, c.name AS connection, i.external_id, i.idp_tokens
+           FROM identities i JOIN connections c ON c.id = i.connection_id
+          WHERE i.user_id = ANY($1) AND i.idp_tokens IS NOT NULL`,
+        { bind: [userIds], type: QueryTypes.SELECT },
+      );
     },
 
     /** Deletes the connection, its identities and the given users; client links go with it (ON DELETE CASCADE). */

@@ -7,7 +7,7 @@ import { profileFields } from '../../server/profiles/profile-fields.js';
 import { createUserInput, listUsersInput, updateUserInput, userIdSchema } from '../../server/users/user-schemas.js';
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
-import { presentProfile } from './present-profile.js';
+import { presentProfile, presentProfilesWithIdpTokens, presentProfileWithIdpTokens } from './present-profile.js';
 
 export const usersRouter = router({
   create: requireScope('create:users')
@@ -16,20 +16,18 @@ export const usersRouter = router({
 
   get: requireScope('read:users')
     .input(z.strictObject({ id: userIdSchema, fields: profileFields.optional() }))
-    .query(async ({ ctx, input }) => presentProfile(await ctx.services.users.get(input.id), ctx.caller, input.fields)),
+    .query(async ({ ctx, input }) => presentProfileWithIdpTokens(await ctx.services.users.get(input.id), ctx.caller, ctx.services.idpTokens, input.fields)),
 
   list: requireScope('read:users')
     .input(listUsersInput)
     .query(async ({ ctx, input }) => {
       const page = await ctx.services.users.list(input);
-      return { ...page, users: page.users.map((profile) => presentProfile(profile, ctx.caller, input.fields)) };
+      return { ...page, users: await presentProfilesWithIdpTokens(page.users, ctx.caller, ctx.services.idpTokens, input.fields) };
     }),
 
   getByEmail: requireScope('read:users')
     .input(z.strictObject({ email: z.string().min(1).max(512) }))
-    .query(async ({ ctx, input }) =>
-      (await ctx.services.users.getByEmail(input.email)).map((profile) => presentProfile(profile, ctx.caller)),
-    ),
+    .query(async ({ ctx, input }) => presentProfilesWithIdpTokens(await ctx.services.users.getByEmail(input.email), ctx.caller, ctx.services.idpTokens)),
 
   update: requireScope('update:users')
     .input(updateUserInput)
