@@ -15,7 +15,7 @@ const ROOT_FIELDS: ReadonlySet<string> = new Set(
 );
 const METADATA_FIELD = /^(user_metadata|app_metadata)\.[^.\s]+$/;
 
-export function isMappableField(field: string): boolean {
+function isMappableField(field: string): boolean {
   return ROOT_FIELDS.has(field) || METADATA_FIELD.test(field);
 }
 
@@ -61,10 +61,6 @@ export function samlCallbackUrl(issuer: string, clientId: string): string {
 /** The single sign-on service of a client's add-on, for both bindings. */
 export function samlSsoUrl(issuer: string, clientId: string): string {
   return `${issuer}/samlp/${encodeURIComponent(clientId)}`;
-}
-
-export function samlMetadataUrl(issuer: string, clientId: string): string {
-  return `${issuer}/samlp/metadata/${encodeURIComponent(clientId)}`;
 }
 
 /** The identity provider's entity id, one per Tessera, in the shape of its SAML connections' `urn:tessera:<host>:<connection>`. */

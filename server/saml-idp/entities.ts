@@ -8,12 +8,9 @@ import { SIGNATURE_ALGORITHMS, type SamlAddon } from './addon.js';
 import { BINDINGS } from './metadata.js';
 import type { SamlSigningKey } from './signing-key.js';
 
-export type IdentityProvider = ReturnType<typeof samlify.IdentityProvider>;
-export type ServiceProvider = ReturnType<typeof samlify.ServiceProvider>;
-
 export interface SamlPair {
-  idp: IdentityProvider;
-  sp: ServiceProvider;
+  idp: ReturnType<typeof samlify.IdentityProvider>;
+  sp: ReturnType<typeof samlify.ServiceProvider>;
 }
 
 export function samlPair(metadata: string, key: SamlSigningKey, addon: SamlAddon): SamlPair {

@@ -48,7 +48,7 @@ function attributeStatement(attributes: readonly SamlAttribute[]): Xml | undefin
   return xml`<saml:AttributeStatement>${items}</saml:AttributeStatement>`;
 }
 
-export function responseXml(input: AssertionInput): { id: string; xml: string } {
+function responseXml(input: AssertionInput): { id: string; xml: string } {
   const { addon, now } = input;
   const id = newId();
   const issued = now.toISOString();

@@ -45,7 +45,7 @@ const FLOW_TTL_SECONDS = 60 * 60;
 /** An HTTP-POST AuthnRequest is a few kB, signed ones with a certificate a few more. */
 const BODY_LIMIT = '256kb';
 
-/** What the flow keeps between the AuthnRequest and the callback. A type, not an interface: it is stored as JSON. */
+/** What the flow keeps between the AuthnRequest and the callback; a type alias, which (unlike an interface) fits the flows' JSON record. */
 type SamlFlow = {
   kind: 'saml-idp';
   clientId: string;
@@ -169,7 +169,7 @@ export function createSamlIdpRouter({ issuer, providers, profiles, flows, keys, 
     }
     const error = ctx.query['error'];
     if (typeof error === 'string') {
-      const description = typeof ctx.query['error_description'] === 'string' ? ctx.query['error_description'] : error;
+      const description = (typeof ctx.query['error_description'] === 'string' ? ctx.query['error_description'] : error).replace(/\.$/, '');
       log.info({ client_id: clientId, error }, 'SAML login ended without a user');
       return refuse(ctx, error === 'access_denied' ? 403 : 400, `The login did not complete: ${description}.`);
     }
@@ -187,9 +187,10 @@ export function createSamlIdpRouter({ issuer, providers, profiles, flows, keys, 
     if (!found) return;
     const { client, addon } = found;
     const profile = await profiles.getProfile(redeemed.accountId);
+    // The login page turned away users blocked before; this is one blocked or deleted since.
     if (!profile || profile.blocked) {
       log.info({ client_id: clientId, user_id: redeemed.accountId }, 'SAML response refused: user blocked or deleted');
-      return refuse(ctx, 403, 'This account is blocked.');
+      return refuse(ctx, 403, profile ? 'This account is blocked.' : 'This account no longer exists.');
     }
     const nameId = nameIdOf(profile, addon);
     if (nameId === undefined) {

@@ -275,6 +275,27 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       expect((await refused(`${ssoUrl()}?SAMLRequest=${encodeURIComponent(bomb)}`)).error).toBe(garbage.error);
     });
 
+    it.each([
+      [
+        'addressed to another single sign-on URL',
+        { Destination: 'https://other-idp.example/sso' },
+        'The AuthnRequest is addressed to "https://other-idp.example/sso", not to this application\'s single sign-on URL.',
+      ],
+      [
+        'asking for another response binding',
+        { ProtocolBinding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact' },
+        'The AuthnRequest asks for the urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact binding; Tessera answers with HTTP-POST only.',
+      ],
+      ['without an issuer', { Issuer: null }, 'The AuthnRequest names no issuer, so its service provider cannot be told.'],
+    ])('refuses an AuthnRequest %s', async (_what, change, message) => {
+      const { Issuer: issuer = SP_ENTITY_ID, ...attributes } = change as Record<string, string | null>;
+      const attributeText = Object.entries(attributes).map(([name, value]) => ` ${name}="${value}"`).join('');
+      const xml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_handmade" Version="2.0" IssueInstant="${new Date().toISOString()}"${attributeText}>${issuer === null ? '' : `<saml:Issuer>${issuer}</saml:Issuer>`}</samlp:AuthnRequest>`;
+      const { at, error } = await refused(`${ssoUrl()}?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`);
+      expect(at.status).toBe(400);
+      expect(error).toBe(message);
+    });
+
     it('answers 404 for an unknown client and for a client without the add-on, at the SSO URL and the metadata', async () => {
       const plain = await admin.clients.create.mutate({ name: 'Plain OIDC', redirect_uris: ['https://plain.example/cb'] });
       const request = async (id: string) => new URL(await sp({ ssoUrl: ssoUrl(id) }).getAuthorizeUrlAsync('', undefined, {})).toString();
