@@ -199,6 +199,7 @@ describe('logging in through an oidc connection', () => {
       user_id: 'Partner-SSO|lorina',
       profileData: { family_name: 'Reeve', name: 'Lorina Reeve', given_name: 'Lorina', email: 'lorina@example.org' },
     });
+    expect(profile.identities?.[1]).toHaveProperty('access_token');
     expect((await errorOf(admin.users.get.query({ id: 'oidc|Partner-SSO|lorina' }))).code).toBe('NOT_FOUND');
   });
 
@@ -277,6 +278,17 @@ describe('logging in through an oidc connection', () => {
     const back = await atUpstream(started, second, 'bill');
     const tokens = await atApplication(started, await started.browser.navigate(back, REDIRECT_URI));
     expect(tokens.claims()?.sub).toBe('oidc|Moving-SSO|bill');
+  });
+
+  it.each([
+    [{ issuer: 'http://idp.example.com' }, 'options.issuer', 'https'],
+    [{ issuer: 'not a url' }, 'options.issuer', 'URL'],
+    [{ scope: 'profile email' }, 'options.scope', 'openid'],
+    [{ token_endpoint_auth_method: 'private_key_jwt' }, 'options.token_endpoint_auth_method', ''],
+  ])('refuses options %j, naming %s', async (options, field, says) => {
+    const failure = await errorOf(createConnection('Invalid-SSO', upstream, options));
+    expect(failure).toMatchObject({ code: 'BAD_REQUEST', field });
+    expect(failure.message).toContain(says);
   });
 
   describe('refuses, logs, and creates or changes no user', () => {

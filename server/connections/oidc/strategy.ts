@@ -68,14 +68,18 @@ export function createOidcStrategy({ issuer, logger }: StrategyDependencies): Re
       const config = await configuration(connection, options);
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const nonce = oidc.randomNonce();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri,
-        scope: options.scope,
-        state: flowId,
-        nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-      });
+      const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+      // Fails when the discovery document has no authorization_endpoint.
+      const url = await step(connection, options, 'discovery', async () =>
+        oidc.buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri,
+          scope: options.scope,
+          state: flowId,
+          nonce,
+          code_challenge: codeChallenge,
+          code_challenge_method: 'S256',
+        }),
+      );
       return { url: url.href, state: { state: flowId, nonce, code_verifier: codeVerifier } };
     },
 
