@@ -22,7 +22,7 @@ export async function clientCredentialsToken(issuer: string, scope?: string, cre
 }
 
 export function managementClient(issuer: string, token: string | undefined) {
-  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
