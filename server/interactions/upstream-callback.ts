@@ -11,13 +11,12 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
 import type { Strategies } from '../connections/strategies.js';
 import type { FlowState } from '../connections/strategy.js';
+import { UPSTREAM_CALLBACK_PATH } from '../connections/upstream-callback-url.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import { loginFailure } from './login-failure.js';
 import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './routes.js';
 import { errorPage } from './views.js';
-
-export const UPSTREAM_CALLBACK_PATH = '/login/callback';
 
 export interface UpstreamCallbackDependencies {
   connections: ConnectionQueries;

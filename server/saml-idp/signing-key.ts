@@ -30,7 +30,7 @@ async function generate(commonName: string): Promise<SamlSigningKey> {
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
   return {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    certificatePem: selfSignedCertificate({ commonName, publicKey, privateKey, notBefore, notAfter }),
+    certificatePem: await selfSignedCertificate({ commonName, publicKey, privateKey, notBefore, notAfter }),
   };
 }
 

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEALED_PREFIX } from '../../adapters/crypto/sealing.js';
-import { oidcRedirectUri } from '../../server/connections/oidc/redirect-uri.js';
+import { upstreamCallbackUrl } from '../../server/connections/upstream-callback-url.js';
 import type { Profile } from '../../server/profiles/profile.js';
 import { Browser, isPage, type Page, type Visit } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
@@ -27,7 +27,7 @@ describe('logging in through an oidc connection', () => {
   let config: oidc.Configuration;
   const stops: Array<() => Promise<void>> = [];
 
-  const callbackUrl = () => oidcRedirectUri(tessera.issuer);
+  const callbackUrl = () => upstreamCallbackUrl(tessera.issuer);
 
   function upstreamOptions(peer: UpstreamOidc, options: Record<string, unknown> = {}) {
     return { issuer: peer.issuer, client_id: peer.client.clientId, client_secret: peer.client.clientSecret, ...options };

@@ -1,14 +1,12 @@
 /**
- * Self-signed X.509 certificates for test peers (SAML identity and service providers), made by
- * the openssl CLI: a real RSA key and certificate, as an operator would generate them.
+ * Self-signed X.509 certificates for test peers (SAML identity and service providers): a real
+ * RSA key and certificate, made the way Tessera makes its own.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { generateKeyPair as generateKeyPairCallback } from 'node:crypto';
 import { promisify } from 'node:util';
+import { selfSignedCertificate as certificateFor } from '../../server/saml-idp/certificate.js';
 
-const run = promisify(execFile);
+const generateKeyPair = promisify(generateKeyPairCallback);
 
 export interface SelfSignedCertificate {
   /** PKCS#8 PEM. */
@@ -17,16 +15,11 @@ export interface SelfSignedCertificate {
 }
 
 export async function selfSignedCertificate(commonName: string, days = 365): Promise<SelfSignedCertificate> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'tessera-cert-'));
-  try {
-    const keyFile = path.join(dir, 'key.pem');
-    const certFile = path.join(dir, 'cert.pem');
-    // A slash would start another RDN in -subj; CNs here are plain names.
-    const subject = `/CN=${commonName.replace(/[/\\]/g, '_')}`;
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-sha256', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', String(days), '-subj', subject]);
-    const [privateKeyPem, certificatePem] = await Promise.all([readFile(keyFile, 'utf8'), readFile(certFile, 'utf8')]);
-    return { privateKeyPem, certificatePem };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const { publicKey, privateKey } = await generateKeyPair('rsa', { modulusLength: 2048 });
+  const notBefore = new Date();
+  const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    certificatePem: await certificateFor({ commonName, publicKey, privateKey, notBefore, notAfter }),
+  };
 }

@@ -15,7 +15,7 @@ import type { StrategyDependencies } from '../strategies.js';
 import type { IdpTokens, RedirectStrategy, UpstreamUser } from '../strategy.js';
 import { createDiscoveryCache } from './discovery.js';
 import { oidcOptionsSchema, type OidcOptions } from './options.js';
-import { oidcRedirectUri } from './redirect-uri.js';
+import { upstreamCallbackUrl } from '../upstream-callback-url.js';
 import { upstreamFailure, type UpstreamStep } from './upstream-errors.js';
 
 /** What a login keeps between leaving for the upstream and coming back. */
@@ -40,7 +40,7 @@ function idpTokens(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointRespon
 export function createOidcStrategy({ issuer, logger }: StrategyDependencies): RedirectStrategy {
   const log = logger.child({ component: 'oidc-upstream' });
   const discovery = createDiscoveryCache();
-  const redirectUri = oidcRedirectUri(issuer);
+  const redirectUri = upstreamCallbackUrl(issuer);
 
   /** Runs one exchange with the upstream, turning its failure into what the login page shows. */
   async function step<T>(connection: ConnectionRow, options: OidcOptions, name: UpstreamStep, work: () => Promise<T>): Promise<T> {

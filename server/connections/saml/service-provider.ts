@@ -8,11 +8,10 @@
  * @see https://auth0.com/docs/authenticate/protocols/saml/saml-sso-integrations/configure-auth0-saml-service-provider
  */
 import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
+import { upstreamCallbackUrl } from '../upstream-callback-url.js';
 import type { SamlOptions } from './options.js';
 
 export const SAML_METADATA_PATH = '/samlp/metadata';
-/** Tessera's upstream callback, where the HTTP-POST binding delivers the response. */
-const ACS_PATH = '/login/callback';
 
 export interface ServiceProvider {
   entityId: string;
@@ -26,7 +25,7 @@ export function serviceProvider(issuer: string, connectionName: string): Service
   const query = `?connection=${encodeURIComponent(connectionName)}`;
   return {
     entityId: `urn:tessera:${new URL(issuer).host}:${connectionName}`,
-    acsUrl: `${base}${ACS_PATH}${query}`,
+    acsUrl: `${upstreamCallbackUrl(issuer)}${query}`,
     metadataUrl: `${base}${SAML_METADATA_PATH}${query}`,
   };
 }
