@@ -125,18 +125,7 @@ export function createUserQueries(models: Models) {
     async insertWithIdentity(user: NewUser, identity: NewIdentity): Promise<void> {
       await models.sequelize.transaction(async (transaction) => {
         await User.create(user, { transaction });
-        await Identity.create(
-          {
-            user_id: user.id,
-            connection_id: identity.connectionId,
-            provider: identity.provider,
-            external_id: identity.externalId,
-            is_social: identity.isSocial,
-            profile_data: identity.profileData,
-            password_hash: identity.passwordHash,
-          },
-          { transaction },
-        );
+        await this.insertIdentity(user.id, identity, transaction);
       });
     },
 

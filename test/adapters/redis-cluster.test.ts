@@ -5,7 +5,6 @@
  * since the fallback adapters would otherwise hide a failed Redis write.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
 import { takeEvents } from '../support/take-events.js';
@@ -28,6 +27,7 @@ import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.j
 import { discover, login } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
+import { logSink } from '../support/log-sink.js';
 
 const silent = createLogger('silent');
 const rid = (prefix: string) => `${prefix}-${randomUUID()}`;
@@ -250,12 +250,7 @@ describe('on a Redis Cluster', () => {
   describe('when one node stops and starts again', () => {
     it('warns once, replays the deletions and invalidations it missed, and says when it is back', async () => {
       const lines: Array<{ level: number; msg: string }> = [];
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { level: number; msg: string });
-          done();
-        },
-      });
+      const sink = logSink(lines);
       const client = await openRedis(cluster.urls, pino({ level: 'info' }, sink));
       try {
         const pending = new PendingRedisWrites(client);

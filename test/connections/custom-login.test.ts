@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { QueryTypes } from 'sequelize';
@@ -9,6 +8,7 @@ import { createClient, createUser } from '../support/fixtures.js';
 import { clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
+import { logSink } from '../support/log-sink.js';
 
 interface LogLine {
   level: number;
@@ -28,12 +28,7 @@ describe('logging in through a custom database connection', () => {
 
   beforeAll(async () => {
     legacy = await createLegacyDatabase();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink) });
     admin = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer));
     const client = await createClient(tessera);

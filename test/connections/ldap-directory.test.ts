@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying
 import { PEOPLE_DN, personDn, READER, startSlapd, type Slapd } from '../support/slapd.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
+import { logSink } from '../support/log-sink.js';
 
 /** The connections to the directory behind an ldap connection: the service account's pool, timeouts, failures. */
 describe('the directory behind an ldap connection', () => {
@@ -45,12 +45,7 @@ describe('the directory behind an ldap connection', () => {
 
   beforeAll(async () => {
     slapd = await startSlapd();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as (typeof logLines)[number]);
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink) });
     admin = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer));
     client = await createClient(tessera);

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { Client } from 'ldapts';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
@@ -9,6 +8,7 @@ import { clientCredentialsToken, errorOf, managementClient } from '../support/ma
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { PEOPLE_DN, personDn, READER, startSlapd, type Slapd } from '../support/slapd.js';
 import { startTestTessera } from '../support/tessera.js';
+import { logSink } from '../support/log-sink.js';
 
 const INVALID_LOGIN = 'Wrong email, username or password.';
 
@@ -46,12 +46,7 @@ describe('logging in through an ldap connection', () => {
 
   beforeAll(async () => {
     slapd = await startSlapd();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as (typeof logLines)[number]);
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink) });
     admin = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer));
     client = await createClient(tessera);

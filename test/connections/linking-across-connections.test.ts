@@ -85,7 +85,7 @@ describe('linking a directory identity with an upstream OpenID identity', () => 
     expect(await userinfo(tokens)).toMatchObject({ sub: directoryUser, email: 'alex@example.org', family_name: 'Rivera', given_name: 'Alex' });
     const person = await admin.users.get.query({ id: directoryUser });
     expect(person).toMatchObject({ email: 'alex@example.org', given_name: 'Alex', family_name: 'Rivera', name: 'Alex Rivera' });
-    expect(person.identities[1]).toMatchObject({
+    expect(person.identities?.[1]).toMatchObject({
       connection: 'Social',
       isSocial: true,
       profileData: { email: 'alex.r@social.example', given_name: 'Al', family_name: 'R.', nickname: 'alr' },
@@ -104,8 +104,8 @@ describe('linking a directory identity with an upstream OpenID identity', () => 
     expect(await userinfo(fromSocial)).toMatchObject({ family_name: 'Rivera-Stone', given_name: 'Alexandra' });
     const person = await admin.users.get.query({ id: directoryUser });
     expect(person).toMatchObject({ family_name: 'Rivera-Stone', given_name: 'Alexandra', logins_count: 4 });
-    expect(person.identities[1]?.profileData).toMatchObject({ given_name: 'Ally', family_name: 'R.' });
-    expect(person.identities[1]?.profileData).not.toHaveProperty('nickname');
+    expect(person.identities?.[1]?.profileData).toMatchObject({ given_name: 'Ally', family_name: 'R.' });
+    expect(person.identities?.[1]?.profileData).not.toHaveProperty('nickname');
   });
 
   it('gives the social account back as a user of its own on unlink, with its latest attributes', async () => {

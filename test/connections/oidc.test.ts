@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { QueryTypes } from 'sequelize';
@@ -12,6 +11,7 @@ import { clientCredentialsToken, errorOf, managementClient } from '../support/ma
 import { discover, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 import { signInUpstream, startSilentServer, startUpstreamOidc, type UpstreamOidc } from '../support/upstream-oidc.js';
+import { logSink } from '../support/log-sink.js';
 
 const CONNECTION = 'Partner-SSO';
 const SCOPE = 'openid profile email';
@@ -108,12 +108,7 @@ describe('logging in through an oidc connection', () => {
   }
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink) });
     upstream = await startOwnUpstream();
     admin = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer));

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
@@ -11,6 +10,7 @@ import { clientCredentialsToken, errorOf, managementClient } from '../support/ma
 import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startSamlIdp, type ResponseShape, type SamlIdp, type SamlIdpUser } from '../support/saml-idp.js';
 import { startTestTessera } from '../support/tessera.js';
+import { logSink } from '../support/log-sink.js';
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
 const DISPLAY_NAME_OID = 'urn:oid:2.16.840.1.113730.3.1.241';
@@ -89,12 +89,7 @@ describe('logging in through a saml connection', () => {
   const samlResponseOf = (page: Page) => page.document.querySelector('input[name=SAMLResponse]')?.getAttribute('value') ?? '';
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as (typeof logLines)[number]);
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink) });
     admin = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer));
     idp = await startSamlIdp(person('alice', 'Alice', 'Archer'));

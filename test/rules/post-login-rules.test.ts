@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
@@ -11,6 +10,7 @@ import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying
 import { takeEvents } from '../support/take-events.js';
 import { startTestTessera } from '../support/tessera.js';
 import { observations, writeRulesDir } from './rule-files.js';
+import { logSink } from '../support/log-sink.js';
 
 /** A browser that names itself, so the rule's event.request.user_agent can be checked. */
 class NamedBrowser extends Browser {
@@ -40,12 +40,7 @@ describe('post-login rules', () => {
 
   beforeAll(async () => {
     rulesDir = await writeRulesDir();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     tessera = await startTestTessera({ env: { RULES_DIR: rulesDir }, logger: pino({ level: 'info' }, sink) });
     client = await createClient(tessera, { client_name: 'Rules App' });
     config = await discover(tessera.issuer, client.client_id, client.client_secret);

@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { deflateRawSync } from 'node:zlib';
 import type { SAML } from '@node-saml/node-saml';
 import { pino } from 'pino';
@@ -11,6 +10,7 @@ import { createUser } from '../support/fixtures.js';
 import { clientCredentialsToken, managementClient } from '../support/management-client.js';
 import { certificateFromMetadata, formOf, pageOf, responseFacts, serviceProvider, SP_ACS_URL, SP_ENTITY_ID } from '../support/saml-sp.js';
 import { startTestTessera } from '../support/tessera.js';
+import { logSink } from '../support/log-sink.js';
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
 const MAPPINGS = {
@@ -76,12 +76,7 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
   }
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as (typeof logLines)[number]);
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     rulesDir = await mkdtemp(path.join(tmpdir(), 'tessera-saml-rules-'));
     await writeFile(path.join(rulesDir, '10-plan.mjs'), RULE);
     tessera = await startTestTessera({ logger: pino({ level: 'info' }, sink), env: { RULES_DIR: rulesDir } });

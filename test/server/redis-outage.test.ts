@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { discover, login } from '../support/relying-party.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
+import { logSink } from '../support/log-sink.js';
 
 describe('when redis-server stops and starts again', () => {
   const logLines: Array<{ level: number; msg: string }> = [];
@@ -19,12 +19,7 @@ describe('when redis-server stops and starts again', () => {
   beforeAll(async () => {
     redisPort = await freePort();
     redis = await startRedisServer(redisPort);
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
-        done();
-      },
-    });
+    const sink = logSink(logLines);
     tessera = await startTestTessera({ redis: redis.url, logger: pino({ level: 'info' }, sink) });
   });
   afterAll(async () => {
