@@ -71,6 +71,13 @@ describe('on a Redis Cluster', () => {
     expect(redis).toBeInstanceOf(Cluster);
   });
 
+  it('batches the commands issued together, each batch to the node that serves its keys', async () => {
+    const keys = many(() => rid('batched'));
+    const replies = Promise.all(keys.map((key) => redis.exists(key)));
+    expect(redis.autoPipelineQueueSize).toBe(MANY);
+    expect(await replies).toEqual(keys.map(() => 0));
+  });
+
   describe('oidc-provider adapters', () => {
     let factory: AdapterFactory;
     beforeAll(() => {
