@@ -9,6 +9,7 @@ import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying
 import { PEOPLE_DN, personDn, READER, startSlapd, type Slapd } from '../support/slapd.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
+import type { CredentialStrategy } from '../../server/connections/strategy.js';
 import { logSink } from '../support/log-sink.js';
 
 /** The connections to the directory behind an ldap connection: the service account's pool, timeouts, failures. */
@@ -68,6 +69,21 @@ describe('the directory behind an ldap connection', () => {
     expect(concurrent).toEqual(['ldap|Pooled|jane', 'ldap|Pooled|sam', 'ldap|Pooled|kim']);
     expect(await serviceConnections()).toEqual([pooled]);
     await waitFor(async () => (await userConnections()).length === 0, 10_000);
+  });
+
+  it('makes a login nobody has cost the directory a bind, as a wrong password does, so its timing tells nothing', async () => {
+    await createConnection('Bind-Count');
+    const connection = await tessera!.services.connections.findByName('Bind-Count');
+    const strategy = tessera!.services.strategies.get('ldap') as CredentialStrategy;
+    const bindsFor = async (login: string, password: string) => {
+      const before = await slapd.bindsCompleted();
+      await expect(strategy.authenticate(connection!, login, password)).rejects.toThrow('Wrong email, username or password.');
+      return (await slapd.bindsCompleted()) - before;
+    };
+    // The first login also binds the pool's service connection.
+    await bindsFor('jane', 'warming-up-the-pool');
+    const wrongPassword = await bindsFor('jane', 'not-her-password');
+    expect(await bindsFor('nobody-here', 'any-password')).toBe(wrongPassword);
   });
 
   it('opens up to pool_size service connections for concurrent logins, never more', async () => {

@@ -38,6 +38,8 @@ export interface Slapd {
   modify(dn: string, changes: AttributeChanges): Promise<void>;
   /** The open connections bound as dn, by the names cn=Monitor gives them (`Connection 1004`). */
   connectionsBoundAs(dn: string): Promise<string[]>;
+  /** How many bind operations the directory has completed (its own reads of cn=Monitor included). */
+  bindsCompleted(): Promise<number>;
   /** A directory that stops answering: the kernel still accepts connections, slapd reads nothing. */
   pause(): void;
   resume(): void;
@@ -172,6 +174,11 @@ export async function startSlapd(ldif = FIXTURE_LDIF): Promise<Slapd> {
         return searchEntries
           .filter((entry) => String(entry['monitorConnectionAuthzDN']).toLowerCase() === dn.toLowerCase())
           .map((entry) => String(entry['cn']));
+      }),
+    bindsCompleted: () =>
+      asAdmin(url, async (client) => {
+        const { searchEntries } = await client.search('cn=Bind,cn=Operations,cn=Monitor', { scope: 'base', attributes: ['monitorOpCompleted'] });
+        return Number(searchEntries[0]?.['monitorOpCompleted']);
       }),
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),

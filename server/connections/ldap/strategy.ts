@@ -7,6 +7,7 @@
  * acts for, so a pooled one would need a service re-bind after every login, and one whose
  * re-bind failed would be handed to the next login still acting as the last user.
  */
+import { randomUUID } from 'node:crypto';
 import { Client, type Entry } from 'ldapts';
 import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
@@ -72,7 +73,22 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
     }
   }
 
-  async function findUserDn(attempt: Attempt, login: string): Promise<string> {
+  /**
+   * A login nobody has costs a failing bind too, as a wrong password does, so how long the
+   * refusal takes does not tell which logins exist.
+   */
+  async function bindAsNobody(attempt: Attempt, password: string): Promise<void> {
+    const client = openClient(attempt.options);
+    try {
+      await client.bind(`cn=${randomUUID()},${attempt.options.search_base}`, password);
+    } catch {
+      // Refused, as it must be: the entry does not exist.
+    } finally {
+      closeQuietly(client);
+    }
+  }
+
+  async function findUserDn(attempt: Attempt, login: string, password: string): Promise<string> {
     const { connection, options, signal } = attempt;
     const filter = userSearchFilter(options.search_filter, login);
     const { searchEntries } = await step(
@@ -83,7 +99,10 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
     );
     const [first, second] = searchEntries;
     if (second) log.warn({ connection: connection.name }, 'login refused: the search filter matches several directory entries');
-    if (!first || second) throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+    if (!first || second) {
+      await bindAsNobody(attempt, password);
+      throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+    }
     return first.dn;
   }
 
@@ -118,7 +137,7 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
       if (trimmed === '' || password === '') throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
       const entry = await withinDeadline(options.timeout_ms, async (signal) => {
         const attempt = { connection, options, signal };
-        return bindAndRead(attempt, await findUserDn(attempt, trimmed), password);
+        return bindAndRead(attempt, await findUserDn(attempt, trimmed, password), password);
       });
       const { id, attributes } = entryAttributes(entry, options.id_attribute);
       if (!id) throw new DomainError('profile.invalid', `the directory entry has no ${options.id_attribute} attribute to identify the user by`);
