@@ -96,7 +96,7 @@ function buildServices(
   const users = createUserQueries(database.models);
   const connections = createConnectionQueries(database.models, createOptionSecrets(clientSecretKey));
   const keys = createKeyQueries(database.models);
-  const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS);
+  const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
   const adapter = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized);

@@ -227,3 +227,35 @@ describe('memo copies', () => {
     expect(hit['polluted']).toBeUndefined();
   });
 });
+
+describe('memo reads on the next turn of the event loop', () => {
+  const setup = (readsOnNextTurn: boolean) => {
+    const backing = tokenStore();
+    const tokens = memoizeFactory(() => backing.adapter, createMemo(10, 60_000, { readsOnNextTurn }), () => undefined, SINGLE_NODE_MEMOIZED_MODELS)(
+      'AccessToken',
+    );
+    return { backing, tokens };
+  };
+
+  it('answer a hit only after the I/O callbacks already due, so concurrent requests take turns', async () => {
+    for (const [readsOnNextTurn, expected] of [[true, ['turn', 'read']], [false, ['read', 'turn']]] as const) {
+      const { backing, tokens } = setup(readsOnNextTurn);
+      await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
+      await tokens.find('t1');
+      const order: string[] = [];
+      setImmediate(() => order.push('turn'));
+      await tokens.find('t1').then(() => order.push('read'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(order).toEqual(expected);
+    }
+  });
+
+  it('see a revocation made while they waited for their turn', async () => {
+    const { backing, tokens } = setup(true);
+    await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
+    await tokens.find('t1');
+    const read = tokens.find('t1');
+    await tokens.revokeByGrantId('g1');
+    expect(await read).toBeUndefined();
+  });
+});
