@@ -2,32 +2,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { MEMOIZED_MODELS, MemoAdapter, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../../adapters/oidc/memo-adapter.js';
 import type { AccountIndexedAdapter, AdapterPayload } from '../../adapters/oidc/types.js';
 
-/** An in-memory store that counts reads and can hold a read until released. */
-function store() {
-  const data = new Map<string, AdapterPayload>();
-  let reads = 0;
-  let gate: Promise<void> | undefined;
-  const adapter: AccountIndexedAdapter = {
-    async upsert(id, payload) {
-      data.set(id, structuredClone(payload));
-    },
-    async find(id) {
-      reads += 1;
-      const value = data.get(id);
-      if (gate) await gate;
-      return value ? structuredClone(value) : undefined;
-    },
-    findByUid: async () => undefined,
-    findByUserCode: async () => undefined,
-    consume: async () => undefined,
-    async destroy(id) {
-      data.delete(id);
-    },
-    revokeByGrantId: async () => undefined,
-    idsByAccount: async () => [],
-  };
-  return { adapter, reads: () => reads, hold: (until: Promise<void>) => (gate = until), release: () => (gate = undefined) };
-}
 
 describe('memoized clients and grants', () => {
   it('reads the store once, then serves copies that callers cannot corrupt', async () => {
@@ -80,8 +54,11 @@ describe('memoized clients and grants', () => {
   });
 });
 
-/** A token store as the real ones behave: revocable by grant, consumable, and blind to what expired. */
-function tokenStore() {
+/**
+ * An in-memory store as the real ones behave (revocable by grant, consumable, blind to what
+ * expired) that counts reads and can hold a read until released.
+ */
+function store() {
   const data = new Map<string, AdapterPayload>();
   let reads = 0;
   let gate: Promise<void> | undefined;
@@ -120,7 +97,7 @@ function token(jti: string, grantId: string, lifetimeSeconds = 3600): AdapterPay
 
 describe('memoized access tokens, on a single node', () => {
   const setup = () => {
-    const backing = tokenStore();
+    const backing = store();
     const memo = createMemo(10, 60_000);
     const tokens = memoizeFactory(() => backing.adapter, memo, () => undefined, SINGLE_NODE_MEMOIZED_MODELS)('AccessToken');
     return { backing, memo, tokens };
@@ -192,7 +169,7 @@ describe('memoized access tokens, on a single node', () => {
   });
 
   it('forgets a revoked grant\'s tokens even after they were evicted and read again', async () => {
-    const backing = tokenStore();
+    const backing = store();
     const memo = createMemo(2, 60_000);
     const tokens = memoizeFactory(() => backing.adapter, memo, () => undefined, SINGLE_NODE_MEMOIZED_MODELS)('AccessToken');
     for (const jti of ['t1', 't2', 't3']) await backing.adapter.upsert(jti, token(jti, 'g1'), 3600);
@@ -205,7 +182,7 @@ describe('memoized access tokens, on a single node', () => {
 
 describe('access tokens with several nodes possible', () => {
   it('are read from their store every time', async () => {
-    const backing = tokenStore();
+    const backing = store();
     const tokens = memoizeFactory(() => backing.adapter, createMemo(10, 60_000), () => undefined, MEMOIZED_MODELS)('AccessToken');
     await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
     await tokens.find('t1');
@@ -230,7 +207,7 @@ describe('memo copies', () => {
 
 describe('memo reads on the next turn of the event loop', () => {
   const setup = (readsOnNextTurn: boolean) => {
-    const backing = tokenStore();
+    const backing = store();
     const tokens = memoizeFactory(() => backing.adapter, createMemo(10, 60_000, { readsOnNextTurn }), () => undefined, SINGLE_NODE_MEMOIZED_MODELS)(
       'AccessToken',
     );
