@@ -37,6 +37,15 @@ const envSchema = z.object({
   ADMIN_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().min(1).max(255).optional()),
   ADMIN_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
   RULES_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
+  CODE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
+  TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(16).default(0)),
+  SEALING_KEY: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of 32 random bytes')
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -51,6 +60,11 @@ export interface Config {
   readonly redisUrls: readonly string[] | undefined;
   readonly adminClient: { readonly clientId: string; readonly clientSecret: string } | undefined;
   readonly rulesDir: string | undefined;
+  /** The only folder operator code (custom scripts, mapper modules) is loaded from. */
+  readonly codeDir: string | undefined;
+  /** How many reverse proxies in front may set X-Forwarded-For/-Proto. */
+  readonly trustProxy: number;
+  readonly sealingKey: Buffer | undefined;
   readonly logLevel: string;
 }
 
@@ -79,6 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? Object.freeze({ clientId: values.ADMIN_CLIENT_ID, clientSecret: values.ADMIN_CLIENT_SECRET })
         : undefined,
     rulesDir: values.RULES_DIR ? path.resolve(values.RULES_DIR) : undefined,
+    codeDir: values.CODE_DIR ? path.resolve(values.CODE_DIR) : undefined,
+    trustProxy: values.TRUST_PROXY,
+    sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
     logLevel: values.LOG_LEVEL,
   });
 }
