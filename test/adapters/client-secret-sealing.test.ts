@@ -1,6 +1,6 @@
 /**
  * Client secrets at rest: sealed in oidc_payloads with SEALING_KEY, opened for the provider,
- * and no key kept in the database. Clear rows from before sealing: test/server/sealing-upgrade.test.ts.
+ * and no key kept in the database. Clear rows from before sealing: test/server/sealing.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
