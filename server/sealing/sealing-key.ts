@@ -16,11 +16,20 @@ export interface SealingKey {
   source: string;
 }
 
+async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Made under a temporary name and linked into place, so a second process starting on the same
  * DATA_DIR (the CLI beside the server) either makes the file or reads it whole, never half.
  */
-async function readOrCreateKeyFile(file: string, logger: Logger): Promise<Buffer> {
+async function createKeyFile(file: string, logger: Logger): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const draft = `${file}.${randomBytes(6).toString('hex')}`;
   await writeFile(draft, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
@@ -32,7 +41,15 @@ async function readOrCreateKeyFile(file: string, logger: Logger): Promise<Buffer
   } finally {
     await unlink(draft);
   }
-  const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+}
+
+async function readOrCreateKeyFile(file: string, logger: Logger): Promise<Buffer> {
+  let text = await readIfPresent(file);
+  if (text === undefined) {
+    await createKeyFile(file, logger);
+    text = await readFile(file, 'utf8');
+  }
+  const key = Buffer.from(text.trim(), 'base64');
   if (key.length !== 32) throw new ConfigError(`invalid configuration: ${file} must hold base64 of 32 random bytes, as Tessera writes it`);
   if (((await stat(file)).mode & 0o077) !== 0) logger.warn({ file }, 'the sealing key file is readable by other users; chmod 600 it');
   return key;
