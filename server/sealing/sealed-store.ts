@@ -21,7 +21,7 @@ import type { Logger } from '../logger.js';
 const CHECK_NAME = 'sealing_key_check';
 const CHECK_TEXT = 'tessera sealing key';
 /** Where Tessera kept its key before SEALING_KEY: beside what it sealed. */
-export const LEGACY_KEY_NAME = 'client_secret_key';
+const LEGACY_KEY_NAME = 'client_secret_key';
 
 /** Values from before SEALING_KEY: sealed with the stored key, or in clear. */
 function legacyOpener(legacyKey: Buffer | undefined): Opener {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
-export const SEALING_KEY_FILE = 'sealing-key';
+const SEALING_KEY_FILE = 'sealing-key';
 
 export interface SealingKey {
   key: Buffer;
