@@ -11,6 +11,7 @@
  * BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (10), BENCH_HOT_USERS (100),
  * BENCH_COLD_USERS (2000 × BENCH_DURATION), BENCH_WARMUP (s, 3), BENCH_PROFILE (auto | 1 | 0), BENCH_PROFILE_DURATION (s, 5).
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -140,6 +141,9 @@ interface BlockResult {
   profile: StepProfile | undefined;
 }
 
+/** One key for the run: every Tessera it starts opens what the ones before it sealed. */
+const SEALING_KEY = randomBytes(32).toString('base64');
+
 async function startTesseraFor(backend: Backend, databaseUrl: string, redisUrl: string, admin: ClientCredentials): Promise<Tessera> {
   const port = await freePort();
   return startTessera(
@@ -150,6 +154,7 @@ async function startTesseraFor(backend: Backend, databaseUrl: string, redisUrl: 
       ...(backend === 'redis' ? { REDIS_URL: redisUrl } : {}),
       ADMIN_CLIENT_ID: admin.clientId,
       ADMIN_CLIENT_SECRET: admin.clientSecret,
+      SEALING_KEY,
       LOG_LEVEL: 'silent',
     }),
     createLogger('silent'),

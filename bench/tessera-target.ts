@@ -23,6 +23,7 @@ export async function startTesseraTarget(): Promise<Target> {
         DATABASE_URL: database.url,
         ADMIN_CLIENT_ID: machineClient.clientId,
         ADMIN_CLIENT_SECRET: machineClient.clientSecret,
+        SEALING_KEY: randomBytes(32).toString('base64'),
         LOG_LEVEL: 'silent',
       }),
       logger,

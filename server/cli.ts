@@ -23,7 +23,8 @@ const USAGE = `usage: npm run cli -- <command> [options]
   user get --id USER_ID
 
 Without --connection, a client may log in with every database connection and a user is
-created in "Username-Password".`;
+created in "Username-Password". It reads the server's configuration: DATABASE_URL with the
+same SEALING_KEY, or the embedded database and sealing key under DATA_DIR.`;
 
 class UsageError extends Error {}
 

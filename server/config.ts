@@ -21,6 +21,14 @@ const redisUrls = z
       .min(1),
   );
 
+/** The management API's master key: long enough that guessing it at /token is hopeless. */
+const ADMIN_SECRET_MIN_LENGTH = 32;
+const MAKE_SECRET = 'openssl rand -base64 32';
+
+const sealingKey = z
+  .string()
+  .refine((value) => Buffer.from(value, 'base64').length === 32, `must be base64 of 32 random bytes (make one with \`${MAKE_SECRET}\`)`);
+
 const envSchema = z.object({
   PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
   ISSUER: z.preprocess(
@@ -35,17 +43,15 @@ const envSchema = z.object({
   DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('./.data')),
   REDIS_URL: z.preprocess(emptyAsUnset, redisUrls.optional()),
   ADMIN_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().min(1).max(255).optional()),
-  ADMIN_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
+  ADMIN_CLIENT_SECRET: z.preprocess(
+    emptyAsUnset,
+    z.string().min(ADMIN_SECRET_MIN_LENGTH, `must be at least ${ADMIN_SECRET_MIN_LENGTH} characters (make one with \`${MAKE_SECRET}\`)`).optional(),
+  ),
   RULES_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   CODE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(16).default(0)),
-  SEALING_KEY: z.preprocess(
-    emptyAsUnset,
-    z
-      .string()
-      .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of 32 random bytes')
-      .optional(),
-  ),
+  SEALING_KEY: z.preprocess(emptyAsUnset, sealingKey.optional()),
+  SEALING_KEY_PREVIOUS: z.preprocess(emptyAsUnset, sealingKey.optional()),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -64,7 +70,10 @@ export interface Config {
   readonly codeDir: string | undefined;
   /** How many reverse proxies in front may set X-Forwarded-For/-Proto. */
   readonly trustProxy: number;
+  /** Seals secrets at rest; undefined only for the embedded default, which keeps its own in DATA_DIR. */
   readonly sealingKey: Buffer | undefined;
+  /** The key being rotated away from: what it sealed is re-sealed with sealingKey at start. */
+  readonly previousSealingKey: Buffer | undefined;
   readonly logLevel: string;
 }
 
@@ -82,6 +91,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(values.ADMIN_CLIENT_ID) !== Boolean(values.ADMIN_CLIENT_SECRET)) {
     throw new ConfigError('invalid configuration: ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
   }
+  // The key must not live beside what it seals, and an external database has no DATA_DIR to keep it in.
+  if (values.DATABASE_URL && !values.SEALING_KEY) {
+    throw new ConfigError(`invalid configuration: SEALING_KEY is required with DATABASE_URL (make one with \`${MAKE_SECRET}\` and keep it apart from the database)`);
+  }
+  if (values.SEALING_KEY_PREVIOUS && !values.SEALING_KEY) {
+    throw new ConfigError('invalid configuration: SEALING_KEY_PREVIOUS is only read beside SEALING_KEY, the key to rotate to');
+  }
   return Object.freeze({
     port: values.PORT,
     issuer: values.ISSUER ?? `http://localhost:${values.PORT}`,
@@ -96,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeDir: values.CODE_DIR ? path.resolve(values.CODE_DIR) : undefined,
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
+    previousSealingKey: values.SEALING_KEY_PREVIOUS ? Buffer.from(values.SEALING_KEY_PREVIOUS, 'base64') : undefined,
     logLevel: values.LOG_LEVEL,
   });
 }

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
-import { loadClientSecretKey } from '../adapters/oidc/client-secret-sealing.js';
 import { MEMOIZED_MODELS, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../adapters/oidc/memo-adapter.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
@@ -49,6 +48,8 @@ import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { GRANT_TTL_SECONDS, createProvider } from './oidc/provider.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
 import { createProfileService } from './profiles/profile-service.js';
+import { prepareSealedStore } from './sealing/sealed-store.js';
+import { resolveSealingKey } from './sealing/sealing-key.js';
 import type { Profile } from './profiles/profile.js';
 import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
@@ -87,19 +88,20 @@ function buildServices(
   database: Database,
   redis: RedisClient | undefined,
   config: Config,
-  clientSecretKey: Buffer,
+  sealingKey: Buffer,
   logger: Logger,
   currentProvider: () => Provider,
   announceChange: (key: string) => void,
   loadedRules: readonly LoadedRule[] | undefined,
 ) {
-  const users = createUserQueries(database.models);
-  const connections = createConnectionQueries(database.models, createOptionSecrets(clientSecretKey));
-  const keys = createKeyQueries(database.models);
+  const optionSecrets = createOptionSecrets(sealingKey);
+  const users = createUserQueries(database.models, optionSecrets);
+  const connections = createConnectionQueries(database.models, optionSecrets);
+  const keys = createKeyQueries(database.models, sealingKey);
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
-  const adapter = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized);
+  const adapter = memoizeFactory(createAdapterFactory(database.models, redis, sealingKey), memo, announceChange, memoized);
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
@@ -109,7 +111,7 @@ function buildServices(
   const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount, custom });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows });
-  const idpTokens = createIdpTokensSealer(clientSecretKey);
+  const idpTokens = createIdpTokensSealer(sealingKey);
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
   const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
@@ -160,8 +162,9 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       cleanup.push(() => client.quit());
     }
 
-    // Before the provider exists: it reads clients through the adapter that needs this key.
-    const clientSecretKey = await loadClientSecretKey(createKeyQueries(database.models));
+    // Before the provider exists: it reads clients and keys that only open with this key.
+    const { key: sealingKey, source } = await resolveSealingKey(config, logger);
+    await prepareSealedStore(database.models, { key: sealingKey, source, previousKey: config.previousSealingKey, logger });
     let providers: ProviderHost | undefined;
     const currentProvider = () => {
       if (!providers) throw new Error('the provider is not built yet');
@@ -169,7 +172,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     };
     let signals: NodeSignals = singleNodeSignals;
     const announceChange = (key: string) => void signals.announce('oidc.changed', key);
-    const services = buildServices(database, redis, config, clientSecretKey, logger, currentProvider, announceChange, loadedRules);
+    const services = buildServices(database, redis, config, sealingKey, logger, currentProvider, announceChange, loadedRules);
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(

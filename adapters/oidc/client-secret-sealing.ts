@@ -1,39 +1,25 @@
 /**
  * Client secrets sealed at rest: the `Client` model's storage encrypts `client_secret` with
- * AES-256-GCM on write and opens it on read, so oidc-provider still sees the clear secret
- * (it needs it for client_secret_basic/post/jwt and HS256 ID tokens, so hashing is not an option).
+ * AES-256-GCM under SEALING_KEY on write and opens it on read, so oidc-provider still sees the
+ * clear secret (it needs it for client_secret_basic/post/jwt and HS256 ID tokens, so hashing is
+ * not an option).
  */
-import { randomBytes } from 'node:crypto';
 import { SEALED_PREFIX, seal, unseal } from '../crypto/sealing.js';
-import type { KeyQueries } from '../queries/keys.js';
 import type { Models } from '../sequelize/models.js';
 import { SequelizeAdapter } from './sequelize-adapter.js';
 import type { AdapterPayload } from './types.js';
 
 export { SEALED_PREFIX };
 
-const KEY_NAME = 'client_secret_key';
-
-/** The sealing key: 32 random bytes made once, under the key lock so nodes starting together agree. */
-export function loadClientSecretKey(keys: KeyQueries): Promise<Buffer> {
-  return keys.withLock(async () => {
-    const stored = await keys.getSecret<string>(KEY_NAME);
-    if (stored) return Buffer.from(stored, 'base64url');
-    const key = randomBytes(32);
-    await keys.insertSecret(KEY_NAME, key.toString('base64url'));
-    return key;
-  });
-}
-
 // The client_id is authenticated data, so a sealed secret copied onto another client's row does not open.
-const boundTo = (clientId: string) => `Client:${clientId}`;
+export const clientSecretBinding = (clientId: string) => `Client:${clientId}`;
 
 export function sealSecret(key: Buffer, clientId: string, secret: string): string {
-  return seal(key, boundTo(clientId), secret);
+  return seal(key, clientSecretBinding(clientId), secret);
 }
 
 export function openSecret(key: Buffer, clientId: string, value: string): string {
-  return unseal(key, boundTo(clientId), value);
+  return unseal(key, clientSecretBinding(clientId), value);
 }
 
 /** A SequelizeAdapter for `Client` whose rows never hold a clear client_secret once saved. */

@@ -3,6 +3,7 @@
  */
 import { Op, QueryTypes, col, fn, literal, where, type Transaction } from 'sequelize';
 import type { IdentityRow, Json, Models, UserRow } from '../sequelize/models.js';
+import type { ConnectionOptionsCodec } from './connections.js';
 
 export interface UserWithIdentities {
   user: UserRow;
@@ -54,8 +55,17 @@ export interface NewIdentity {
   idpTokens?: string | null;
 }
 
-export function createUserQueries(models: Models) {
+export function createUserQueries(models: Models, connectionOptions: ConnectionOptionsCodec) {
   const { User, Identity, Connection } = models;
+
+  // A custom connection's scripts read their configuration from these joined rows; only the row's copy changes.
+  function withOpenedConnections(user: UserRow): UserWithIdentities {
+    const identities = user.identities ?? [];
+    for (const { connection } of identities) {
+      connection?.setDataValue('options', connectionOptions.open(connection.id, connection.strategy, connection.options));
+    }
+    return { user, identities };
+  }
 
   async function findIdentityByLogin(connectionId: string, provider: string, login: string): Promise<IdentityRow | undefined> {
     const lowered = login.toLowerCase();
@@ -79,7 +89,7 @@ export function createUserQueries(models: Models) {
         include: [{ model: Identity, as: 'identities', include: [{ model: Connection, as: 'connection' }] }],
         transaction,
       });
-      return user ? { user, identities: user.identities ?? [] } : undefined;
+      return user ? withOpenedConnections(user) : undefined;
     },
 
     /** A database connection's identity by email or username, case-insensitively. */
@@ -135,7 +145,7 @@ export function createUserQueries(models: Models) {
         include: [{ model: Identity, as: 'identities', include: [{ model: Connection, as: 'connection' }] }],
         order: [['created_at', 'ASC'], ['id', 'ASC']],
       });
-      return users.map((user) => ({ user, identities: user.identities ?? [] }));
+      return users.map(withOpenedConnections);
     },
 
     transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {

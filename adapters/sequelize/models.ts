@@ -87,7 +87,8 @@ export class OidcPayloadRow extends Model<InferAttributes<OidcPayloadRow>, Infer
 export class SigningKeyRow extends Model<InferAttributes<SigningKeyRow>, InferCreationAttributes<SigningKeyRow>> {
   declare kid: string;
   declare alg: string;
-  declare private_jwk: Json;
+  /** Sealed as a string at rest (adapters/queries/keys.ts); opened, the private JWK. */
+  declare private_jwk: Json | string;
   declare created_at: CreationOptional<Date>;
 }
 

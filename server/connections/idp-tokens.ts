@@ -4,15 +4,15 @@
 import { seal, unseal } from '../../adapters/crypto/sealing.js';
 import type { IdpTokens } from './strategy.js';
 
-const boundTo = (connectionId: string, externalId: string) => `Identity:${connectionId}:${externalId}`;
+export const idpTokensBinding = (connectionId: string, externalId: string) => `Identity:${connectionId}:${externalId}`;
 
 export function createIdpTokensSealer(key: Buffer) {
   return {
     seal(connectionId: string, externalId: string, tokens: IdpTokens): string {
-      return seal(key, boundTo(connectionId, externalId), JSON.stringify(tokens));
+      return seal(key, idpTokensBinding(connectionId, externalId), JSON.stringify(tokens));
     },
     open(connectionId: string, externalId: string, sealed: string): IdpTokens {
-      return JSON.parse(unseal(key, boundTo(connectionId, externalId), sealed)) as IdpTokens;
+      return JSON.parse(unseal(key, idpTokensBinding(connectionId, externalId), sealed)) as IdpTokens;
     },
   };
 }

@@ -1,10 +1,11 @@
 /**
- * Secrets in connection options: an oidc client_secret, an ldap bind_password. They are
+ * Secrets in connection options: an oidc client_secret, an ldap bind_password, a custom
+ * connection's configuration (database addresses and passwords for its scripts). They are
  * sealed in the connections table (bound to the connection and the option, so a sealed value
- * copied elsewhere does not open), opened for the strategies, which need them in clear, and
- * never shown by the management API, as Auth0 hides them.
+ * copied elsewhere does not open), opened for the strategies and scripts, which need them in
+ * clear, and never shown by the management API, as Auth0 hides them.
  */
-import { seal, unseal } from '../../adapters/crypto/sealing.js';
+import { openerFor, seal, sealJson, type Opener } from '../../adapters/crypto/sealing.js';
 import type { Json } from '../../adapters/sequelize/models.js';
 
 interface SecretOption {
@@ -15,15 +16,15 @@ interface SecretOption {
    * not given for.
    */
   belongsWith: readonly string[];
-  /** Sealed at rest; custom's configuration is not, for its scripts read it from joined rows. */
-  sealed: boolean;
+  /** A string sealed as it is, or any JSON value sealed as its text. */
+  kind: 'text' | 'json';
 }
 
 const SECRET_OPTIONS: Readonly<Partial<Record<string, readonly SecretOption[]>>> = {
-  oidc: [{ name: 'client_secret', belongsWith: ['issuer', 'client_id'], sealed: true }],
-  ldap: [{ name: 'bind_password', belongsWith: ['url', 'bind_dn'], sealed: true }],
+  oidc: [{ name: 'client_secret', belongsWith: ['issuer', 'client_id'], kind: 'text' }],
+  ldap: [{ name: 'bind_password', belongsWith: ['url', 'bind_dn'], kind: 'text' }],
   // Database addresses and passwords for the operator's scripts; Auth0 hides them too.
-  custom: [{ name: 'configuration', belongsWith: ['script'], sealed: false }],
+  custom: [{ name: 'configuration', belongsWith: ['script'], kind: 'json' }],
 };
 
 const secretsOf = (strategy: string): readonly SecretOption[] => SECRET_OPTIONS[strategy] ?? [];
@@ -49,21 +50,35 @@ export function keepSecrets(strategy: string, stored: Json, incoming: Record<str
   return options;
 }
 
-export function createOptionSecrets(key: Buffer) {
-  function transform(connectionId: string, strategy: string, options: Json, change: (bound: string, value: string) => string): Json {
-    const result = { ...options };
-    for (const { name, sealed } of secretsOf(strategy)) {
-      const value = result[name];
-      if (sealed && typeof value === 'string') result[name] = change(boundTo(connectionId, name), value);
-    }
-    return result;
+/** Options as stored: every secret option sealed with `key`. */
+export function sealOptions(key: Buffer, connectionId: string, strategy: string, options: Json): Json {
+  const result = { ...options };
+  for (const { name, kind } of secretsOf(strategy)) {
+    const value = result[name];
+    const bound = boundTo(connectionId, name);
+    if (kind === 'text' && typeof value === 'string') result[name] = seal(key, bound, value);
+    else if (kind === 'json' && value !== undefined) result[name] = sealJson(key, bound, value);
   }
+  return result;
+}
 
+/** Options as stored, opened by `opener`: the current key's, or an earlier one's during a migration. */
+export function openOptions(opener: Opener, connectionId: string, strategy: string, options: Json): Json {
+  const result = { ...options };
+  for (const { name, kind } of secretsOf(strategy)) {
+    const value = result[name];
+    const bound = boundTo(connectionId, name);
+    if (kind === 'text' && typeof value === 'string') result[name] = opener.text(bound, value);
+    else if (kind === 'json' && value !== undefined) result[name] = opener.json(bound, value);
+  }
+  return result;
+}
+
+export function createOptionSecrets(key: Buffer) {
+  const opener = openerFor(key);
   return {
-    seal: (connectionId: string, strategy: string, options: Json): Json =>
-      transform(connectionId, strategy, options, (bound, value) => seal(key, bound, value)),
-    open: (connectionId: string, strategy: string, options: Json): Json =>
-      transform(connectionId, strategy, options, (bound, value) => unseal(key, bound, value)),
+    seal: (connectionId: string, strategy: string, options: Json): Json => sealOptions(key, connectionId, strategy, options),
+    open: (connectionId: string, strategy: string, options: Json): Json => openOptions(opener, connectionId, strategy, options),
   };
 }
 

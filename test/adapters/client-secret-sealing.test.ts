@@ -1,18 +1,16 @@
 /**
- * Client secrets at rest: sealed in oidc_payloads, opened for the provider, clear rows from
- * before sealing still served, and the key made once and kept.
+ * Client secrets at rest: sealed in oidc_payloads with SEALING_KEY, opened for the provider,
+ * and no key kept in the database. Clear rows from before sealing: test/server/sealing.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientSecretSealingAdapter, SEALED_PREFIX, loadClientSecretKey, openSecret, sealSecret } from '../../adapters/oidc/client-secret-sealing.js';
-import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
-import { createKeyQueries } from '../../adapters/queries/keys.js';
+import { ClientSecretSealingAdapter, SEALED_PREFIX, openSecret, sealSecret } from '../../adapters/oidc/client-secret-sealing.js';
 import type { Models } from '../../adapters/sequelize/models.js';
 import { createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
 import { REDIRECT_URI, discover, login } from '../support/relying-party.js';
-import { startTestTessera } from '../support/tessera.js';
+import { TEST_SEALING_KEY, startTestTessera } from '../support/tessera.js';
 
 const SECRET = 'a-client-secret-of-some-length-0123456789';
 
@@ -38,27 +36,24 @@ describe('sealing a secret', () => {
     expect(() => openSecret(randomBytes(32), 'client-a', sealed)).toThrow();
   });
 
-  it('passes a clear value, written before sealing existed, through unchanged', () => {
-    expect(openSecret(key, 'client-a', SECRET)).toBe(SECRET);
+  it('refuses a value that was never sealed, so a secret written around Tessera is not trusted', () => {
+    expect(() => openSecret(key, 'client-a', SECRET)).toThrow('Client:client-a is not sealed');
   });
 });
 
 describe('clients sealed at rest in a running Tessera', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   let models: Models;
-  let key: Buffer;
+  const key = Buffer.from(TEST_SEALING_KEY, 'base64');
 
   beforeAll(async () => {
     tessera = await startTestTessera();
     models = tessera.database.models;
-    key = await loadClientSecretKey(createKeyQueries(models));
   });
   afterAll(() => tessera?.stop());
 
-  it('makes the key once and loads the same key every time after', async () => {
-    expect(key).toHaveLength(32);
-    expect((await loadClientSecretKey(createKeyQueries(models))).equals(key)).toBe(true);
-    expect(await models.Secret.count({ where: { name: 'client_secret_key' } })).toBe(1);
+  it('seals with SEALING_KEY and keeps no key of its own in the database', async () => {
+    expect(await models.Secret.count({ where: { name: 'client_secret_key' } })).toBe(0);
   });
 
   it('stores a sealed secret and gives the provider the clear one', async () => {
@@ -87,36 +82,5 @@ describe('clients sealed at rest in a running Tessera', () => {
     const { tokens } = await login(config, { scope: 'openid', username: user.email, password: user.password });
     const { payload } = await jwtVerify(tokens.id_token!, new TextEncoder().encode(client.client_secret), { issuer: tessera.issuer, audience: client.client_id });
     expect(payload.sub).toBe(user.profile.user_id);
-  });
-
-  it('still serves a client stored in clear before sealing, and seals it on its next save', async () => {
-    const clientId = `legacy-${randomBytes(4).toString('hex')}`;
-    await new SequelizeAdapter('Client', models).upsert(
-      clientId,
-      {
-        client_id: clientId,
-        client_secret: SECRET,
-        client_name: 'Legacy',
-        redirect_uris: [REDIRECT_URI],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        is_first_party: true,
-      },
-      0,
-    );
-    const connection = await tessera.services.connections.findByName('Username-Password');
-    await tessera.services.connections.setEnabledForClient(clientId, [connection!.id]);
-    expect((await storedPayload(models, clientId))?.['client_secret']).toBe(SECRET);
-
-    const user = await createUser(tessera);
-    const config = await discover(tessera.issuer, clientId, SECRET);
-    const { tokens } = await login(config, { scope: 'openid', username: user.email, password: user.password });
-    expect(tokens.claims()?.sub).toBe(user.profile.user_id);
-
-    const admin = await adminClient(tessera.issuer);
-    await admin.clients.update.mutate({ client_id: clientId, name: 'Legacy, resaved' });
-    expect(JSON.stringify(await storedPayload(models, clientId))).not.toContain(SECRET);
-    const again = await login(await discover(tessera.issuer, clientId, SECRET), { scope: 'openid', username: user.email, password: user.password });
-    expect(again.tokens.claims()?.sub).toBe(user.profile.user_id);
   });
 });

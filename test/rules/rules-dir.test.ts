@@ -7,6 +7,7 @@ import { createLogger } from '../../server/logger.js';
 import { loadRules } from '../../server/rules/rule-loader.js';
 import { openTessera } from '../../server/tessera.js';
 import { createTestDatabase } from '../support/databases.js';
+import { TEST_SEALING_KEY } from '../support/tessera.js';
 
 describe('RULES_DIR at start-up', () => {
   const dirs: string[] = [];
@@ -22,7 +23,7 @@ describe('RULES_DIR at start-up', () => {
   }
 
   async function open(dir: string) {
-    const config = loadConfig({ DATABASE_URL: await createTestDatabase(), RULES_DIR: dir, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATABASE_URL: await createTestDatabase(), SEALING_KEY: TEST_SEALING_KEY, RULES_DIR: dir, LOG_LEVEL: 'silent' });
     return openTessera(config, createLogger('silent'));
   }
 

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
 
+const SEALING_KEY = Buffer.alloc(32, 1).toString('base64');
+const DATABASE_URL = 'postgres://tessera@db.example.com/tessera';
+
 describe('configuration', () => {
   it('applies SPEC.md defaults when nothing is set', () => {
     const config = loadConfig({});
@@ -38,8 +41,29 @@ describe('configuration', () => {
     ['REDIS_URL', { REDIS_URL: 'http://localhost:6379' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['ADMIN_CLIENT_SECRET', { ADMIN_CLIENT_ID: 'admin' }],
+    ['SEALING_KEY', { SEALING_KEY: Buffer.alloc(16).toString('base64') }],
+    ['SEALING_KEY_PREVIOUS', { SEALING_KEY: SEALING_KEY, SEALING_KEY_PREVIOUS: 'not-a-key' }],
   ])('rejects a bad %s with a message naming it', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it.each(['x', 'a'.repeat(31)])('refuses an ADMIN_CLIENT_SECRET of %j, shorter than 32 characters, naming the variable', (secret) => {
+    expect(() => loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: secret })).toThrow(ConfigError);
+    expect(() => loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: secret })).toThrow(/ADMIN_CLIENT_SECRET: must be at least 32 characters/);
+    expect(loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: 'a'.repeat(32) }).adminClient?.clientSecret).toBe('a'.repeat(32));
+  });
+
+  it('requires SEALING_KEY with DATABASE_URL, in one line saying how to make one', () => {
+    expect(() => loadConfig({ DATABASE_URL })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL })).toThrow(/^invalid configuration: SEALING_KEY is required with DATABASE_URL \(make one with `openssl rand -base64 32`[^\n]*$/);
+    expect(loadConfig({ DATABASE_URL, SEALING_KEY }).sealingKey).toEqual(Buffer.alloc(32, 1));
+  });
+
+  it('leaves the sealing key to DATA_DIR without DATABASE_URL, and reads a previous key only beside a new one', () => {
+    expect(loadConfig({}).sealingKey).toBeUndefined();
+    const previous = Buffer.alloc(32, 2);
+    expect(loadConfig({ SEALING_KEY, SEALING_KEY_PREVIOUS: previous.toString('base64') }).previousSealingKey).toEqual(previous);
+    expect(() => loadConfig({ SEALING_KEY_PREVIOUS: previous.toString('base64') })).toThrow(/SEALING_KEY_PREVIOUS/);
   });
 });

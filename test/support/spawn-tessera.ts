@@ -3,6 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_SEALING_KEY } from './tessera.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -14,11 +15,11 @@ export interface Spawned {
 
 export function spawnTessera(env: Record<string, string>): Spawned {
   const baseEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'REDIS_URL', 'ISSUER', 'PORT', 'DATA_DIR'].includes(key)),
+    Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'REDIS_URL', 'ISSUER', 'PORT', 'DATA_DIR', 'SEALING_KEY', 'SEALING_KEY_PREVIOUS'].includes(key)),
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     cwd: ROOT,
-    env: { ...baseEnv, LOG_LEVEL: 'info', ...env },
+    env: { ...baseEnv, LOG_LEVEL: 'info', SEALING_KEY: TEST_SEALING_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

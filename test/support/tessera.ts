@@ -17,6 +17,9 @@ export interface TestTesseraOptions {
   logger?: Logger;
 }
 
+/** Every test Tessera seals with this key unless its env says otherwise (`SEALING_KEY: ''` for none). */
+export const TEST_SEALING_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export const ADMIN = { clientId: 'admin-client', clientSecret: 'admin-secret-that-is-long-enough-0123456789' };
 
 export async function startTestTessera(options: TestTesseraOptions = {}): Promise<Tessera & { issuer: string; databaseUrl: string }> {
@@ -29,6 +32,7 @@ export async function startTestTessera(options: TestTesseraOptions = {}): Promis
     DATABASE_URL: databaseUrl,
     ADMIN_CLIENT_ID: ADMIN.clientId,
     ADMIN_CLIENT_SECRET: ADMIN.clientSecret,
+    SEALING_KEY: TEST_SEALING_KEY,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     ...(options.redis ? { REDIS_URL: options.redis === true ? inject('redisUrl') : options.redis } : {}),
     ...options.env,
