@@ -15,16 +15,16 @@ const isAuthed = middleware(({ ctx, next }) => {
 
 export const authedProcedure = baseProcedure.use(isAuthed);
 
-const insufficientScope = (scope: string) => new TRPCError({ code: 'FORBIDDEN', message: `insufficient scope: this call needs ${scope}` });
-
 export function requireScope(scope: ManagementScope) {
   return authedProcedure.use(({ ctx, next }) => {
-    if (!ctx.caller.scopes.has(scope)) throw insufficientScope(scope);
+    if (!ctx.caller.scopes.has(scope)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `insufficient scope: this call needs ${scope}` });
+    }
     return next();
   });
 }
 
-const userProcedure = authedProcedure.use(({ ctx, next }) => {
+export const userProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind !== 'user') {
     throw new TRPCError({ code: 'FORBIDDEN', message: "this call needs a user's own access token" });
   }
@@ -33,11 +33,13 @@ const userProcedure = authedProcedure.use(({ ctx, next }) => {
 
 /**
  * A user's token is a JWT that outlives a block or a deletion, so the user is read again at
- * every call: through the profile cache, which a block or a deletion invalidates on every node.
+ * every call: through the profile cache, which every committed block or deletion invalidates.
  */
 export function requireSelfScope(scope: SelfServiceScope) {
   return userProcedure.use(async ({ ctx, next }) => {
-    if (!ctx.caller.scopes.has(scope)) throw insufficientScope(scope);
+    if (!ctx.caller.scopes.has(scope)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `insufficient scope: this call needs ${scope}` });
+    }
     const profile = await ctx.services.users.get(ctx.userId).catch((error: unknown) => {
       if (isDomainError(error, 'user.not_found')) return undefined;
       throw error;
