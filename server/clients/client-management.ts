@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { DomainError, isDomainError } from '../errors.js';
+import { REQUIRE_PKCE } from '../oidc/pkce-policy.js';
 import { SAML_ADDON, samlAddonSchema, type SamlAddon } from '../saml-idp/addon.js';
 import type { ClientMetadata, ClientStore } from './client-store.js';
 import type { ClientChanges, ClientSettings, ClientView, CreateClientInput } from './client-schemas.js';
@@ -44,6 +45,8 @@ function settingsOf(metadata: ClientMetadata): ClientSettings {
     token_endpoint_auth_method: metadata.token_endpoint_auth_method ?? STORED_DEFAULTS.token_endpoint_auth_method,
     id_token_signed_response_alg: metadata.id_token_signed_response_alg ?? STORED_DEFAULTS.id_token_signed_response_alg,
     is_first_party: metadata['is_first_party'] === true,
+    // Clients stored before the setting existed require PKCE too.
+    require_pkce: metadata[REQUIRE_PKCE] !== false,
     management_scopes: strings(metadata['management_scopes']),
     ...samlAddonField(samlAddonSchema.safeParse(metadata[SAML_ADDON]).data),
   };
@@ -62,6 +65,7 @@ function toMetadata(clientId: string, settings: ClientSettings, secret: string |
     token_endpoint_auth_method: settings.token_endpoint_auth_method,
     id_token_signed_response_alg: settings.id_token_signed_response_alg,
     is_first_party: settings.is_first_party,
+    [REQUIRE_PKCE]: settings.require_pkce,
     management_scopes: settings.management_scopes,
     ...samlAddonField(settings.saml_addon),
   };
@@ -78,6 +82,7 @@ function view(clientId: string, settings: ClientSettings, connections: string[],
     token_endpoint_auth_method: settings.token_endpoint_auth_method,
     id_token_signed_response_alg: settings.id_token_signed_response_alg,
     is_first_party: settings.is_first_party,
+    require_pkce: settings.require_pkce,
     management_scopes: settings.management_scopes,
     ...samlAddonField(settings.saml_addon),
     connections,
@@ -93,6 +98,7 @@ function applyChanges(before: ClientSettings, changes: ClientChanges): ClientSet
     token_endpoint_auth_method: changes.token_endpoint_auth_method ?? before.token_endpoint_auth_method,
     id_token_signed_response_alg: changes.id_token_signed_response_alg ?? before.id_token_signed_response_alg,
     is_first_party: changes.is_first_party ?? before.is_first_party,
+    require_pkce: changes.require_pkce ?? before.require_pkce,
     management_scopes: changes.management_scopes ?? before.management_scopes,
     ...samlAddonField(changes.saml_addon === null ? undefined : (changes.saml_addon ?? before.saml_addon)),
   };
@@ -109,8 +115,19 @@ function checkConsistency(settings: ClientSettings): void {
       'id_token_signed_response_alg',
     );
   }
+  if (isPublic(settings) && !settings.require_pkce) {
+    throw new DomainError('client.invalid', 'a public client (token_endpoint_auth_method none) must use PKCE: it has no secret to bind its codes to', 'require_pkce');
+  }
   if (settings.management_scopes.length > 0 && !settings.grant_types.includes('client_credentials')) {
     throw new DomainError('client.invalid', 'management_scopes need the client_credentials grant', 'management_scopes');
+  }
+  // oidc-provider would hand this client's management tokens to anyone who knows its client_id.
+  if (isPublic(settings) && settings.grant_types.includes('client_credentials')) {
+    throw new DomainError(
+      'client.invalid',
+      'the client_credentials grant needs client authentication: token_endpoint_auth_method none leaves it without a secret',
+      'token_endpoint_auth_method',
+    );
   }
   // A SAML login goes through Tessera's own authorization code flow for the client.
   if (settings.saml_addon && !settings.grant_types.includes('authorization_code')) {
@@ -118,11 +135,28 @@ function checkConsistency(settings: ClientSettings): void {
   }
 }
 
+const notHeld = (scopes: readonly string[], callerScopes: ReadonlySet<string>) => scopes.filter((scope) => !callerScopes.has(scope));
+
 /** A caller cannot hand a client more of the management API than it holds itself. */
 function checkGrantable(scopes: readonly string[], callerScopes: ReadonlySet<string>): void {
-  const missing = scopes.filter((scope) => !callerScopes.has(scope));
+  const missing = notHeld(scopes, callerScopes);
   if (missing.length > 0) {
     throw new DomainError('client.scope_not_held', `cannot grant management scopes this token does not hold: ${missing.join(', ')}`, 'management_scopes');
+  }
+}
+
+/**
+ * Nor change a client that holds more than the caller: its secret, its authentication method
+ * or its very existence would let the caller take (or take away) what it was never given.
+ */
+function checkManageable(clientId: string, target: ClientSettings, callerScopes: ReadonlySet<string>): void {
+  const missing = notHeld(target.management_scopes, callerScopes);
+  if (missing.length > 0) {
+    throw new DomainError(
+      'client.scope_not_held',
+      `client ${clientId} holds management scopes this token does not hold (${missing.join(', ')}); only a caller holding all of them can change it`,
+      'client_id',
+    );
   }
 }
 
@@ -192,9 +226,10 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     async update(clientId: string, changes: ClientChanges, callerScopes: ReadonlySet<string>): Promise<ClientView> {
       const metadata = await load(clientId);
       const before = settingsOf(metadata);
+      checkManageable(clientId, before, callerScopes);
       const settings = applyChanges(before, changes);
       checkConsistency(settings);
-      checkGrantable(settings.management_scopes.filter((scope) => !before.management_scopes.includes(scope)), callerScopes);
+      checkGrantable(settings.management_scopes, callerScopes);
       const enabled = changes.connections ? await resolveConnections(changes.connections) : undefined;
       // A client made confidential gets a secret at once; the operator reads it with rotateSecret.
       const secret = isPublic(settings) ? undefined : (metadata.client_secret ?? newSecret());
@@ -203,16 +238,17 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       return view(clientId, settings, await connectionNames(clientId));
     },
 
-    async remove(clientId: string): Promise<{ deleted: true }> {
-      await load(clientId);
+    async remove(clientId: string, callerScopes: ReadonlySet<string>): Promise<{ deleted: true }> {
+      checkManageable(clientId, settingsOf(await load(clientId)), callerScopes);
       await clients.remove(clientId);
       await connections.removeClient(clientId);
       return { deleted: true };
     },
 
-    async rotateSecret(clientId: string): Promise<ClientView> {
+    async rotateSecret(clientId: string, callerScopes: ReadonlySet<string>): Promise<ClientView> {
       const metadata = await load(clientId);
       const settings = settingsOf(metadata);
+      checkManageable(clientId, settings, callerScopes);
       if (isPublic(settings)) {
         throw new DomainError('client.invalid', 'a public client (token_endpoint_auth_method none) has no secret to rotate', 'token_endpoint_auth_method');
       }

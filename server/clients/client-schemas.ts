@@ -29,6 +29,8 @@ export const createClientInput = z.strictObject({
   token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default('client_secret_basic'),
   id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).default('RS256'),
   is_first_party: z.boolean().default(true),
+  /** PKCE on every authorization code flow; false opts a confidential client out (not in SPEC.md's fields; ours). */
+  require_pkce: z.boolean().default(true),
   management_scopes: managementScopes.default([]),
   /** Tessera as this client's SAML identity provider (not in SPEC.md's fields; Auth0's `addons.samlp`). */
   saml_addon: samlAddonSchema.optional(),
@@ -46,6 +48,7 @@ export const clientChanges = z.strictObject({
   token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
   id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).optional(),
   is_first_party: z.boolean().optional(),
+  require_pkce: z.boolean().optional(),
   management_scopes: managementScopes.optional(),
   /** null turns the add-on off. */
   saml_addon: samlAddonSchema.nullable().optional(),
@@ -74,6 +77,7 @@ export interface ClientSettings {
   token_endpoint_auth_method: NonNullable<ClientMetadata['token_endpoint_auth_method']>;
   id_token_signed_response_alg: NonNullable<ClientMetadata['id_token_signed_response_alg']>;
   is_first_party: boolean;
+  require_pkce: boolean;
   management_scopes: string[];
   /** Present only on a client that has the add-on. */
   saml_addon?: SamlAddon;

@@ -25,6 +25,7 @@ import type { PostLoginRules } from '../rules/post-login.js';
 import { grantConsent } from './grant-consent.js';
 import { splitConnections } from './login-connections.js';
 import { loginFailure } from './login-failure.js';
+import { describeScopes } from './scope-descriptions.js';
 import { consentPage, errorPage, loginPage } from './views.js';
 
 export interface InteractionDependencies {
@@ -175,14 +176,14 @@ export function createInteractionRouter(deps: InteractionDependencies) {
       return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
     }
     const missingScopes = (details.prompt.details['missingOIDCScope'] as string[] | undefined) ?? [];
-    const missingResources = Object.keys((details.prompt.details['missingResourceScopes'] as object | undefined) ?? {});
+    // The management API is the only resource; its scopes are what grantConsent will add for it.
+    const missingResourceScopes = Object.values((details.prompt.details['missingResourceScopes'] as Record<string, string[]> | undefined) ?? {});
     ctx.type = 'html';
     ctx.body = consentPage({
       action: `/interaction/${details.uid}/confirm`,
       abortUrl: `/interaction/${details.uid}/abort`,
       clientName: client.clientName ?? client.clientId,
-      scopes: missingScopes,
-      resources: missingResources,
+      requests: describeScopes([...missingScopes, ...missingResourceScopes.flat()]),
     });
   });
 

@@ -2,6 +2,7 @@
  * Server-rendered pages: login, consent, logout and errors. Every value is escaped by `html`.
  */
 import { html, trusted, type SafeHtml } from './html.js';
+import type { ScopeRequest } from './scope-descriptions.js';
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
@@ -82,16 +83,15 @@ export interface ConsentView {
   action: string;
   abortUrl: string;
   clientName: string;
-  scopes: string[];
-  resources: string[];
+  /** What the client asks for that this user has not yet allowed it, each in words. */
+  requests: ScopeRequest[];
 }
 
 export function consentPage(view: ConsentView): string {
   return layout(
     'Authorize',
     html`<h1>${view.clientName} wants access to your account</h1>
-${view.scopes.length ? html`<p>It asks for:</p><ul>${view.scopes.map((scope) => html`<li>${scope}</li>`)}</ul>` : ''}
-${view.resources.length ? html`<p>and access to:</p><ul>${view.resources.map((resource) => html`<li>${resource}</li>`)}</ul>` : ''}
+${view.requests.length ? html`<p>It asks to:</p><ul class="scopes">${view.requests.map((request) => html`<li data-scope="${request.scope}">${request.description} <span class="muted">(${request.scope})</span></li>`)}</ul>` : ''}
 <form method="post" action="${view.action}">
   <button type="submit">Allow</button>
 </form>

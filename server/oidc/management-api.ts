@@ -1,6 +1,6 @@
 /**
- * The management API as a resource server: its audience and the scopes a machine client can
- * be granted for it (SPEC.md's procedure table).
+ * The management API as a resource server: its audience, the scopes a machine client can be
+ * granted for it (SPEC.md's procedure table), and the self-service scopes of a user's own token.
  */
 export const MANAGEMENT_SCOPES = [
   'read:users',
@@ -21,6 +21,11 @@ export const MANAGEMENT_SCOPES = [
 ] as const;
 
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
+
+/** What a user's own token may carry for me.*, with Auth0's names (SPEC.md, Additions). */
+export const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'] as const;
+
+export type SelfServiceScope = (typeof SELF_SERVICE_SCOPES)[number];
 
 export function managementAudience(issuer: string): string {
   return `${issuer}/api/v2/`;

@@ -15,8 +15,9 @@ import type { RuleClaimsStore } from '../rules/rule-claims.js';
 import { SAML_ADDON, samlAddonProblem, withSamlCallback } from '../saml-idp/addon.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
 import type { KeyMaterial } from './key-store.js';
-import { MANAGEMENT_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
+import { MANAGEMENT_SCOPES, SELF_SERVICE_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
+import { REQUIRE_PKCE, pkceRequired } from './pkce-policy.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -56,11 +57,11 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
     routes: { userinfo: '/userinfo' },
     extraParams: ['connection'],
     extraClientMetadata: {
-      properties: ['is_first_party', 'management_scopes', SAML_ADDON],
+      properties: ['is_first_party', 'management_scopes', REQUIRE_PKCE, SAML_ADDON],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
-        if (key === 'is_first_party' && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata('is_first_party must be a boolean');
+        if ((key === 'is_first_party' || key === REQUIRE_PKCE) && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
         if (key === 'management_scopes' && !isManagementScopeList(value)) {
           throw new errors.InvalidClientMetadata(`management_scopes must be an array of: ${MANAGEMENT_SCOPES.join(', ')}`);
@@ -83,7 +84,7 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
       idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
       userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],
     },
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    pkce: { required: (_ctx, client) => pkceRequired(client) },
     rotateRefreshToken: true,
     ttl: {
       AccessToken: HOUR,
@@ -156,6 +157,10 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
         useGrantedResource: () => true,
         async getResourceServerInfo(ctx, resourceIndicator, client) {
           if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+          // A client stored without a secret before clients.* refused it: its client_id alone must not buy a token.
+          if (isClientCredentials(ctx) && client.clientAuthMethod === 'none') {
+            throw new errors.UnauthorizedClient('the client_credentials grant needs a client that authenticates');
+          }
           const allowed = isClientCredentials(ctx) ? allowedManagementScopes(client['management_scopes']) : [];
           // Auth0's rule: a client_credentials request without `scope` gets every scope the
           // client is allowed. oidc-provider grants only requested scopes, so fill them in here,
@@ -164,7 +169,8 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
             (ctx.oidc.params as Record<string, unknown>).scope = allowed.join(' ');
           }
           return {
-            scope: isClientCredentials(ctx) ? allowed.join(' ') : '',
+            // A user's token carries only the self-service scopes it asked for and was granted.
+            scope: isClientCredentials(ctx) ? allowed.join(' ') : SELF_SERVICE_SCOPES.join(' '),
             audience,
             accessTokenTTL: DAY,
             accessTokenFormat: 'jwt',

@@ -87,4 +87,25 @@ describe('client_credentials for the management API', () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/grant type/) });
   });
+
+  it('gives no management token to a client stored without a secret, on its client_id alone', async () => {
+    // clients.* refuses this combination; a client stored by other means, or before that, must not pay for it.
+    const open = await createClient(tessera, {
+      client_secret: undefined,
+      token_endpoint_auth_method: 'none',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      management_scopes: [...MANAGEMENT_SCOPES],
+    });
+    const response = await fetch(`${tessera.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: open.client_id }),
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(response.status).toBe(400);
+    expect(body).toMatchObject({ error: 'unauthorized_client' });
+    expect(body).not.toHaveProperty('access_token');
+  });
 });

@@ -15,7 +15,7 @@ describe('consent', () => {
   });
   afterAll(() => tessera?.stop());
 
-  it('shows third-party clients a consent page whose form continues the flow', async () => {
+  it('shows third-party clients a consent page, saying in words what each scope gives, whose form continues the flow', async () => {
     const client = await createClient(tessera, { is_first_party: false, client_name: 'Outside App' });
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
     const { page, browser, codeVerifier, state, nonce } = await openLoginPage(config, 'openid email');
@@ -23,7 +23,11 @@ describe('consent', () => {
     const consent = await browser.submit(page, { username: user.email, password: user.password }, REDIRECT_URI);
     if (!isPage(consent)) throw new Error('a third-party client must get a consent page');
     expect(consent.html).toContain('Outside App');
-    expect(consent.html).toContain('email');
+    const asked = consent.document.querySelectorAll('li[data-scope]').map((item) => [item.getAttribute('data-scope'), item.text]);
+    expect(asked).toEqual([
+      ['openid', expect.stringContaining('Know who you are')],
+      ['email', expect.stringContaining('See your email address')],
+    ]);
     const done = await browser.submit(consent, {}, REDIRECT_URI);
     if (isPage(done)) throw new Error('consent did not complete the flow');
     const tokens = await oidc.authorizationCodeGrant(config, new URL(done.redirect), {

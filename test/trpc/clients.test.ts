@@ -60,6 +60,7 @@ describe('clients.* over a real @trpc/client', () => {
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'RS256',
         is_first_party: true,
+        require_pkce: true,
         management_scopes: [],
         connections: ['Username-Password'],
       });
@@ -113,6 +114,14 @@ describe('clients.* over a real @trpc/client', () => {
       const api = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer, undefined, { clientId: client.client_id, clientSecret: client.client_secret! }));
       expect(await api.users.getByEmail.query({ email: 'nobody@example.com' })).toEqual([]);
       expect((await errorOf(api.clients.list.query())).code).toBe('FORBIDDEN');
+    });
+
+    it('refuses the client_credentials grant without client authentication, with BAD_REQUEST naming token_endpoint_auth_method', async () => {
+      const error = await errorOf(machine({ token_endpoint_auth_method: 'none', management_scopes: ['read:users'] }));
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
+      expect(error.message).toContain('client_credentials');
+      const mixed = await errorOf(webApp({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'client_credentials'] }));
+      expect(mixed).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
     });
 
     it('refuses management scopes without the client_credentials grant', async () => {
@@ -219,13 +228,25 @@ describe('clients.* over a real @trpc/client', () => {
       expect((await errorOf(admin.clients.update.mutate({ client_id: client.client_id, name: '' }))).field).toBe('name');
     });
 
-    it('refuses to add a management scope the caller does not hold, yet lets it edit a client that has one', async () => {
-      const client = await machine({ management_scopes: ['delete:users'] });
+    it('refuses to add a management scope the caller does not hold, yet lets it edit a client whose scopes it holds', async () => {
+      const client = await machine({ management_scopes: ['read:users'] });
       const limited = await adminClient(tessera.issuer, 'update:clients read:users');
-      expect((await limited.clients.update.mutate({ client_id: client.client_id, name: 'Still' })).management_scopes).toEqual(['delete:users']);
-      const error = await errorOf(limited.clients.update.mutate({ client_id: client.client_id, management_scopes: ['delete:users', 'create:users'] }));
+      expect((await limited.clients.update.mutate({ client_id: client.client_id, name: 'Still' })).management_scopes).toEqual(['read:users']);
+      const error = await errorOf(limited.clients.update.mutate({ client_id: client.client_id, management_scopes: ['read:users', 'create:users'] }));
       expect(error.code).toBe('FORBIDDEN');
       expect(error.message).toContain('create:users');
+      expect((await admin.clients.get.query({ client_id: client.client_id })).management_scopes).toEqual(['read:users']);
+    });
+
+    it('refuses to make a client_credentials client public, or a public client a client_credentials one, with BAD_REQUEST naming token_endpoint_auth_method', async () => {
+      const client = await machine({ management_scopes: ['read:users'] });
+      const toPublic = await errorOf(admin.clients.update.mutate({ client_id: client.client_id, token_endpoint_auth_method: 'none' }));
+      expect(toPublic).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
+      expect((await clientCredentials(tessera.issuer, client.client_id, client.client_secret!)).status).toBe(200);
+      const spa = await webApp({ token_endpoint_auth_method: 'none' });
+      const toMachine = await errorOf(admin.clients.update.mutate({ client_id: spa.client_id, grant_types: ['authorization_code', 'client_credentials'] }));
+      expect(toMachine).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
+      expect((await admin.clients.get.query({ client_id: spa.client_id })).grant_types).toEqual(['authorization_code', 'refresh_token']);
     });
   });
 
@@ -276,6 +297,53 @@ describe('clients.* over a real @trpc/client', () => {
         field: 'token_endpoint_auth_method',
       });
       expect((await errorOf(admin.clients.rotateSecret.mutate({ client_id: 'no-such-client' }))).code).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('a client holding a management scope the caller lacks', () => {
+    const adminWorks = async () => (await clientCredentials(tessera.issuer, ADMIN.clientId, ADMIN.clientSecret)).status;
+
+    it('cannot have its secret rotated by a caller holding only update:clients: FORBIDDEN naming what it lacks, and the old secret still works', async () => {
+      const limited = await adminClient(tessera.issuer, 'update:clients');
+      const error = await errorOf(limited.clients.rotateSecret.mutate({ client_id: ADMIN.clientId }));
+      expect(error).toMatchObject({ code: 'FORBIDDEN', field: 'client_id' });
+      expect(error.message).toContain('delete:users');
+      expect(error.message).not.toContain('update:clients');
+      expect(await adminWorks()).toBe(200);
+    });
+
+    it('cannot be made public, renamed or given new redirect URIs by such a caller', async () => {
+      const limited = await adminClient(tessera.issuer, 'update:clients read:clients');
+      const before = await admin.clients.get.query({ client_id: ADMIN.clientId });
+      for (const changes of [{ token_endpoint_auth_method: 'none' as const }, { name: 'Mine now' }, { grant_types: ['client_credentials' as const, 'authorization_code' as const], redirect_uris: [REDIRECT_URI] }]) {
+        const error = await errorOf(limited.clients.update.mutate({ client_id: ADMIN.clientId, ...changes }));
+        expect(error.code).toBe('FORBIDDEN');
+        expect(error.message).toContain('create:signing_keys');
+      }
+      expect(await admin.clients.get.query({ client_id: ADMIN.clientId })).toEqual(before);
+      expect(await adminWorks()).toBe(200);
+    });
+
+    it('cannot have its scopes taken away or be deleted by such a caller', async () => {
+      const client = await machine({ management_scopes: ['read:users', 'delete:users'] });
+      const limited = await adminClient(tessera.issuer, 'update:clients delete:clients read:users');
+      const narrowed = await errorOf(limited.clients.update.mutate({ client_id: client.client_id, management_scopes: ['read:users'] }));
+      expect(narrowed.code).toBe('FORBIDDEN');
+      expect(narrowed.message).toContain('delete:users');
+      const deleted = await errorOf(limited.clients.delete.mutate({ client_id: client.client_id }));
+      expect(deleted.code).toBe('FORBIDDEN');
+      expect(deleted.message).toContain('delete:users');
+      expect((await admin.clients.get.query({ client_id: client.client_id })).management_scopes).toEqual(['read:users', 'delete:users']);
+      expect((await clientCredentials(tessera.issuer, client.client_id, client.client_secret!)).status).toBe(200);
+    });
+
+    it('can still be updated, rotated and deleted by a caller holding all of its scopes', async () => {
+      const client = await machine({ management_scopes: ['read:users'] });
+      const peer = await adminClient(tessera.issuer, 'update:clients delete:clients read:users');
+      expect((await peer.clients.update.mutate({ client_id: client.client_id, name: 'Peer' })).name).toBe('Peer');
+      const rotated = await peer.clients.rotateSecret.mutate({ client_id: client.client_id });
+      expect((await clientCredentials(tessera.issuer, client.client_id, rotated.client_secret!)).status).toBe(200);
+      expect(await peer.clients.delete.mutate({ client_id: client.client_id })).toEqual({ deleted: true });
     });
   });
 

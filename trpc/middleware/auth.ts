@@ -1,9 +1,11 @@
 /**
  * Authorization, as middleware that narrows the context: `requireScope(scope)` for management
- * procedures (machine tokens with that scope), `requireUser` for a user's own token (`me.*`).
+ * procedures (machine tokens with that scope), `requireSelfScope(scope)` for a user's own
+ * token (`me.*`), which also checks at every call that the user still exists and is not blocked.
  */
 import { TRPCError } from '@trpc/server';
-import type { ManagementScope } from '../../server/oidc/management-api.js';
+import { isDomainError } from '../../server/errors.js';
+import type { ManagementScope, SelfServiceScope } from '../../server/oidc/management-api.js';
 import { baseProcedure, middleware } from '../trpc.js';
 
 const isAuthed = middleware(({ ctx, next }) => {
@@ -28,3 +30,22 @@ export const userProcedure = authedProcedure.use(({ ctx, next }) => {
   }
   return next({ ctx: { ...ctx, userId: ctx.caller.subject } });
 });
+
+/**
+ * A user's token is a JWT that outlives a block or a deletion, so the user is read again at
+ * every call: through the profile cache, which every committed block or deletion invalidates.
+ */
+export function requireSelfScope(scope: SelfServiceScope) {
+  return userProcedure.use(async ({ ctx, next }) => {
+    if (!ctx.caller.scopes.has(scope)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `insufficient scope: this call needs ${scope}` });
+    }
+    const profile = await ctx.services.users.get(ctx.userId).catch((error: unknown) => {
+      if (isDomainError(error, 'user.not_found')) return undefined;
+      throw error;
+    });
+    if (!profile) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'the user this token was issued to no longer exists' });
+    if (profile.blocked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'the user this token was issued to is blocked' });
+    return next({ ctx: { ...ctx, profile } });
+  });
+}

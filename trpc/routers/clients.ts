@@ -28,9 +28,9 @@ export const clientsRouter = router({
 
   delete: requireScope('delete:clients')
     .input(clientIdInput)
-    .mutation(({ ctx, input }) => ctx.services.clients.remove(input.client_id)),
+    .mutation(({ ctx, input }) => ctx.services.clients.remove(input.client_id, ctx.caller.scopes)),
 
   rotateSecret: requireScope('update:clients')
     .input(clientIdInput)
-    .mutation(({ ctx, input }) => ctx.services.clients.rotateSecret(input.client_id)),
+    .mutation(({ ctx, input }) => ctx.services.clients.rotateSecret(input.client_id, ctx.caller.scopes)),
 });

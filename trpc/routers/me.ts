@@ -1,16 +1,17 @@
 /**
  * me.*: a user reading and changing their own profile with their own access token
- * (obtained with resource=$ISSUER/api/v2/). app_metadata is the operator's and read-only here.
+ * (obtained with resource=$ISSUER/api/v2/ and the self-service scope each call names).
+ * app_metadata is the operator's and read-only here.
  */
 import { selfChanges } from '../../server/users/user-schemas.js';
-import { userProcedure } from '../middleware/auth.js';
+import { requireSelfScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
 import { presentProfile } from './present-profile.js';
 
 export const meRouter = router({
-  get: userProcedure.query(async ({ ctx }) => presentProfile(await ctx.services.users.get(ctx.userId), ctx.caller)),
+  get: requireSelfScope('read:current_user').query(({ ctx }) => presentProfile(ctx.profile, ctx.caller)),
 
-  update: userProcedure
+  update: requireSelfScope('update:current_user_metadata')
     .input(selfChanges)
     .mutation(async ({ ctx, input }) => presentProfile(await ctx.services.users.update(ctx.userId, input), ctx.caller)),
 });
