@@ -12,13 +12,17 @@ import { logSink } from '../support/log-sink.js';
 import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
-/** A rule that never yields for `loop` (beating a heartbeat file as it spins), and ends its thread for `exit`. */
+/** A rule that never yields for `loop` (beating a heartbeat file as it spins), ends its thread for `exit`, eats memory for `hog`. */
 const STUCK_RULE = `
 import { writeFileSync } from 'node:fs';
 const heartbeat = new URL('./heartbeat', import.meta.url);
 export async function onExecutePostLogin(event) {
   const scenario = event.user.app_metadata.scenario;
   if (scenario === 'exit') process.exit(3);
+  if (scenario === 'hog') {
+    const hoard = [];
+    for (;;) hoard.push(new Array(100_000).fill(hoard.length));
+  }
   if (scenario !== 'loop') return;
   let beat = 0;
   for (;;) {
@@ -35,6 +39,7 @@ interface LogLine {
   msg: string;
   rule?: string;
   user_id?: string;
+  err?: { message: string };
 }
 
 describe('post-login rules that never return', () => {
@@ -89,11 +94,16 @@ describe('post-login rules that never return', () => {
     expect(await readFile(path.join(rulesDir, 'heartbeat'), 'utf8')).toBe(lastBeat);
   });
 
-  it('denies the login of a rule that calls process.exit, and goes on serving', async () => {
-    const exiting = await createUser(tessera, { app_metadata: { scenario: 'exit' } });
+  it.each([
+    ['exit', 'calls process.exit', /exited with code: 3/],
+    ['hog', 'outgrows its heap limit', /out of memory|ERR_WORKER_OUT_OF_MEMORY/i],
+  ])('denies the login of a rule that ends its thread (%s: %s), and goes on serving', async (scenario, _what, logged) => {
+    const exiting = await createUser(tessera, { app_metadata: { scenario } });
     const page = await refusedLogin(exiting.email, exiting.password);
     expect(page.status).toBe(403);
     expect(page.document.querySelector('[role=alert]')?.text).toBe('A login rule failed (10-stuck.mjs).');
+    const [line] = logLines.filter((entry) => entry.user_id === exiting.profile.user_id && entry.msg === 'login rule failed');
+    expect(line?.err?.message).toMatch(logged);
 
     const other = await createUser(tessera, { app_metadata: { scenario: 'none' } });
     expect((await login(config, { scope: 'openid', username: other.email, password: other.password })).tokens.claims()?.sub).toBe(other.profile.user_id);
