@@ -7,10 +7,12 @@
  * CODE_DIR and RULES_DIR must still hold only code the operator trusts.
  * @see https://github.com/piscinajs/piscina#method-runtask-options
  */
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from '../logger.js';
-import { asThrown, type SandboxOutcome, type SandboxTask } from './tasks.js';
+import { asThrown, type SandboxNotice, type SandboxOutcome, type SandboxTask, type SandboxWorkerData } from './tasks.js';
 
 /** Heap of one worker: far above what a rule or a script needs, far below the server's. */
 const WORKER_HEAP_MB = 128;
@@ -34,8 +36,17 @@ function workerOptions(): { filename: string; execArgv?: string[] } {
 
 export function createSandbox(logger: Logger): Sandbox {
   const log = logger.child({ component: 'sandbox' });
+  // What workers report after a call has ended (a rule's late api call), when no task can carry it.
+  const workerData: SandboxWorkerData = { notices: `tessera-sandbox-${randomUUID()}` };
+  const notices = new BroadcastChannel(workerData.notices);
+  notices.unref();
+  notices.onmessage = (message) => {
+    const { msg, ...fields } = (message as { data: SandboxNotice }).data;
+    log.warn(fields, msg);
+  };
   const pool = new Piscina({
     ...workerOptions(),
+    workerData,
     minThreads: 0,
     maxThreads: MAX_THREADS,
     idleTimeout: IDLE_TIMEOUT_MS,
@@ -56,6 +67,9 @@ export function createSandbox(logger: Logger): Sandbox {
         return { status: 'crashed', error: asThrown(error) };
       }
     },
-    close: () => pool.destroy(),
+    async close() {
+      await pool.destroy();
+      notices.close();
+    },
   };
 }

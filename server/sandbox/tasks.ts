@@ -13,6 +13,14 @@ export type SandboxTask =
   /** Runs a post-login rule with a recording `api`; the effects are applied by the main thread. */
   | { kind: 'rule'; file: string; issuer: string; event: PostLoginEvent };
 
+export interface SandboxWorkerData {
+  /** The BroadcastChannel on which workers send notices. */
+  notices: string;
+}
+
+/** A line for Tessera's log, sent by a worker. */
+export type SandboxNotice = { msg: string } & Record<string, unknown>;
+
 /** An error thrown in the worker, as data. */
 export interface ThrownError {
   name: string;

@@ -3,9 +3,19 @@
  * one call of it. Whatever the module does to its thread (loops, exits, exhausts its heap),
  * Tessera's event loop goes on; the answer is plain data (./tasks.ts).
  */
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BroadcastChannel } from 'node:worker_threads';
+import { workerData } from 'piscina';
 import { createRuleApi } from '../rules/rule-api.js';
-import { asThrown, type SandboxAnswer, type SandboxTask } from './tasks.js';
+import { asThrown, type SandboxAnswer, type SandboxNotice, type SandboxTask, type SandboxWorkerData } from './tasks.js';
+
+const notices = new BroadcastChannel((workerData as SandboxWorkerData).notices);
+notices.unref();
+
+function notify(notice: SandboxNotice): void {
+  notices.postMessage(notice);
+}
 
 type Module = Record<string, unknown> & { default?: unknown };
 
@@ -50,7 +60,8 @@ export default async function run(task: SandboxTask): Promise<SandboxAnswer> {
     return { status: 'unloadable', error: asThrown(error) };
   }
   if (task.kind === 'rule') {
-    const { api, effects, close } = createRuleApi(task.issuer, () => {});
+    const context = { rule: path.basename(task.file), user_id: task.event.user.user_id, client_id: task.event.client.client_id };
+    const { api, effects, close } = createRuleApi(task.issuer, (method) => notify({ ...context, method, msg: 'login rule called the api after it had finished; ignored' }));
     try {
       await (exported(module, 'onExecutePostLogin') as (event: unknown, api: unknown) => unknown)(deepFreeze(task.event), api);
       return { status: 'returned', value: undefined, effects };
