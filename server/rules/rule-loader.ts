@@ -2,7 +2,9 @@
  * Reads RULES_DIR once, at start-up: every `.js`, `.mjs`, `.cjs` or `.ts` file directly in
  * it, sorted by name, each exporting `onExecutePostLogin` (Auth0 Actions' name, so an
  * Action's code runs unchanged). Anything wrong stops start-up with a message naming the file.
- * Rules are imported in the sandbox's worker threads only, never in Tessera's own.
+ * Rules are imported in the sandbox's worker threads only, never in Tessera's own; each new
+ * worker imports them afresh, so restart Tessera after changing a rule rather than let old
+ * and new versions run side by side.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -62,8 +62,11 @@ export default async function run(task: SandboxTask): Promise<SandboxAnswer> {
   if (task.kind === 'rule') {
     const context = { rule: path.basename(task.file), user_id: task.event.user.user_id, client_id: task.event.client.client_id };
     const { api, effects, close } = createRuleApi(task.issuer, (method) => notify({ ...context, method, msg: 'login rule called the api after it had finished; ignored' }));
+    const onExecutePostLogin = exported(module, 'onExecutePostLogin');
+    // The file may have changed since start-up checked it.
+    if (typeof onExecutePostLogin !== 'function') return { status: 'incomplete', missing: ['onExecutePostLogin'] };
     try {
-      await (exported(module, 'onExecutePostLogin') as (event: unknown, api: unknown) => unknown)(deepFreeze(task.event), api);
+      await onExecutePostLogin(deepFreeze(task.event), api);
       return { status: 'returned', value: undefined, effects };
     } catch (error) {
       return { status: 'threw', error: asThrown(error), effects };
