@@ -55,6 +55,8 @@ import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
 import { loadRules, type LoadedRule } from './rules/rule-loader.js';
 import { createPostLoginRules } from './rules/rule-runner.js';
+import { createCodeDir } from './sandbox/code-dir.js';
+import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { createIdpTokenReveal } from './users/idp-token-reveal.js';
 import { createUserService } from './users/user-service.js';
 
@@ -93,6 +95,7 @@ function buildServices(
   currentProvider: () => Provider,
   announceChange: (key: string) => void,
   loadedRules: readonly LoadedRule[] | undefined,
+  sandbox: Sandbox,
 ) {
   const optionSecrets = createOptionSecrets(sealingKey);
   const users = createUserQueries(database.models, optionSecrets);
@@ -106,19 +109,21 @@ function buildServices(
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
-  const loadMapper = createMapperLoader();
-  const custom = createCustomLifecycle({ users, scripts: createScriptRunner(logger), loadMapper });
+  const codeDir = createCodeDir(config.codeDir);
+  const loadMapper = createMapperLoader({ sandbox, codeDir, logger });
+  const scripts = createScriptRunner({ sandbox, codeDir, logger });
+  const custom = createCustomLifecycle({ users, scripts, loadMapper });
   const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount, custom });
   const flows = createLoginFlowQueries(database.models);
-  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows });
+  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
   const idpTokens = createIdpTokensSealer(sealingKey);
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
   const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
   const rules: PostLoginRules = loadedRules
-    ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, logger })
+    ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
-  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, config };
+  return { codeDir, users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, config };
 }
 
 export interface TesseraCore {
@@ -144,8 +149,11 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
   };
 
   try {
-    // First, so a bad RULES_DIR stops start-up before anything is started.
-    const loadedRules = config.rulesDir ? await loadRules(config.rulesDir) : undefined;
+    // Operator code runs only in the sandbox's worker threads, created on first use.
+    const sandbox = createSandbox(logger);
+    cleanup.push(() => sandbox.close());
+    // First, so a bad RULES_DIR stops start-up before anything else is started.
+    const loadedRules = config.rulesDir ? await loadRules(config.rulesDir, sandbox) : undefined;
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.dataDir, logger);
@@ -172,7 +180,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     };
     let signals: NodeSignals = singleNodeSignals;
     const announceChange = (key: string) => void signals.announce('oidc.changed', key);
-    const services = buildServices(database, redis, config, sealingKey, logger, currentProvider, announceChange, loadedRules);
+    const services = buildServices(database, redis, config, sealingKey, logger, currentProvider, announceChange, loadedRules, sandbox);
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
@@ -224,6 +232,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
         clients: services.clients,
         events: services.events,
         revokeAccount: services.revokeAccount,
+        codeDir: services.codeDir,
       }),
       keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers, signals: services.signals }),
       idpTokens: services.idpTokenReveal,

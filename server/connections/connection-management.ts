@@ -12,6 +12,7 @@ import type { ClientStore } from '../clients/client-store.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
+import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
 import { databaseOptionsSchema } from './database-connection.js';
 import { keepSecrets, withoutSecrets } from './option-secrets.js';
 import {
@@ -27,6 +28,8 @@ export interface ConnectionManagementDependencies {
   clients: ClientStore;
   events: EventBus;
   revokeAccount: RevokeAccount;
+  /** Where `options.script` and `options.mapper` must point. */
+  codeDir: CodeDir;
 }
 
 export interface ConnectionRemoval {
@@ -61,7 +64,10 @@ function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {
 /** The same rule as isPrimaryIdentity (server/profiles/profile.ts): a user_id is `<provider>|<id>` of the user's own identity. */
 const ownsUserId = (owner: IdentityOwner) => owner.user_id === `${owner.provider}|${owner.external_id}`;
 
-export function createConnectionManagement({ connections, clients, events, revokeAccount }: ConnectionManagementDependencies) {
+/** The options naming operator code, each checked against CODE_DIR on create and update. */
+const CODE_OPTIONS = ['script', 'mapper'] as const;
+
+export function createConnectionManagement({ connections, clients, events, revokeAccount, codeDir }: ConnectionManagementDependencies) {
   async function load(id: string): Promise<ConnectionRow> {
     const row = await connections.findById(id);
     if (!row) throw notFound(id);
@@ -74,6 +80,18 @@ export function createConnectionManagement({ connections, clients, events, revok
     if (unknown.length > 0) throw new DomainError('connection.invalid', `unknown client: ${unknown.join(', ')}`, 'enabled_clients');
   }
 
+  async function checkCodeOptions(options: Record<string, unknown>): Promise<void> {
+    for (const name of CODE_OPTIONS) {
+      const value = options[name];
+      if (typeof value !== 'string') continue;
+      const field = `options.${name}`;
+      await codeDir.resolve(value).catch((error: unknown) => {
+        if (error instanceof CodePathError) throw new DomainError('connection.invalid', `${field}: ${error.message}`, field);
+        throw error;
+      });
+    }
+  }
+
   async function enabledClients(id: string): Promise<string[]> {
     return (await connections.clientIdsByConnection([id])).get(id) ?? [];
   }
@@ -81,6 +99,7 @@ export function createConnectionManagement({ connections, clients, events, revok
   return {
     async create(input: CreateConnectionInput): Promise<ConnectionView> {
       await checkClientsExist(input.enabled_clients);
+      await checkCodeOptions(input.options ?? {});
       const id = newConnectionId();
       try {
         await connections.transaction(async (transaction) => {
@@ -125,6 +144,7 @@ export function createConnectionManagement({ connections, clients, events, revok
         const parsed = parseOptions(row.strategy, row.name, keepSecrets(row.strategy, row.options, changes.options));
         if (!parsed.success) throw invalidOptions(parsed.error);
         options = parsed.data.options ?? {};
+        await checkCodeOptions(options);
       }
       if (changes.enabled_clients) await checkClientsExist(changes.enabled_clients);
       await connections.transaction(async (transaction) => {

@@ -4,10 +4,13 @@
  * profileMapper.js, with a module (`options.mapper`). The result is validated: a mapping that
  * yields an invalid email fails the login and persists nothing.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
+import { CodeFailure, newErrorId } from '../sandbox/code-failure.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { asError } from '../sandbox/tasks.js';
 import { createUserInput } from '../users/user-schemas.js';
 import type { ConnectionStrategy } from './connection-schemas.js';
 
@@ -68,7 +71,7 @@ export const DEFAULT_MAPPINGS: Readonly<Record<ConnectionStrategy, Mapping>> = {
 export const mappingOptionSchema = z
   .partialRecord(z.enum(PROFILE_FIELDS as [ProfileField, ...ProfileField[]]), z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(16)]))
   .optional();
-/** `options.mapper`: the path of a module whose default export maps attributes, like Auth0's profileMapper.js. */
+/** `options.mapper`: a module inside CODE_DIR whose default export maps attributes, like Auth0's profileMapper.js. */
 export const mapperOptionSchema = z.string().min(1).max(1024).optional();
 
 export type ProfileMapper = (attributes: Record<string, unknown>, context: { connection: string; strategy: string }) => unknown;
@@ -126,21 +129,53 @@ function describeIssues(error: z.ZodError): string {
 
 export type LoadMapper = (modulePath: string) => Promise<ProfileMapper>;
 
-/** Mapper modules are loaded once per path; `options.mapper` is resolved against the working directory. */
-export function createMapperLoader(): LoadMapper {
-  const loaded = new Map<string, Promise<ProfileMapper>>();
-  return (modulePath) => {
-    const resolved = path.resolve(modulePath);
-    let mapper = loaded.get(resolved);
-    if (!mapper) {
-      mapper = import(pathToFileURL(resolved).href).then((module: { default?: unknown }) => {
-        if (typeof module.default !== 'function') throw new Error(`mapper ${resolved} has no default export function`);
-        return module.default as ProfileMapper;
-      });
-      mapper.catch(() => loaded.delete(resolved));
-      loaded.set(resolved, mapper);
+/** Long enough for any mapping, short enough for a person waiting on a login. */
+const MAPPER_TIME_LIMIT_MS = 5_000;
+
+export interface MapperLoaderDependencies {
+  sandbox: Sandbox;
+  codeDir: CodeDir;
+  logger: Logger;
+}
+
+/**
+ * `options.mapper` names a module inside CODE_DIR, run in the sandbox's worker threads: the
+ * attributes go in and the answer comes out as plain data. A failure is a CodeFailure whose
+ * id the log line with the detail carries.
+ */
+export function createMapperLoader({ sandbox, codeDir, logger }: MapperLoaderDependencies): LoadMapper {
+  const log = logger.child({ component: 'mapper' });
+  const failure = (context: { connection: string }, detail: string, fields: Record<string, unknown> = {}): CodeFailure => {
+    const errorId = newErrorId();
+    log.warn({ ...fields, error_id: errorId, connection: context.connection, reason: detail }, 'profile mapper failed');
+    return new CodeFailure('profile.invalid', `the profile mapper of connection "${context.connection}" failed: ${detail}`, errorId);
+  };
+  return async (modulePath) => {
+    let file: string | undefined;
+    let unusable: string | undefined;
+    try {
+      file = await codeDir.resolve(modulePath);
+    } catch (error) {
+      if (!(error instanceof CodePathError)) throw error;
+      unusable = `options.mapper: ${error.message}`;
     }
-    return mapper;
+    return async (attributes, context) => {
+      if (!file) throw failure(context, unusable ?? 'options.mapper cannot be loaded');
+      const outcome = await sandbox.run({ kind: 'call', file, required: ['default'], fn: 'default', args: [attributes, context] }, MAPPER_TIME_LIMIT_MS);
+      switch (outcome.status) {
+        case 'returned':
+          return outcome.value;
+        case 'threw':
+          throw failure(context, outcome.error.message, { err: asError(outcome.error) });
+        case 'timed-out':
+          throw failure(context, `it did not finish within ${MAPPER_TIME_LIMIT_MS} ms`);
+        case 'incomplete':
+          throw failure(context, 'it has no default export function');
+        case 'unloadable':
+        case 'crashed':
+          throw failure(context, 'it could not be run', { err: asError(outcome.error), mapper: file });
+      }
+    };
   };
 }
 
@@ -161,6 +196,7 @@ export async function normalizeProfile({ connection, attributes }: NormalizeInpu
       const mapper = await loadMapper(connection.options.mapper);
       fromModule = await mapper(attributes, { connection: connection.name, strategy: connection.strategy });
     } catch (error) {
+      if (error instanceof CodeFailure) throw error;
       throw new DomainError('profile.invalid', `the profile mapper of connection "${connection.name}" failed: ${(error as Error).message}`);
     }
     if (typeof fromModule !== 'object' || fromModule === null) {

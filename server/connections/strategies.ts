@@ -6,6 +6,7 @@ import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionStrategy } from './connection-schemas.js';
+import type { ScriptRunner } from './custom/script.js';
 import { createCustomStrategy } from './custom/strategy.js';
 import { createLdapStrategy } from './ldap/strategy.js';
 import { createOidcStrategy } from './oidc/strategy.js';
@@ -17,6 +18,8 @@ export interface StrategyDependencies {
   logger: Logger;
   users: UserQueries;
   flows: LoginFlowQueries;
+  /** The one runner of custom database scripts, shared with users.create/update/delete. */
+  scripts: ScriptRunner;
 }
 
 export type Closable<T> = T & { close?(): Promise<void> };

@@ -1,8 +1,11 @@
 /**
  * Which errors of a login are the user's or the upstream's (shown on the page, with a status)
- * and which are Tessera's own (left to the 500 handler).
+ * and which are Tessera's own (left to the 500 handler). A failure of operator code may quote
+ * the code's error or a server path: the page gets a generic sentence and the error id that
+ * the log line with the detail carries.
  */
 import { isDomainError, type ErrorCode } from '../errors.js';
+import { CodeFailure } from '../sandbox/code-failure.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   'auth.invalid_credentials': 401,
@@ -15,5 +18,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 export function loginFailure(error: unknown): { code: ErrorCode; status: number; message: string } | undefined {
   if (!isDomainError(error)) return undefined;
   const status = STATUS[error.code];
-  return status === undefined ? undefined : { code: error.code, status, message: error.message };
+  if (status === undefined) return undefined;
+  const message = error instanceof CodeFailure ? `This login could not be completed because of a problem on the server. Error id: ${error.errorId}.` : error.message;
+  return { code: error.code, status, message };
 }

@@ -1,6 +1,7 @@
 /**
  * The `api` a post-login rule receives: custom claims for the ID token and the access token,
- * metadata writes, and denial. Each call is checked at once; a wrong call throws to the rule
+ * metadata writes, and denial. It lives in the rule's worker thread (server/sandbox): each
+ * call is checked there at once and recorded as plain data; a wrong call throws to the rule
  * and also marks the rule as failed, so catching the error does not let the login through.
  */
 import { claimNameProblem } from './custom-claims.js';

@@ -2,21 +2,24 @@
  * Reads RULES_DIR once, at start-up: every `.js`, `.mjs`, `.cjs` or `.ts` file directly in
  * it, sorted by name, each exporting `onExecutePostLogin` (Auth0 Actions' name, so an
  * Action's code runs unchanged). Anything wrong stops start-up with a message naming the file.
+ * Rules are imported in the sandbox's worker threads only, never in Tessera's own; each new
+ * worker imports them afresh, so restart Tessera after changing a rule rather than let old
+ * and new versions run side by side.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config.js';
-import type { PostLoginEvent } from './post-login.js';
-import type { PostLoginApi } from './rule-api.js';
-
-export type OnExecutePostLogin = (event: PostLoginEvent, api: PostLoginApi) => unknown;
+import type { Sandbox } from '../sandbox/sandbox.js';
 
 export interface LoadedRule {
   /** The file name, as logs and error pages show it. */
   readonly name: string;
-  readonly onExecutePostLogin: OnExecutePostLogin;
+  /** Its absolute path, which the sandbox imports. */
+  readonly file: string;
 }
+
+/** Importing a rule runs its top-level code: a module stuck there stops start-up rather than hanging it. */
+const LOAD_TIME_LIMIT_MS = 30_000;
 
 const RULE_FILE = /\.(?:js|mjs|cjs|ts)$/;
 
@@ -48,23 +51,23 @@ async function listRuleFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-type RuleModule = { onExecutePostLogin?: unknown; default?: { onExecutePostLogin?: unknown } };
-
-async function loadRule(dir: string, name: string): Promise<LoadedRule> {
-  let module: RuleModule;
-  try {
-    module = (await import(pathToFileURL(path.join(dir, name)).href)) as RuleModule;
-  } catch (error) {
-    throw invalid(`rule ${name} could not be loaded: ${(error as Error).message}`);
+async function loadRule(sandbox: Sandbox, dir: string, name: string): Promise<LoadedRule> {
+  const file = path.join(dir, name);
+  const outcome = await sandbox.run({ kind: 'inspect', file, required: ['onExecutePostLogin'] }, LOAD_TIME_LIMIT_MS);
+  switch (outcome.status) {
+    case 'returned':
+      return Object.freeze({ name, file });
+    case 'incomplete':
+      throw invalid(`rule ${name} does not export an onExecutePostLogin function`);
+    case 'timed-out':
+      throw invalid(`rule ${name} could not be loaded: its top-level code ran for more than ${LOAD_TIME_LIMIT_MS} ms`);
+    default:
+      throw invalid(`rule ${name} could not be loaded: ${outcome.error.message}`);
   }
-  // A CommonJS module's exports are its default export when Node cannot list them statically.
-  const onExecutePostLogin = module.onExecutePostLogin ?? module.default?.onExecutePostLogin;
-  if (typeof onExecutePostLogin !== 'function') throw invalid(`rule ${name} does not export an onExecutePostLogin function`);
-  return Object.freeze({ name, onExecutePostLogin: onExecutePostLogin as OnExecutePostLogin });
 }
 
-export async function loadRules(dir: string): Promise<LoadedRule[]> {
+export async function loadRules(dir: string, sandbox: Sandbox): Promise<LoadedRule[]> {
   const rules: LoadedRule[] = [];
-  for (const name of await listRuleFiles(dir)) rules.push(await loadRule(dir, name));
+  for (const name of await listRuleFiles(dir)) rules.push(await loadRule(sandbox, dir, name));
   return rules;
 }

@@ -15,6 +15,7 @@ interface LogLine {
   msg: string;
   connection?: string;
   script_function?: string;
+  error_id?: string;
   err?: { message: string; stack?: string };
   reason?: string;
 }
@@ -167,28 +168,37 @@ describe('logging in through a custom database connection', () => {
     expect(loggedFailure('Legacy')).toContain('Wrong email, username or password.');
   });
 
-  it('shows which script function failed when the script throws, logs the error with its stack, and creates no user', async () => {
+  /** The error id a failure page shows. */
+  const errorIdOn = (page: Page) => /Error id: ([0-9a-f]{8})\./.exec(page.document.querySelector('[role=alert]')?.text ?? '')?.[1];
+
+  it('shows only an error id when the script throws, logs the error with its stack under that id, and creates no user', async () => {
     const page = await failedLogin('Legacy-Gone', 'claude@legacy.example', 'information theory');
     expect(page.status).toBe(502);
-    expect(page.html).toContain('the custom database script failed: login: database &quot;legacy_gone&quot; does not exist');
+    expect(page.html).not.toContain('legacy_gone');
     expect(page.html).not.toContain('.mjs');
+    const errorId = errorIdOn(page);
+    expect(errorId).toBeDefined();
     const logged = logLines.find((line) => line.msg === 'custom database script failed' && line.connection === 'Legacy-Gone');
-    expect(logged).toMatchObject({ script_function: 'login', err: { message: 'database "legacy_gone" does not exist' } });
+    expect(logged).toMatchObject({ error_id: errorId, script_function: 'login', err: { message: 'database "legacy_gone" does not exist' } });
     expect(logged?.err?.stack).toBeTruthy();
     await noUserWithEmail('claude@legacy.example');
   });
 
-  it('gives up on a script that outlives timeout_ms, says so, and creates no user', async () => {
+  it('gives up on a script that outlives timeout_ms, logs so under the error id the page shows, and creates no user', async () => {
     await legacy.addMember({ mail: 'donald@legacy.example', surname: 'Knuth', password: 'art of programming' });
     const lock = await legacy.lockMembers();
+    let errorId: string | undefined;
     try {
       const page = await failedLogin('Legacy-Slow', 'donald@legacy.example', 'art of programming');
       expect(page.status).toBe(502);
-      expect(page.html).toContain('the custom database script failed: login timed out after 1000 ms');
+      errorId = errorIdOn(page);
     } finally {
       await lock.release();
     }
-    expect(loggedFailure('Legacy-Slow')).toContain('the custom database script failed: login timed out after 1000 ms');
+    expect(errorId).toBeDefined();
+    const logged = logLines.find((line) => line.msg === 'custom database script failed' && line.connection === 'Legacy-Slow');
+    expect(logged).toMatchObject({ error_id: errorId, reason: 'login timed out after 1000 ms' });
+    expect(loggedFailure('Legacy-Slow')).toContain(`This login could not be completed because of a problem on the server. Error id: ${errorId}.`);
     await noUserWithEmail('donald@legacy.example');
   });
 

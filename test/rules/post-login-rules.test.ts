@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
@@ -27,6 +27,7 @@ interface LogLine {
   rule?: string;
   user_id?: string;
   reason?: string;
+  method?: string;
   err?: { message: string };
 }
 
@@ -186,6 +187,15 @@ describe('post-login rules', () => {
     const [line] = logged(user.profile.user_id, 'login rule failed');
     expect(line).toMatchObject({ level: 50, rule: '30-scenario.mjs', err: { message: expect.stringContaining('hunter2') } });
     expect((await admin.users.get.query({ id: user.profile.user_id })).logins_count).toBe(0);
+  });
+
+  it('ignores an api call a rule makes after it returned, and logs it', async () => {
+    const user = await userWith('late');
+    await login(config, { scope: 'openid', username: user.email, password: user.password });
+    await vi.waitFor(() => expect(logged(user.profile.user_id, 'login rule called the api after it had finished; ignored')).toMatchObject([{ rule: '30-scenario.mjs', method: 'api.access.deny' }]), {
+      timeout: 10_000,
+    });
+    expect((await admin.users.get.query({ id: user.profile.user_id })).logins_count).toBe(1);
   });
 
   it('denies the login when a rule does not finish within its time limit', async () => {

@@ -41,6 +41,11 @@ export async function onExecutePostLogin(event, api) {
       throw new Error('cannot reach the CRM with password hunter2');
     case 'hang':
       await new Promise(() => {});
+      break;
+    case 'late':
+      // The api outlives the rule: the call is ignored, and the log says so.
+      setTimeout(() => api.access.deny('too late'), 50);
+      break;
   }
 }
 `,

@@ -1,16 +1,19 @@
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { loadRules } from '../../server/rules/rule-loader.js';
+import { createSandbox } from '../../server/sandbox/sandbox.js';
 import { openTessera } from '../../server/tessera.js';
 import { createTestDatabase } from '../support/databases.js';
 import { TEST_SEALING_KEY } from '../support/tessera.js';
 
 describe('RULES_DIR at start-up', () => {
   const dirs: string[] = [];
+  const sandbox = createSandbox(createLogger('silent'));
+  afterAll(() => sandbox.close());
   afterEach(async () => {
     for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   });
@@ -52,6 +55,6 @@ describe('RULES_DIR at start-up', () => {
       'notes.txt': 'not a rule\n',
     });
     await symlink(path.join(dir, '10-a.mjs'), path.join(dir, '30-linked.mjs'));
-    expect((await loadRules(dir)).map((rule) => rule.name)).toEqual(['10-a.mjs', '20-b.cjs', '30-linked.mjs', '9-c.mjs']);
+    expect((await loadRules(dir, sandbox)).map((rule) => rule.name)).toEqual(['10-a.mjs', '20-b.cjs', '30-linked.mjs', '9-c.mjs']);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Starts a real Tessera for a test: its own database, a free port, the issuer on that port.
  */
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { freePort } from '../../adapters/postgres/embedded.js';
 import { loadConfig } from '../../server/config.js';
@@ -20,6 +21,9 @@ export interface TestTesseraOptions {
 /** Every test Tessera seals with this key unless its env says otherwise (`SEALING_KEY: ''` for none). */
 export const TEST_SEALING_KEY = Buffer.alloc(32, 7).toString('base64');
 
+/** CODE_DIR of test Tesseras, unless a test sets its own: the custom scripts and mappers of test/fixtures. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures', import.meta.url));
+
 export const ADMIN = { clientId: 'admin-client', clientSecret: 'admin-secret-that-is-long-enough-0123456789' };
 
 export async function startTestTessera(options: TestTesseraOptions = {}): Promise<Tessera & { issuer: string; databaseUrl: string }> {
@@ -34,6 +38,7 @@ export async function startTestTessera(options: TestTesseraOptions = {}): Promis
     ADMIN_CLIENT_SECRET: ADMIN.clientSecret,
     SEALING_KEY: TEST_SEALING_KEY,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    CODE_DIR: FIXTURES_DIR,
     ...(options.redis ? { REDIS_URL: options.redis === true ? inject('redisUrl') : options.redis } : {}),
     ...options.env,
   });

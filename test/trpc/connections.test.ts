@@ -97,6 +97,16 @@ describe('connections.* over a real @trpc/client', () => {
       expect(error).toMatchObject({ code: 'BAD_REQUEST', field });
     });
 
+    it.each([
+      ['script', { script: '../../server/cli.ts' }],
+      ['mapper', { script: 'custom-db/script.mjs', mapper: '../../server/cli.ts' }],
+    ])('refuses options.%s leading out of CODE_DIR (here to the server’s own CLI) with BAD_REQUEST naming it', async (option, options) => {
+      const error = await errorOf(admin.connections.create.mutate({ name: `Escape-${option}`, strategy: 'custom', options }));
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', field: `options.${option}` });
+      expect(error.message).toContain('..');
+      expect((await fetch(`${tessera.issuer}/healthz`)).status).toBe(200);
+    });
+
     it('refuses an unknown strategy, a malformed name and unknown keys with BAD_REQUEST', async () => {
       expect(await errorOf(admin.connections.create.mutate({ name: 'Nope', strategy: 'kerberos' as never }))).toMatchObject({
         code: 'BAD_REQUEST',

@@ -5,7 +5,10 @@ import { z } from 'zod';
 import { mapperOptionSchema, mappingOptionSchema } from '../normalize.js';
 
 export const customOptionsSchema = z.strictObject({
-  /** A module exporting login, create, verify, delete, changePassword and getUser; see ./script.ts. */
+  /**
+   * A module inside CODE_DIR (relative to it, or absolute within it) exporting login, create,
+   * verify, delete, changePassword and getUser; see ./script.ts.
+   */
   script: z.string().min(1).max(1024),
   /**
    * Handed to every script call as `context.configuration` (Auth0's "settings"), so one script

@@ -1,8 +1,8 @@
 /**
  * Custom database scripts: the operator's module that speaks to a database only it knows. The
  * contract is Auth0's custom database action scripts, with async functions for callbacks.
- * `options.script` names an ES module (resolved against the working directory, loaded once)
- * whose named exports are:
+ * `options.script` names an ES module inside CODE_DIR (server/sandbox/code-dir.ts), imported
+ * and called in the sandbox's worker threads only, whose named exports are:
  *
  * - `login(emailOrUsername, password, context) → profile | null`: the user whose credentials
  *   match, under the database's own attribute names (the connection's mapping normalizes them),
@@ -16,15 +16,19 @@
  * - `getUser(email, context) → profile | null`.
  *
  * `context` is `{connection, configuration}`: the connection's name and `options.configuration`.
- * A call that throws or outlives `options.timeout_ms` is `auth.upstream_failed`: the page or
- * the API caller gets one line saying which function failed, the log gets the whole error.
+ * Arguments and answers cross a thread boundary, so they are plain data. A call that throws,
+ * ends its thread or outlives `options.timeout_ms` (its thread is then terminated) is
+ * `auth.upstream_failed` with an error id: the API caller gets one line saying which function
+ * failed, the login page only the id, the log the id with the whole error.
  * @see https://auth0.com/docs/authenticate/database-connections/custom-db/templates
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { CodePathError, type CodeDir } from '../../sandbox/code-dir.js';
+import { CodeFailure, newErrorId } from '../../sandbox/code-failure.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { asError } from '../../sandbox/tasks.js';
 import type { UpstreamUser } from '../strategy.js';
 import { customOptions } from './options.js';
 
@@ -36,8 +40,6 @@ export interface ScriptContext {
   configuration: Readonly<Record<string, string>>;
 }
 
-type CustomScript = Record<ScriptFunction, (...args: unknown[]) => unknown>;
-
 /** Same text as the database strategy's: never say which half was wrong. */
 const WRONG_CREDENTIALS = 'Wrong email, username or password.';
 
@@ -45,20 +47,11 @@ export function wrongCredentials(): DomainError {
   return new DomainError('auth.invalid_credentials', WRONG_CREDENTIALS);
 }
 
-/** A failure whose message is already fit for the page: it names no path and holds no stack. */
-class ScriptFailure extends Error {}
-
 const MAX_DETAIL = 200;
 
-function detailOf(fn: ScriptFunction, error: unknown): string {
-  if (error instanceof ScriptFailure) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
+function firstLine(message: string): string {
   const line = message.split('\n', 1)[0]?.trim() || 'no message';
-  return `${fn}: ${line.length > MAX_DETAIL ? `${line.slice(0, MAX_DETAIL)}…` : line}`;
-}
-
-function isWrongCredentials(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'WrongUsernameOrPasswordError';
+  return line.length > MAX_DETAIL ? `${line.slice(0, MAX_DETAIL)}…` : line;
 }
 
 /** `user_id` or `id`, as a non-empty string: the identity's id is built from it, so it must not change. */
@@ -75,47 +68,46 @@ export interface ScriptRunner {
   profile(connection: ConnectionRow, fn: 'login' | 'getUser' | 'create', ...args: unknown[]): Promise<UpstreamUser | undefined>;
 }
 
-export function createScriptRunner(logger: Logger): ScriptRunner {
-  const log = logger.child({ component: 'custom-db' });
-  const loaded = new Map<string, Promise<CustomScript>>();
+export interface ScriptRunnerDependencies {
+  sandbox: Sandbox;
+  codeDir: CodeDir;
+  logger: Logger;
+}
 
-  function load(modulePath: string): Promise<CustomScript> {
-    const resolved = path.resolve(modulePath);
-    let script = loaded.get(resolved);
-    if (!script) {
-      script = import(pathToFileURL(resolved).href).then(
-        (module: Record<string, unknown>) => {
-          const missing = SCRIPT_FUNCTIONS.filter((fn) => typeof module[fn] !== 'function');
-          if (missing.length > 0) throw new ScriptFailure(`the script does not export ${missing.join(', ')} as functions`);
-          return module as CustomScript;
-        },
-        (error: unknown) => {
-          log.error({ err: error, script: resolved }, 'custom database script could not be loaded');
-          throw new ScriptFailure('the script could not be loaded');
-        },
-      );
-      script.catch(() => loaded.delete(resolved));
-      loaded.set(resolved, script);
-    }
-    return script;
-  }
+export function createScriptRunner({ sandbox, codeDir, logger }: ScriptRunnerDependencies): ScriptRunner {
+  const log = logger.child({ component: 'custom-db' });
 
   async function call(connection: ConnectionRow, fn: ScriptFunction, ...args: unknown[]): Promise<unknown> {
     const options = customOptions(connection.options);
     const context: ScriptContext = { connection: connection.name, configuration: options.configuration };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ScriptFailure(`${fn} timed out after ${options.timeout_ms} ms`)), options.timeout_ms);
-    });
+    const failure = (detail: string, fields: Record<string, unknown> = {}): CodeFailure => {
+      const errorId = newErrorId();
+      log.warn({ ...fields, error_id: errorId, connection: connection.name, script_function: fn, reason: detail }, 'custom database script failed');
+      return new CodeFailure('auth.upstream_failed', `the custom database script failed: ${detail}`, errorId);
+    };
+
+    let file: string;
     try {
-      // The script keeps running after a timeout (nothing can stop it); its late answer is ignored.
-      return await Promise.race([load(options.script).then((script) => script[fn](...args, context)), timeout]);
+      file = await codeDir.resolve(options.script);
     } catch (error) {
-      if (fn === 'login' && isWrongCredentials(error)) throw wrongCredentials();
-      log.warn({ err: error, connection: connection.name, script_function: fn }, 'custom database script failed');
-      throw new DomainError('auth.upstream_failed', `the custom database script failed: ${detailOf(fn, error)}`);
-    } finally {
-      clearTimeout(timer);
+      if (!(error instanceof CodePathError)) throw error;
+      throw failure(`the script cannot be loaded: options.script: ${error.message}`);
+    }
+    const outcome = await sandbox.run({ kind: 'call', file, required: [...SCRIPT_FUNCTIONS], fn, args: [...args, context] }, options.timeout_ms);
+    switch (outcome.status) {
+      case 'returned':
+        return outcome.value;
+      case 'threw':
+        if (fn === 'login' && outcome.error.name === 'WrongUsernameOrPasswordError') throw wrongCredentials();
+        throw failure(`${fn}: ${firstLine(outcome.error.message)}`, { err: asError(outcome.error) });
+      case 'timed-out':
+        throw failure(`${fn} timed out after ${options.timeout_ms} ms`);
+      case 'incomplete':
+        throw failure(`the script does not export ${outcome.missing.join(', ')} as functions`);
+      case 'unloadable':
+        throw failure('the script could not be loaded', { err: asError(outcome.error), script: file });
+      case 'crashed':
+        throw failure(`${fn}: the script ended its worker thread`, { err: asError(outcome.error), script: file });
     }
   }
 

@@ -9,7 +9,7 @@ import { verifyPassword } from '../../passwords.js';
 import type { StrategyDependencies } from '../strategies.js';
 import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
 import { customOptions } from './options.js';
-import { createScriptRunner, wrongCredentials } from './script.js';
+import { wrongCredentials } from './script.js';
 
 /** The identity's external id is `<connection>|<script's id>`; the script knows only the latter. */
 export function scriptIdOf(connection: ConnectionRow, externalId: string): string {
@@ -24,8 +24,7 @@ async function importedLogin(users: UserQueries, connection: ConnectionRow, logi
   return { id: scriptIdOf(connection, identity.external_id), attributes: identity.profile_data, importedUserId: identity.user_id };
 }
 
-export function createCustomStrategy({ logger, users }: StrategyDependencies): CredentialStrategy {
-  const scripts = createScriptRunner(logger);
+export function createCustomStrategy({ users, scripts }: StrategyDependencies): CredentialStrategy {
   return {
     kind: 'credentials',
     async authenticate(connection, login, password) {

@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../server/errors.js';
 import { applyMapping, createMapperLoader, effectiveMapping, normalizeProfile } from '../../../server/connections/normalize.js';
+import { createLogger } from '../../../server/logger.js';
+import { createCodeDir } from '../../../server/sandbox/code-dir.js';
+import { createSandbox } from '../../../server/sandbox/sandbox.js';
+import { FIXTURES_DIR } from '../../support/tessera.js';
 
-const loadMapper = createMapperLoader();
+const logger = createLogger('silent');
+const sandbox = createSandbox(logger);
+afterAll(() => sandbox.close());
+const loadMapper = createMapperLoader({ sandbox, codeDir: createCodeDir(FIXTURES_DIR), logger });
 const connection = (strategy: 'oidc' | 'ldap' | 'saml' | 'custom', options = {}) => ({ name: 'Upstream', strategy, options });
 
 describe('profile normalization', () => {
@@ -55,7 +62,7 @@ describe('profile normalization', () => {
 
   it('applies a mapper module after the declarative mapping, its answer winning', async () => {
     const profile = await normalizeProfile(
-      { connection: connection('oidc', { mapper: 'test/fixtures/mappers/upper-nickname.mjs' }), attributes: { handle: 'jd', nickname: 'plain', email: 'jd@example.com' } },
+      { connection: connection('oidc', { mapper: 'mappers/upper-nickname.mjs' }), attributes: { handle: 'jd', nickname: 'plain', email: 'jd@example.com' } },
       loadMapper,
     );
     expect(profile).toEqual({ email: 'jd@example.com', nickname: 'JD@Upstream' });
@@ -68,10 +75,10 @@ describe('profile normalization', () => {
   });
 
   it('fails clearly when the mapper module throws or returns something else than an object', async () => {
-    const thrown = await normalizeProfile({ connection: connection('oidc', { mapper: 'test/fixtures/mappers/broken.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
+    const thrown = await normalizeProfile({ connection: connection('oidc', { mapper: 'mappers/broken.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
     expect(isDomainError(thrown, 'profile.invalid')).toBe(true);
     expect((thrown as Error).message).toContain('directory schema changed');
-    const missing = await normalizeProfile({ connection: connection('oidc', { mapper: 'test/fixtures/mappers/none.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
+    const missing = await normalizeProfile({ connection: connection('oidc', { mapper: 'mappers/none.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
     expect(isDomainError(missing, 'profile.invalid')).toBe(true);
   });
 });

@@ -1,0 +1,23 @@
+/**
+ * A failure of operator code (a custom database script, a profile mapper module) with a short
+ * random id. Its message may quote the code's own error, so login pages show only a generic
+ * sentence with the id, and the log line written where the failure happened carries the same
+ * id with the detail: an operator finds one from the other, a visitor learns nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { DomainError, type ErrorCode } from '../errors.js';
+
+export class CodeFailure extends DomainError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly errorId: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** Eight hex digits: enough to find one line in a day's log, short enough to read out on the phone. */
+export function newErrorId(): string {
+  return randomBytes(4).toString('hex');
+}
