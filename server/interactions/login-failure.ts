@@ -2,18 +2,22 @@
  * Which errors of a login are the user's or the upstream's (shown on the page, with a status)
  * and which are Tessera's own (left to the 500 handler).
  */
+import { retryAfterOf } from '../abuse/retry-later.js';
 import { isDomainError, type ErrorCode } from '../errors.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   'auth.invalid_credentials': 401,
   'auth.invalid_response': 400,
   'auth.upstream_failed': 502,
+  'auth.too_many_attempts': 429,
   'profile.invalid': 400,
+  'server.busy': 503,
   'user.blocked': 403,
 };
 
-export function loginFailure(error: unknown): { code: ErrorCode; status: number; message: string } | undefined {
+export function loginFailure(error: unknown): { code: ErrorCode; status: number; message: string; retryAfterSeconds?: number } | undefined {
   if (!isDomainError(error)) return undefined;
   const status = STATUS[error.code];
-  return status === undefined ? undefined : { code: error.code, status, message: error.message };
+  const retryAfterSeconds = retryAfterOf(error);
+  return status === undefined ? undefined : { code: error.code, status, message: error.message, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
 }

@@ -1,6 +1,7 @@
 /**
  * Authorization, as middleware that narrows the context: `requireScope(scope)` for management
  * procedures (machine tokens with that scope), `requireUser` for a user's own token (`me.*`).
+ * Every authenticated call also counts against its caller's request limit.
  */
 import { TRPCError } from '@trpc/server';
 import type { ManagementScope } from '../../server/oidc/management-api.js';
@@ -11,7 +12,13 @@ const isAuthed = middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
-export const authedProcedure = baseProcedure.use(isAuthed);
+/** After authentication, so a caller is counted by who it is, whatever its address. */
+const withinRequestLimit = middleware(async ({ ctx, next }) => {
+  if (ctx.caller) await ctx.services.requestLimit.take(`${ctx.caller.kind}:${ctx.caller.kind === 'client' ? ctx.caller.clientId : ctx.caller.subject}`);
+  return next();
+});
+
+export const authedProcedure = baseProcedure.use(isAuthed).use(withinRequestLimit);
 
 export function requireScope(scope: ManagementScope) {
   return authedProcedure.use(({ ctx, next }) => {
