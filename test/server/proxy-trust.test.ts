@@ -11,7 +11,7 @@ type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
 
 /**
  * A browser in front of an https issuer served over http here, as behind a TLS-terminating
- * proxy: URLs under the issuer go to the local port.
+ * proxy: URLs on the issuer's host go to the local port.
  */
 class ProxiedBrowser extends Browser {
   constructor(
@@ -23,7 +23,9 @@ class ProxiedBrowser extends Browser {
   }
 
   override request(url: string, init: RequestInit = {}) {
-    return super.request(url.startsWith(this.issuer) ? this.local + url.slice(this.issuer.length) : url, init);
+    const target = new URL(url);
+    if (target.host !== new URL(this.issuer).host) return super.request(url, init);
+    return super.request(`${this.local}${target.pathname}${target.search}`, init);
   }
 }
 
