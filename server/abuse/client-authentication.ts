@@ -13,8 +13,7 @@
  * Retry-After say that it passes.
  */
 import Provider, { errors } from 'oidc-provider';
-import type { CreateLimiter } from './limiter-store.js';
-import { secondsUntil } from './limiter-store.js';
+import { secondsUntil, type CreateLimiter } from './limiter-store.js';
 
 export interface ClientAuthenticationLimits {
   maxFailures: number;

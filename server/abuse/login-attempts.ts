@@ -9,8 +9,7 @@
  * by side cannot all pass the check before the first failure is recorded.
  * @see https://auth0.com/docs/secure/attack-protection/brute-force-protection
  */
-import type { CreateLimiter } from './limiter-store.js';
-import { secondsUntil } from './limiter-store.js';
+import { secondsUntil, type CreateLimiter } from './limiter-store.js';
 import { RetryLater, describeWait } from './retry-later.js';
 
 export interface LoginAttemptLimits {

@@ -4,8 +4,7 @@
  * server, not an operator's ordinary work. Each call of a batch counts.
  */
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import type { CreateLimiter } from './limiter-store.js';
-import { secondsUntil } from './limiter-store.js';
+import { secondsUntil, type CreateLimiter } from './limiter-store.js';
 import { RetryLater } from './retry-later.js';
 
 export interface RequestLimits {
