@@ -12,13 +12,12 @@ const isAuthed = middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
-/** After authentication, so a caller is counted by who it is, whatever its address. */
-const withinRequestLimit = middleware(async ({ ctx, next }) => {
-  if (ctx.caller) await ctx.services.requestLimit.take(`${ctx.caller.kind}:${ctx.caller.kind === 'client' ? ctx.caller.clientId : ctx.caller.subject}`);
+export const authedProcedure = baseProcedure.use(isAuthed).use(async ({ ctx, next }) => {
+  // After authentication, so a caller is counted by who it is, whatever its address.
+  const { kind, clientId, subject } = ctx.caller;
+  await ctx.services.requestLimit.take(`${kind}:${kind === 'client' ? clientId : subject}`);
   return next();
 });
-
-export const authedProcedure = baseProcedure.use(isAuthed).use(withinRequestLimit);
 
 export function requireScope(scope: ManagementScope) {
   return authedProcedure.use(({ ctx, next }) => {
