@@ -51,6 +51,7 @@ let dummyHash: Promise<string> | undefined;
 
 /** Spends a verification's time when there is no user, so timing does not reveal which half was wrong. */
 export async function verifyAgainstNothing(password: string): Promise<false> {
+  // Outside the gate: made once, and a refusal must not be kept as the promise every later call awaits.
   dummyHash ??= hash('tessera-timing-equalizer', OPTIONS);
   await verifyPassword(await dummyHash, password);
   return false;
