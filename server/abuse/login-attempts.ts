@@ -21,8 +21,8 @@ export interface LoginAttemptLimits {
 
 /** An attempt under way: say how it ended, exactly once. */
 export interface LoginAttempt {
-  /** The password was wrong (or the name unknown). */
-  failed(): Promise<void>;
+  /** The password was wrong (or the name unknown); true when this failure started a block. */
+  failed(): Promise<boolean>;
   /** The password was right: the name's count starts again from nothing. */
   succeeded(): Promise<void>;
   /** Ended before the password could be judged (a directory down, a server too busy): not counted. */
@@ -68,10 +68,11 @@ export function createLoginAttempts(createLimiter: CreateLimiter, limits: LoginA
       }
       return {
         async failed() {
-          if (count.consumedPoints < maxAttempts) return;
+          if (count.consumedPoints < maxAttempts) return false;
           // The block runs its full time from the last failure, not from the first.
           await failures.block(key, blockSeconds);
           if (epoch) await epochs.set(subject, epoch, epochSeconds);
+          return true;
         },
         async succeeded() {
           await Promise.all([failures.delete(key), ipFailures.reward(ip)]);

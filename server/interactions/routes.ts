@@ -219,7 +219,8 @@ export function createInteractionRouter(deps: InteractionDependencies) {
           userId = (await connectionLogin.login(connection, await strategy.authenticate(connection, username, password))).userId;
         }
       } catch (error) {
-        await (isDomainError(error, 'auth.invalid_credentials') ? attempt.failed() : attempt.inconclusive());
+        if (!isDomainError(error, 'auth.invalid_credentials')) await attempt.inconclusive();
+        else if (await attempt.failed()) log.warn({ connection: connection.name, ip: ctx.ip }, 'login name blocked for this IP after too many failed attempts');
         throw error;
       }
       await attempt.succeeded();
