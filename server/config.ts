@@ -55,7 +55,7 @@ const envSchema = z.object({
   LOGIN_IP_WINDOW_SECONDS: positiveInt(60 * 60),
   TOKEN_CLIENT_MAX_FAILURES: positiveInt(10),
   TOKEN_CLIENT_BLOCK_SECONDS: positiveInt(15 * 60),
-  MANAGEMENT_RATE_LIMIT: positiveInt(6000),
+  MANAGEMENT_RATE_LIMIT: positiveInt(10_000),
   MANAGEMENT_RATE_WINDOW_SECONDS: positiveInt(60),
   PASSWORD_HASH_CONCURRENCY: positiveInt(os.availableParallelism()),
   PASSWORD_HASH_QUEUE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).default(256)),

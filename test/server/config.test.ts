@@ -34,7 +34,7 @@ describe('configuration', () => {
       loginIpWindowSeconds: 3600,
       tokenClientMaxFailures: 10,
       tokenClientBlockSeconds: 900,
-      managementRateLimit: 6000,
+      managementRateLimit: 10_000,
       managementRateWindowSeconds: 60,
       passwordHashQueue: 256,
     });
