@@ -131,10 +131,23 @@ describe('brute-force protection at the login form', () => {
     expect(statuses).toEqual([...Array<number>(10).fill(401), 429]);
   });
 
-  it('needs update:users for users.unblock', async () => {
+  it('checks at most 10 passwords of 30 sent side by side', async () => {
+    const user = await createUser(tessera);
+    const browser = new Browser({ 'x-forwarded-for': '203.0.113.8' });
+    const { page } = await openLoginPage(config, 'openid', {}, browser);
+    if (!isPage(page)) throw new Error('expected the login page');
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, index) => browser.submit(page, { username: user.email, password: `wrong ${index}` }, REDIRECT_URI)));
+    const statuses = answers.map((answer) => (isPage(answer) ? answer.status : 303));
+    expect(statuses.filter((status) => status === 401)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+  });
+
+  it('needs update:users for users.unblock, and names an unknown user NOT_FOUND', async () => {
     const user = await createUser(tessera);
     const reader = await adminClient(tessera.issuer, 'read:users');
     await expect(reader.users.unblock.mutate({ id: user.profile.user_id })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    const admin = await adminClient(tessera.issuer);
+    await expect(admin.users.unblock.mutate({ id: 'auth0|no-such-user' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
   });
 });
 
