@@ -11,44 +11,62 @@ import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes
 
 export type AppDependencies = InteractionDependencies & SamlIdpDependencies & {
   issuer: string;
+  /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
+  trustProxy: number;
   createTrpcContext: Parameters<typeof trpcMiddleware>[0];
 };
 
 /**
- * oidc-provider builds endpoint URLs from the request's origin; pinning the Host to the
- * issuer's makes discovery list `$ISSUER/userinfo` and friends whatever name the request used.
+ * oidc-provider builds endpoint URLs from the request's origin; pinning it to the issuer's makes
+ * discovery list `$ISSUER/userinfo` and friends whatever the request said. Nothing a client
+ * sends picks the host: not Host, and not X-Forwarded-Host, which Koa would prefer behind a
+ * trusted proxy. The protocol is the issuer's too, so an https issuer behind a TLS-terminating
+ * proxy lists https URLs and sets secure cookies even with TRUST_PROXY unset.
  */
-function pinIssuerHost(issuer: string): Koa.Middleware {
-  const host = new URL(issuer).host;
+function pinIssuerOrigin(issuer: string): Koa.Middleware {
+  const { host, protocol } = new URL(issuer);
+  const scheme = protocol.slice(0, -1);
   return async (ctx, next) => {
     ctx.req.headers.host = host;
+    delete ctx.req.headers['x-forwarded-host'];
+    Object.defineProperty(ctx.request, 'protocol', { value: scheme });
     await next();
   };
 }
 
-const securityHeaders: Koa.Middleware = async (ctx, next) => {
-  await next();
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  if (ctx.response.is('html')) {
-    ctx.set('X-Frame-Options', 'DENY');
-    // A page that needs more sets its own policy: the SAML auto-post form allows its one script by hash.
-    if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  }
-};
+/** Security headers on every answer; HSTS only when the issuer is https, where it means something. */
+function securityHeaders(issuer: string): Koa.Middleware {
+  const https = new URL(issuer).protocol === 'https:';
+  return async (ctx, next) => {
+    await next();
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    // RFC 6797; a browser ignores it over http, and sending it there would only mislead.
+    if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (ctx.response.is('html')) {
+      ctx.set('X-Frame-Options', 'DENY');
+      // A page that needs more sets its own policy: the SAML auto-post form allows its one script by hash.
+      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    }
+  };
+}
 
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
   // koa-mount runs the provider's middleware on this app's context, so cookies are signed
   // with this app's keys: they must be the provider's.
   app.keys = deps.providers.keys.cookieKeys;
-  // An https issuer sits behind a TLS-terminating proxy, whose X-Forwarded-* headers are trusted.
-  app.proxy = new URL(deps.issuer).protocol === 'https:';
+  // X-Forwarded-For is read only behind proxies the operator declared, and then only the
+  // entries they appended: Koa takes the client's address `trustProxy` entries from the right,
+  // so whatever a client wrote to the left of them is ignored. last_ip, the rules'
+  // request.ip and the abuse limits all read this one ctx.ip.
+  app.proxy = deps.trustProxy > 0;
+  app.maxIpsCount = deps.trustProxy;
   const interactions = createInteractionRouter(deps);
   const upstreamCallback = createUpstreamCallbackRouter(deps);
 
-  app.use(pinIssuerHost(deps.issuer));
-  app.use(securityHeaders);
+  app.use(pinIssuerOrigin(deps.issuer));
+  app.use(securityHeaders(deps.issuer));
   app.use(errorPages(deps.logger));
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {

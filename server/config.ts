@@ -2,6 +2,7 @@
  * The one place that reads process.env: parses and validates SPEC.md's configuration table
  * once at start-up. A bad value stops start-up with a message naming the variable.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -29,6 +30,8 @@ const sealingKey = z
   .string()
   .refine((value) => Buffer.from(value, 'base64').length === 32, `must be base64 of 32 random bytes (make one with \`${MAKE_SECRET}\`)`);
 
+const positiveInt = (fallback: number) => z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(fallback));
+
 const envSchema = z.object({
   PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
   ISSUER: z.preprocess(
@@ -52,6 +55,16 @@ const envSchema = z.object({
   TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(16).default(0)),
   SEALING_KEY: z.preprocess(emptyAsUnset, sealingKey.optional()),
   SEALING_KEY_PREVIOUS: z.preprocess(emptyAsUnset, sealingKey.optional()),
+  BRUTE_FORCE_MAX_ATTEMPTS: positiveInt(10),
+  BRUTE_FORCE_BLOCK_SECONDS: positiveInt(60 * 60),
+  LOGIN_IP_MAX_FAILURES: positiveInt(100),
+  LOGIN_IP_WINDOW_SECONDS: positiveInt(60 * 60),
+  TOKEN_CLIENT_MAX_FAILURES: positiveInt(10),
+  TOKEN_CLIENT_BLOCK_SECONDS: positiveInt(15 * 60),
+  MANAGEMENT_RATE_LIMIT: positiveInt(10_000),
+  MANAGEMENT_RATE_WINDOW_SECONDS: positiveInt(60),
+  PASSWORD_HASH_CONCURRENCY: positiveInt(os.availableParallelism()),
+  PASSWORD_HASH_QUEUE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).default(256)),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +88,26 @@ export interface Config {
   /** The key being rotated away from: what it sealed is re-sealed with sealingKey at start. */
   readonly previousSealingKey: Buffer | undefined;
   readonly logLevel: string;
+  readonly limits: Limits;
+}
+
+/** Brute-force, throttling and load limits (server/abuse/). */
+export interface Limits {
+  /** Consecutive failed passwords for one login name from one IP before that IP is blocked for it. */
+  readonly bruteForceMaxAttempts: number;
+  readonly bruteForceBlockSeconds: number;
+  /** Failed logins one IP may make across all names per window. */
+  readonly loginIpMaxFailures: number;
+  readonly loginIpWindowSeconds: number;
+  /** Failed client authentications at /token (and introspection, revocation) per client and IP before a block. */
+  readonly tokenClientMaxFailures: number;
+  readonly tokenClientBlockSeconds: number;
+  /** Management API calls per caller per window. */
+  readonly managementRateLimit: number;
+  readonly managementRateWindowSeconds: number;
+  /** argon2id runs at once in this process, and how many more may wait for one. */
+  readonly passwordHashConcurrency: number;
+  readonly passwordHashQueue: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +147,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
     previousSealingKey: values.SEALING_KEY_PREVIOUS ? Buffer.from(values.SEALING_KEY_PREVIOUS, 'base64') : undefined,
     logLevel: values.LOG_LEVEL,
+    limits: Object.freeze({
+      bruteForceMaxAttempts: values.BRUTE_FORCE_MAX_ATTEMPTS,
+      bruteForceBlockSeconds: values.BRUTE_FORCE_BLOCK_SECONDS,
+      loginIpMaxFailures: values.LOGIN_IP_MAX_FAILURES,
+      loginIpWindowSeconds: values.LOGIN_IP_WINDOW_SECONDS,
+      tokenClientMaxFailures: values.TOKEN_CLIENT_MAX_FAILURES,
+      tokenClientBlockSeconds: values.TOKEN_CLIENT_BLOCK_SECONDS,
+      managementRateLimit: values.MANAGEMENT_RATE_LIMIT,
+      managementRateWindowSeconds: values.MANAGEMENT_RATE_WINDOW_SECONDS,
+      passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,
+      passwordHashQueue: values.PASSWORD_HASH_QUEUE,
+    }),
   });
 }

@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client' },
   'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata' },
   'client.scope_not_held': { trpc: 'FORBIDDEN', oauth: 'access_denied' },
+  'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied' },
+  'request.rate_limited': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_request' },
+  'server.busy': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

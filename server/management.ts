@@ -2,6 +2,7 @@
  * The services the management API (trpc/) calls, assembled in one place from what
  * openTessera built. trpc/ reaches storage only through these.
  */
+import type { RequestLimit } from './abuse/request-limit.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
@@ -17,6 +18,8 @@ export interface ManagementServices {
   connections: ConnectionManagement;
   keys: KeyManagement;
   idpTokens: IdpTokenReveal;
+  /** Calls per caller: every authenticated procedure takes one. */
+  requestLimit: RequestLimit;
 }
 
 export type { AccessTokenVerifier };

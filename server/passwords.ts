@@ -1,30 +1,58 @@
 /**
  * argon2id password hashing. @node-rs/argon2 hashes on libuv's thread pool, so a login never
- * blocks the event loop.
+ * blocks the event loop; a gate bounds how many hashes run at once (each costs a core and
+ * 19 MiB) and how many wait, so a flood of logins cannot take every core or every thread.
+ * The gate is per process, as the cores and the thread pool are.
  */
 import { hash, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
+import { GateFullError, createWorkGate, type WorkGate } from './abuse/work-gate.js';
+import { RetryLater } from './abuse/retry-later.js';
 
 // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
 // Algorithm.Argon2id is an ambient const enum, which verbatimModuleSyntax cannot import; its value is 2.
 const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const DEFAULT_QUEUE = 256;
+const BUSY_RETRY_SECONDS = 1;
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+let gate: WorkGate = createWorkGate(availableParallelism(), DEFAULT_QUEUE);
+
+/** Sets this process's bound on hashes at once and hashes waiting (PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE). */
+export function limitPasswordHashing(concurrency: number, queue: number): void {
+  gate = createWorkGate(concurrency, queue);
 }
 
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+async function gated<T>(job: () => Promise<T>): Promise<T> {
   try {
-    return await verify(passwordHash, password);
-  } catch {
-    return false;
+    return await gate.run(job);
+  } catch (error) {
+    if (error instanceof GateFullError) {
+      throw new RetryLater('server.busy', 'The server is busy checking other passwords. Please try again in a moment.', BUSY_RETRY_SECONDS);
+    }
+    throw error;
   }
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return gated(() => hash(password, OPTIONS));
+}
+
+export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  return gated(async () => {
+    try {
+      return await verify(passwordHash, password);
+    } catch {
+      return false;
+    }
+  });
 }
 
 let dummyHash: Promise<string> | undefined;
 
 /** Spends a verification's time when there is no user, so timing does not reveal which half was wrong. */
 export async function verifyAgainstNothing(password: string): Promise<false> {
-  dummyHash ??= hashPassword('tessera-timing-equalizer');
+  // Outside the gate: made once, and a refusal must not be kept as the promise every later call awaits.
+  dummyHash ??= hash('tessera-timing-equalizer', OPTIONS);
   await verifyPassword(await dummyHash, password);
   return false;
 }

@@ -20,6 +20,7 @@ import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
 import { openDatabase, type Database } from '../adapters/sequelize/database.js';
 import { createContextFactory } from '../trpc/context.js';
+import { createAbuseLimits } from './abuse/abuse-limits.js';
 import { createApp } from './app.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
@@ -108,12 +109,13 @@ function buildServices(
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);
+  const { loginAttempts, guardClientSecrets, requestLimit } = createAbuseLimits(redis, config);
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
   const codeDir = createCodeDir(config.codeDir);
   const loadMapper = createMapperLoader({ sandbox, codeDir, logger });
   const scripts = createScriptRunner({ sandbox, codeDir, logger });
   const custom = createCustomLifecycle({ users, scripts, loadMapper });
-  const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount, custom });
+  const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount, custom, loginAttempts });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
   const idpTokens = createIdpTokensSealer(sealingKey);
@@ -123,7 +125,7 @@ function buildServices(
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
-  return { codeDir, users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, config };
+  return { codeDir, users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, config, loginAttempts, guardClientSecrets, requestLimit };
 }
 
 export interface TesseraCore {
@@ -184,7 +186,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
-      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles, ruleClaims: services.ruleClaims, logger }),
+      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles, ruleClaims: services.ruleClaims, logger, guardClientSecrets: services.guardClientSecrets }),
       await keyStore.load(),
     );
     const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
@@ -236,8 +238,9 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       }),
       keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers, signals: services.signals }),
       idpTokens: services.idpTokenReveal,
+      requestLimit: services.requestLimit,
     };
-    const app = createApp({ logger, issuer: config.issuer, createTrpcContext: createContextFactory(management, verifier), ...services });
+    const app = createApp({ logger, issuer: config.issuer, trustProxy: config.trustProxy, createTrpcContext: createContextFactory(management, verifier), ...services });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

@@ -3,6 +3,7 @@
  */
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Middleware } from 'koa';
+import { retryAfterOf } from '../server/abuse/retry-later.js';
 import type { Logger } from '../server/logger.js';
 import type { Context } from './context.js';
 import { appRouter } from './routers/_app.js';
@@ -23,6 +24,11 @@ export function trpcMiddleware(createContext: (options: { req: import('node:http
       path: ctx.path.slice(PREFIX.length),
       maxBodySize: MAX_BODY_BYTES,
       createContext: ({ req }) => createContext({ req }),
+      // A call refused for a while (TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE) says how long.
+      responseMeta({ errors }) {
+        const waits = errors.map((error) => retryAfterOf(error)).filter((wait) => wait !== undefined);
+        return waits.length ? { headers: { 'Retry-After': String(Math.max(...waits)) } } : {};
+      },
       onError({ error, path }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'management API error');
       },

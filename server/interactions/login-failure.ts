@@ -4,6 +4,7 @@
  * the code's error or a server path: the page gets a generic sentence and the error id that
  * the log line with the detail carries.
  */
+import { retryAfterOf } from '../abuse/retry-later.js';
 import { isDomainError, type ErrorCode } from '../errors.js';
 import { CodeFailure } from '../sandbox/code-failure.js';
 
@@ -11,14 +12,17 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'auth.invalid_credentials': 401,
   'auth.invalid_response': 400,
   'auth.upstream_failed': 502,
+  'auth.too_many_attempts': 429,
   'profile.invalid': 400,
+  'server.busy': 503,
   'user.blocked': 403,
 };
 
-export function loginFailure(error: unknown): { code: ErrorCode; status: number; message: string } | undefined {
+export function loginFailure(error: unknown): { code: ErrorCode; status: number; message: string; retryAfterSeconds?: number } | undefined {
   if (!isDomainError(error)) return undefined;
   const status = STATUS[error.code];
   if (status === undefined) return undefined;
   const message = error instanceof CodeFailure ? `This login could not be completed because of a problem on the server. Error id: ${error.errorId}.` : error.message;
-  return { code: error.code, status, message };
+  const retryAfterSeconds = retryAfterOf(error);
+  return { code: error.code, status, message, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
 }

@@ -14,8 +14,11 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import type { ConnectionRow } from '../../adapters/sequelize/models.js';
+import type { LoginAttempts } from '../abuse/login-attempts.js';
+import { loginSubject } from '../abuse/login-subjects.js';
 import { authenticateDatabaseUser } from '../connections/database-connection.js';
 import type { Strategies } from '../connections/strategies.js';
+import { isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
@@ -37,6 +40,7 @@ export interface InteractionDependencies {
   connectionLogin: ConnectionLogin;
   flows: LoginFlowQueries;
   rules: PostLoginRules;
+  loginAttempts: LoginAttempts;
   logger: Logger;
 }
 
@@ -59,7 +63,7 @@ export interface UpstreamResult {
 }
 
 export function createInteractionRouter(deps: InteractionDependencies) {
-  const { providers, profiles, users, connections, strategies, connectionLogin, flows, rules, logger } = deps;
+  const { providers, profiles, users, connections, strategies, connectionLogin, flows, rules, loginAttempts, logger } = deps;
   const router = new Router({ prefix: '/interaction' });
   const log = logger.child({ component: 'interactions' });
 
@@ -205,18 +209,28 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     }
     let userId: string;
     try {
-      if (connection.strategy === 'database') {
-        userId = await authenticateDatabaseUser(users, connection, username, password);
-      } else {
-        const strategy = strategies.get(connection.strategy);
-        if (strategy?.kind !== 'credentials') throw new Error(`connection ${connection.name} takes no password`);
-        userId = (await connectionLogin.login(connection, await strategy.authenticate(connection, username, password))).userId;
+      // ctx.ip is the address app.ts trusts (TRUST_PROXY), the one last_ip and the rules see.
+      const attempt = await loginAttempts.begin(loginSubject(connection.id, username), ctx.ip);
+      try {
+        if (connection.strategy === 'database') {
+          userId = await authenticateDatabaseUser(users, connection, username, password);
+        } else {
+          const strategy = strategies.get(connection.strategy);
+          if (strategy?.kind !== 'credentials') throw new Error(`connection ${connection.name} takes no password`);
+          userId = (await connectionLogin.login(connection, await strategy.authenticate(connection, username, password))).userId;
+        }
+      } catch (error) {
+        if (!isDomainError(error, 'auth.invalid_credentials')) await attempt.inconclusive();
+        else if (await attempt.failed()) log.warn({ connection: connection.name, ip: ctx.ip }, 'login name blocked for this IP after too many failed attempts');
+        throw error;
       }
+      await attempt.succeeded();
     } catch (error) {
       const failure = loginFailure(error);
       if (!failure) throw error;
       log.info({ connection: connection.name, client_id: details.params.client_id, code: failure.code, reason: failure.message }, 'login failed');
       ctx.status = failure.status;
+      if (failure.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(failure.retryAfterSeconds));
       return renderLogin(ctx, details, { error: failure.message, username });
     }
     return completeLogin(ctx, details, userId, connection, username);

@@ -5,6 +5,7 @@
  */
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AdapterFactory } from '../../adapters/oidc/types.js';
+import type { ClientSecretGuard } from '../abuse/client-authentication.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { trusted } from '../interactions/html.js';
@@ -26,6 +27,8 @@ export interface ProviderDependencies {
   profiles: ProfileService;
   ruleClaims: Pick<RuleClaimsStore, 'read'>;
   logger: Logger;
+  /** Counts and blocks wrong client secrets (server/abuse/client-authentication.ts). */
+  guardClientSecrets: ClientSecretGuard;
 }
 
 const HOUR = 60 * 60;
@@ -42,7 +45,7 @@ function clientName(ctx: KoaContextWithOIDC): string | undefined {
   return client ? (client.clientName ?? client.clientId) : undefined;
 }
 
-export function createProvider({ config, adapter, keys, profiles, ruleClaims, logger }: ProviderDependencies): Provider {
+export function createProvider({ config, adapter, keys, profiles, ruleClaims, logger, guardClientSecrets }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
 
   const configuration: Configuration = {
@@ -188,6 +191,7 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
 
   const provider = new Provider(config.issuer, configuration);
   releaseCustomIdTokenClaims(provider);
+  guardClientSecrets(provider);
   // oidc-provider answers its own 500s with a generic server_error; the cause goes to the log.
   provider.on('server_error', (ctx, error) => logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'));
   provider.use(requireConsentForOfflineAccess);

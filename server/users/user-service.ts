@@ -7,6 +7,8 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { InvalidCursorError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
 import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
+import type { LoginAttempts } from '../abuse/login-attempts.js';
+import { userLoginSubjects } from '../abuse/login-subjects.js';
 import { customCredential, type CustomLifecycle } from '../connections/custom/lifecycle.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { DomainError } from '../errors.js';
@@ -42,6 +44,8 @@ export interface UserServiceDependencies {
   revokeAccount: RevokeAccount;
   /** The script calls of custom database connections, before each change is written here. */
   custom: CustomLifecycle;
+  /** The brute-force blocks an unblock or a new password lifts. */
+  loginAttempts: Pick<LoginAttempts, 'unblock'>;
 }
 
 function notFound(userId: string): DomainError {
@@ -70,7 +74,7 @@ function restoredColumns(profileData: Record<string, unknown>): Record<string, u
   return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (column in profileData ? [[column, profileData[column]]] : [])));
 }
 
-export function createUserService({ users, search, connections, profiles, events, revokeAccount, custom }: UserServiceDependencies) {
+export function createUserService({ users, search, connections, profiles, events, revokeAccount, custom, loginAttempts }: UserServiceDependencies) {
   async function load(userId: string) {
     const found = await users.findById(userId);
     if (!found) throw notFound(userId);
@@ -194,12 +198,21 @@ export function createUserService({ users, search, connections, profiles, events
         throw error;
       }
 
+      // Auth0's rule: a new password lifts the brute-force blocks, since guessing the old one is moot.
+      if (changes.password !== undefined) await loginAttempts.unblock(userLoginSubjects(user, identities));
       if (changes.blocked === true && !user.blocked) {
         await revokeAccount(userId);
         await events.publish('user.blocked', userId);
       }
       await events.publish('user.updated', userId);
       return this.get(userId);
+    },
+
+    /** Lifts the brute-force blocks of every name the user logs in with, from every IP (Auth0's user-blocks). */
+    async unblock(userId: string): Promise<{ unblocked: true }> {
+      const { user, identities } = await load(userId);
+      await loginAttempts.unblock(userLoginSubjects(user, identities));
+      return { unblocked: true };
     },
 
     async remove(userId: string): Promise<{ deleted: true }> {

@@ -232,4 +232,15 @@ describe('logging in through a custom database connection', () => {
     expect(await errorOf(admin.users.get.query({ id: secondaryId }))).toMatchObject({ code: 'NOT_FOUND' });
     expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({ family_name: 'Root' });
   });
+  it('blocks the 11th password for a member from one IP, the right one too, until users.unblock lifts it', async () => {
+    const memberNo = await legacy.addMember({ mail: 'guessed@legacy.example', login: 'guessed', first_name: 'Gus', surname: 'Sed', verified: true, password: 'the right password' });
+    await logIn('Legacy', 'guessed@legacy.example', 'the right password');
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= 11; attempt += 1) statuses.push((await failedLogin('Legacy', 'guessed@legacy.example', `wrong ${attempt}`)).status);
+    expect(statuses).toEqual([...Array<number>(10).fill(401), 429]);
+    expect((await failedLogin('Legacy', 'guessed@legacy.example', 'the right password')).status).toBe(429);
+
+    await expect(admin.users.unblock.mutate({ id: `custom|Legacy|${memberNo}` })).resolves.toEqual({ unblocked: true });
+    await expect(logIn('Legacy', 'guessed@legacy.example', 'the right password')).resolves.toBeDefined();
+  });
 });

@@ -29,6 +29,22 @@ describe('configuration', () => {
     expect(loadConfig({ REDIS_URL: 'redis://a:7000, redis://b:7001' }).redisUrls).toEqual(['redis://a:7000', 'redis://b:7001']);
   });
 
+  it('sets the abuse limits to their documented defaults, each settable', () => {
+    expect(loadConfig({}).limits).toMatchObject({
+      bruteForceMaxAttempts: 10,
+      bruteForceBlockSeconds: 3600,
+      loginIpMaxFailures: 100,
+      loginIpWindowSeconds: 3600,
+      tokenClientMaxFailures: 10,
+      tokenClientBlockSeconds: 900,
+      managementRateLimit: 10_000,
+      managementRateWindowSeconds: 60,
+      passwordHashQueue: 256,
+    });
+    expect(loadConfig({}).limits.passwordHashConcurrency).toBeGreaterThan(0);
+    expect(loadConfig({ BRUTE_FORCE_MAX_ATTEMPTS: '5', PASSWORD_HASH_QUEUE: '0' }).limits).toMatchObject({ bruteForceMaxAttempts: 5, passwordHashQueue: 0 });
+  });
+
   it('is frozen', () => {
     expect(Object.isFrozen(loadConfig({}))).toBe(true);
   });
@@ -43,6 +59,8 @@ describe('configuration', () => {
     ['ADMIN_CLIENT_SECRET', { ADMIN_CLIENT_ID: 'admin' }],
     ['SEALING_KEY', { SEALING_KEY: Buffer.alloc(16).toString('base64') }],
     ['SEALING_KEY_PREVIOUS', { SEALING_KEY: SEALING_KEY, SEALING_KEY_PREVIOUS: 'not-a-key' }],
+    ['BRUTE_FORCE_MAX_ATTEMPTS', { BRUTE_FORCE_MAX_ATTEMPTS: '0' }],
+    ['MANAGEMENT_RATE_LIMIT', { MANAGEMENT_RATE_LIMIT: 'many' }],
   ])('rejects a bad %s with a message naming it', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);

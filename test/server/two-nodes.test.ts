@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/embedded.js';
-import { isPage } from '../support/browser.js';
+import { isPage, type Page } from '../support/browser.js';
 import { createTestDatabase } from '../support/databases.js';
 import { adminClient, clientCredentialsToken, managementClient } from '../support/management-client.js';
 import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
@@ -87,6 +87,30 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     if (isPage(resumed)) throw new Error(`node B did not finish the flow: ${resumed.status} ${resumed.html.slice(0, 200)}`);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(resumed.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
     expect(tokens.claims()?.email).toBe('hop@example.com');
+  });
+
+  it('shares the brute-force count through Redis: 5 wrong passwords on node A and 5 on node B block the 11th attempt on both', async () => {
+    const adminA = await adminClient(issuer);
+    const web = await adminA.clients.create.mutate({ name: 'Guessed', redirect_uris: [REDIRECT_URI] });
+    await adminA.users.create.mutate({ connection: 'Username-Password', email: 'guessed@example.com', password: 'a long password' });
+    const config = await discover(issuer, web.client_id, web.client_secret!);
+    const opened = await openLoginPage(config, 'openid');
+    if (!isPage(opened.page)) throw new Error('expected the login page');
+    let current: Page = opened.page;
+    const submitOn = async (port: number, password: string) => {
+      const form = current.document.querySelector('form')!;
+      form.setAttribute('action', onNode(new URL(form.getAttribute('action')!, current.url).toString(), port));
+      const next = await opened.browser.submit(current, { username: 'guessed@example.com', password }, REDIRECT_URI);
+      if (!isPage(next)) throw new Error(`logged in on port ${port} though the password had been guessed at 10 times`);
+      current = next;
+      return next.status;
+    };
+    const portA = Number(new URL(issuer).port);
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= 10; attempt += 1) statuses.push(await submitOn(attempt % 2 ? portA : portB, `wrong password ${attempt}`));
+    expect(statuses).toEqual(Array<number>(10).fill(401));
+    expect(await submitOn(portA, 'a long password')).toBe(429);
+    expect(await submitOn(portB, 'a long password')).toBe(429);
   });
 
   it('carries a key rotation on node A to node B by signal: B publishes the new keys and accepts tokens they sign', async () => {

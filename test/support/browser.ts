@@ -7,12 +7,17 @@ import { parse, type HTMLElement } from 'node-html-parser';
 export interface Page {
   url: string;
   status: number;
+  /** The response's headers, when the page came from a request. */
+  headers?: Headers;
   html: string;
   document: HTMLElement;
 }
 
 export class Browser {
   private readonly cookies = new Map<string, string>();
+
+  /** `headers` go with every request, e.g. an X-Forwarded-For to stand for a client behind a proxy. */
+  constructor(private readonly headers: Record<string, string> = {}) {}
 
   private store(response: Response) {
     for (const header of response.headers.getSetCookie()) {
@@ -39,6 +44,7 @@ export class Browser {
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
     if (this.cookies.size) headers.set('cookie', this.cookieHeader());
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     this.store(response);
@@ -61,7 +67,7 @@ export class Browser {
       response = await this.request(current);
     }
     const html = await response.text();
-    return { url: current, status: response.status, html, document: parse(html) };
+    return { url: current, status: response.status, headers: response.headers, html, document: parse(html) };
   }
 
   /** Fills the page's first form with values and submits it to the form's action. */

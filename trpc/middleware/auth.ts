@@ -2,6 +2,7 @@
  * Authorization, as middleware that narrows the context: `requireScope(scope)` for management
  * procedures (machine tokens with that scope), `requireSelfScope(scope)` for a user's own
  * token (`me.*`), which also checks at every call that the user still exists and is not blocked.
+ * Every authenticated call also counts against its caller's request limit.
  */
 import { TRPCError } from '@trpc/server';
 import { isDomainError } from '../../server/errors.js';
@@ -13,7 +14,12 @@ const isAuthed = middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
-export const authedProcedure = baseProcedure.use(isAuthed);
+export const authedProcedure = baseProcedure.use(isAuthed).use(async ({ ctx, next }) => {
+  // After authentication, so a caller is counted by who it is, whatever its address.
+  const { kind, clientId, subject } = ctx.caller;
+  await ctx.services.requestLimit.take(`${kind}:${kind === 'client' ? clientId : subject}`);
+  return next();
+});
 
 export function requireScope(scope: ManagementScope) {
   return authedProcedure.use(({ ctx, next }) => {

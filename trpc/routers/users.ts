@@ -36,6 +36,10 @@ export const usersRouter = router({
       return presentProfile(await ctx.services.users.update(id, changes), ctx.caller);
     }),
 
+  unblock: requireScope('update:users')
+    .input(z.strictObject({ id: userIdSchema }))
+    .mutation(({ ctx, input }) => ctx.services.users.unblock(input.id)),
+
   delete: requireScope('delete:users')
     .input(z.strictObject({ id: userIdSchema }))
     .mutation(({ ctx, input }) => ctx.services.users.remove(input.id)),

@@ -1,0 +1,25 @@
+/**
+ * What the brute-force counters are kept for: a login name on one connection, as typed. Keyed
+ * by name rather than by user, so the form is guarded before any password is checked, for
+ * every kind of connection, and a name that matches no user is blocked exactly as one that
+ * does (a block never tells which names exist).
+ */
+import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
+
+export function loginSubject(connectionId: string, login: string): string {
+  return `${connectionId}:${login.trim().toLowerCase()}`;
+}
+
+/** Every name a user may type on the form for each of their connections: the names an unblock lifts. */
+export function userLoginSubjects(user: Pick<UserRow, 'id' | 'email' | 'username'>, identities: readonly IdentityRow[]): string[] {
+  const subjects = new Set<string>();
+  for (const identity of identities) {
+    const data = identity.profile_data as Record<string, unknown>;
+    const primary = `${identity.provider}|${identity.external_id}` === user.id;
+    const names = [data['email'], data['username'], identity.external_id, ...(primary ? [user.email, user.username] : [])];
+    for (const name of names) {
+      if (typeof name === 'string' && name) subjects.add(loginSubject(identity.connection_id, name));
+    }
+  }
+  return [...subjects];
+}
