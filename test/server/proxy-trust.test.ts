@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observations, writeRulesDir } from '../rules/rule-files.js';
 import { freePort } from '../../adapters/postgres/embedded.js';
@@ -8,6 +9,9 @@ import { REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
+
+// Every code flow needs PKCE; these logins never redeem their code, so any challenge will do.
+const PKCE_CHALLENGE = createHash('sha256').update('proxy-trust-verifier').digest('base64url');
 
 /**
  * A browser in front of an https issuer served over http here, as behind a TLS-terminating
@@ -42,7 +46,7 @@ async function loginFrom(tessera: TestTessera, issuer: string, rulesDir: string,
   const user = await createUser(tessera);
   const browser = new ProxiedBrowser(issuer, tessera.url, { 'x-forwarded-for': forwardedFor });
   const authorize = new URL(`${issuer}/auth`);
-  authorize.search = new URLSearchParams({ client_id: client.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 'proxy-trust' }).toString();
+  authorize.search = new URLSearchParams({ client_id: client.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 'proxy-trust', code_challenge: PKCE_CHALLENGE, code_challenge_method: 'S256' }).toString();
   const page = await browser.navigate(authorize.toString(), REDIRECT_URI);
   if (!isPage(page)) throw new Error('expected the login page');
   const done = await browser.submit(page, { username: user.email, password: user.password }, REDIRECT_URI);
