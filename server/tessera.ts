@@ -10,6 +10,7 @@ import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { loadClientSecretKey } from '../adapters/oidc/client-secret-sealing.js';
 import { MEMOIZED_MODELS, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../adapters/oidc/memo-adapter.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
+import { singleUseFactory } from '../adapters/oidc/single-use.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
@@ -99,7 +100,7 @@ function buildServices(
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
-  const adapter = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized);
+  const adapter = singleUseFactory(memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized));
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);

@@ -1,17 +1,27 @@
 /**
  * oidc-provider storage in PostgreSQL: every model in one table keyed by (model, id), with
  * the lookup columns oidc-provider queries by (grant, user code, uid) pulled out of the payload.
+ * It is the record of every artifact, with Redis or without: consuming one is decided here, once.
  */
 import type pg from 'pg';
 import { Op } from 'sequelize';
 import type { Models } from '../sequelize/models.js';
-import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
+import { AlreadyConsumed } from './single-use.js';
+import type { AccountIndexedAdapter, AdapterPayload, ConsumesOnce } from './types.js';
+
+/** A stored artifact as a cache needs it back: its payload (with `consumed`) and its remaining lifetime. */
+export interface StoredArtifact {
+  id: string;
+  payload: AdapterPayload;
+  /** Seconds left; 0 for an artifact that does not expire. */
+  expiresIn: number;
+}
 
 function notExpired() {
   return { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: new Date() } }] };
 }
 
-export class SequelizeAdapter implements AccountIndexedAdapter {
+export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   constructor(
     private readonly model: string,
     private readonly models: Models,
@@ -35,14 +45,14 @@ export class SequelizeAdapter implements AccountIndexedAdapter {
   // connection, the read costs the event loop half of what it does through sequelize.query.
   // (Unnamed on purpose: a named statement saves PostgreSQL its parsing too, but fails behind a
   // transaction-mode pooler such as PgBouncer without prepared-statement support.)
-  private async findWhere(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
+  async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
     const { connectionManager } = this.models.sequelize;
     const connection = await connectionManager.getConnection({ type: 'read' });
-    let rows: Array<{ payload: AdapterPayload; consumed_at: Date | null }>;
+    let rows: Array<{ id: string; payload: AdapterPayload; consumed_at: Date | null; expires_at: Date | null }>;
     try {
       // Sequelize's postgres dialect pools node-postgres clients.
       ({ rows } = await (connection as pg.ClientBase).query({
-        text: `SELECT payload, consumed_at FROM oidc_payloads
+        text: `SELECT id, payload, consumed_at, expires_at FROM oidc_payloads
                 WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now())
                 LIMIT 1`,
         values: [this.model, value],
@@ -52,7 +62,13 @@ export class SequelizeAdapter implements AccountIndexedAdapter {
     }
     const [row] = rows;
     if (!row) return undefined;
-    return row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
+    const payload = row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
+    const expiresIn = row.expires_at ? Math.max(1, Math.ceil((new Date(row.expires_at).getTime() - Date.now()) / 1000)) : 0;
+    return { id: row.id, payload, expiresIn };
+  }
+
+  private async findWhere(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
+    return (await this.findStored(column, value))?.payload;
   }
 
   find(id: string) {
@@ -67,8 +83,24 @@ export class SequelizeAdapter implements AccountIndexedAdapter {
     return this.findWhere('uid', uid);
   }
 
+  /**
+   * Marks the artifact consumed if nobody has: of concurrent redemptions of one code or refresh
+   * token (on any node), exactly one passes; the others get AlreadyConsumed. 'absent' when
+   * there is no such live artifact (an expired one is not consumed either).
+   */
+  async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
+    const [count] = await this.models.OidcPayload.update(
+      { consumed_at: new Date() },
+      { where: { model: this.model, id, consumed_at: null, ...notExpired() } },
+    );
+    if (count > 0) return 'consumed';
+    const stored = await this.findStored('id', id);
+    if (stored?.payload.consumed) throw new AlreadyConsumed(stored.payload.grantId);
+    return 'absent';
+  }
+
   async consume(id: string): Promise<void> {
-    await this.models.OidcPayload.update({ consumed_at: new Date() }, { where: { model: this.model, id } });
+    await this.consumeOnce(id);
   }
 
   async destroy(id: string): Promise<void> {

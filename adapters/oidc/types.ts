@@ -11,6 +11,14 @@ export interface AccountIndexedAdapter extends Adapter {
   idsByAccount(accountId: string): Promise<string[]>;
 }
 
+/**
+ * A store that decides consumption once: 'consumed' for the one caller that marked it,
+ * AlreadyConsumed (single-use.ts) for any other, 'absent' when there is no such live artifact.
+ */
+export interface ConsumesOnce {
+  consumeOnce(id: string): Promise<'consumed' | 'absent'>;
+}
+
 export type AdapterFactory = (modelName: string) => AccountIndexedAdapter;
 
 // Models whose lifetime is minutes, and whose loss in a Redis outage costs a user at most a

@@ -1,0 +1,105 @@
+/**
+ * Codes and refresh tokens are redeemable once, also under concurrency (RFC 9700 §4.14.2).
+ * oidc-provider reads the artifact, refuses it if marked consumed, and only later consumes it:
+ * requests that read it in between all passed. Here the store's consume decides (PostgreSQL's
+ * conditional UPDATE, one row, any node) and a request that loses it is treated as what it is, a
+ * second redemption: the grant is revoked, with every token it issued, and the request gets
+ * invalid_grant before any new token is issued (consume comes first in each grant handler).
+ */
+import { errors } from 'oidc-provider';
+import type { AccountIndexedAdapter, AdapterFactory, AdapterPayload, ConsumesOnce } from './types.js';
+
+/** Thrown by a store's consume when the artifact was consumed already. */
+export class AlreadyConsumed extends Error {
+  constructor(readonly grantId: string | undefined) {
+    super('already consumed');
+    this.name = 'AlreadyConsumed';
+  }
+}
+
+// What oidc-provider says when it catches a second redemption itself.
+const REUSED: Readonly<Record<string, string>> = {
+  AuthorizationCode: 'authorization code already consumed',
+  RefreshToken: 'refresh token already used',
+  DeviceCode: 'device code already consumed',
+  BackchannelAuthenticationRequest: 'backchannel authentication request already consumed',
+};
+
+// Everything oidc-provider's own revocation of a grant removes.
+const GRANT_ARTIFACTS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'];
+
+const consumesOnce = (adapter: AccountIndexedAdapter): adapter is AccountIndexedAdapter & ConsumesOnce =>
+  typeof (adapter as Partial<ConsumesOnce>).consumeOnce === 'function';
+
+class SingleUseAdapter implements AccountIndexedAdapter {
+  constructor(
+    private readonly inner: AccountIndexedAdapter & ConsumesOnce,
+    private readonly reused: string,
+    private readonly revokeGrant: (grantId: string) => Promise<void>,
+  ) {}
+
+  async consume(id: string): Promise<void> {
+    let outcome: 'consumed' | 'absent';
+    try {
+      outcome = await this.inner.consumeOnce(id);
+    } catch (error) {
+      if (!(error instanceof AlreadyConsumed)) throw error;
+      if (error.grantId) await this.revokeGrant(error.grantId);
+      throw new errors.InvalidGrant(this.reused);
+    }
+    // oidc-provider found it a moment ago: gone since means another redemption revoked its grant.
+    if (outcome === 'absent') throw new errors.InvalidGrant(this.reused);
+  }
+
+  upsert(id: string, payload: AdapterPayload, expiresIn: number) {
+    return this.inner.upsert(id, payload, expiresIn);
+  }
+
+  find(id: string) {
+    return this.inner.find(id);
+  }
+
+  findByUid(uid: string) {
+    return this.inner.findByUid(uid);
+  }
+
+  findByUserCode(userCode: string) {
+    return this.inner.findByUserCode(userCode);
+  }
+
+  destroy(id: string) {
+    return this.inner.destroy(id);
+  }
+
+  revokeByGrantId(grantId: string) {
+    return this.inner.revokeByGrantId(grantId);
+  }
+
+  idsByAccount(accountId: string) {
+    return this.inner.idsByAccount(accountId);
+  }
+}
+
+/**
+ * Wraps the outermost factory, so the revocation goes through the same adapters (and memo) as
+ * oidc-provider's own and reaches the other nodes' memos.
+ */
+export function singleUseFactory(factory: AdapterFactory): AdapterFactory {
+  const adapters = new Map<string, AccountIndexedAdapter>();
+  const adapterFor = (model: string) => {
+    let adapter = adapters.get(model);
+    if (!adapter) {
+      adapter = factory(model);
+      adapters.set(model, adapter);
+    }
+    return adapter;
+  };
+  const revokeGrant = async (grantId: string) => {
+    await Promise.all([...GRANT_ARTIFACTS.map((model) => adapterFor(model).revokeByGrantId(grantId)), adapterFor('Grant').destroy(grantId)]);
+  };
+  return (model) => {
+    const adapter = adapterFor(model);
+    const reused = REUSED[model];
+    return reused && consumesOnce(adapter) ? new SingleUseAdapter(adapter, reused, revokeGrant) : adapter;
+  };
+}
