@@ -21,8 +21,9 @@ export interface ConsumesOnce {
 
 export type AdapterFactory = (modelName: string) => AccountIndexedAdapter;
 
-// Models whose lifetime is minutes, and whose loss in a Redis outage costs a user at most a
-// new login; grants, refresh tokens and clients stay in PostgreSQL.
+// Models read on nearly every request and living minutes to days, so worth a copy in Redis in
+// front of their PostgreSQL record; grants and clients are memoized in process instead, and
+// refresh tokens are read once per refresh.
 export const SHORT_LIVED_MODELS: ReadonlySet<string> = new Set([
   'Session',
   'Interaction',
