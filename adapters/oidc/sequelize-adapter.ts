@@ -27,39 +27,50 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
     private readonly models: Models,
   ) {}
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    await this.models.OidcPayload.upsert({
-      model: this.model,
-      id,
-      payload: payload as Record<string, unknown>,
-      grant_id: payload.grantId ?? null,
-      user_code: payload.userCode ?? null,
-      uid: payload.uid ?? null,
-      account_id: payload.accountId ?? null,
-      expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-      consumed_at: null,
-    });
-  }
-
-  // Every token request and userinfo call that misses the memo reads here: straight on a pooled
-  // connection, the read costs the event loop half of what it does through sequelize.query.
-  // (Unnamed on purpose: a named statement saves PostgreSQL its parsing too, but fails behind a
-  // transaction-mode pooler such as PgBouncer without prepared-statement support.)
-  async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
+  // Every artifact is written here and every read that misses the memo (or Redis) comes here:
+  // straight on a pooled connection, a statement costs the event loop half of what it does
+  // through Sequelize. (Unnamed on purpose: a named statement saves PostgreSQL its parsing too,
+  // but fails behind a transaction-mode pooler such as PgBouncer without prepared-statement support.)
+  private async query<Row extends pg.QueryResultRow>(type: 'read' | 'write', text: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
     const { connectionManager } = this.models.sequelize;
-    const connection = await connectionManager.getConnection({ type: 'read' });
-    let rows: Array<{ id: string; payload: AdapterPayload; consumed_at: Date | null; expires_at: Date | null }>;
+    const connection = await connectionManager.getConnection({ type });
     try {
       // Sequelize's postgres dialect pools node-postgres clients.
-      ({ rows } = await (connection as pg.ClientBase).query({
-        text: `SELECT id, payload, consumed_at, expires_at FROM oidc_payloads
-                WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now())
-                LIMIT 1`,
-        values: [this.model, value],
-      }));
+      return await (connection as pg.ClientBase).query<Row>({ text, values });
     } finally {
       connectionManager.releaseConnection(connection);
     }
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    await this.query(
+      'write',
+      `INSERT INTO oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)
+       ON CONFLICT (model, id) DO UPDATE
+               SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, user_code = EXCLUDED.user_code, uid = EXCLUDED.uid,
+                   account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at, consumed_at = NULL`,
+      [
+        this.model,
+        id,
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.userCode ?? null,
+        payload.uid ?? null,
+        payload.accountId ?? null,
+        expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      ],
+    );
+  }
+
+  async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
+    const { rows } = await this.query<{ id: string; payload: AdapterPayload; consumed_at: Date | null; expires_at: Date | null }>(
+      'read',
+      `SELECT id, payload, consumed_at, expires_at FROM oidc_payloads
+        WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now())
+        LIMIT 1`,
+      [this.model, value],
+    );
     const [row] = rows;
     if (!row) return undefined;
     const payload = row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
@@ -89,18 +100,21 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
    * there is no such live artifact (an expired one is not consumed either).
    */
   async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
-    const [count] = await this.models.OidcPayload.update(
-      { consumed_at: new Date() },
-      { where: { model: this.model, id, consumed_at: null, ...notExpired() } },
+    const { rowCount } = await this.query(
+      'write',
+      `UPDATE oidc_payloads SET consumed_at = now()
+        WHERE model = $1 AND id = $2 AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [this.model, id],
     );
-    if (count > 0) return 'consumed';
+    if (rowCount) return 'consumed';
     const stored = await this.findStored('id', id);
     if (stored?.payload.consumed) throw new AlreadyConsumed(stored.payload.grantId);
     return 'absent';
   }
 
+  /** Marks the artifact consumed, keeping the first time; the single-use check is consumeOnce's. */
   async consume(id: string): Promise<void> {
-    await this.consumeOnce(id);
+    await this.query('write', 'UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL', [this.model, id]);
   }
 
   async destroy(id: string): Promise<void> {
