@@ -15,6 +15,10 @@ import type { AccountIndexedAdapter, AdapterPayload, ConsumesOnce } from './type
 
 const REPLAY_RETRY_MS = 1_000;
 
+// The models oidc-provider upserts again under an id it has saved before (a session at each
+// login, an interaction at each step, a device code or CIBA request once approved).
+const SAVED_AGAIN: ReadonlySet<string> = new Set(['Session', 'Interaction', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
 /** Mutations Redis could not take, replayed in order once it is ready again, and retried until they pass. */
 export class PendingRedisWrites {
   private readonly queue: Array<() => Promise<unknown>> = [];
@@ -77,8 +81,10 @@ export class FallbackAdapter implements AccountIndexedAdapter, ConsumesOnce {
       if (cached.status === 'fulfilled') await this.redis.destroy(id).catch(() => this.pending.add(() => this.redis.destroy(id)));
       throw recorded.reason;
     }
-    // Redis may still hold an older version (it was unreachable, not emptied): drop it when it returns.
-    if (cached.status === 'rejected') this.pending.add(() => this.redis.destroy(id));
+    // Redis may still hold an older version (it was unreachable, not emptied): drop it when it
+    // returns. Only models saved again under the same id can have one; a new token's id is new,
+    // so the queue does not grow with every token issued during an outage.
+    if (cached.status === 'rejected' && SAVED_AGAIN.has(this.redis.model)) this.pending.add(() => this.redis.destroy(id));
   }
 
   private async lookup(fromRedis: () => Promise<AdapterPayload | undefined>, fromPostgres: () => Promise<StoredArtifact | undefined>) {

@@ -77,7 +77,7 @@ const ACCOUNT_INDEXED = new Set(['Session', 'Grant']);
 
 export class RedisAdapter implements AccountIndexedAdapter, ConsumesOnce {
   constructor(
-    private readonly model: string,
+    readonly model: string,
     private readonly redis: RedisClient,
   ) {}
 

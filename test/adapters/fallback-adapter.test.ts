@@ -73,6 +73,16 @@ describe('Redis with PostgreSQL behind it', () => {
     expect(await sessions.find(session)).toBeUndefined();
   });
 
+  it('serves the version saved while Redis was unreachable, not the older one Redis kept', async () => {
+    const sessions = adapterFor('Session', new PendingRedisWrites(redis));
+    const session = id();
+    await sessions.upsert(session, { jti: session, accountId: 'a', version: 1 }, 60);
+    await away();
+    await sessions.upsert(session, { jti: session, accountId: 'a', version: 2 }, 60);
+    await back();
+    expect(await sessions.find(session)).toEqual({ jti: session, accountId: 'a', version: 2 });
+  });
+
   // What a Redis restarted empty has lost: the artifact's hash and its pointers.
   const lose = async (model: string, payload: { jti: string; grantId?: string; uid?: string }) => {
     await observer.del(`oidc:${model}:${payload.jti}`);
