@@ -1,25 +1,29 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/embedded.js';
 import { createClient, createUser } from '../support/fixtures.js';
-import { discover, login } from '../support/relying-party.js';
+import { isPage } from '../support/browser.js';
+import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
 
 const CONCURRENT_REFRESHES = 50;
 
-/** One refresh_token grant by raw POST, so 50 of them leave together. */
-async function refresh(url: string, client: { client_id: string; client_secret: string }, refreshToken: string) {
+/** One token request by raw POST, so 50 of them leave together. */
+async function tokenRequest(url: string, client: { client_id: string; client_secret: string }, form: Record<string, string>) {
   const response = await fetch(`${url}/token`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    body: new URLSearchParams(form),
   });
   return { status: response.status, body: (await response.json()) as { error?: string; access_token?: string; refresh_token?: string } };
 }
+
+const refresh = (url: string, client: { client_id: string; client_secret: string }, refreshToken: string) =>
+  tokenRequest(url, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
 
 const userinfoStatus = async (url: string, accessToken: string) =>
   (await fetch(`${url}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
@@ -44,6 +48,7 @@ async function loggedIn(nodes: TestTessera[]) {
 
 describe.each([
   ['PostgreSQL only, one node', false, 1],
+  ['PostgreSQL only, two nodes', false, 2],
   ['Redis, one node', true, 1],
   ['Redis, two nodes', true, 2],
 ] as const)('refresh token rotation with %s', (_name, redis, count) => {
@@ -90,5 +95,28 @@ describe.each([
       expect((await refresh(node.url, client, rotated.body.refresh_token!)).body.error).toBe('invalid_grant');
       expect(await userinfoStatus(node.url, rotated.body.access_token!)).toBe(401);
     }
+  });
+
+  it('lets exactly one of 50 concurrent redemptions of one authorization code win, and revokes what it issued', async () => {
+    const all = await nodes();
+    const [first] = all as [TestTessera];
+    const client = await createClient(first);
+    const user = await createUser(first);
+    const config = await discover(first.issuer, client.client_id, client.client_secret);
+    const { page, browser, codeVerifier } = await openLoginPage(config, 'openid');
+    if (!isPage(page)) throw new Error('expected the login page');
+    const done = await browser.submit(page, { username: user.email, password: user.password }, REDIRECT_URI);
+    if (isPage(done)) throw new Error('login did not complete');
+    const code = new URL(done.redirect).searchParams.get('code')!;
+
+    const answers = await Promise.all(
+      Array.from({ length: CONCURRENT_REFRESHES }, (_, index) =>
+        tokenRequest(all[index % all.length]!.url, client, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: codeVerifier }),
+      ),
+    );
+    const winners = answers.filter((answer) => answer.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status !== 200).every((answer) => answer.body.error === 'invalid_grant')).toBe(true);
+    for (const node of all) expect(await userinfoStatus(node.url, winners[0]!.body.access_token!)).toBe(401);
   });
 });
