@@ -46,6 +46,7 @@ const envSchema = z.object({
       .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of 32 random bytes')
       .optional(),
   ),
+  REFRESH_TOKEN_REUSE_INTERVAL: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(300).default(0)),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -65,6 +66,8 @@ export interface Config {
   /** How many reverse proxies in front may set X-Forwarded-For/-Proto. */
   readonly trustProxy: number;
   readonly sealingKey: Buffer | undefined;
+  /** Seconds after its first use in which a refresh token may be used again without revoking its grant; 0 = never. */
+  readonly refreshTokenReuseInterval: number;
   readonly logLevel: string;
 }
 
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeDir: values.CODE_DIR ? path.resolve(values.CODE_DIR) : undefined,
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
+    refreshTokenReuseInterval: values.REFRESH_TOKEN_REUSE_INTERVAL,
     logLevel: values.LOG_LEVEL,
   });
 }

@@ -100,7 +100,8 @@ function buildServices(
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
-  const adapter = singleUseFactory(memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized));
+  const stores = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized);
+  const adapter = singleUseFactory(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval });
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);

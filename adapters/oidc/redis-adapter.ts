@@ -146,7 +146,10 @@ export class RedisAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
     const outcome = await this.redis.eval(CONSUME, 1, this.key(id), Math.floor(Date.now() / 1000));
-    if (outcome === 2) throw new AlreadyConsumed((await this.find(id))?.grantId);
+    if (outcome === 2) {
+      const found = await this.find(id);
+      throw new AlreadyConsumed(found?.grantId, found?.consumed);
+    }
     return outcome === 1 ? 'consumed' : 'absent';
   }
 

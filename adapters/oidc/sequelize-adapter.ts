@@ -108,7 +108,7 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
     );
     if (rowCount) return 'consumed';
     const stored = await this.findStored('id', id);
-    if (stored?.payload.consumed) throw new AlreadyConsumed(stored.payload.grantId);
+    if (stored?.payload.consumed) throw new AlreadyConsumed(stored.payload.grantId, stored.payload.consumed);
     return 'absent';
   }
 

@@ -11,10 +11,23 @@ import type { AccountIndexedAdapter, AdapterFactory, AdapterPayload, ConsumesOnc
 
 /** Thrown by a store's consume when the artifact was consumed already. */
 export class AlreadyConsumed extends Error {
-  constructor(readonly grantId: string | undefined) {
+  constructor(
+    readonly grantId: string | undefined,
+    /** When it was consumed first, in epoch seconds. */
+    readonly consumedAt: number | undefined,
+  ) {
     super('already consumed');
     this.name = 'AlreadyConsumed';
   }
+}
+
+export interface SingleUseOptions {
+  /**
+   * Seconds after its first use during which a refresh token may be used again without counting
+   * as reuse (Auth0's "reuse interval"): for clients that refresh from several tabs at once.
+   * Each use within it gets new tokens. 0, the default, allows no second use.
+   */
+  refreshTokenReuseInterval: number;
 }
 
 // What oidc-provider says when it catches a second redemption itself.
@@ -36,7 +49,12 @@ class SingleUseAdapter implements AccountIndexedAdapter {
     private readonly inner: AccountIndexedAdapter & ConsumesOnce,
     private readonly reused: string,
     private readonly revokeGrant: (grantId: string) => Promise<void>,
+    private readonly reuseInterval: number,
   ) {}
+
+  private withinReuseInterval(consumedAt: unknown): boolean {
+    return this.reuseInterval > 0 && typeof consumedAt === 'number' && Date.now() / 1000 - consumedAt < this.reuseInterval;
+  }
 
   async consume(id: string): Promise<void> {
     let outcome: 'consumed' | 'absent';
@@ -44,6 +62,7 @@ class SingleUseAdapter implements AccountIndexedAdapter {
       outcome = await this.inner.consumeOnce(id);
     } catch (error) {
       if (!(error instanceof AlreadyConsumed)) throw error;
+      if (this.withinReuseInterval(error.consumedAt)) return;
       if (error.grantId) await this.revokeGrant(error.grantId);
       throw new errors.InvalidGrant(this.reused);
     }
@@ -55,8 +74,13 @@ class SingleUseAdapter implements AccountIndexedAdapter {
     return this.inner.upsert(id, payload, expiresIn);
   }
 
-  find(id: string) {
-    return this.inner.find(id);
+  // oidc-provider refuses a token marked consumed before it consumes: within the reuse interval
+  // the mark is left out, and consume above lets the second use through.
+  async find(id: string) {
+    const found = await this.inner.find(id);
+    if (!found || !this.withinReuseInterval(found.consumed)) return found;
+    const { consumed: _firstUse, ...unused } = found;
+    return unused;
   }
 
   findByUid(uid: string) {
@@ -84,7 +108,7 @@ class SingleUseAdapter implements AccountIndexedAdapter {
  * Wraps the outermost factory, so the revocation goes through the same adapters (and memo) as
  * oidc-provider's own and reaches the other nodes' memos.
  */
-export function singleUseFactory(factory: AdapterFactory): AdapterFactory {
+export function singleUseFactory(factory: AdapterFactory, { refreshTokenReuseInterval }: SingleUseOptions): AdapterFactory {
   const adapters = new Map<string, AccountIndexedAdapter>();
   const adapterFor = (model: string) => {
     let adapter = adapters.get(model);
@@ -100,6 +124,7 @@ export function singleUseFactory(factory: AdapterFactory): AdapterFactory {
   return (model) => {
     const adapter = adapterFor(model);
     const reused = REUSED[model];
-    return reused && consumesOnce(adapter) ? new SingleUseAdapter(adapter, reused, revokeGrant) : adapter;
+    if (!reused || !consumesOnce(adapter)) return adapter;
+    return new SingleUseAdapter(adapter, reused, revokeGrant, model === 'RefreshToken' ? refreshTokenReuseInterval : 0);
   };
 }

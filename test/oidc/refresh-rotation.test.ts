@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/embedded.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { isPage } from '../support/browser.js';
@@ -118,5 +118,31 @@ describe.each([
     expect(winners).toHaveLength(1);
     expect(answers.filter((answer) => answer.status !== 200).every((answer) => answer.body.error === 'invalid_grant')).toBe(true);
     for (const node of all) expect(await userinfoStatus(node.url, winners[0]!.body.access_token!)).toBe(401);
+  });
+});
+
+describe('refresh token rotation with a reuse interval (REFRESH_TOKEN_REUSE_INTERVAL)', () => {
+  const REUSE_INTERVAL_SECONDS = 5;
+  let node: TestTessera;
+  beforeAll(async () => {
+    node = await startTestTessera({ env: { REFRESH_TOKEN_REUSE_INTERVAL: String(REUSE_INTERVAL_SECONDS) } });
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('lets a used refresh token be used again within the interval, keeping the grant, and revokes the grant after it', async () => {
+    const { client, tokens } = await loggedIn([node]);
+    const firstUse = Date.now();
+    const first = await refresh(node.url, client, tokens.refresh);
+    const second = await refresh(node.url, client, tokens.refresh);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
+    expect(await userinfoStatus(node.url, first.body.access_token!)).toBe(200);
+
+    await new Promise((resolve) => setTimeout(resolve, firstUse + REUSE_INTERVAL_SECONDS * 1000 + 500 - Date.now()));
+    expect((await refresh(node.url, client, tokens.refresh)).body.error).toBe('invalid_grant');
+    expect((await refresh(node.url, client, second.body.refresh_token!)).body.error).toBe('invalid_grant');
+    expect(await userinfoStatus(node.url, first.body.access_token!)).toBe(401);
   });
 });
