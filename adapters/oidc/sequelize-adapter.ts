@@ -134,7 +134,23 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   }
 }
 
-/** Deletes expired artifacts; lookups already ignore them, this only reclaims space. */
-export async function sweepExpiredPayloads(models: Models): Promise<number> {
-  return models.OidcPayload.destroy({ where: { expires_at: { [Op.lt]: new Date() } } });
+const SWEEP_BATCH = 5_000;
+
+/**
+ * Deletes expired artifacts; lookups already ignore them, this only reclaims space. Every access
+ * token, session and interaction has a row, so a sweep may find hundreds of thousands: it deletes
+ * them in batches, each a short statement that no statement timeout cuts off.
+ */
+export async function sweepExpiredPayloads(models: Models, batch = SWEEP_BATCH): Promise<number> {
+  let swept = 0;
+  for (;;) {
+    const [, result] = await models.sequelize.query(
+      `DELETE FROM oidc_payloads WHERE ctid IN (
+         SELECT ctid FROM oidc_payloads WHERE expires_at < now() LIMIT :batch)`,
+      { replacements: { batch } },
+    );
+    const deleted = (result as { rowCount?: number | null }).rowCount ?? 0;
+    swept += deleted;
+    if (deleted < batch) return swept;
+  }
 }
