@@ -92,6 +92,7 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
       return ok;
     };
     const running = () => !stopping && sent < MAX_REQUESTS;
+    const issuedDuringOutage: string[] = [];
 
     const userinfoWorker = async (worker: number) => {
       for (let turn = worker; running(); turn += 1) {
@@ -107,6 +108,7 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
           if (response.status !== 200) return false;
           const tokens = (await response.json()) as { access_token: string; refresh_token: string };
           refreshToken = tokens.refresh_token;
+          if (phase === 'outage') issuedDuringOutage.push(tokens.access_token);
           return (await userinfo(tokens.access_token)).status === 200;
         });
       }
@@ -142,6 +144,9 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
     } finally {
       observer.disconnect();
     }
+    // Issued while Redis was away: recorded in PostgreSQL, so still good.
+    expect(issuedDuringOutage.length).toBeGreaterThan(0);
+    for (const token of issuedDuringOutage) expect((await userinfo(token)).status).toBe(200);
     // Revoked and consumed before the kill: still so.
     for (const token of revoked) expect((await userinfo(token)).status).toBe(401);
     expect(await (await redeemCode()).json()).toMatchObject({ error: 'invalid_grant' });
