@@ -28,13 +28,17 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
   let redisPort: number;
   let redis: RedisServer;
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+  // A second node on the same stores and issuer, to revoke from once Redis is back.
+  let other: Awaited<ReturnType<typeof startTestTessera>>;
 
   beforeAll(async () => {
     redisPort = await freePort();
     redis = await startRedisServer(redisPort);
     tessera = await startTestTessera({ redis: redis.url, logger: pino({ level: 'info' }, logSink(logLines)) });
+    other = await startTestTessera({ databaseUrl: tessera.databaseUrl, redis: redis.url, env: { ISSUER: tessera.issuer } });
   });
   afterAll(async () => {
+    await other?.stop();
     await tessera?.stop();
     await redis?.stop();
   });
@@ -147,6 +151,14 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
     // Issued while Redis was away: recorded in PostgreSQL, so still good.
     expect(issuedDuringOutage.length).toBeGreaterThan(0);
     for (const token of issuedDuringOutage) expect((await userinfo(token)).status).toBe(200);
+    // Revoked on the other node now that the copies are back in Redis: refused here at once.
+    const onOther = await fetch(`${other.url}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: earlierTokens[0]!, token_type_hint: 'access_token' }),
+    });
+    expect(onOther.status).toBe(200);
+    expect((await userinfo(earlierTokens[0]!)).status).toBe(401);
     // Revoked and consumed before the kill: still so.
     for (const token of revoked) expect((await userinfo(token)).status).toBe(401);
     expect(await (await redeemCode()).json()).toMatchObject({ error: 'invalid_grant' });
