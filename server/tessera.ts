@@ -10,7 +10,6 @@ import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { loadClientSecretKey } from '../adapters/oidc/client-secret-sealing.js';
 import { MEMOIZED_MODELS, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../adapters/oidc/memo-adapter.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
-import { singleUseFactory } from '../adapters/oidc/single-use.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
@@ -48,6 +47,7 @@ import { createKeyRefresher, type RefreshKeys } from './oidc/key-refresh.js';
 import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { GRANT_TTL_SECONDS, createProvider } from './oidc/provider.js';
+import { singleUseRedemption } from './oidc/single-use-redemption.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
 import { createProfileService } from './profiles/profile-service.js';
 import type { Profile } from './profiles/profile.js';
@@ -101,7 +101,7 @@ function buildServices(
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
   const stores = memoizeFactory(createAdapterFactory(database.models, redis, clientSecretKey), memo, announceChange, memoized);
-  const adapter = singleUseFactory(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval });
+  const adapter = singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval });
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);

@@ -10,8 +10,7 @@
 import { onAvailable, type RedisClient } from '../redis/client.js';
 import type { RedisAdapter } from './redis-adapter.js';
 import type { SequelizeAdapter, StoredArtifact } from './sequelize-adapter.js';
-import { AlreadyConsumed } from './single-use.js';
-import type { AccountIndexedAdapter, AdapterPayload, ConsumesOnce } from './types.js';
+import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
 
 const REPLAY_RETRY_MS = 1_000;
 

@@ -8,8 +8,7 @@
  * upsert orders its writes instead of making them one transaction.
  */
 import type { RedisClient } from '../redis/client.js';
-import { AlreadyConsumed } from './single-use.js';
-import type { AccountIndexedAdapter, AdapterPayload, ConsumesOnce } from './types.js';
+import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
 
 const GRANTABLE = new Set([
   'AccessToken',

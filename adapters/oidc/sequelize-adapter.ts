@@ -6,8 +6,7 @@
 import type pg from 'pg';
 import { Op } from 'sequelize';
 import type { Models } from '../sequelize/models.js';
-import { AlreadyConsumed } from './single-use.js';
-import type { AccountIndexedAdapter, AdapterPayload, ConsumesOnce } from './types.js';
+import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
 
 /** A stored artifact as a cache needs it back: its payload (with `consumed`) and its remaining lifetime. */
 export interface StoredArtifact {

@@ -11,9 +11,21 @@ export interface AccountIndexedAdapter extends Adapter {
   idsByAccount(accountId: string): Promise<string[]>;
 }
 
+/** Thrown by a store's consume when the artifact was consumed already. */
+export class AlreadyConsumed extends Error {
+  constructor(
+    readonly grantId: string | undefined,
+    /** When it was consumed first, in epoch seconds. */
+    readonly consumedAt: number | undefined,
+  ) {
+    super('already consumed');
+    this.name = 'AlreadyConsumed';
+  }
+}
+
 /**
  * A store that decides consumption once: 'consumed' for the one caller that marked it,
- * AlreadyConsumed (single-use.ts) for any other, 'absent' when there is no such live artifact.
+ * AlreadyConsumed for any other, 'absent' when there is no such live artifact.
  */
 export interface ConsumesOnce {
   consumeOnce(id: string): Promise<'consumed' | 'absent'>;

@@ -5,21 +5,11 @@
  * conditional UPDATE, one row, any node) and a request that loses it is treated as what it is, a
  * second redemption: the grant is revoked, with every token it issued, and the request gets
  * invalid_grant before any new token is issued (consume comes first in each grant handler).
+ * A refresh token's reuse interval (REFRESH_TOKEN_REUSE_INTERVAL) is the one exception.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 import { errors } from 'oidc-provider';
-import type { AccountIndexedAdapter, AdapterFactory, AdapterPayload, ConsumesOnce } from './types.js';
-
-/** Thrown by a store's consume when the artifact was consumed already. */
-export class AlreadyConsumed extends Error {
-  constructor(
-    readonly grantId: string | undefined,
-    /** When it was consumed first, in epoch seconds. */
-    readonly consumedAt: number | undefined,
-  ) {
-    super('already consumed');
-    this.name = 'AlreadyConsumed';
-  }
-}
+import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, type ConsumesOnce } from '../../adapters/oidc/types.js';
 
 export interface SingleUseOptions {
   /**
@@ -108,7 +98,7 @@ class SingleUseAdapter implements AccountIndexedAdapter {
  * Wraps the outermost factory, so the revocation goes through the same adapters (and memo) as
  * oidc-provider's own and reaches the other nodes' memos.
  */
-export function singleUseFactory(factory: AdapterFactory, { refreshTokenReuseInterval }: SingleUseOptions): AdapterFactory {
+export function singleUseRedemption(factory: AdapterFactory, { refreshTokenReuseInterval }: SingleUseOptions): AdapterFactory {
   const adapters = new Map<string, AccountIndexedAdapter>();
   const adapterFor = (model: string) => {
     let adapter = adapters.get(model);
