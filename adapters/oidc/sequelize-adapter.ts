@@ -64,6 +64,9 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
+    // A value from the request (a token, a client_id) may hold NUL, which PostgreSQL refuses in
+    // text; nothing stored holds one, so it is simply not found.
+    if (value.includes('\u0000')) return undefined;
     const { rows } = await this.query<{ id: string; payload: AdapterPayload; consumed_at: Date | null; expires_at: Date | null }>(
       'read',
       `SELECT id, payload, consumed_at, expires_at FROM oidc_payloads
