@@ -65,6 +65,7 @@ const envSchema = z.object({
   MANAGEMENT_RATE_WINDOW_SECONDS: positiveInt(60),
   PASSWORD_HASH_CONCURRENCY: positiveInt(os.availableParallelism()),
   PASSWORD_HASH_QUEUE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).default(256)),
+  REFRESH_TOKEN_REUSE_INTERVAL: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(300).default(0)),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -87,6 +88,8 @@ export interface Config {
   readonly sealingKey: Buffer | undefined;
   /** The key being rotated away from: what it sealed is re-sealed with sealingKey at start. */
   readonly previousSealingKey: Buffer | undefined;
+  /** Seconds after its first use in which a refresh token may be used again without revoking its grant; 0 = never. */
+  readonly refreshTokenReuseInterval: number;
   readonly logLevel: string;
   readonly limits: Limits;
 }
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
     previousSealingKey: values.SEALING_KEY_PREVIOUS ? Buffer.from(values.SEALING_KEY_PREVIOUS, 'base64') : undefined,
+    refreshTokenReuseInterval: values.REFRESH_TOKEN_REUSE_INTERVAL,
     logLevel: values.LOG_LEVEL,
     limits: Object.freeze({
       bruteForceMaxAttempts: values.BRUTE_FORCE_MAX_ATTEMPTS,

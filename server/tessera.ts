@@ -47,6 +47,7 @@ import { createKeyRefresher, type RefreshKeys } from './oidc/key-refresh.js';
 import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { GRANT_TTL_SECONDS, createProvider } from './oidc/provider.js';
+import { singleUseRedemption } from './oidc/single-use-redemption.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
 import { createProfileService } from './profiles/profile-service.js';
 import { prepareSealedStore } from './sealing/sealed-store.js';
@@ -105,7 +106,8 @@ function buildServices(
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
-  const adapter = memoizeFactory(createAdapterFactory(database.models, redis, sealingKey), memo, announceChange, memoized);
+  const stores = memoizeFactory(createAdapterFactory(database.models, redis, sealingKey), memo, announceChange, memoized);
+  const adapter = singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval });
   const profileCache = createCache(redis, logger);
   const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const profiles = createProfileService(users, connections, events, profileCache);

@@ -1,6 +1,7 @@
 /**
- * Chooses the storage for each oidc-provider model: Redis for short-lived artifacts when
- * Redis is configured (PostgreSQL standing in while Redis is away), PostgreSQL for everything else, with client secrets sealed at rest.
+ * Chooses the storage for each oidc-provider model: PostgreSQL for all of them, with Redis in
+ * front of the short-lived artifacts when Redis is configured (read first, written alongside),
+ * and client secrets sealed at rest.
  */
 import type { Models } from '../sequelize/models.js';
 import type { RedisClient } from '../redis/client.js';

@@ -1,16 +1,22 @@
 /**
- * Short-lived artifacts in Redis, with PostgreSQL behind them: while Redis is away, new
- * artifacts are written to PostgreSQL and lookups that Redis cannot answer go there too, so
- * logins and token requests keep working. Consuming, destroying and revoking apply to both
- * stores; what Redis missed is replayed when it returns, so nothing revoked during an outage
- * comes back with it (on this node; see the README on several nodes).
+ * Short-lived artifacts with PostgreSQL as their record and Redis as the fast path. Every write
+ * goes to both; reads ask Redis first and PostgreSQL when Redis misses or is away. A miss for an
+ * artifact PostgreSQL holds means Redis lost it (restarted empty, evicted): it is written back,
+ * so only the first read after the loss pays for PostgreSQL, and a Redis restart logs nobody out.
+ * Consuming, destroying and revoking apply to PostgreSQL first, then to Redis; what Redis missed
+ * is replayed when it returns (on this node; see the README on several nodes), so nothing
+ * revoked comes back from either store.
  */
 import { onAvailable, type RedisClient } from '../redis/client.js';
 import type { RedisAdapter } from './redis-adapter.js';
-import type { SequelizeAdapter } from './sequelize-adapter.js';
-import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
+import type { SequelizeAdapter, StoredArtifact } from './sequelize-adapter.js';
+import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
 
 const REPLAY_RETRY_MS = 1_000;
+
+// The models oidc-provider upserts again under an id it has saved before (a session at each
+// login, an interaction at each step, a device code or CIBA request once approved).
+const SAVED_AGAIN: ReadonlySet<string> = new Set(['Session', 'Interaction', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /** Mutations Redis could not take, replayed in order once it is ready again, and retried until they pass. */
 export class PendingRedisWrites {
@@ -56,7 +62,10 @@ export class PendingRedisWrites {
   }
 }
 
-export class FallbackAdapter implements AccountIndexedAdapter {
+export class FallbackAdapter implements AccountIndexedAdapter, ConsumesOnce {
+  /** Ids being written back to Redis, so the requests that miss together write once. */
+  private readonly restoring = new Set<string>();
+
   constructor(
     private readonly redis: RedisAdapter,
     private readonly postgres: SequelizeAdapter,
@@ -64,33 +73,69 @@ export class FallbackAdapter implements AccountIndexedAdapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    try {
-      await this.redis.upsert(id, payload, expiresIn);
-    } catch {
-      await this.postgres.upsert(id, payload, expiresIn);
+    // Side by side: a write costs the slower of the two stores, not their sum.
+    const [recorded, cached] = await Promise.allSettled([this.postgres.upsert(id, payload, expiresIn), this.redis.upsert(id, payload, expiresIn)]);
+    if (recorded.status === 'rejected') {
+      // Unrecorded, so Redis must not serve it either (nor keep a version PostgreSQL lacks).
+      if (cached.status === 'fulfilled') await this.redis.destroy(id).catch(() => this.pending.add(() => this.redis.destroy(id)));
+      throw recorded.reason;
     }
+    // Redis may still hold an older version (it was unreachable, not emptied): drop it when it
+    // returns. Only models saved again under the same id can have one; a new token's id is new,
+    // so the queue does not grow with every token issued during an outage.
+    if (cached.status === 'rejected' && SAVED_AGAIN.has(this.redis.model)) this.pending.add(() => this.redis.destroy(id));
   }
 
-  private async lookup(fromRedis: () => Promise<AdapterPayload | undefined | void>, fromPostgres: () => Promise<AdapterPayload | undefined>) {
+  private async lookup(fromRedis: () => Promise<AdapterPayload | undefined>, fromPostgres: () => Promise<StoredArtifact | undefined>) {
     try {
       const found = await fromRedis();
       if (found) return found;
     } catch {
-      // Redis is away: PostgreSQL holds whatever was written meanwhile.
+      // Redis is away: PostgreSQL holds everything, and writing back would fail too.
+      return (await fromPostgres())?.payload;
     }
-    return fromPostgres();
+    const stored = await fromPostgres();
+    if (stored) this.restoreSoon(stored);
+    return stored?.payload;
+  }
+
+  private restoreSoon(stored: StoredArtifact) {
+    if (this.restoring.has(stored.id)) return;
+    this.restoring.add(stored.id);
+    this.restore(stored)
+      .catch(() => undefined)
+      .finally(() => this.restoring.delete(stored.id));
+  }
+
+  // A destroy, revocation or consume that reaches PostgreSQL between the read and the write back
+  // may have found nothing in Redis to remove: reading the record once more after writing back
+  // sees it. (One that reaches PostgreSQL later reaches Redis later still, and finds the copy.)
+  private async restore({ id, payload, expiresIn }: StoredArtifact) {
+    await this.redis.restore(id, payload, expiresIn);
+    const now = await this.postgres.findStored('id', id);
+    if (!now) await this.redis.destroy(id);
+    else if (now.payload.consumed && !payload.consumed) await this.redis.consume(id);
   }
 
   find(id: string) {
-    return this.lookup(() => this.redis.find(id), () => this.postgres.find(id));
+    return this.lookup(
+      () => this.redis.find(id),
+      () => this.postgres.findStored('id', id),
+    );
   }
 
   findByUid(uid: string) {
-    return this.lookup(() => this.redis.findByUid(uid), () => this.postgres.findByUid(uid));
+    return this.lookup(
+      () => this.redis.findByUid(uid),
+      () => this.postgres.findStored('uid', uid),
+    );
   }
 
   findByUserCode(userCode: string) {
-    return this.lookup(() => this.redis.findByUserCode(userCode), () => this.postgres.findByUserCode(userCode));
+    return this.lookup(
+      () => this.redis.findByUserCode(userCode),
+      () => this.postgres.findStored('user_code', userCode),
+    );
   }
 
   private async both(onRedis: () => Promise<unknown>, onPostgres: () => Promise<unknown>): Promise<void> {
@@ -102,16 +147,39 @@ export class FallbackAdapter implements AccountIndexedAdapter {
     }
   }
 
-  consume(id: string) {
-    return this.both(() => this.redis.consume(id), () => this.postgres.consume(id));
+  /** PostgreSQL decides; Redis only follows, except for an artifact written before PostgreSQL held them all. */
+  async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
+    const recorded = await this.postgres.consumeOnce(id);
+    let cached: 'consumed' | 'absent';
+    try {
+      cached = await this.redis.consumeOnce(id);
+    } catch (error) {
+      if (recorded === 'absent' && error instanceof AlreadyConsumed) throw error;
+      if (!(error instanceof AlreadyConsumed)) this.pending.add(() => this.redis.consume(id));
+      return recorded;
+    }
+    return recorded === 'consumed' ? recorded : cached;
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.both(
+      () => this.redis.consume(id),
+      () => this.postgres.consume(id),
+    );
   }
 
   destroy(id: string) {
-    return this.both(() => this.redis.destroy(id), () => this.postgres.destroy(id));
+    return this.both(
+      () => this.redis.destroy(id),
+      () => this.postgres.destroy(id),
+    );
   }
 
   revokeByGrantId(grantId: string) {
-    return this.both(() => this.redis.revokeByGrantId(grantId), () => this.postgres.revokeByGrantId(grantId));
+    return this.both(
+      () => this.redis.revokeByGrantId(grantId),
+      () => this.postgres.revokeByGrantId(grantId),
+    );
   }
 
   async idsByAccount(accountId: string): Promise<string[]> {

@@ -8,7 +8,7 @@
  * upsert orders its writes instead of making them one transaction.
  */
 import type { RedisClient } from '../redis/client.js';
-import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
+import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
 
 const GRANTABLE = new Set([
   'AccessToken',
@@ -37,12 +37,32 @@ return length
 `;
 
 // HSET on a missing key would create a payload-less hash that never expires; checking and
-// setting in one script leaves no gap for the key to expire in between.
+// setting in one script leaves no gap for the key to expire in between. 0: absent, 1: consumed
+// now, 2: consumed before (the first time stays).
 const CONSUME = `
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
 end
-return 0
+if redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1]) == 1 then
+  return 1
+end
+return 2
+`;
+
+// Puts back an artifact Redis lost, read from PostgreSQL: only if the key is still absent, so a
+// newer write that got there first is never replaced by what was read before it.
+const RESTORE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'consumed', ARGV[2])
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return 1
 `;
 
 // MULTI/EXEC replies with each command's error beside its result instead of rejecting.
@@ -54,9 +74,9 @@ function throwIfFailed(results: [error: Error | null, result: unknown][] | null)
 // Models an account's revocation must find: its sessions and its grants.
 const ACCOUNT_INDEXED = new Set(['Session', 'Grant']);
 
-export class RedisAdapter implements AccountIndexedAdapter {
+export class RedisAdapter implements AccountIndexedAdapter, ConsumesOnce {
   constructor(
-    private readonly model: string,
+    readonly model: string,
     private readonly redis: RedisClient,
   ) {}
 
@@ -72,10 +92,10 @@ export class RedisAdapter implements AccountIndexedAdapter {
     return `oidc:account:${this.model}:${accountId}`;
   }
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+  // Pointers first: a failure part-way leaves at most a pointer to an artifact that is not
+  // there, which every reader takes as absent, never an artifact its revocation cannot find.
+  private async point(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const key = this.key(id);
-    // Pointers first: a failure part-way leaves at most a pointer to an artifact that is not
-    // there, which every reader takes as absent, never an artifact its revocation cannot find.
     const pointers: Array<Promise<unknown>> = [];
     if (GRANTABLE.has(this.model) && payload.grantId) {
       pointers.push(this.redis.eval(ADD_TO_INDEX, 1, RedisAdapter.grantKey(payload.grantId), key, expiresIn || 0));
@@ -88,7 +108,11 @@ export class RedisAdapter implements AccountIndexedAdapter {
       pointers.push(expiresIn ? this.redis.set(pointer, id, 'EX', expiresIn) : this.redis.set(pointer, id));
     }
     await Promise.all(pointers);
+  }
 
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const key = this.key(id);
+    await this.point(id, payload, expiresIn);
     // Atomic, so no reader sees the old payload's consumed mark on the new one, or a hash without its TTL.
     const multi = this.redis.multi().del(key).hset(key, 'payload', JSON.stringify(payload));
     if (expiresIn) multi.expire(key, expiresIn);
@@ -110,6 +134,22 @@ export class RedisAdapter implements AccountIndexedAdapter {
   async findByUserCode(userCode: string) {
     const id = await this.redis.get(`oidc:userCode:${userCode}`);
     return id ? this.find(id) : undefined;
+  }
+
+  /** Writes an artifact back unless the key exists by now; `payload.consumed` becomes the consumed mark. */
+  async restore(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const { consumed, ...stored } = payload;
+    await this.point(id, stored, expiresIn);
+    await this.redis.eval(RESTORE, 1, this.key(id), JSON.stringify(stored), consumed === undefined ? '' : String(consumed), expiresIn || 0);
+  }
+
+  async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
+    const outcome = await this.redis.eval(CONSUME, 1, this.key(id), Math.floor(Date.now() / 1000));
+    if (outcome === 2) {
+      const found = await this.find(id);
+      throw new AlreadyConsumed(found?.grantId, found?.consumed);
+    }
+    return outcome === 1 ? 'consumed' : 'absent';
   }
 
   async consume(id: string): Promise<void> {

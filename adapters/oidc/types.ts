@@ -11,10 +11,31 @@ export interface AccountIndexedAdapter extends Adapter {
   idsByAccount(accountId: string): Promise<string[]>;
 }
 
+/** Thrown by a store's consume when the artifact was consumed already. */
+export class AlreadyConsumed extends Error {
+  constructor(
+    readonly grantId: string | undefined,
+    /** When it was consumed first, in epoch seconds. */
+    readonly consumedAt: number | undefined,
+  ) {
+    super('already consumed');
+    this.name = 'AlreadyConsumed';
+  }
+}
+
+/**
+ * A store that decides consumption once: 'consumed' for the one caller that marked it,
+ * AlreadyConsumed for any other, 'absent' when there is no such live artifact.
+ */
+export interface ConsumesOnce {
+  consumeOnce(id: string): Promise<'consumed' | 'absent'>;
+}
+
 export type AdapterFactory = (modelName: string) => AccountIndexedAdapter;
 
-// Models whose lifetime is minutes, and whose loss in a Redis outage costs a user at most a
-// new login; grants, refresh tokens and clients stay in PostgreSQL.
+// Models read on nearly every request and living minutes to days, so worth a copy in Redis in
+// front of their PostgreSQL record; grants and clients are memoized in process instead, and
+// refresh tokens are read once per refresh.
 export const SHORT_LIVED_MODELS: ReadonlySet<string> = new Set([
   'Session',
   'Interaction',

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisAdapter } from '../../adapters/oidc/redis-adapter.js';
+import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
@@ -79,7 +80,8 @@ describe('access tokens with Redis', () => {
     const { tokens } = await loggedIn(tessera, 'openid');
     expect(await userinfoStatus(tessera, tokens.access_token)).toBe(200);
 
-    // As another node's revocation does: straight in the shared store, unseen by this node.
+    // As another node's revocation does: straight in the shared stores (the record first), unseen by this node.
+    await new SequelizeAdapter('AccessToken', tessera.database.models).destroy(tokens.access_token);
     await new RedisAdapter('AccessToken', redis).destroy(tokens.access_token);
 
     expect(await userinfoStatus(tessera, tokens.access_token)).toBe(401);

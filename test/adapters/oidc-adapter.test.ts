@@ -430,7 +430,7 @@ describe('oidc-provider adapter contract', () => {
       for (const model of [...SHORT_LIVED_MODELS, ...longLived]) expect(factory(model), model).toBeInstanceOf(SequelizeAdapter);
     });
 
-    it('stores a session in Redis and a grant in PostgreSQL when Redis is configured', async () => {
+    it('stores a session in Redis and in PostgreSQL, its record, and a grant in PostgreSQL only when Redis is configured', async () => {
       const factory = createAdapterFactory(database.models, redis, randomBytes(32));
       const sess = session();
       await factory('Session').upsert(sess.jti!, sess, 3600);
@@ -439,7 +439,7 @@ describe('oidc-provider adapter contract', () => {
       await factory('Grant').upsert(grantId, grant, 3600);
 
       expect(await redis.exists(`oidc:Session:${sess.jti}`)).toBe(1);
-      expect(await database.models.OidcPayload.count({ where: { model: 'Session', id: sess.jti! } })).toBe(0);
+      expect(await database.models.OidcPayload.count({ where: { model: 'Session', id: sess.jti! } })).toBe(1);
       expect(await database.models.OidcPayload.count({ where: { model: 'Grant', id: grantId } })).toBe(1);
       expect(await redis.exists(`oidc:Grant:${grantId}`)).toBe(0);
       expect(await factory('Session').find(sess.jti!)).toEqual(sess);

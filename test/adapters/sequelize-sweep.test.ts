@@ -69,6 +69,13 @@ describe('sweepExpiredPayloads', () => {
     expect(await remainingIds()).toEqual(live.sort());
   });
 
+  it('sweeps in batches until nothing expired is left', async () => {
+    const live = await insert('Session', future(60));
+    for (let index = 0; index < 7; index += 1) await insert('AccessToken', past(60));
+    expect(await sweepExpiredPayloads(database.models, 3)).toBe(7);
+    expect(await remainingIds()).toEqual([live]);
+  });
+
   it('returns 0 on an empty table', async () => {
     expect(await sweepExpiredPayloads(database.models)).toBe(0);
   });

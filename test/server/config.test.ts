@@ -49,6 +49,13 @@ describe('configuration', () => {
     expect(Object.isFrozen(loadConfig({}))).toBe(true);
   });
 
+  it('reads REFRESH_TOKEN_REUSE_INTERVAL in seconds: 0 unless set, at most 300', () => {
+    expect(loadConfig({}).refreshTokenReuseInterval).toBe(0);
+    expect(loadConfig({ REFRESH_TOKEN_REUSE_INTERVAL: '30' }).refreshTokenReuseInterval).toBe(30);
+    expect(() => loadConfig({ REFRESH_TOKEN_REUSE_INTERVAL: '301' })).toThrow(/REFRESH_TOKEN_REUSE_INTERVAL/);
+    expect(() => loadConfig({ REFRESH_TOKEN_REUSE_INTERVAL: '-1' })).toThrow(/REFRESH_TOKEN_REUSE_INTERVAL/);
+  });
+
   it.each([
     ['PORT', { PORT: '70000' }],
     ['ISSUER', { ISSUER: 'not a url' }],

@@ -8,6 +8,8 @@ export interface RedisServer {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
+  /** SIGKILL: gone at once, with nothing saved (it saves nothing anyway). */
+  kill(): Promise<void>;
 }
 
 export async function startRedisServer(port?: number): Promise<RedisServer> {
@@ -27,14 +29,16 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
   });
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   return {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
   };
 }

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../adapters/postgres/embedded.js';
+import { createClient, createUser } from '../support/fixtures.js';
+import { isPage } from '../support/browser.js';
+import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { startTestTessera } from '../support/tessera.js';
+
+type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
+
+const CONCURRENT_REFRESHES = 50;
+
+/** One token request by raw POST, so 50 of them leave together. */
+async function tokenRequest(url: string, client: { client_id: string; client_secret: string }, form: Record<string, string>) {
+  const response = await fetch(`${url}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams(form),
+  });
+  return { status: response.status, body: (await response.json()) as { error?: string; access_token?: string; refresh_token?: string } };
+}
+
+const refresh = (url: string, client: { client_id: string; client_secret: string }, refreshToken: string) =>
+  tokenRequest(url, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+
+const userinfoStatus = async (url: string, accessToken: string) =>
+  (await fetch(`${url}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+
+/** One node, or two sharing the database (and Redis, if any) and answering for the same issuer. */
+async function startNodes(redis: boolean, count: 1 | 2): Promise<TestTessera[]> {
+  const port = await freePort();
+  const first = await startTestTessera({ port, redis });
+  if (count === 1) return [first];
+  const second = await startTestTessera({ databaseUrl: first.databaseUrl, redis, env: { ISSUER: first.issuer } });
+  return [first, second];
+}
+
+async function loggedIn(nodes: TestTessera[]) {
+  const [first] = nodes as [TestTessera];
+  const client = await createClient(first);
+  const user = await createUser(first);
+  const config = await discover(first.issuer, client.client_id, client.client_secret);
+  const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
+  return { client, tokens: { refresh: tokens.refresh_token!, access: tokens.access_token } };
+}
+
+describe.each([
+  ['PostgreSQL only, one node', false, 1],
+  ['PostgreSQL only, two nodes', false, 2],
+  ['Redis, one node', true, 1],
+  ['Redis, two nodes', true, 2],
+] as const)('refresh token rotation with %s', (_name, redis, count) => {
+  const started: TestTessera[] = [];
+  afterAll(async () => {
+    for (const node of started) await node.stop();
+  });
+  const nodes = async () => {
+    if (started.length === 0) started.push(...(await startNodes(redis, count)));
+    return started;
+  };
+
+  it('lets exactly one of 50 concurrent refreshes with one token win; the others get invalid_grant and the grant is revoked', async () => {
+    const all = await nodes();
+    const { client, tokens } = await loggedIn(all);
+    const answers = await Promise.all(
+      Array.from({ length: CONCURRENT_REFRESHES }, (_, index) => refresh(all[index % all.length]!.url, client, tokens.refresh)),
+    );
+    const winners = answers.filter((answer) => answer.status === 200);
+    const losers = answers.filter((answer) => answer.status !== 200);
+    expect(winners).toHaveLength(1);
+    expect(losers.every((answer) => answer.status === 400 && answer.body.error === 'invalid_grant')).toBe(true);
+
+    // The losers presented a used token: the whole grant is gone, the winner's new tokens with it, on every node.
+    const [winner] = winners;
+    for (const node of all) {
+      expect((await refresh(node.url, client, winner!.body.refresh_token!)).body.error).toBe('invalid_grant');
+      expect(await userinfoStatus(node.url, winner!.body.access_token!)).toBe(401);
+      expect(await userinfoStatus(node.url, tokens.access)).toBe(401);
+    }
+  });
+
+  it('revokes the grant when a rotated refresh token is used again, on every node', async () => {
+    const all = await nodes();
+    const { client, tokens } = await loggedIn(all);
+    const rotated = await refresh(all[0]!.url, client, tokens.refresh);
+    expect(rotated.status).toBe(200);
+    const last = all[all.length - 1]!;
+    expect(await userinfoStatus(last.url, rotated.body.access_token!)).toBe(200);
+
+    const reused = await refresh(last.url, client, tokens.refresh);
+    expect(reused).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    for (const node of all) {
+      expect((await refresh(node.url, client, rotated.body.refresh_token!)).body.error).toBe('invalid_grant');
+      expect(await userinfoStatus(node.url, rotated.body.access_token!)).toBe(401);
+    }
+  });
+
+  it('lets exactly one of 50 concurrent redemptions of one authorization code win, and revokes what it issued', async () => {
+    const all = await nodes();
+    const [first] = all as [TestTessera];
+    const client = await createClient(first);
+    const user = await createUser(first);
+    const config = await discover(first.issuer, client.client_id, client.client_secret);
+    const { page, browser, codeVerifier } = await openLoginPage(config, 'openid');
+    if (!isPage(page)) throw new Error('expected the login page');
+    const done = await browser.submit(page, { username: user.email, password: user.password }, REDIRECT_URI);
+    if (isPage(done)) throw new Error('login did not complete');
+    const code = new URL(done.redirect).searchParams.get('code')!;
+
+    const answers = await Promise.all(
+      Array.from({ length: CONCURRENT_REFRESHES }, (_, index) =>
+        tokenRequest(all[index % all.length]!.url, client, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: codeVerifier }),
+      ),
+    );
+    const winners = answers.filter((answer) => answer.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status !== 200).every((answer) => answer.body.error === 'invalid_grant')).toBe(true);
+    for (const node of all) expect(await userinfoStatus(node.url, winners[0]!.body.access_token!)).toBe(401);
+  });
+});
+
+describe('refresh token rotation with a reuse interval (REFRESH_TOKEN_REUSE_INTERVAL)', () => {
+  const REUSE_INTERVAL_SECONDS = 5;
+  let node: TestTessera;
+  beforeAll(async () => {
+    node = await startTestTessera({ env: { REFRESH_TOKEN_REUSE_INTERVAL: String(REUSE_INTERVAL_SECONDS) } });
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('lets a used refresh token be used again within the interval, keeping the grant, and revokes the grant after it', async () => {
+    const { client, tokens } = await loggedIn([node]);
+    const firstUse = Date.now();
+    const first = await refresh(node.url, client, tokens.refresh);
+    const second = await refresh(node.url, client, tokens.refresh);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
+    expect(await userinfoStatus(node.url, first.body.access_token!)).toBe(200);
+
+    await new Promise((resolve) => setTimeout(resolve, firstUse + REUSE_INTERVAL_SECONDS * 1000 + 500 - Date.now()));
+    expect((await refresh(node.url, client, tokens.refresh)).body.error).toBe('invalid_grant');
+    expect((await refresh(node.url, client, second.body.refresh_token!)).body.error).toBe('invalid_grant');
+    expect(await userinfoStatus(node.url, first.body.access_token!)).toBe(401);
+  });
+});
