@@ -7,11 +7,13 @@ import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
+import { readinessEndpoint, type ReadinessProbe } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
 export type AppDependencies = InteractionDependencies & SamlIdpDependencies & {
   issuer: string;
   createTrpcContext: Parameters<typeof trpcMiddleware>[0];
+  readiness: ReadinessProbe;
 };
 
 /**
@@ -57,6 +59,7 @@ export function createApp(deps: AppDependencies): Koa {
     }
     await next();
   });
+  app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());

@@ -50,6 +50,7 @@ import { GRANT_TTL_SECONDS, createProvider } from './oidc/provider.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
 import { createProfileService } from './profiles/profile-service.js';
 import type { Profile } from './profiles/profile.js';
+import { createReadinessProbe } from './readiness.js';
 import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
 import { loadRules, type LoadedRule } from './rules/rule-loader.js';
@@ -113,10 +114,11 @@ function buildServices(
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
   const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
+  const readiness = createReadinessProbe(database.sequelize, redis);
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, logger })
     : noRules;
-  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, config };
+  return { users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, readiness, config };
 }
 
 export interface TesseraCore {
