@@ -1,0 +1,30 @@
+/**
+ * Says once that PostgreSQL became unreachable and once that it is back, as the Redis
+ * connection does, rather than one error per request that failed meanwhile. Unreachable: the
+ * pool could not open a connection; back: it opened one again.
+ */
+import { ConnectionAcquireTimeoutError, ConnectionError, type Sequelize } from 'sequelize';
+import type { Logger } from '../../server/logger.js';
+
+export function logReachability(sequelize: Sequelize, target: string, logger: Logger): void {
+  let down = false;
+  const { connectionManager } = sequelize;
+  const getConnection = connectionManager.getConnection.bind(connectionManager);
+  connectionManager.getConnection = async (options) => {
+    try {
+      return await getConnection(options);
+    } catch (error) {
+      // A full pool is load, not an outage: its connections still reach PostgreSQL.
+      if (!down && error instanceof ConnectionError && !(error instanceof ConnectionAcquireTimeoutError)) {
+        down = true;
+        logger.warn({ target, reason: error.message }, 'postgres unreachable: answering 503 until it is back');
+      }
+      throw error;
+    }
+  };
+  sequelize.addHook('afterConnect', () => {
+    if (!down) return;
+    down = false;
+    logger.info({ target }, 'postgres back');
+  });
+}
