@@ -33,8 +33,19 @@ const REDIS_UNAVAILABLE = [
 
 const MAX_DEPTH = 5;
 
+const CONNECTION_LOST = Symbol('store connection lost');
+
+/**
+ * Tags an error with which a store connection was lost, such as a socket reset while
+ * PostgreSQL shuts down: node-postgres fails the connection's queries with that same error,
+ * which is then recognised by its tag (a bare ECONNRESET could come from any service).
+ */
+export function markConnectionLost(error: unknown): void {
+  if (error instanceof Error && !(CONNECTION_LOST in error)) Object.defineProperty(error, CONNECTION_LOST, { value: true });
+}
+
 function isUnavailableItself(error: Error): boolean {
-  if (error instanceof ConnectionError) return true;
+  if (error instanceof ConnectionError || CONNECTION_LOST in error) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_SQLSTATES.test(code) && 'severity' in error) return true;
   if (REDIS_ERROR_NAMES.has(error.name)) return true;

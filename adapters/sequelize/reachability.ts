@@ -1,10 +1,13 @@
 /**
  * Says once that PostgreSQL became unreachable and once that it is back, as the Redis
  * connection does, rather than one error per request that failed meanwhile. Unreachable: the
- * pool could not open a connection; back: it opened one again.
+ * pool could not open a connection; back: it opened one again. Also tags the error each
+ * connection is lost with, so the queries it fails count as an outage (503), not as a fault.
  */
+import type { EventEmitter } from 'node:events';
 import { ConnectionAcquireTimeoutError, ConnectionError, type Sequelize } from 'sequelize';
 import type { Logger } from '../../server/logger.js';
+import { markConnectionLost } from '../store-unavailable.js';
 
 export function logReachability(sequelize: Sequelize, target: string, logger: Logger): void {
   let down = false;
@@ -22,7 +25,9 @@ export function logReachability(sequelize: Sequelize, target: string, logger: Lo
       throw error;
     }
   };
-  sequelize.addHook('afterConnect', () => {
+  sequelize.addHook('afterConnect', (connection) => {
+    // node-postgres emits the error right after handing it to the failed queries, which see it a tick later.
+    (connection as EventEmitter).on('error', markConnectionLost);
     if (!down) return;
     down = false;
     logger.info({ target }, 'postgres back');

@@ -1,6 +1,6 @@
 import { ConnectionAcquireTimeoutError, ConnectionRefusedError, DatabaseError, UniqueConstraintError } from 'sequelize';
 import { describe, expect, it } from 'vitest';
-import { isStoreUnavailable } from '../../adapters/store-unavailable.js';
+import { isStoreUnavailable, markConnectionLost } from '../../adapters/store-unavailable.js';
 import { DomainError, asStoreUnavailable } from '../../server/errors.js';
 
 function postgresError(code: string, message: string) {
@@ -21,6 +21,14 @@ describe('isStoreUnavailable', () => {
     expect(isStoreUnavailable(new Error('Connection is closed.'))).toBe(true);
     expect(isStoreUnavailable(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);
     expect(isStoreUnavailable(Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' }))).toBe(true);
+  });
+
+  it('recognises a socket error a PostgreSQL connection was lost with, once tagged, and as Sequelize wraps it', () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' });
+    expect(isStoreUnavailable(reset)).toBe(false);
+    markConnectionLost(reset);
+    expect(isStoreUnavailable(reset)).toBe(true);
+    expect(isStoreUnavailable(new DatabaseError(Object.assign(reset, { sql: 'SELECT 1' })))).toBe(true);
   });
 
   it('recognises an outage wrapped by another error', () => {
