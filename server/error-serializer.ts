@@ -42,21 +42,23 @@ function isInternal(error: Error & ErrorFields): boolean {
   return !isStoreUnavailable(error);
 }
 
-function serialize(error: Error & ErrorFields, depth: number): LoggedError {
+/** `withinInternal`: whether every error wrapping this one is internal; what an outage or a refusal wraps needs no stack either. */
+function serialize(error: Error & ErrorFields, depth: number, withinInternal: boolean): LoggedError {
   const code = codeOf(error);
   const inner = error.cause ?? error.parent ?? error.original;
+  const internal = withinInternal && isInternal(error);
   return {
     type: error.name || error.constructor.name,
     ...(code === undefined ? {} : { code }),
     message: error.message,
-    ...(isInternal(error) && error.stack ? { stack: error.stack } : {}),
-    ...(inner instanceof Error && depth < MAX_DEPTH ? { cause: serialize(inner, depth + 1) } : {}),
+    ...(internal && error.stack ? { stack: error.stack } : {}),
+    ...(inner instanceof Error && depth < MAX_DEPTH ? { cause: serialize(inner, depth + 1, internal) } : {}),
   };
 }
 
 /** pino's `err` serializer. A string (some callers log only a message) is kept as it is. */
 export function serializeError(value: unknown): unknown {
-  if (value instanceof Error) return serialize(value, 0);
+  if (value instanceof Error) return serialize(value, 0, true);
   if (typeof value === 'string' || value === null || value === undefined) return value;
   return { type: typeof value };
 }
