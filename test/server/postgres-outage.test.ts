@@ -47,7 +47,11 @@ const PAUSE_MS = 20;
 const MAX_REQUESTS_PER_LOOP = 1_500;
 const OUTAGE_MS = 3_000;
 
-describe('when PostgreSQL stops for a few seconds under load', () => {
+describe.each([
+  ['without Redis', false],
+  ['with Redis', true],
+])('when PostgreSQL stops for a few seconds under load, %s', (_, withRedis) => {
+  const redisState = withRedis ? 'up' : 'not configured';
   const logLines: LogLine[] = [];
   const quiet = createLogger('silent');
   const answers: Answer[] = [];
@@ -194,7 +198,7 @@ describe('when PostgreSQL stops for a few seconds under load', () => {
     await chmod(dir, 0o755);
     const postgresPort = await freePort();
     postgres = await startEmbeddedPostgres(dir, quiet, { port: postgresPort });
-    tessera = await startTestTessera({ databaseUrl: postgres.url, logger: createLogger('debug', logSink(logLines)) });
+    tessera = await startTestTessera({ redis: withRedis, databaseUrl: postgres.url, logger: createLogger('debug', logSink(logLines)) });
     await runOutage(postgresPort);
   }, 180_000);
   afterAll(async () => {
@@ -242,9 +246,9 @@ describe('when PostgreSQL stops for a few seconds under load', () => {
   });
 
   it('is not ready while PostgreSQL is down and ready once it is back, alive throughout', () => {
-    expect(readiness.before).toMatchObject({ status: 200, body: { status: 'ready', postgres: 'up', redis: 'not configured' } });
-    expect(readiness.during).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^\d+$/), body: { status: 'not ready', postgres: 'down', redis: 'not configured' } });
-    expect(readiness.after).toMatchObject({ status: 200, body: { status: 'ready', postgres: 'up' } });
+    expect(readiness.before).toMatchObject({ status: 200, body: { status: 'ready', postgres: 'up', redis: redisState } });
+    expect(readiness.during).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^\d+$/), body: { status: 'not ready', postgres: 'down', redis: redisState } });
+    expect(readiness.after).toMatchObject({ status: 200, body: { status: 'ready', postgres: 'up', redis: redisState } });
     expect(livenessDuring).toBe(200);
   });
 
