@@ -7,6 +7,7 @@ import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { errorPages } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
+import { readinessEndpoint, type ReadinessProbe } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
 export type AppDependencies = InteractionDependencies & SamlIdpDependencies & {
@@ -14,6 +15,7 @@ export type AppDependencies = InteractionDependencies & SamlIdpDependencies & {
   /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
   trustProxy: number;
   createTrpcContext: Parameters<typeof trpcMiddleware>[0];
+  readiness: ReadinessProbe;
 };
 
 /**
@@ -75,6 +77,7 @@ export function createApp(deps: AppDependencies): Koa {
     }
     await next();
   });
+  app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());

@@ -2,6 +2,8 @@
  * Domain errors with stable dotted codes, and the one table mapping each code to the tRPC
  * code and the OAuth error it surfaces as. The message is safe to show a client.
  */
+import { isStoreUnavailable } from '../adapters/store-unavailable.js';
+
 export const ERROR_CODES = {
   'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant' },
   'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request' },
@@ -25,6 +27,8 @@ export const ERROR_CODES = {
   'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied' },
   'request.rate_limited': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_request' },
   'server.busy': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable' },
+  // HTTP 503 with Retry-After on every surface.
+  'store.unavailable': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -35,8 +39,9 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 
   get trpcCode() {
@@ -50,4 +55,17 @@ export class DomainError extends Error {
 
 export function isDomainError(error: unknown, code?: ErrorCode): error is DomainError {
   return error instanceof DomainError && (code === undefined || error.code === code);
+}
+
+/** Seconds a client is asked to wait (Retry-After) before retrying a request a store outage refused. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The 'store.unavailable' domain error a store outage surfaces as, wrapping the store's own
+ * error; undefined for every other error, including domain errors, whose code stands.
+ */
+export function asStoreUnavailable(error: unknown): DomainError | undefined {
+  if (isDomainError(error)) return error.code === 'store.unavailable' ? error : undefined;
+  if (!isStoreUnavailable(error)) return undefined;
+  return new DomainError('store.unavailable', 'The service is temporarily unavailable. Please try again in a few seconds.', undefined, { cause: error });
 }

@@ -1,8 +1,10 @@
 /**
  * pino logger factory. Secrets are redacted by path so that a careless log call cannot leak
- * them: passwords, client secrets, tokens and authorization headers.
+ * them: passwords, client secrets, tokens and authorization headers. Errors are logged through
+ * a serializer that keeps what explains them and drops what they carry (SQL, parameters, payloads).
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { serializeError } from './error-serializer.js';
 
 export type { Logger };
 
@@ -20,6 +22,8 @@ const redactPaths = [
   '*.id_token',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' } });
+/** `destination` is stdout unless given (tests read the log through one). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { err: serializeError } };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -53,6 +53,7 @@ import { createProfileService } from './profiles/profile-service.js';
 import { prepareSealedStore } from './sealing/sealed-store.js';
 import { resolveSealingKey } from './sealing/sealing-key.js';
 import type { Profile } from './profiles/profile.js';
+import { createReadinessProbe } from './readiness.js';
 import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
 import { loadRules, type LoadedRule } from './rules/rule-loader.js';
@@ -124,10 +125,11 @@ function buildServices(
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
   const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
+  const readiness = createReadinessProbe(database.sequelize, redis);
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
-  return { codeDir, users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, config, loginAttempts, guardClientSecrets, requestLimit };
+  return { codeDir, users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, readiness, config, loginAttempts, guardClientSecrets, requestLimit };
 }
 
 export interface TesseraCore {

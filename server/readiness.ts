@@ -1,0 +1,55 @@
+/**
+ * /readyz: whether this node can serve requests, PostgreSQL and a configured Redis both
+ * answering. A load balancer leaves a node out while it answers 503 and takes it back at 200;
+ * /healthz, liveness only, stays 200 meanwhile, so an orchestrator does not restart a process
+ * for an outage a restart cannot fix.
+ */
+import type { Middleware } from 'koa';
+import type { Sequelize } from 'sequelize';
+import type { RedisClient } from '../adapters/redis/client.js';
+
+// Well under a load balancer's usual probe timeout, so a store that hangs reads as down.
+const PROBE_TIMEOUT_MS = 2_000;
+
+export type StoreState = 'up' | 'down' | 'not configured';
+
+export interface Readiness {
+  ready: boolean;
+  postgres: StoreState;
+  redis: StoreState;
+}
+
+export type ReadinessProbe = () => Promise<Readiness>;
+
+function answers(probe: Promise<unknown>): Promise<StoreState> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<StoreState>((resolve) => {
+    timer = setTimeout(() => resolve('down'), PROBE_TIMEOUT_MS);
+  });
+  const answered = probe.then(
+    (): StoreState => 'up',
+    (): StoreState => 'down',
+  );
+  return Promise.race([answered, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createReadinessProbe(sequelize: Sequelize, redis: RedisClient | undefined): ReadinessProbe {
+  return async () => {
+    const [postgres, redisState] = await Promise.all([
+      answers(sequelize.query('SELECT 1')),
+      redis ? answers(redis.ping()) : Promise.resolve<StoreState>('not configured'),
+    ]);
+    return { ready: postgres === 'up' && redisState !== 'down', postgres, redis: redisState };
+  };
+}
+
+/** 200 or 503 (with Retry-After, from the error pages) and the state of each store. */
+export function readinessEndpoint(probe: ReadinessProbe): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== '/readyz') return next();
+    const { ready, ...stores } = await probe();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', ...stores };
+  };
+}
