@@ -6,6 +6,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { DomainError } from '../server/errors.js';
 import type { Context } from './context.js';
+import { refuseUnstorableInput } from './middleware/storable-input.js';
 
 function describeZodError(error: ZodError): string {
   return error.issues
@@ -34,7 +35,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure starts here: a DomainError from below leaves as its mapped tRPC code. */
-export const baseProcedure = t.procedure.use(async ({ next }) => {
+export const baseProcedure = t.procedure.use(refuseUnstorableInput).use(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
     const cause = result.error.cause;

@@ -12,7 +12,7 @@ import type { ClientStore } from '../clients/client-store.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
-import { databaseOptionsSchema } from './database-connection.js';
+import { databaseOptionsSchema, raiseToPasswordFloor } from './database-connection.js';
 import { keepSecrets, withoutSecrets } from './option-secrets.js';
 import {
   parseOptions,
@@ -51,7 +51,7 @@ function invalidOptions(error: ZodError): DomainError {
 
 /** Options as the API shows them: upstream secrets never leave; the default connection is stored bare, so its defaults are filled in. */
 function optionsView(row: ConnectionRow): Record<string, unknown> {
-  return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(row.options) : row.options);
+  return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(raiseToPasswordFloor(row.options)) : row.options);
 }
 
 function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
+import { isSafePictureUrl } from '../profiles/picture-url.js';
 import { createUserInput } from '../users/user-schemas.js';
 import type { ConnectionStrategy } from './connection-schemas.js';
 
@@ -167,6 +168,10 @@ export async function normalizeProfile({ connection, attributes }: NormalizeInpu
       throw new DomainError('profile.invalid', `the profile mapper of connection "${connection.name}" did not return an object`);
     }
     mapped = { ...mapped, ...Object.fromEntries(Object.entries(fromModule).filter(([, value]) => value !== undefined)) };
+  }
+  // An upstream's picture is decoration, not a reason to refuse a login: an unsafe one is left out.
+  if (typeof mapped['picture'] === 'string' && !isSafePictureUrl(mapped['picture'])) {
+    mapped = Object.fromEntries(Object.entries(mapped).filter(([field]) => field !== 'picture'));
   }
   const parsed = normalizedProfileSchema.safeParse(mapped);
   if (!parsed.success) {

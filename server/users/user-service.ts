@@ -15,6 +15,7 @@ import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { hashPassword } from '../passwords.js';
 import { isPrimaryIdentity, toProfile, type Identity, type Profile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
+import { checkMergedMetadata } from './metadata-limits.js';
 import { parseUserQuery, parseUserSort } from './user-query.js';
 import { ROOT_COLUMNS, type CreateUserInput, type ListUsersInput, type UserChanges } from './user-schemas.js';
 
@@ -148,6 +149,8 @@ export function createUserService({ users, search, connections, profiles, events
 
     async update(userId: string, changes: UserChanges): Promise<Profile> {
       const { user, identities } = await load(userId);
+      checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
+      checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
       const credential = credentialIdentity(user, identities);
       const customIdentity = customCredential(user, identities);
       const columns = Object.fromEntries(ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])));
