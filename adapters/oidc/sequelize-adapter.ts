@@ -36,6 +36,9 @@ export class SequelizeAdapter implements AccountIndexedAdapter {
   // (Unnamed on purpose: a named statement saves PostgreSQL its parsing too, but fails behind a
   // transaction-mode pooler such as PgBouncer without prepared-statement support.)
   private async findWhere(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
+    // A value from the request (a token, a client_id) may hold NUL, which PostgreSQL refuses in
+    // text; nothing stored holds one, so it is simply not found.
+    if (value.includes('\u0000')) return undefined;
     const { connectionManager } = this.models.sequelize;
     const connection = await connectionManager.getConnection({ type: 'read' });
     let rows: Array<{ payload: AdapterPayload; consumed_at: Date | null }>;
