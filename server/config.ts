@@ -46,6 +46,8 @@ const envSchema = z.object({
       .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of 32 random bytes')
       .optional(),
   ),
+  // PostgreSQL cancels any statement running longer (0: never), so heavy searches cannot starve logins.
+  STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -65,6 +67,8 @@ export interface Config {
   /** How many reverse proxies in front may set X-Forwarded-For/-Proto. */
   readonly trustProxy: number;
   readonly sealingKey: Buffer | undefined;
+  /** PostgreSQL's statement_timeout for the application's connections; 0 means none. */
+  readonly statementTimeoutMs: number;
   readonly logLevel: string;
 }
 
@@ -96,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeDir: values.CODE_DIR ? path.resolve(values.CODE_DIR) : undefined,
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
+    statementTimeoutMs: values.STATEMENT_TIMEOUT_MS,
     logLevel: values.LOG_LEVEL,
   });
 }

@@ -150,7 +150,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       cleanup.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
-    const database = await openDatabase(databaseUrl, logger);
+    const database = await openDatabase(databaseUrl, logger, config.statementTimeoutMs);
     cleanup.push(() => database.close());
 
     let redis: RedisClient | undefined;
