@@ -48,6 +48,9 @@ const envSchema = z.object({
   ),
   // PostgreSQL cancels any statement running longer (0: never), so heavy searches cannot starve logins.
   STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
+  // Open users.events feeds a node serves, and that one caller (client or user) may hold.
+  EVENT_SUBSCRIBERS_MAX: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(1000)),
+  EVENT_SUBSCRIBERS_PER_CALLER: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(10)),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -69,6 +72,8 @@ export interface Config {
   readonly sealingKey: Buffer | undefined;
   /** PostgreSQL's statement_timeout for the application's connections; 0 means none. */
   readonly statementTimeoutMs: number;
+  /** Caps on open users.events subscriptions: per node, and per caller. */
+  readonly eventSubscribers: { readonly perNode: number; readonly perCaller: number };
   readonly logLevel: string;
 }
 
@@ -101,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
     statementTimeoutMs: values.STATEMENT_TIMEOUT_MS,
+    eventSubscribers: Object.freeze({ perNode: values.EVENT_SUBSCRIBERS_MAX, perCaller: values.EVENT_SUBSCRIBERS_PER_CALLER }),
     logLevel: values.LOG_LEVEL,
   });
 }

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   'search.invalid_query': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
   'input.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
   'search.timeout': { trpc: 'TIMEOUT', oauth: 'temporarily_unavailable' },
+  'events.too_many_subscribers': { trpc: 'TOO_MANY_REQUESTS', oauth: 'temporarily_unavailable' },
   'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client' },
   'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata' },
   'client.scope_not_held': { trpc: 'FORBIDDEN', oauth: 'access_denied' },
