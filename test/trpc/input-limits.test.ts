@@ -69,6 +69,8 @@ describe('input limits of the management API', () => {
     it('refuses the NUL character in any text input, such as a name or an email to look up', async () => {
       expect(await errorOf(create({ name: 'Nul\u0000Name' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'name' });
       expect(await errorOf(admin.users.getByEmail.query({ email: 'a\u0000@example.com' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'email' });
+      expect(await errorOf(admin.clients.get.query({ client_id: '\u0000' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'client_id' });
+      expect(await errorOf(admin.connections.get.query({ id: 'a\u0000' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'id' });
     });
   });
 
