@@ -169,6 +169,11 @@ export async function normalizeProfile({ connection, attributes }: NormalizeInpu
     }
     mapped = { ...mapped, ...Object.fromEntries(Object.entries(fromModule).filter(([, value]) => value !== undefined)) };
   }
+  // PostgreSQL refuses NUL in text: storing such a profile would fail the login as a 500.
+  const withNul = Object.entries(mapped).find(([, value]) => typeof value === 'string' && value.includes('\u0000'));
+  if (withNul) {
+    throw new DomainError('profile.invalid', `connection "${connection.name}" returned an invalid profile: ${withNul[0]}: must not contain the NUL character`);
+  }
   // An upstream's picture is decoration, not a reason to refuse a login: an unsafe one is left out.
   if (typeof mapped['picture'] === 'string' && !isSafePictureUrl(mapped['picture'])) {
     mapped = Object.fromEntries(Object.entries(mapped).filter(([field]) => field !== 'picture'));

@@ -76,6 +76,12 @@ describe('profile normalization', () => {
     expect(kept).toEqual({ picture: 'https://images.example.com/a.png' });
   });
 
+  it('fails with the field named when an upstream attribute holds the NUL character, which PostgreSQL cannot store', async () => {
+    const error = await normalizeProfile({ connection: connection('ldap'), attributes: { cn: 'Jane\u0000Doe' } }, loadMapper).catch((caught: unknown) => caught);
+    expect(isDomainError(error, 'profile.invalid')).toBe(true);
+    expect((error as Error).message).toBe('connection "Upstream" returned an invalid profile: name: must not contain the NUL character');
+  });
+
   it('fails clearly when the mapper module throws or returns something else than an object', async () => {
     const thrown = await normalizeProfile({ connection: connection('oidc', { mapper: 'test/fixtures/mappers/broken.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
     expect(isDomainError(thrown, 'profile.invalid')).toBe(true);
