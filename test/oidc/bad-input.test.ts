@@ -242,6 +242,31 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
       expect(response.status).toBeLessThan(500);
     });
 
+    it.each(['state', 'nonce', 'login_hint', 'connection'])('sends an authorization request whose %s holds NUL back to the client with invalid_request', async (name) => {
+      const url = new URL(`${tessera.issuer}/auth`);
+      for (const [key, value] of Object.entries({
+        client_id: client.client_id,
+        redirect_uri: REDIRECT_URI,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        [name]: 'a\u0000b',
+      })) {
+        url.searchParams.set(key, value);
+      }
+      const response = await fetch(url, { redirect: 'manual' });
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+    });
+
+    it('answers an end-session request whose state holds NUL below 500', async () => {
+      const response = await fetch(`${tessera.issuer}/session/end?state=s%00`, { redirect: 'manual' });
+      expect(response.status).toBeLessThan(500);
+    });
+
     it('answers a token request whose code holds NUL with invalid_grant', async () => {
       expect(await token({ grant_type: 'authorization_code', code: 'a\u0000b', redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) })).toMatchObject({
         status: 400,
