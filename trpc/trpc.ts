@@ -34,7 +34,10 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every procedure starts here: a DomainError from below leaves as its mapped tRPC code. */
+/**
+ * Every procedure starts here: an input no store can hold is refused first, and a DomainError
+ * from below leaves as its mapped tRPC code.
+ */
 export const baseProcedure = t.procedure.use(refuseUnstorableInput).use(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
