@@ -207,10 +207,9 @@ function requestFor(spec: EndpointSpec, ids: Ids): fc.Arbitrary<FuzzRequest> {
 describe.each([
   ['PostgreSQL alone', false],
   ['Redis in front', true],
-])('the OIDC and SAML endpoints under fuzzed parameters (%s)', (stores, redis) => {
+])('the OIDC and SAML endpoints under fuzzed parameters (%s)', (_stores, redis) => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   let ids: Ids;
-  const statuses = new Map<number, number>();
 
   beforeAll(async () => {
     tessera = await startTestTessera({ redis });
@@ -236,10 +235,7 @@ describe.each([
     const saml = await admin.clients.create.mutate({ name: 'fuzzed SP', saml_addon: { audience: SP_ENTITY_ID, acs_url: SP_ACS_URL } });
     ids = { clientId: client.client_id, samlClientId: saml.client_id, clientSecret: client.client_secret, uid, cookie: browser.cookieHeader() };
   });
-  afterAll(async () => {
-    await tessera?.stop();
-    console.info(`OIDC fuzz answers by status (${stores}): ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-  });
+  afterAll(() => tessera?.stop());
 
   it('answers every request below 500', async () => {
     await fc.assert(
@@ -254,7 +250,6 @@ describe.each([
             ...(method === 'POST' ? { body: query } : {}),
           });
           const body = await response.text();
-          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           expect(response.status, `${method} ${path} ${query.slice(0, 300)} answered ${response.status}: ${body.slice(0, 300)}`).toBeLessThan(500);
         },
       ),
