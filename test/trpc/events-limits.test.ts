@@ -51,6 +51,7 @@ describe('users.events subscribers', () => {
   let first: Client;
   let second: Client;
   const feeds: Feed[] = [];
+  let baseline = 0;
 
   const redisClients = async () => String(await probe.client('LIST')).split('\n').filter((line: string) => line.includes('cmd=')).length;
 
@@ -72,6 +73,7 @@ describe('users.events subscribers', () => {
 
   it('serves five feeds on one node through one Redis connection, each receiving every event', async () => {
     const before = await redisClients();
+    baseline = before;
     for (const client of [first, first, first, second, second]) feeds.push(open(client));
     await Promise.all(feeds.map((feed) => feed.started));
     // The shared reader connects once the first feed asks; give it its moment.
@@ -93,5 +95,10 @@ describe('users.events subscribers', () => {
     await again.started;
     const user = await admin.users.create.mutate({ connection: 'Username-Password', email: 'after-close@example.com', password: 'a long password' });
     await until(() => again.events.includes(user.user_id!), 'the reopened feed to receive the event');
+  });
+
+  it('closes the shared reader once the last feed closes', async () => {
+    for (const feed of feeds.splice(0)) feed.stop();
+    await until(async () => (await redisClients()) === baseline, 'the shared reader to close');
   });
 });
