@@ -66,6 +66,11 @@ const envSchema = z.object({
   PASSWORD_HASH_CONCURRENCY: positiveInt(os.availableParallelism()),
   PASSWORD_HASH_QUEUE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).default(256)),
   REFRESH_TOKEN_REUSE_INTERVAL: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(300).default(0)),
+  // PostgreSQL cancels any statement running longer (0: never), so heavy searches cannot starve logins.
+  STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
+  // Open users.events feeds a node serves, and that one caller (client or user) may hold.
+  EVENT_SUBSCRIBERS_MAX: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(1000)),
+  EVENT_SUBSCRIBERS_PER_CALLER: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(10)),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -90,6 +95,10 @@ export interface Config {
   readonly previousSealingKey: Buffer | undefined;
   /** Seconds after its first use in which a refresh token may be used again without revoking its grant; 0 = never. */
   readonly refreshTokenReuseInterval: number;
+  /** PostgreSQL's statement_timeout for the application's connections; 0 means none. */
+  readonly statementTimeoutMs: number;
+  /** Caps on open users.events subscriptions: per node, and per caller. */
+  readonly eventSubscribers: { readonly perNode: number; readonly perCaller: number };
   readonly logLevel: string;
   readonly limits: Limits;
 }
@@ -150,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
     previousSealingKey: values.SEALING_KEY_PREVIOUS ? Buffer.from(values.SEALING_KEY_PREVIOUS, 'base64') : undefined,
     refreshTokenReuseInterval: values.REFRESH_TOKEN_REUSE_INTERVAL,
+    statementTimeoutMs: values.STATEMENT_TIMEOUT_MS,
+    eventSubscribers: Object.freeze({ perNode: values.EVENT_SUBSCRIBERS_MAX, perCaller: values.EVENT_SUBSCRIBERS_PER_CALLER }),
     logLevel: values.LOG_LEVEL,
     limits: Object.freeze({
       bruteForceMaxAttempts: values.BRUTE_FORCE_MAX_ATTEMPTS,

@@ -37,6 +37,7 @@ import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
 import { createRedisNodeSignals, singleNodeSignals, type NodeSignals } from './events/node-signals.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
+import { limitSubscribers } from './events/subscriber-limits.js';
 import type { Logger } from './logger.js';
 import type { ManagementServices } from './management.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
@@ -110,7 +111,8 @@ function buildServices(
   const stores = memoizeFactory(createAdapterFactory(database.models, redis, sealingKey), memo, announceChange, memoized);
   const adapter = singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval });
   const profileCache = createCache(redis, logger);
-  const events = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
+  const bus = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
+  const events = limitSubscribers(bus, config.eventSubscribers);
   const profiles = createProfileService(users, connections, events, profileCache);
   const { loginAttempts, guardClientSecrets, requestLimit } = createAbuseLimits(redis, config);
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
@@ -166,7 +168,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       cleanup.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
-    const database = await openDatabase(databaseUrl, logger);
+    const database = await openDatabase(databaseUrl, logger, config.statementTimeoutMs);
     cleanup.push(() => database.close());
 
     let redis: RedisClient | undefined;

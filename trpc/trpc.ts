@@ -6,6 +6,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { DomainError, asStoreUnavailable } from '../server/errors.js';
 import type { Context } from './context.js';
+import { refuseUnstorableInput } from './middleware/storable-input.js';
 
 function describeZodError(error: ZodError): string {
   return error.issues
@@ -34,10 +35,10 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Every procedure starts here: a DomainError from below leaves as its mapped tRPC code, and so
- * does a store outage (SERVICE_UNAVAILABLE).
+ * Every procedure starts here: an input no store can hold is refused first, and a DomainError
+ * from below leaves as its mapped tRPC code, as does a store outage (SERVICE_UNAVAILABLE).
  */
-export const baseProcedure = t.procedure.use(async ({ next }) => {
+export const baseProcedure = t.procedure.use(refuseUnstorableInput).use(async ({ next }) => {
   const result = await next();
   const cause = result.ok ? undefined : result.error.cause instanceof DomainError ? result.error.cause : asStoreUnavailable(result.error.cause);
   if (cause) throw new TRPCError({ code: cause.trpcCode, message: cause.message, cause });

@@ -3,7 +3,7 @@
  * a bind parameter, every identifier from the tables below); offset pages and keyset
  * (checkpoint) pages pick the ids, and one more query loads those users with identities.
  */
-import { QueryTypes } from 'sequelize';
+import { DatabaseError, QueryTypes } from 'sequelize';
 import type { Bound, FieldRef, RootField, UserQuery, UserSort } from '../../server/users/user-query.js';
 import type { Models } from '../sequelize/models.js';
 import type { UserWithIdentities } from './users.js';
@@ -201,11 +201,25 @@ function decodeCursor(cursor: string): CheckpointPosition {
   return { createdAt, id };
 }
 
+/** PostgreSQL cancelled the search at the statement timeout (SQLSTATE 57014, query_canceled). */
+export class SearchTimeoutError extends Error {
+  override name = 'SearchTimeoutError';
+  constructor() {
+    super('the search took too long and was cancelled');
+  }
+}
+
+function isQueryCanceled(error: unknown): boolean {
+  return error instanceof DatabaseError && (error.parent as { code?: string }).code === '57014';
+}
+
 export function createUserSearchQueries(models: Models) {
   const { sequelize, User, Identity, Connection } = models;
 
   const select = <Row extends object>(sql: string, values: unknown[]) =>
-    sequelize.query<Row>(sql, { bind: values, type: QueryTypes.SELECT });
+    sequelize.query<Row>(sql, { bind: values, type: QueryTypes.SELECT }).catch((error: unknown) => {
+      throw isQueryCanceled(error) ? new SearchTimeoutError() : error;
+    });
 
   /** The users with these ids, with identities and connections, in the ids' order, in one query. */
   async function load(ids: readonly string[]): Promise<UserWithIdentities[]> {

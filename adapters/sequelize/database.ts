@@ -23,12 +23,14 @@ function describeTarget(url: string): string {
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
-export async function openDatabase(url: string, logger: Logger): Promise<Database> {
+/** `statementTimeoutMs`: PostgreSQL cancels a longer statement (SQLSTATE 57014); 0 means none. */
+export async function openDatabase(url: string, logger: Logger, statementTimeoutMs = 0): Promise<Database> {
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
     pool: { max: 10, min: 0, idle: 10_000, acquire: 10_000 },
-    dialectOptions: { connectionTimeoutMillis: 5_000 },
+    // A few heavy statements must not hold every pooled connection while logins wait.
+    dialectOptions: { connectionTimeoutMillis: 5_000, statement_timeout: statementTimeoutMs },
   });
   try {
     await sequelize.authenticate();

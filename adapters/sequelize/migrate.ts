@@ -2,7 +2,7 @@
  * Versioned schema migrations (umzug), applied at every start before anything else touches
  * the database. The list is explicit so that a build and a source checkout run the same set.
  */
-import type { QueryInterface, Sequelize } from 'sequelize';
+import { Sequelize, type Options, type QueryInterface } from 'sequelize';
 import { SequelizeStorage, Umzug, type MigrationFn } from 'umzug';
 import type { Logger } from '../../server/logger.js';
 import * as initialSchema from './migrations/0001-initial-schema.js';
@@ -24,10 +24,21 @@ const migrations = [
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {
+  // A migration (an index on a large table) may rightly run longer than the application's
+  // statement timeout allows any request: migrations get connections of their own without it.
+  const { database, username, password } = sequelize.config;
+  // Sequelize keeps its constructor options on the instance; its types leave them out.
+  const { options } = sequelize as unknown as { options: Options };
+  const unbounded = new Sequelize(database, username, password ?? undefined, {
+    ...options,
+    dialectOptions: { ...options.dialectOptions, statement_timeout: 0 },
+    // One connection holds the lock below, one runs the migrations.
+    pool: { max: 2, min: 0 },
+  });
   const umzug = new Umzug({
     migrations,
-    context: sequelize.getQueryInterface(),
-    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    context: unbounded.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize: unbounded, tableName: 'schema_migrations' }),
     logger: {
       info: (event) => logger.info(event, 'migration'),
       warn: (event) => logger.warn(event, 'migration'),
@@ -35,9 +46,13 @@ export async function migrate(sequelize: Sequelize, logger: Logger): Promise<voi
       debug: (event) => logger.debug(event, 'migration'),
     },
   });
-  // Two nodes starting together must not both apply the same migration.
-  await sequelize.transaction(async (transaction) => {
-    await sequelize.query('SELECT pg_advisory_xact_lock(7265373)', { transaction });
-    await umzug.up();
-  });
+  try {
+    // Two nodes starting together must not both apply the same migration.
+    await unbounded.transaction(async (transaction) => {
+      await unbounded.query('SELECT pg_advisory_xact_lock(7265373)', { transaction });
+      await umzug.up();
+    });
+  } finally {
+    await unbounded.close();
+  }
 }

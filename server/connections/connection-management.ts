@@ -13,7 +13,7 @@ import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
-import { databaseOptionsSchema } from './database-connection.js';
+import { databaseOptionsSchema, raiseToPasswordFloor } from './database-connection.js';
 import { keepSecrets, withoutSecrets } from './option-secrets.js';
 import {
   parseOptions,
@@ -54,7 +54,7 @@ function invalidOptions(error: ZodError): DomainError {
 
 /** Options as the API shows them: upstream secrets never leave; the default connection is stored bare, so its defaults are filled in. */
 function optionsView(row: ConnectionRow): Record<string, unknown> {
-  return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(row.options) : row.options);
+  return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(raiseToPasswordFloor(row.options)) : row.options);
 }
 
 function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {

@@ -8,12 +8,27 @@ import type { ConnectionRow } from '../../adapters/sequelize/models.js';
 import { DomainError } from '../errors.js';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.js';
 
+/** Shorter passwords fall to online guessing even when it is throttled (NIST SP 800-63B §3.1.1.2). */
+export const MIN_PASSWORD_LENGTH = 8;
+
+export const passwordPolicySchema = z
+  .strictObject({
+    min_length: z.number().int().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH}`).max(128).default(MIN_PASSWORD_LENGTH),
+  })
+  .default({ min_length: MIN_PASSWORD_LENGTH });
+
+/** Connections stored before the floor may hold a lower min_length: they are read at the floor. */
+export function raiseToPasswordFloor(options: unknown): unknown {
+  if (typeof options !== 'object' || options === null || !('password_policy' in options)) return options;
+  const policy = options.password_policy;
+  if (typeof policy !== 'object' || policy === null || !('min_length' in policy)) return options;
+  if (typeof policy.min_length !== 'number' || policy.min_length >= MIN_PASSWORD_LENGTH) return options;
+  return { ...options, password_policy: { ...policy, min_length: MIN_PASSWORD_LENGTH } };
+}
+
 export const databaseOptionsSchema = z
   .object({
-    password_policy: z
-      .object({ min_length: z.number().int().min(1).max(128).default(8) })
-      .strict()
-      .default({ min_length: 8 }),
+    password_policy: passwordPolicySchema,
     requires_username: z.boolean().default(false),
   })
   .strict();
@@ -21,7 +36,7 @@ export const databaseOptionsSchema = z
 export type DatabaseOptions = z.infer<typeof databaseOptionsSchema>;
 
 export function databaseOptions(connection: ConnectionRow): DatabaseOptions {
-  return databaseOptionsSchema.parse(connection.options);
+  return databaseOptionsSchema.parse(raiseToPasswordFloor(connection.options));
 }
 
 export function checkPasswordPolicy(options: DatabaseOptions, password: string): void {

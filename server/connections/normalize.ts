@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isSafePictureUrl } from '../profiles/picture-url.js';
 import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
 import { CodeFailure, newErrorId } from '../sandbox/code-failure.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
@@ -203,6 +204,15 @@ export async function normalizeProfile({ connection, attributes }: NormalizeInpu
       throw new DomainError('profile.invalid', `the profile mapper of connection "${connection.name}" did not return an object`);
     }
     mapped = { ...mapped, ...Object.fromEntries(Object.entries(fromModule).filter(([, value]) => value !== undefined)) };
+  }
+  // PostgreSQL refuses NUL in text: storing such a profile would fail the login as a 500.
+  const withNul = Object.entries(mapped).find(([, value]) => typeof value === 'string' && value.includes('\u0000'));
+  if (withNul) {
+    throw new DomainError('profile.invalid', `connection "${connection.name}" returned an invalid profile: ${withNul[0]}: must not contain the NUL character`);
+  }
+  // An upstream's picture is decoration, not a reason to refuse a login: an unsafe one is left out.
+  if (typeof mapped['picture'] === 'string' && !isSafePictureUrl(mapped['picture'])) {
+    mapped = Object.fromEntries(Object.entries(mapped).filter(([field]) => field !== 'picture'));
   }
   const parsed = normalizedProfileSchema.safeParse(mapped);
   if (!parsed.success) {

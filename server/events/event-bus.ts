@@ -26,6 +26,8 @@ export interface UserEvent {
 
 export interface SubscribeOptions {
   userId?: string | undefined;
+  /** Who subscribes (a client_id or user_id), for the per-caller cap. */
+  subscriber?: string | undefined;
   lastEventId?: string | undefined;
   signal?: AbortSignal | undefined;
 }

@@ -7,6 +7,12 @@ import { parse, SyntaxError as LiqeSyntaxError, type LiteralExpressionToken, typ
 import { DomainError } from '../errors.js';
 
 export const MAX_QUERY_BYTES = 4096;
+/**
+ * liqe's grammar builds an unquoted term one character at a time at quadratic cost (a 4 kB
+ * term held the event loop ~300 ms); quoted strings cost far less per character.
+ */
+export const MAX_UNQUOTED_TERM_CHARS = 320;
+export const MAX_QUOTED_TERM_CHARS = 1024;
 
 /** Every searchable field and how its values compare: `ci-text` ignores case, `text` does not. */
 export const FIELD_TYPES = {
@@ -100,6 +106,37 @@ function position(text: string, offset: number): string {
 
 function failAt(source: Source, offset: number, message: string): never {
   throw invalid(`${message} (at ${position(source.text, offset)})`);
+}
+
+// What ends an unquoted term for liqe: white space, parentheses and quotes.
+const TERM_BREAK = /[\s()"']/;
+
+/** Refuses, before liqe sees it, any term longer than liqe parses cheaply, saying where it starts. */
+function checkTermLengths(query: string): void {
+  // The first character of the current term, or of the current quoted value's opening quote.
+  let start = 0;
+  let quote: string | undefined;
+  for (let i = 0; i <= query.length; i += 1) {
+    const char = query.charAt(i);
+    if (quote) {
+      if (char === '\\' && i + 1 < query.length) i += 1;
+      else if (char === quote || i >= query.length) {
+        if (i - start - 1 > MAX_QUOTED_TERM_CHARS) {
+          throw invalid(`a quoted value is longer than ${MAX_QUOTED_TERM_CHARS} characters (at ${position(query, start)})`);
+        }
+        quote = undefined;
+        start = i + 1;
+      }
+      continue;
+    }
+    if (i === query.length || TERM_BREAK.test(char)) {
+      if (i - start > MAX_UNQUOTED_TERM_CHARS) {
+        throw invalid(`a term is longer than ${MAX_UNQUOTED_TERM_CHARS} characters; quote a longer value (at ${position(query, start)})`);
+      }
+      if (char === '"' || char === "'") quote = char;
+      start = quote ? i : i + 1;
+    }
+  }
 }
 
 const RANGE_END = String.raw`("(?:[^"\\]|\\.)*"|[^\s"\]}]+)`;
@@ -353,21 +390,35 @@ function tagQuery(source: Source, tag: TagToken): UserQuery {
   return comparisonQuery(source, field, operator, expression);
 }
 
-function toQuery(source: Source, node: ParserAst): UserQuery {
+// Parentheses and NOTs a query may stack before it is refused; the tree's own limit is MAX_DEPTH.
+const MAX_SYNTAX_NESTING = 4 * MAX_DEPTH;
+
+const logicalKind = (node: ParserAst) => (node.type === 'LogicalExpression' ? (node.operator.operator === 'OR' ? 'or' : 'and') : undefined);
+
+function toQuery(source: Source, node: ParserAst, nesting = 0): UserQuery {
+  if (nesting > MAX_SYNTAX_NESTING) throw invalid(`q nests deeper than ${MAX_DEPTH} levels`);
   switch (node.type) {
     case 'EmptyExpression':
       return failAt(source, node.location.start, 'empty expression');
     case 'ParenthesizedExpression':
-      return toQuery(source, node.expression);
+      return toQuery(source, node.expression, nesting + 1);
     case 'UnaryOperator':
-      return { kind: 'not', operand: toQuery(source, node.operand) };
+      return { kind: 'not', operand: toQuery(source, node.operand, nesting + 1) };
     case 'Tag':
       return tagQuery(source, node);
     case 'LogicalExpression': {
-      // liqe nests `a OR b OR c` to the left; one flat list keeps long chains shallow.
+      // liqe nests `a OR b OR c` to the left: its spine is walked in a loop, so a chain of
+      // 2,000 terms costs no stack, and becomes one flat list, so the tree stays shallow.
       const kind = node.operator.operator === 'OR' ? 'or' : 'and';
-      const operands = [node.left, node.right].flatMap((side) => {
-        const operand = toQuery(source, side);
+      const sides: ParserAst[] = [];
+      let left: ParserAst = node;
+      while (left.type === 'LogicalExpression' && logicalKind(left) === kind) {
+        sides.push(left.right);
+        left = left.left;
+      }
+      sides.push(left);
+      const operands = sides.reverse().flatMap((side) => {
+        const operand = toQuery(source, side, nesting + 1);
         return operand.kind === kind ? operand.operands : [operand];
       });
       return { kind, operands };
@@ -390,6 +441,7 @@ function depth(query: UserQuery): number {
  */
 export function parseUserQuery(q: string): UserQuery {
   if (Buffer.byteLength(q, 'utf8') > MAX_QUERY_BYTES) throw invalid(`q is longer than ${MAX_QUERY_BYTES} bytes`);
+  checkTermLengths(q);
   const source = liftRanges(q);
   const ast = parseLiqe(source);
   if (ast.type === 'EmptyExpression') return MATCH_ALL;

@@ -4,17 +4,25 @@
  */
 import { z } from 'zod';
 import { ROOT_COLUMNS as STORED_ROOT_COLUMNS } from '../../adapters/queries/users.js';
+import { pictureSchema } from '../profiles/picture-url.js';
 import { profileFields } from '../profiles/profile-fields.js';
+import { metadataProblem } from './metadata-limits.js';
 
 const text = (max: number) => z.string().min(1).max(max);
 const metadataKey = z.string().min(1).max(255);
+/** `value` is z.unknown() on create, and also null (remove the key) on update. */
+const metadata = (value: z.ZodType) =>
+  z.record(metadataKey, value).superRefine((fields, ctx) => {
+    const problem = metadataProblem(fields);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const userIdSchema = z.string().min(3).max(512).regex(/^[^|]+\|.+$/, 'must look like <provider>|<id>');
 
 const email = z.email().max(512);
 const username = z.string().min(1).max(128).regex(/^[^\s@]+$/, 'must not contain spaces or @');
 const phoneNumber = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15555550100');
-const picture = z.url().max(2048);
+const picture = z.url().pipe(pictureSchema);
 const password = z.string().max(1024);
 
 export const createUserInput = z.strictObject({
@@ -32,8 +40,8 @@ export const createUserInput = z.strictObject({
   picture: picture.optional(),
   locale: text(35).optional(),
   blocked: z.boolean().optional(),
-  user_metadata: z.record(metadataKey, z.unknown()).optional(),
-  app_metadata: z.record(metadataKey, z.unknown()).optional(),
+  user_metadata: metadata(z.unknown()).optional(),
+  app_metadata: metadata(z.unknown()).optional(),
 });
 export type CreateUserInput = z.infer<typeof createUserInput>;
 
@@ -52,8 +60,8 @@ export const userChanges = z.strictObject({
   locale: text(35).nullable().optional(),
   blocked: z.boolean().optional(),
   password: password.optional(),
-  user_metadata: z.record(metadataKey, z.unknown().nullable()).optional(),
-  app_metadata: z.record(metadataKey, z.unknown().nullable()).optional(),
+  user_metadata: metadata(z.unknown().nullable()).optional(),
+  app_metadata: metadata(z.unknown().nullable()).optional(),
 });
 export type UserChanges = z.infer<typeof userChanges>;
 

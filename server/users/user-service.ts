@@ -4,7 +4,7 @@
  */
 import { UniqueConstraintError } from 'sequelize';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
-import { InvalidCursorError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
+import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
 import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
@@ -17,6 +17,7 @@ import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { hashPassword } from '../passwords.js';
 import { isPrimaryIdentity, toProfile, type Identity, type Profile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
+import { checkMergedMetadata } from './metadata-limits.js';
 import { parseUserQuery, parseUserSort } from './user-query.js';
 import { ROOT_COLUMNS, type CreateUserInput, type ListUsersInput, type UserChanges } from './user-schemas.js';
 
@@ -74,6 +75,18 @@ function restoredColumns(profileData: Record<string, unknown>): Record<string, u
   return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (column in profileData ? [[column, profileData[column]]] : [])));
 }
 
+/** A search PostgreSQL cancelled at its statement timeout is the query's cost, and is said so. */
+async function searching<T>(search: Promise<T>): Promise<T> {
+  try {
+    return await search;
+  } catch (error) {
+    if (error instanceof SearchTimeoutError) {
+      throw new DomainError('search.timeout', 'the search took too long and was cancelled: narrow q, or page with from and take', 'q');
+    }
+    throw error;
+  }
+}
+
 export function createUserService({ users, search, connections, profiles, events, revokeAccount, custom, loginAttempts }: UserServiceDependencies) {
   async function load(userId: string) {
     const found = await users.findById(userId);
@@ -121,7 +134,7 @@ export function createUserService({ users, search, connections, profiles, events
       if (input.from !== undefined || input.take !== undefined) {
         const take = input.take ?? DEFAULT_PER_PAGE;
         try {
-          const { rows, next } = await search.searchCheckpoint({ ...(query ? { query } : {}), ...(input.from ? { from: input.from } : {}), take });
+          const { rows, next } = await searching(search.searchCheckpoint({ ...(query ? { query } : {}), ...(input.from ? { from: input.from } : {}), take }));
           return { users: rows.map(({ user, identities }) => toProfile(user, identities)), ...(next ? { next } : {}) };
         } catch (error) {
           if (error instanceof InvalidCursorError) throw new DomainError('search.invalid_query', error.message, 'from');
@@ -130,13 +143,13 @@ export function createUserService({ users, search, connections, profiles, events
       }
       const page = input.page ?? 0;
       const perPage = input.per_page ?? DEFAULT_PER_PAGE;
-      const { rows, total } = await search.searchPage({
+      const { rows, total } = await searching(search.searchPage({
         ...(query ? { query } : {}),
         ...(input.sort ? { sort: parseUserSort(input.sort) } : {}),
         page,
         perPage,
         includeTotals: input.include_totals === true,
-      });
+      }));
       return {
         users: rows.map(({ user, identities }) => toProfile(user, identities)),
         start: page * perPage,
@@ -152,6 +165,8 @@ export function createUserService({ users, search, connections, profiles, events
 
     async update(userId: string, changes: UserChanges): Promise<Profile> {
       const { user, identities } = await load(userId);
+      checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
+      checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
       const credential = credentialIdentity(user, identities);
       const customIdentity = customCredential(user, identities);
       const columns = Object.fromEntries(ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])));

@@ -221,4 +221,57 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
       expect(isPage(again.page) && again.page.document.querySelector('input[name=password]')).toBeTruthy();
     });
   });
+
+  describe('a NUL character, which PostgreSQL refuses in text', () => {
+    it.each([
+      ['GET', '/userinfo?access_token=%25%00F%2B', undefined],
+      ['POST', '/userinfo', 'access_token=%00'],
+      ['GET', '/auth?client_id=%00', undefined],
+      ['GET', '/session/end?client_id=%00', undefined],
+      ['GET', '/samlp/%00', undefined],
+      ['GET', '/samlp/metadata/%00', undefined],
+      ['POST', '/token', 'grant_type=client_credentials&client_id=%00&client_secret=x'],
+      ['POST', '/token/introspection', 'token=%00&client_id=%00&client_secret=x'],
+      ['POST', '/token/revocation', 'token=%00&client_id=%00&client_secret=x'],
+    ])('%s %s is an unknown id: 4xx, not 500', async (method, path, body) => {
+      const response = await fetch(`${tessera.issuer}${path}`, {
+        method,
+        ...(body ? { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}),
+      });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    });
+
+    it.each(['state', 'nonce', 'login_hint', 'connection'])('sends an authorization request whose %s holds NUL back to the client with invalid_request', async (name) => {
+      const url = new URL(`${tessera.issuer}/auth`);
+      for (const [key, value] of Object.entries({
+        client_id: client.client_id,
+        redirect_uri: REDIRECT_URI,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        [name]: 'a\u0000b',
+      })) {
+        url.searchParams.set(key, value);
+      }
+      const response = await fetch(url, { redirect: 'manual' });
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+    });
+
+    it('answers an end-session request whose state holds NUL below 500', async () => {
+      const response = await fetch(`${tessera.issuer}/session/end?state=s%00`, { redirect: 'manual' });
+      expect(response.status).toBeLessThan(500);
+    });
+
+    it('answers a token request whose code holds NUL with invalid_grant', async () => {
+      expect(await token({ grant_type: 'authorization_code', code: 'a\u0000b', redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) })).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_grant' },
+      });
+    });
+  });
 });

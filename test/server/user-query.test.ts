@@ -288,12 +288,31 @@ describe('parseUserQuery', () => {
     });
 
     it('accepts 4 kB and refuses one byte more, counting UTF-8 bytes', () => {
-      const prefix = 'name:"';
-      const fill = (bytes: number, char = 'x') => `${prefix}${char.repeat(bytes - prefix.length - 1)}"`;
+      const fill = (bytes: number) => 'x '.repeat(bytes).slice(0, bytes);
       expect(() => parseUserQuery(fill(MAX_QUERY_BYTES))).not.toThrow();
       expect(rejection(fill(MAX_QUERY_BYTES + 1)).message).toBe('q is longer than 4096 bytes');
       // 2,100 two-byte characters: fewer than 4096 characters, more than 4096 bytes.
       expect(rejection(`name:"${'é'.repeat(2100)}"`).message).toBe('q is longer than 4096 bytes');
+    });
+
+    it('refuses an unquoted term over 320 characters and a quoted value over 1024, saying where each starts', () => {
+      expect(() => parseUserQuery(`name:${'a'.repeat(315)}`)).not.toThrow();
+      expect(rejection(`name:${'a'.repeat(316)}`).message).toBe('a term is longer than 320 characters; quote a longer value (at line 1, column 1)');
+      expect(rejection(`name:x OR\n  ${'a'.repeat(4000)}`).message).toBe('a term is longer than 320 characters; quote a longer value (at line 2, column 3)');
+      expect(() => parseUserQuery(`name:"${'a'.repeat(1024)}"`)).not.toThrow();
+      expect(rejection(`name:x "${'a'.repeat(1025)}"`).message).toBe('a quoted value is longer than 1024 characters (at line 1, column 8)');
+      expect(rejection(`name:"${'a\\"'.repeat(400)}"`).message).toBe('a quoted value is longer than 1024 characters (at line 1, column 6)');
+      expect(rejection(`'${'a'.repeat(1025)}`).message).toBe('a quoted value is longer than 1024 characters (at line 1, column 1)');
+      expect(rejection(`x:[${'1'.repeat(400)} TO 2]`).field).toBe('q');
+    });
+
+    it('reads a chain of 2,048 terms as one flat AND without exhausting the stack', () => {
+      const query = parseUserQuery('x '.repeat(2048));
+      expect(query.kind === 'and' && query.operands.length).toBe(2048);
+    });
+
+    it('refuses 2,000 nested parentheses as too deep instead of exhausting the stack', () => {
+      expect(rejection(`${'('.repeat(2000)}a${')'.repeat(2000)}`).message).toBe('q nests deeper than 32 levels');
     });
 
     it('refuses nesting deeper than 32 levels', () => {

@@ -34,6 +34,26 @@ describe('the management API over plain HTTP', () => {
     expect(await response.json()).toEqual([{ result: { data: [] } }, { result: { data: [] } }]);
   });
 
+  it('refuses a batch of 51 calls with 400 naming the limit, before running any of them', async () => {
+    const paths = Array.from({ length: 51 }, () => 'users.create').join(',');
+    const inputs = Object.fromEntries(
+      Array.from({ length: 51 }, (_, index) => [index, { connection: 'Username-Password', email: `batch-${index}@example.com`, password: 'a long password' }]),
+    );
+    const response = await call(`${paths}?batch=1`, { method: 'POST', body: JSON.stringify(inputs) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { message: expect.stringContaining('at most 50 calls'), data: { code: 'BAD_REQUEST' } } });
+    const found = await call(`users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'batch-0@example.com' }))}`);
+    expect(((await found.json()) as { result: { data: unknown[] } }).result.data).toEqual([]);
+  });
+
+  it('runs a batch of 50 calls', async () => {
+    const paths = Array.from({ length: 50 }, () => 'users.getByEmail').join(',');
+    const inputs = Object.fromEntries(Array.from({ length: 50 }, (_, index) => [index, { email: `none-${index}@example.com` }]));
+    const response = await call(`${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(inputs))}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveLength(50);
+  });
+
   it('refuses a body over 100 kB with 413', async () => {
     const response = await call('users.create', {
       method: 'POST',

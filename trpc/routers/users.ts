@@ -54,9 +54,11 @@ export const usersRouter = router({
 
   events: requireScope('read:users')
     .input(z.strictObject({ user_id: userIdSchema.optional(), lastEventId: z.string().max(128).optional() }))
-    .subscription(async function* ({ ctx, input, signal }) {
-      for await (const event of ctx.services.events.subscribe({ userId: input.user_id, lastEventId: input.lastEventId, signal })) {
-        yield tracked(event.id, { type: event.type, user_id: event.user_id, at: event.at });
-      }
+    .subscription(({ ctx, input, signal }) => {
+      // Subscribing before iterating takes the subscriber's slot (or is refused) at once.
+      const events = ctx.services.events.subscribe({ userId: input.user_id, lastEventId: input.lastEventId, signal, subscriber: ctx.caller.subject });
+      return (async function* () {
+        for await (const event of events) yield tracked(event.id, { type: event.type, user_id: event.user_id, at: event.at });
+      })();
     }),
 });

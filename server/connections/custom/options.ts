@@ -2,6 +2,7 @@
  * Options of a `custom` connection: users kept in a database only the operator's scripts know.
  */
 import { z } from 'zod';
+import { passwordPolicySchema, raiseToPasswordFloor } from '../database-connection.js';
 import { mapperOptionSchema, mappingOptionSchema } from '../normalize.js';
 
 export const customOptionsSchema = z.strictObject({
@@ -20,7 +21,7 @@ export const customOptionsSchema = z.strictObject({
     .default({}),
   /** Lazy migration: a user who logs in once is imported, and later logins use the local hash. */
   import_users: z.boolean().default(false),
-  password_policy: z.strictObject({ min_length: z.number().int().min(1).max(128).default(8) }).default({ min_length: 8 }),
+  password_policy: passwordPolicySchema,
   /** How long one script call may take before it counts as the upstream failing. */
   timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
   mapping: mappingOptionSchema,
@@ -29,5 +30,5 @@ export const customOptionsSchema = z.strictObject({
 export type CustomOptions = z.infer<typeof customOptionsSchema>;
 
 export function customOptions(options: unknown): CustomOptions {
-  return customOptionsSchema.parse(options);
+  return customOptionsSchema.parse(raiseToPasswordFloor(options));
 }

@@ -74,6 +74,21 @@ describe('profile normalization', () => {
     expect((error as Error).message).toMatch(/connection "Upstream" returned an invalid profile: email/);
   });
 
+  it('drops an upstream picture that is not an https URL and keeps the rest of the profile', async () => {
+    for (const picture of ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'http://evil.example.com/a.png']) {
+      const profile = await normalizeProfile({ connection: connection('oidc'), attributes: { email: 'pic@example.com', picture } }, loadMapper);
+      expect(profile).toEqual({ email: 'pic@example.com' });
+    }
+    const kept = await normalizeProfile({ connection: connection('oidc'), attributes: { picture: 'https://images.example.com/a.png' } }, loadMapper);
+    expect(kept).toEqual({ picture: 'https://images.example.com/a.png' });
+  });
+
+  it('fails with the field named when an upstream attribute holds the NUL character, which PostgreSQL cannot store', async () => {
+    const error = await normalizeProfile({ connection: connection('ldap'), attributes: { cn: 'Jane\u0000Doe' } }, loadMapper).catch((caught: unknown) => caught);
+    expect(isDomainError(error, 'profile.invalid')).toBe(true);
+    expect((error as Error).message).toBe('connection "Upstream" returned an invalid profile: name: must not contain the NUL character');
+  });
+
   it('fails clearly when the mapper module throws or returns something else than an object', async () => {
     const thrown = await normalizeProfile({ connection: connection('oidc', { mapper: 'mappers/broken.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
     expect(isDomainError(thrown, 'profile.invalid')).toBe(true);
