@@ -1,4 +1,6 @@
-# Production image: compiled JavaScript on Node 24, no dev dependencies.
+# Production image: compiled JavaScript on Node 24, no dev dependencies. That leaves out the
+# embedded PostgreSQL (a dev dependency for `npm start` and the tests) and every test-only
+# package, so the image runs on an external PostgreSQL: set DATABASE_URL and SEALING_KEY.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,11 +17,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Without DATABASE_URL, the embedded PostgreSQL and the sealing key it generates (DATA_DIR/sealing-key)
-# live here: keep the volume. With DATABASE_URL, SEALING_KEY must be set and nothing is kept here.
+# A DATA_DIR the node user can write; with DATABASE_URL and SEALING_KEY nothing is kept in it today.
 ENV DATA_DIR=/var/lib/tessera
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera
-VOLUME /var/lib/tessera
 USER node
 EXPOSE 3000
+# Liveness, not /readyz: a store outage makes /readyz answer 503, and a restart would not fix it.
+# The image has no curl; node's fetch does the probe.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/server/index.js"]

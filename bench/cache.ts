@@ -393,7 +393,7 @@ async function block(
   await runLoad(userinfoRequest(baseline.target.issuer, [baseline.token]), warmup);
 
   // The baseline on both sides of the hot userinfo run, whose ratio is then filled in: two
-  // measurements of the same server minutes apart differ by up to ~20 % on this kind of machine.
+  // measurements of the same server minutes apart differ noticeably on a small shared machine.
   const measureBaseline = (when: string) => {
     progress(`${backend}: baseline userinfo (${when}) for ${settings.durationSeconds} s`);
     return measureLoad(userinfoRequest(baseline.target.issuer, [baseline.token]), settings);
@@ -542,7 +542,7 @@ async function main(): Promise<number> {
       durationSeconds: integerFromEnv('BENCH_DURATION', 10),
       connections: integerFromEnv('BENCH_CONNECTIONS', 10),
       hotUsers: integerFromEnv('BENCH_HOT_USERS', 100),
-      // One new user per cold request: enough for 2,000 req/s over the whole run.
+      // One new user per cold request: the default leaves room for a cold rate well above any measured.
       coldUsers: integerFromEnv('BENCH_COLD_USERS', 2000 * integerFromEnv('BENCH_DURATION', 10)),
       warmupSeconds: integerFromEnv('BENCH_WARMUP', 3),
       profile: profileSetting(),

@@ -1,5 +1,5 @@
 /**
- * The one place that reads process.env: parses and validates SPEC.md's configuration table
+ * The one place that reads process.env: parses and validates docs/contract.md's configuration table
  * once at start-up. A bad value stops start-up with a message naming the variable.
  */
 import os from 'node:os';

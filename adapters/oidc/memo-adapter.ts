@@ -101,10 +101,9 @@ export class MemoAdapter implements AccountIndexedAdapter {
     // Without Redis, every lookup of a userinfo call is answered from memory, and each request
     // would run from its first byte to its response in one go. Waiting for the next turn, as a
     // store read does, lets the requests that arrived together take each lookup side by side:
-    // under load that measured a sixth less CPU per request at 10 connections and over a
-    // quarter less at 50, for a few microseconds more per read when idle. (With Redis, whose
-    // reads already wait, the extra turns measured slower.) The lookup comes after the wait, so
-    // it sees every write made meanwhile.
+    // under load that costs less CPU per request, for a little more latency per read when idle
+    // (docs/benchmarks.md). With Redis, whose reads already wait, extra turns only slow it down.
+    // The lookup comes after the wait, so it sees every write made meanwhile.
     if (this.memo.readsOnNextTurn) await nextTurn();
     const key = this.key(id);
     const hit = this.memo.cache.get(key);

@@ -45,9 +45,8 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   ) {}
 
   // Every artifact is written here and every read that misses the memo (or Redis) comes here:
-  // straight on a pooled connection, a read costs the event loop half of what it does through
-  // sequelize.query, and an upsert a third of Model.upsert (about 130 µs of CPU against 400 µs,
-  // ten writers side by side on the development machine). (Unnamed on purpose: a named statement saves PostgreSQL its parsing too,
+  // straight on a pooled connection, a read or an upsert costs the event loop a fraction of what
+  // it does through sequelize.query or Model.upsert (docs/benchmarks.md). (Unnamed on purpose: a named statement saves PostgreSQL its parsing too,
   // but fails behind a transaction-mode pooler such as PgBouncer without prepared-statement support.)
   private async query<Row extends pg.QueryResultRow>(type: 'read' | 'write', text: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
     const { connectionManager } = this.models.sequelize;

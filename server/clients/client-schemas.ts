@@ -1,5 +1,5 @@
 /**
- * Inputs of clients.* (SPEC.md's procedure table) as zod schemas, with Auth0's defaults on
+ * Inputs of clients.* (docs/contract.md's procedure table) as zod schemas, with Auth0's defaults on
  * create, and the one shape a client leaves the API in.
  */
 import type { ClientMetadata } from 'oidc-provider';
@@ -18,7 +18,7 @@ export const clientIdSchema = z.string().min(1).max(128);
 const uris = z.array(z.url().max(2048)).max(100);
 const grantTypes = z.array(z.enum(GRANT_TYPES)).min(1).refine(distinct, 'must not repeat a grant type');
 const connectionNames = z.array(z.string().min(1).max(128)).max(100).refine(distinct, 'must not repeat a connection');
-/** Management API scopes a machine client may get with client_credentials (not in SPEC.md's table; ours). */
+/** Management API scopes a machine client may get with client_credentials (Tessera's own client field). */
 const managementScopes = z.array(z.enum(MANAGEMENT_SCOPES)).refine(distinct, 'must not repeat a scope');
 
 export const createClientInput = z.strictObject({
@@ -29,10 +29,10 @@ export const createClientInput = z.strictObject({
   token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default('client_secret_basic'),
   id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).default('RS256'),
   is_first_party: z.boolean().default(true),
-  /** PKCE on every authorization code flow; false opts a confidential client out (not in SPEC.md's fields; ours). */
+  /** PKCE on every authorization code flow; false opts a confidential client out (Tessera's own client field). */
   require_pkce: z.boolean().default(true),
   management_scopes: managementScopes.default([]),
-  /** Tessera as this client's SAML identity provider (not in SPEC.md's fields; Auth0's `addons.samlp`). */
+  /** Tessera as this client's SAML identity provider (Tessera's own client field, after Auth0's `addons.samlp`). */
   saml_addon: samlAddonSchema.optional(),
   /** Every database connection when omitted. */
   connections: connectionNames.optional(),

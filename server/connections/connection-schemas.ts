@@ -1,5 +1,5 @@
 /**
- * Inputs of connections.* (SPEC.md's procedure table) as zod schemas. Options are checked by
+ * Inputs of connections.* (docs/contract.md's procedure table) as zod schemas. Options are checked by
  * a union over `strategy`, one entry per strategy, so a new strategy is one line here.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Turns an upstream's attributes into SPEC.md's profile names. Each strategy has a default
+ * Turns an upstream's attributes into docs/contract.md's profile names. Each strategy has a default
  * mapping; a connection overrides it declaratively (`options.mapping`) and, like Auth0's
  * profileMapper.js, with a module (`options.mapper`). The result is validated: a mapping that
  * yields an invalid email fails the login and persists nothing.

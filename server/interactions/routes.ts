@@ -164,7 +164,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
       if (requested !== undefined && credentials.length === 0 && redirects.length === 0) {
         throw new errors.InvalidRequest(`connection "${requested}" is not enabled for this application`);
       }
-      // SPEC.md: `connection=<name>` of a federated connection goes straight to the upstream's page.
+      // docs/contract.md: `connection=<name>` of a federated connection goes straight to the upstream's page.
       const [only] = redirects;
       if (requested !== undefined && only) {
         ctx.status = 303;

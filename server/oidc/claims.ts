@@ -1,5 +1,5 @@
 /**
- * Which claims each scope releases (SPEC.md), and the pure mapping from a profile to the
+ * Which claims each scope releases (docs/contract.md), and the pure mapping from a profile to the
  * standard OIDC claim names.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
  */

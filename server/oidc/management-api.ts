@@ -1,6 +1,6 @@
 /**
  * The management API as a resource server: its audience, the scopes a machine client can be
- * granted for it (SPEC.md's procedure table), and the self-service scopes of a user's own token.
+ * granted for it (docs/contract.md's procedure table), and the self-service scopes of a user's own token.
  */
 export const MANAGEMENT_SCOPES = [
   'read:users',
@@ -22,7 +22,7 @@ export const MANAGEMENT_SCOPES = [
 
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
 
-/** What a user's own token may carry for me.*, with Auth0's names (SPEC.md, Additions). */
+/** What a user's own token may carry for me.*, with Auth0's names (docs/contract.md). */
 export const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'] as const;
 
 export type SelfServiceScope = (typeof SELF_SERVICE_SCOPES)[number];

@@ -1,5 +1,5 @@
 /**
- * SPEC.md: `offline_access` in the scope gets a refresh token. OpenID Connect Core §11 honours
+ * docs/contract.md: `offline_access` in the scope gets a refresh token. OpenID Connect Core §11 honours
  * it only with prompt=consent, and oidc-provider drops it otherwise; adding `consent` to the
  * prompt keeps the standard's intent (first-party clients are consented automatically,
  * third-party users see the consent page) while relying parties need not know the rule.

@@ -1,5 +1,5 @@
 /**
- * node-oidc-provider configured as SPEC.md fixes it: code + PKCE, rotating refresh tokens,
+ * node-oidc-provider configured as docs/contract.md fixes it: code + PKCE, rotating refresh tokens,
  * client_credentials for the management API, introspection, revocation, RP-initiated logout,
  * claims by scope in the ID token too, HS256 ID tokens for clients that ask for them.
  */
@@ -57,7 +57,7 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
     cookies: { keys: keys.cookieKeys },
     scopes: [...OIDC_SCOPES],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
-    // SPEC.md puts the scope's claims in the ID token as well as at userinfo.
+    // docs/contract.md puts the scope's claims in the ID token as well as at userinfo.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     routes: { userinfo: '/userinfo' },

@@ -1,6 +1,6 @@
 /**
  * A login through an upstream connection, persisted: the upstream's user is normalized, then
- * found by its identity or created as `<provider>|<connection>|<id>`. SPEC.md's profile
+ * found by its identity or created as `<provider>|<connection>|<id>`. docs/contract.md's profile
  * rules hold here: the root attributes come from the first identity and are refreshed from it
  * at each login through it; a linked identity's attributes are refreshed in its own
  * profileData and never merged into the root, and its login signs in the primary user.

@@ -1,5 +1,5 @@
 /**
- * The user profile of SPEC.md, defined once: the zod schema is the source, the type comes
+ * The user profile of docs/contract.md, defined once: the zod schema is the source, the type comes
  * from it, and toProfile turns stored rows into it.
  */
 import { z } from 'zod';

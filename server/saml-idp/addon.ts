@@ -1,7 +1,7 @@
 /**
  * The SAML add-on of a client (Auth0's `addons.samlp`): when a client has one, Tessera is the
  * SAML identity provider of the service provider it names. It is stored in the client's
- * metadata as `saml_addon`, an extension to SPEC.md's client fields.
+ * metadata as `saml_addon`, one of Tessera's own client fields (docs/contract.md).
  * @see https://auth0.com/docs/authenticate/protocols/saml/saml-sso-integrations/configure-auth0-saml-identity-provider
  */
 import { z } from 'zod';

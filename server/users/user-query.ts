@@ -8,8 +8,8 @@ import { DomainError } from '../errors.js';
 
 export const MAX_QUERY_BYTES = 4096;
 /**
- * liqe's grammar builds an unquoted term one character at a time at quadratic cost (a 4 kB
- * term held the event loop ~300 ms); quoted strings cost far less per character.
+ * liqe's grammar builds an unquoted term one character at a time at quadratic cost, so a long
+ * term holds the event loop (docs/benchmarks.md); quoted strings cost far less per character.
  */
 export const MAX_UNQUOTED_TERM_CHARS = 320;
 export const MAX_QUOTED_TERM_CHARS = 1024;

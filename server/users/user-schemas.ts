@@ -1,5 +1,5 @@
 /**
- * Inputs of the user operations (SPEC.md's users.* table), as zod schemas: the types come
+ * Inputs of the user operations (docs/contract.md's users.* table), as zod schemas: the types come
  * from them and unknown keys are refused.
  */
 import { z } from 'zod';
@@ -67,7 +67,7 @@ export type UserChanges = z.infer<typeof userChanges>;
 
 export const updateUserInput = userChanges.extend({ id: userIdSchema });
 
-/** What `me.update` may change: SPEC.md's list, nothing the operator owns. */
+/** What `me.update` may change: docs/contract.md's list, nothing the operator owns. */
 export const selfChanges = userChanges.pick({
   name: true,
   nickname: true,

@@ -10,7 +10,7 @@ import { startTestTessera } from '../support/tessera.js';
 import { signInUpstream, startUpstreamOidc, type UpstreamOidc } from '../support/upstream-oidc.js';
 
 /**
- * One person with a directory account and a social account, linked: SPEC.md's profile rules
+ * One person with a directory account and a social account, linked: docs/contract.md's profile rules
  * across two real upstreams, with the profile cache in Redis.
  */
 describe('linking a directory identity with an upstream OpenID identity', () => {

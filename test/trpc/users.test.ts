@@ -16,7 +16,7 @@ describe('users.* over a real @trpc/client', () => {
     admin.users.create.mutate({ connection: 'Username-Password', email, password: 'a long password', ...extra });
 
   describe('create', () => {
-    it('creates a database user and returns the profile of SPEC.md', async () => {
+    it('creates a database user and returns its profile in the documented shape', async () => {
       const user = await create('Ann@Example.com', { name: 'Ann', user_metadata: { theme: 'dark' }, app_metadata: { plan: 'pro' } });
       expect(user).toMatchObject({
         email: 'ann@example.com',

@@ -1,5 +1,5 @@
 /**
- * clients.*: the relying parties and machine clients registered with the provider (SPEC.md's
+ * clients.*: the relying parties and machine clients registered with the provider (docs/contract.md's
  * procedure table). The secret leaves only through create and rotateSecret.
  */
 import { clientIdInput, createClientInput, listClientsInput, updateClientInput } from '../../server/clients/client-schemas.js';

@@ -1,5 +1,5 @@
 /**
- * connections.*: where users come from (SPEC.md's procedure table), and which clients may use each.
+ * connections.*: where users come from (docs/contract.md's procedure table), and which clients may use each.
  */
 import {
   connectionIdInput,

@@ -1,5 +1,5 @@
 /**
- * keys.*: the provider's published signing keys, and their rotation (SPEC.md's procedure table).
+ * keys.*: the provider's published signing keys, and their rotation (docs/contract.md's procedure table).
  */
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';

@@ -1,5 +1,5 @@
 /**
- * users.*: the operator's view of every user (SPEC.md's procedure table).
+ * users.*: the operator's view of every user (docs/contract.md's procedure table).
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';

@@ -9,7 +9,7 @@ import type { Migration } from '../migrate.js';
 // search takes no leading or inner wildcard, so a pg_trgm index would cost writes for nothing.
 // Email and name, the common prefix searches, also carry the column, created_at and id: a
 // prefix shared by thousands of users then sorts its matches by created_at from the index
-// alone (an index-only scan) instead of one heap page per match, 3 ms rather than 50 at 1M.
+// alone (an index-only scan) instead of one heap page per match (docs/benchmarks.md).
 // last_login, logins_count and updated_at change at every login or update: indexing them
 // would turn those updates from HOT into index writes, so their ranges scan instead.
 export const up: Migration = async ({ context: queryInterface }) => {

@@ -6,7 +6,7 @@ import { createUser } from '../../support/fixtures.js';
 import { takeEvents } from '../../support/take-events.js';
 import { startTestTessera } from '../../support/tessera.js';
 
-/** Logins through an upstream connection persisted under SPEC.md's profile rules, without a protocol in the way. */
+/** Logins through an upstream connection persisted under docs/contract.md's profile rules, without a protocol in the way. */
 describe('persisting a login through an upstream connection', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   let connection: ConnectionRow;
