@@ -48,3 +48,13 @@ export function domainErrorsAsOAuthErrors<T extends object>(target: T): T {
     },
   });
 }
+
+/** oidc-provider's refusal of client metadata, naming the property at fault: Tessera's own validators throw it (server/oidc/provider.ts). */
+export class InvalidClientProperty extends errors.InvalidClientMetadata {
+  constructor(
+    readonly property: string,
+    description: string,
+  ) {
+    super(description);
+  }
+}
