@@ -4,7 +4,7 @@
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
-import { errorPages } from './http-errors.js';
+import { renderErrors } from './http-errors.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
 import { readinessEndpoint, type ReadinessProbe } from './readiness.js';
@@ -69,7 +69,7 @@ export function createApp(deps: AppDependencies): Koa {
 
   app.use(pinIssuerOrigin(deps.issuer));
   app.use(securityHeaders(deps.issuer));
-  app.use(errorPages(deps.logger));
+  app.use(renderErrors(deps.logger));
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };

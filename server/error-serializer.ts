@@ -5,6 +5,7 @@
  * error with both again; a validation error carries the values it refused.
  */
 import { isStoreUnavailable } from '../adapters/store-unavailable.js';
+import { isDomainError } from './errors.js';
 
 export interface LoggedError {
   type: string;
@@ -37,7 +38,7 @@ function codeOf(error: Error & ErrorFields): string | number | undefined {
 /** A client's mistake, a refusal or an outage is explained by its message; only a fault of ours needs its stack. */
 function isInternal(error: Error & ErrorFields): boolean {
   if (error.expose === true || (typeof error.status === 'number' && error.status < 500)) return false;
-  if (error.name === 'DomainError') return false;
+  if (isDomainError(error)) return false;
   if (error.name === 'TRPCError' && error.code !== 'INTERNAL_SERVER_ERROR') return false;
   return !isStoreUnavailable(error);
 }

@@ -1,38 +1,42 @@
 /**
  * Domain errors with stable dotted codes, and the one table mapping each code to the tRPC
- * code and the OAuth error it surfaces as. The message is safe to show a client.
+ * code, the OAuth error and the HTTP status it surfaces as. The message is safe to show a client.
+ * The HTTP status is the one tRPC gives the tRPC code, so a code answers alike on every surface.
  */
 import { isStoreUnavailable } from '../adapters/store-unavailable.js';
 
 export const ERROR_CODES = {
-  'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant' },
-  'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request' },
-  'user.blocked': { trpc: 'FORBIDDEN', oauth: 'access_denied' },
-  'user.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
-  'auth.invalid_credentials': { trpc: 'UNAUTHORIZED', oauth: 'access_denied' },
-  'auth.upstream_failed': { trpc: 'BAD_GATEWAY', oauth: 'access_denied' },
-  'auth.invalid_response': { trpc: 'BAD_REQUEST', oauth: 'access_denied' },
-  'auth.denied_by_rule': { trpc: 'FORBIDDEN', oauth: 'access_denied' },
-  'profile.invalid': { trpc: 'BAD_REQUEST', oauth: 'access_denied' },
-  'password.too_weak': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
-  'connection.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request' },
-  'connection.exists': { trpc: 'CONFLICT', oauth: 'invalid_request' },
-  'connection.not_enabled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
-  'connection.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
-  'connection.in_use': { trpc: 'CONFLICT', oauth: 'invalid_request' },
-  'search.invalid_query': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
-  'input.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request' },
-  'search.timeout': { trpc: 'TIMEOUT', oauth: 'temporarily_unavailable' },
-  'events.too_many_subscribers': { trpc: 'TOO_MANY_REQUESTS', oauth: 'temporarily_unavailable' },
-  'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client' },
-  'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata' },
-  'client.scope_not_held': { trpc: 'FORBIDDEN', oauth: 'access_denied' },
-  'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied' },
-  'request.rate_limited': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_request' },
-  'server.busy': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable' },
+  'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant', http: 404 },
+  'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
+  'user.blocked': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  'user.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'auth.invalid_credentials': { trpc: 'UNAUTHORIZED', oauth: 'access_denied', http: 401 },
+  'auth.upstream_failed': { trpc: 'BAD_GATEWAY', oauth: 'access_denied', http: 502 },
+  'auth.invalid_response': { trpc: 'BAD_REQUEST', oauth: 'access_denied', http: 400 },
+  'auth.denied_by_rule': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  'profile.invalid': { trpc: 'BAD_REQUEST', oauth: 'access_denied', http: 400 },
+  'password.too_weak': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'connection.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
+  'connection.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
+  'connection.not_enabled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'connection.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'connection.in_use': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
+  'search.invalid_query': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'input.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'search.timeout': { trpc: 'TIMEOUT', oauth: 'temporarily_unavailable', http: 408 },
+  'events.too_many_subscribers': { trpc: 'TOO_MANY_REQUESTS', oauth: 'temporarily_unavailable', http: 429 },
+  'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client', http: 404 },
+  'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata', http: 400 },
+  'client.scope_not_held': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  'saml.request_refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied', http: 429 },
+  // RFC 6749 §5.2 has no code for it; invalid_client says the client's authentication was refused.
+  'client.too_many_authentications': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_client', http: 429 },
+  'request.rate_limited': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_request', http: 429 },
+  'server.busy': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503 },
   // HTTP 503 with Retry-After on every surface.
-  'store.unavailable': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable' },
-} as const;
+  'store.unavailable': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503 },
+} as const satisfies Record<string, { trpc: string; oauth: string; http: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -53,6 +57,10 @@ export class DomainError extends Error {
 
   get oauthError() {
     return ERROR_CODES[this.code].oauth;
+  }
+
+  get httpStatus() {
+    return ERROR_CODES[this.code].http;
   }
 }
 

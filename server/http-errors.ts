@@ -1,50 +1,95 @@
 /**
- * Turns an error escaping a Tessera route (not oidc-provider's own, which renders its own)
- * into a page: client mistakes get their status and message, a store outage a 503 page asking
- * to try again, anything else a generic 500 with the details only in the log. Every 503,
- * oidc-provider's included, says when to retry.
+ * The one handler of errors escaping a Tessera route (oidc-provider renders its own): a page,
+ * or OAuth error JSON for a client that asks for JSON. A domain error answers with the status
+ * and OAuth error of its code (server/errors.ts) and its safe message, a store outage as the
+ * 'store.unavailable' one; an error of oidc-provider (a lost interaction) or of Koa (a body too
+ * large) with its own status when it is the client's; anything else a generic 500 with the
+ * details only in the log. Every 503, oidc-provider's included, says when to retry, and a
+ * refusal that passes (server/abuse/retry-later.ts) how long.
  */
-import type { Middleware } from 'koa';
-import { STORE_RETRY_AFTER_SECONDS, asStoreUnavailable } from './errors.js';
-import type { Logger } from './logger.js';
+import { HttpError, type Context, type Middleware } from 'koa';
+import { errors } from 'oidc-provider';
+import { retryAfterOf } from './abuse/retry-later.js';
+import { STORE_RETRY_AFTER_SECONDS, asStoreUnavailable, isDomainError, type DomainError } from './errors.js';
 import { errorPage } from './interactions/views.js';
+import type { Logger } from './logger.js';
+import { visitorMessageOf } from './sandbox/code-failure.js';
 
-interface ExposedError {
-  status?: number;
-  statusCode?: number;
-  expose?: boolean;
-  error?: string;
-  error_description?: string;
-  message?: string;
+interface Answer {
+  status: number;
+  title: string;
+  message: string;
+  /** The OAuth error code, for a client that reads JSON. */
+  error: string;
+  retryAfterSeconds?: number | undefined;
 }
 
-export function errorPages(logger: Logger): Middleware {
+const INTERNAL: Answer = {
+  status: 500,
+  title: 'Something went wrong',
+  message: 'The server could not complete this request. Please try again.',
+  error: 'server_error',
+};
+
+/** The domain error an error is, stands for inside oidc-provider (server/oidc/oauth-errors.ts), or reports as a store outage. */
+function domainErrorOf(error: unknown): DomainError | undefined {
+  if (isDomainError(error)) return error;
+  if (error instanceof errors.OIDCProviderError && isDomainError(error.cause)) return error.cause;
+  return asStoreUnavailable(error);
+}
+
+function answerOf(error: DomainError): Answer {
+  const status = error.httpStatus;
+  return {
+    status,
+    title: status === 503 ? 'Temporarily unavailable' : status >= 500 ? INTERNAL.title : 'Request refused',
+    message: visitorMessageOf(error),
+    error: error.oauthError,
+    retryAfterSeconds: retryAfterOf(error),
+  };
+}
+
+/** oidc-provider's errors and Koa's HTTP errors say whether they are the client's (`expose`), and with which status. */
+function clientMistakeOf(error: unknown): Answer | undefined {
+  if (error instanceof errors.OIDCProviderError) {
+    if (!error.expose || error.status >= 500) return undefined;
+    const title = error.error === 'invalid_request' ? 'Request refused' : error.error;
+    return { status: error.status, title, message: error.error_description ?? error.error, error: error.error };
+  }
+  if (error instanceof HttpError && error.expose && error.status < 500) {
+    return { status: error.status, title: 'Request refused', message: error.message, error: 'invalid_request' };
+  }
+  return undefined;
+}
+
+function render(ctx: Context, answer: Answer): void {
+  ctx.status = answer.status;
+  if (answer.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(answer.retryAfterSeconds));
+  if (ctx.accepts('html', 'json') === 'json') {
+    ctx.body = { error: answer.error, error_description: answer.message };
+    return;
+  }
+  ctx.type = 'html';
+  ctx.body = errorPage(answer.title, answer.message);
+}
+
+export function renderErrors(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (caught) {
-      const error = (caught ?? {}) as ExposedError;
-      const status = error.status ?? error.statusCode ?? 500;
       ctx.set('Cache-Control', 'no-store');
-      ctx.type = 'html';
-      if (status < 500 && error.expose !== false) {
-        ctx.status = status;
-        const message = error.error_description ?? error.message ?? 'Bad request';
-        ctx.body = errorPage(error.error === 'invalid_request' || !error.error ? 'Request refused' : error.error, message);
-        logger.info({ status, error: error.error, message }, 'request refused');
-        return;
-      }
-      const outage = asStoreUnavailable(caught);
-      if (outage) {
+      const domainError = domainErrorOf(caught);
+      const answer = domainError ? answerOf(domainError) : clientMistakeOf(caught);
+      if (domainError?.code === 'store.unavailable') {
         // The store's own log line says it is down, once; one per refused request would drown it.
-        logger.debug({ err: outage.cause, path: ctx.path }, 'request refused: store unavailable');
-        ctx.status = 503;
-        ctx.body = errorPage('Temporarily unavailable', outage.message);
-        return;
+        logger.debug({ err: domainError.cause, path: ctx.path }, 'request refused: store unavailable');
+      } else if (answer) {
+        logger.info({ status: answer.status, error: answer.error, code: domainError?.code, message: answer.message }, 'request refused');
+      } else {
+        logger.error({ err: caught, path: ctx.path }, 'request failed');
       }
-      logger.error({ err: caught, path: ctx.path }, 'request failed');
-      ctx.status = 500;
-      ctx.body = errorPage('Something went wrong', 'The server could not complete this request. Please try again.');
+      render(ctx, answer ?? INTERNAL);
     } finally {
       if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     }

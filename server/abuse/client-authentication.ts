@@ -6,25 +6,20 @@
  * Keyed by client and IP, not by client alone: a client_id is no secret, and a key of the
  * client alone would let anyone lock a confidential client out of its own token endpoint.
  *
- * The answer is HTTP 429 with Retry-After and `{"error":"invalid_client"}`. RFC 6749 §5.2 has
- * no code for too many attempts (`slow_down` belongs to the device flow's polling,
- * RFC 8628 §3.5); `invalid_client` is the code that says the client's authentication was
- * refused, so a client library stops rather than retries at once, and the status and
- * Retry-After say that it passes.
+ * The answer is 'client.too_many_authentications': HTTP 429 with Retry-After and
+ * `{"error":"invalid_client"}`. RFC 6749 §5.2 has no code for too many attempts (`slow_down`
+ * belongs to the device flow's polling, RFC 8628 §3.5); `invalid_client` is the code that says
+ * the client's authentication was refused, so a client library stops rather than retries at
+ * once, and the status and Retry-After say that it passes.
  */
-import Provider, { errors } from 'oidc-provider';
+import Provider from 'oidc-provider';
+import { DomainOAuthError } from '../oidc/oauth-errors.js';
 import { secondsUntil, type CreateLimiter } from './limiter-store.js';
+import { RetryLater } from './retry-later.js';
 
 export interface ClientAuthenticationLimits {
   maxFailures: number;
   blockSeconds: number;
-}
-
-class TooManyClientAuthentications extends errors.OIDCProviderError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'invalid_client');
-    this.error_description = `too many failed client authentications from this address; retry after ${retryAfterSeconds} seconds`;
-  }
 }
 
 export type ClientSecretGuard = (provider: Provider) => void;
@@ -44,7 +39,9 @@ export function createClientSecretGuard(createLimiter: CreateLimiter, { maxFailu
       if (count && count.consumedPoints >= maxFailures) {
         const wait = secondsUntil(count.msBeforeNext);
         ctx?.set('Retry-After', String(wait));
-        throw new TooManyClientAuthentications(wait);
+        throw new DomainOAuthError(
+          new RetryLater('client.too_many_authentications', `too many failed client authentications from this address; retry after ${wait} seconds`, wait),
+        );
       }
       const matches = await compare.call(this, actual);
       if (matches) {

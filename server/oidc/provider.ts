@@ -19,7 +19,7 @@ import type { KeyMaterial } from './key-store.js';
 import { MANAGEMENT_SCOPES, SELF_SERVICE_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
 import { REQUIRE_PKCE, pkceRequired } from './pkce-policy.js';
-import { outagesAsOAuthErrors } from './store-outages.js';
+import { InvalidClientProperty, domainErrorsAsOAuthErrors } from './oauth-errors.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -48,8 +48,8 @@ function clientName(ctx: KoaContextWithOIDC): string | undefined {
 
 export function createProvider({ config, adapter, keys, profiles, ruleClaims, logger, guardClientSecrets }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
-  // What the provider reads and writes, with a store outage as 503 temporarily_unavailable.
-  const stores = { adapter: (model: string) => outagesAsOAuthErrors(adapter(model)), profiles: outagesAsOAuthErrors(profiles), ruleClaims: outagesAsOAuthErrors(ruleClaims) };
+  // What the provider reads and writes, with a domain error (a store outage: 503 temporarily_unavailable) as an OAuth error.
+  const stores = { adapter: (model: string) => domainErrorsAsOAuthErrors(adapter(model)), profiles: domainErrorsAsOAuthErrors(profiles), ruleClaims: domainErrorsAsOAuthErrors(ruleClaims) };
 
   const configuration: Configuration = {
     adapter: stores.adapter,
@@ -67,14 +67,14 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
         if ((key === 'is_first_party' || key === REQUIRE_PKCE) && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+          throw new InvalidClientProperty(key, `${key} must be a boolean`);
         }
         if (key === 'management_scopes' && !isManagementScopeList(value)) {
-          throw new errors.InvalidClientMetadata(`management_scopes must be an array of: ${MANAGEMENT_SCOPES.join(', ')}`);
+          throw new InvalidClientProperty(key, `management_scopes must be an array of: ${MANAGEMENT_SCOPES.join(', ')}`);
         }
         if (key === SAML_ADDON) {
           const problem = samlAddonProblem(value);
-          if (problem) throw new errors.InvalidClientMetadata(problem);
+          if (problem) throw new InvalidClientProperty(key, problem);
           // Runs before redirect_uris is checked, and on every load: the SAML callback is allowed, never stored.
           metadata.redirect_uris = withSamlCallback(config.issuer, metadata.client_id, metadata.redirect_uris);
         }

@@ -13,6 +13,7 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import samlify from 'samlify';
+import { DomainError } from '../errors.js';
 import type { SamlAddon } from './addon.js';
 import { BINDINGS } from './metadata.js';
 
@@ -26,11 +27,12 @@ export interface AuthnRequest {
   forceAuthn: boolean;
 }
 
-/** A request this endpoint will not answer; rendered as a 400 page with the message. */
-export class SamlRequestRefused extends Error {
+/** A request this endpoint will not answer ('saml.request_refused'): a page with the status of its code and the message. */
+export class SamlRequestRefused extends DomainError {
   override name = 'SamlRequestRefused';
-  readonly status = 400;
-  readonly expose = true;
+  constructor(message: string) {
+    super('saml.request_refused', message);
+  }
 }
 
 interface Extracted {

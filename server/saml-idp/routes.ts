@@ -102,7 +102,7 @@ export function createSamlIdpRouter({ issuer, providers, profiles, flows, keys, 
     } catch (error) {
       if (!(error instanceof SamlRequestRefused)) throw error;
       log.info({ client_id: client.clientId, reason: error.message }, 'SAML AuthnRequest refused');
-      return refuse(ctx, error.status, error.message);
+      return refuse(ctx, error.httpStatus, error.message);
     }
 
     const flowId = newFlowId();

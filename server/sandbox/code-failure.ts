@@ -21,3 +21,8 @@ export class CodeFailure extends DomainError {
 export function newErrorId(): string {
   return randomBytes(4).toString('hex');
 }
+
+/** What a visitor's page says of a domain error: its own message, or for a failure of operator code only its error id. */
+export function visitorMessageOf(error: DomainError): string {
+  return error instanceof CodeFailure ? `This login could not be completed because of a problem on the server. Error id: ${error.errorId}.` : error.message;
+}

@@ -195,8 +195,9 @@ function parseLiqe(source: Source): ParserAst {
     return parse(source.text);
   } catch (error) {
     if (error instanceof LiqeSyntaxError) failAt(source, error.offset, 'syntax error');
-    // liqe reports an input that stops mid-expression (`name:a AND`, `(a`) without a position.
-    if (error instanceof Error && error.message === 'Found no parsings.') {
+    // liqe reports an input that stops mid-expression (`name:a AND`, `(a`) as a bare Error
+    // without a position; everything else it refuses is a LiqeError.
+    if (error instanceof Error && error.constructor === Error) {
       failAt(source, source.text.length, 'unexpected end of query');
     }
     throw error;

@@ -97,6 +97,13 @@ describe('clients.* over a real @trpc/client', () => {
       expect(error).toMatchObject({ code: 'BAD_REQUEST', field: 'redirect_uris.0' });
     });
 
+    it('refuses a post-logout redirect URI the provider would refuse, with BAD_REQUEST naming the field', async () => {
+      const fragment = await errorOf(webApp({ post_logout_redirect_uris: ['https://app.example.com/bye#now'] }));
+      expect(fragment).toMatchObject({ code: 'BAD_REQUEST', field: 'post_logout_redirect_uris', message: 'post_logout_redirect_uris must not contain fragments' });
+      const scheme = await errorOf(webApp({ post_logout_redirect_uris: ['myapp:/bye'] }));
+      expect(scheme).toMatchObject({ code: 'BAD_REQUEST', field: 'post_logout_redirect_uris', message: 'post_logout_redirect_uris must only contain web uris' });
+    });
+
     it('refuses HS256 ID tokens for a public client, which has no secret to sign them with', async () => {
       const error = await errorOf(webApp({ token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'HS256' }));
       expect(error).toMatchObject({ code: 'BAD_REQUEST', field: 'id_token_signed_response_alg' });

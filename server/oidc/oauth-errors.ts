@@ -1,0 +1,60 @@
+/**
+ * Inside oidc-provider, a domain error must reach the provider's error handler as an OAuth error
+ * it shows, with the status and OAuth error of its code (server/errors.ts), rather than as an
+ * unknown error, which it answers 500 `server_error`. A store outage is the 'store.unavailable'
+ * domain error: HTTP 503, `temporarily_unavailable`. The provider's storage, its account
+ * lookups and the rules' claims are wrapped here; Tessera's own hooks throw `asOAuthError(...)`.
+ * @see node_modules/oidc-provider/lib/shared/error_handler.js (status from `statusCode`, body from an exposed error)
+ */
+import { errors } from 'oidc-provider';
+import { asStoreUnavailable, isDomainError, type DomainError } from '../errors.js';
+import { visitorMessageOf } from '../sandbox/code-failure.js';
+
+/**
+ * Shown as a page, never sent to the client's redirect_uri: these errors are about Tessera's
+ * state, not the client's request, and the person in front of the page can simply try again.
+ */
+export class DomainOAuthError extends errors.OIDCProviderError {
+  override allow_redirect = false;
+
+  constructor(readonly domainError: DomainError) {
+    super(domainError.httpStatus, domainError.oauthError, { cause: domainError });
+    this.error_description = visitorMessageOf(domainError);
+    // oidc-provider exposes only errors under 500 by default; a domain error's message is safe at any status.
+    this.expose = true;
+  }
+}
+
+/** The OAuth error a domain error or a store outage surfaces as inside oidc-provider; any other error as it is. */
+export function asOAuthError(error: unknown): unknown {
+  const domainError = isDomainError(error) ? error : asStoreUnavailable(error);
+  return domainError ? new DomainOAuthError(domainError) : error;
+}
+
+/** The same object, whose methods throw a DomainOAuthError instead of a domain error or a store's outage error. */
+export function domainErrorsAsOAuthErrors<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(object, key) {
+      const value: unknown = Reflect.get(object, key, object);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = value.apply(object, args);
+          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(asOAuthError(error))) : result;
+        } catch (error) {
+          throw asOAuthError(error);
+        }
+      };
+    },
+  });
+}
+
+/** oidc-provider's refusal of client metadata, naming the property at fault: Tessera's own validators throw it (server/oidc/provider.ts). */
+export class InvalidClientProperty extends errors.InvalidClientMetadata {
+  constructor(
+    readonly property: string,
+    description: string,
+  ) {
+    super(description);
+  }
+}
