@@ -29,6 +29,7 @@ import { CodePathError, type CodeDir } from '../../sandbox/code-dir.js';
 import { CodeFailure, newErrorId } from '../../sandbox/code-failure.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { asError } from '../../sandbox/tasks.js';
+import { credentialsRefused } from '../credentials-refused.js';
 import type { UpstreamUser } from '../strategy.js';
 import { customOptions } from './options.js';
 
@@ -38,13 +39,6 @@ export type ScriptFunction = (typeof SCRIPT_FUNCTIONS)[number];
 export interface ScriptContext {
   connection: string;
   configuration: Readonly<Record<string, string>>;
-}
-
-/** Same text as the database strategy's: never say which half was wrong. */
-const WRONG_CREDENTIALS = 'Wrong email, username or password.';
-
-export function wrongCredentials(): DomainError {
-  return new DomainError('auth.invalid_credentials', WRONG_CREDENTIALS);
 }
 
 const MAX_DETAIL = 200;
@@ -98,7 +92,7 @@ export function createScriptRunner({ sandbox, codeDir, logger }: ScriptRunnerDep
       case 'returned':
         return outcome.value;
       case 'threw':
-        if (fn === 'login' && outcome.error.name === 'WrongUsernameOrPasswordError') throw wrongCredentials();
+        if (fn === 'login' && outcome.error.name === 'WrongUsernameOrPasswordError') throw credentialsRefused();
         throw failure(`${fn}: ${firstLine(outcome.error.message)}`, { err: asError(outcome.error) });
       case 'timed-out':
         throw failure(`${fn} timed out after ${options.timeout_ms} ms`);

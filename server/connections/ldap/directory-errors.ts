@@ -4,9 +4,7 @@
  */
 import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError } from 'ldapts';
 import { DomainError, isDomainError } from '../../errors.js';
-
-/** The database connection's words: a login never says whether the user or the password was wrong. */
-export const INVALID_LOGIN = 'Wrong email, username or password.';
+import { credentialsRefused } from '../credentials-refused.js';
 
 export const DIRECTORY_TIMEOUT = 'the directory did not answer in time';
 
@@ -19,7 +17,7 @@ function isTimeout(error: Error): boolean {
 }
 
 function refused(step: DirectoryStep, error: ResultCodeError): DomainError {
-  if (step === 'user bind' && error instanceof InvalidCredentialsError) return new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+  if (step === 'user bind' && error instanceof InvalidCredentialsError) return credentialsRefused();
   if (step === 'service bind' && error instanceof InvalidCredentialsError) {
     return new DomainError('auth.upstream_failed', "the directory refused the connection's service account");
   }

@@ -11,10 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { Client, type Entry } from 'ldapts';
 import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
+import { credentialsRefused } from '../credentials-refused.js';
 import type { Closable, StrategyDependencies } from '../strategies.js';
 import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
 import { withinDeadline } from './deadline.js';
-import { directoryFailure, INVALID_LOGIN, type DirectoryStep } from './directory-errors.js';
+import { directoryFailure, type DirectoryStep } from './directory-errors.js';
 import { entryAttributes } from './entry-attributes.js';
 import { ldapOptionsSchema, type LdapOptions } from './options.js';
 import { userSearchFilter } from './search-filter.js';
@@ -101,7 +102,7 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
     if (second) log.warn({ connection: connection.name }, 'login refused: the search filter matches several directory entries');
     if (!first || second) {
       await bindAsNobody(attempt, password);
-      throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+      throw credentialsRefused();
     }
     return first.dn;
   }
@@ -134,7 +135,7 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
       const options = ldapOptionsSchema.parse(connection.options);
       const trimmed = login.trim();
       // A DN with an empty password is an unauthenticated bind, which a directory may answer with success.
-      if (trimmed === '' || password === '') throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+      if (trimmed === '' || password === '') throw credentialsRefused();
       const entry = await withinDeadline(options.timeout_ms, async (signal) => {
         const attempt = { connection, options, signal };
         return bindAndRead(attempt, await findUserDn(attempt, trimmed, password), password);
