@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { DomainError, isDomainError } from '../errors.js';
+import { CLIENT_DEFAULTS } from '../oidc/client-defaults.js';
 import { REQUIRE_PKCE } from '../oidc/pkce-policy.js';
 import { SAML_ADDON, samlAddonSchema, type SamlAddon } from '../saml-idp/addon.js';
 import type { ClientMetadata, ClientStore } from './client-store.js';
@@ -19,13 +20,6 @@ export interface ClientManagementDependencies {
 /** Auth0's client ids are opaque and url-safe; 128 random bits keep them unguessable. */
 const newClientId = () => randomBytes(16).toString('base64url');
 const newSecret = () => randomBytes(32).toString('base64url');
-
-// oidc-provider's clientDefaults (server/oidc/provider.ts), for metadata stored without them.
-const STORED_DEFAULTS = {
-  grant_types: ['authorization_code', 'refresh_token'],
-  token_endpoint_auth_method: 'client_secret_basic',
-  id_token_signed_response_alg: 'RS256',
-} as const;
 
 function notFound(clientId: string): DomainError {
   return new DomainError('client.not_found', `client ${clientId} does not exist`, 'client_id');
@@ -41,9 +35,9 @@ function settingsOf(metadata: ClientMetadata): ClientSettings {
     name: metadata.client_name ?? metadata.client_id,
     redirect_uris: strings(metadata.redirect_uris),
     post_logout_redirect_uris: strings(metadata['post_logout_redirect_uris']),
-    grant_types: metadata.grant_types ? strings(metadata.grant_types) : [...STORED_DEFAULTS.grant_types],
-    token_endpoint_auth_method: metadata.token_endpoint_auth_method ?? STORED_DEFAULTS.token_endpoint_auth_method,
-    id_token_signed_response_alg: metadata.id_token_signed_response_alg ?? STORED_DEFAULTS.id_token_signed_response_alg,
+    grant_types: metadata.grant_types ? strings(metadata.grant_types) : [...CLIENT_DEFAULTS.grant_types],
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method ?? CLIENT_DEFAULTS.token_endpoint_auth_method,
+    id_token_signed_response_alg: metadata.id_token_signed_response_alg ?? CLIENT_DEFAULTS.id_token_signed_response_alg,
     is_first_party: metadata['is_first_party'] === true,
     // Clients stored before the setting existed require PKCE too.
     require_pkce: metadata[REQUIRE_PKCE] !== false,
@@ -61,7 +55,7 @@ function toMetadata(clientId: string, settings: ClientSettings, secret: string |
     post_logout_redirect_uris: settings.post_logout_redirect_uris,
     grant_types: settings.grant_types,
     // The code flow is the only response type the provider serves (SPEC.md).
-    response_types: settings.grant_types.includes('authorization_code') ? ['code'] : [],
+    response_types: settings.grant_types.includes('authorization_code') ? [...CLIENT_DEFAULTS.response_types] : [],
     token_endpoint_auth_method: settings.token_endpoint_auth_method,
     id_token_signed_response_alg: settings.id_token_signed_response_alg,
     is_first_party: settings.is_first_party,

@@ -15,6 +15,7 @@ import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
 import type { RuleClaimsStore } from '../rules/rule-claims.js';
 import { SAML_ADDON, samlAddonProblem, withSamlCallback } from '../saml-idp/addon.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
+import { CLIENT_DEFAULTS } from './client-defaults.js';
 import type { KeyMaterial } from './key-store.js';
 import { MANAGEMENT_SCOPES, SELF_SERVICE_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
@@ -80,12 +81,7 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
         }
       },
     },
-    clientDefaults: {
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      id_token_signed_response_alg: 'RS256',
-      token_endpoint_auth_method: 'client_secret_basic',
-    },
+    clientDefaults: { ...CLIENT_DEFAULTS, grant_types: [...CLIENT_DEFAULTS.grant_types], response_types: [...CLIENT_DEFAULTS.response_types] },
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
       userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],
