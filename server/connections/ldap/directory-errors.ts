@@ -6,7 +6,9 @@ import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError } from 'lda
 import { DomainError, isDomainError } from '../../errors.js';
 import { credentialsRefused } from '../credentials-refused.js';
 
-export const DIRECTORY_TIMEOUT = 'the directory did not answer in time';
+export function directoryTimeout(): DomainError {
+  return new DomainError('auth.upstream_failed', 'the directory did not answer in time');
+}
 
 export type DirectoryStep = 'service bind' | 'user search' | 'user bind' | 'entry read';
 
@@ -30,7 +32,7 @@ function refused(step: DirectoryStep, error: ResultCodeError): DomainError {
 export function directoryFailure(step: DirectoryStep, error: unknown): DomainError {
   if (isDomainError(error)) return error;
   if (error instanceof ResultCodeError) return refused(step, error);
-  if (error instanceof Error && isTimeout(error)) return new DomainError('auth.upstream_failed', DIRECTORY_TIMEOUT);
+  if (error instanceof Error && isTimeout(error)) return directoryTimeout();
   if (error instanceof Error && UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? '')) {
     return new DomainError('auth.upstream_failed', 'the directory could not be reached');
   }
