@@ -26,7 +26,7 @@ import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { CodePathError, type CodeDir } from '../../sandbox/code-dir.js';
-import { CodeFailure, newErrorId } from '../../sandbox/code-failure.js';
+import { loggedCodeFailure, type CodeFailure } from '../../sandbox/code-failure.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { asError } from '../../sandbox/tasks.js';
 import { credentialsRefused } from '../credentials-refused.js';
@@ -74,11 +74,14 @@ export function createScriptRunner({ sandbox, codeDir, logger }: ScriptRunnerDep
   async function call(connection: ConnectionRow, fn: ScriptFunction, ...args: unknown[]): Promise<unknown> {
     const options = customOptions(connection.options);
     const context: ScriptContext = { connection: connection.name, configuration: options.configuration };
-    const failure = (detail: string, fields: Record<string, unknown> = {}): CodeFailure => {
-      const errorId = newErrorId();
-      log.warn({ ...fields, error_id: errorId, connection: connection.name, script_function: fn, reason: detail }, 'custom database script failed');
-      return new CodeFailure('auth.upstream_failed', `the custom database script failed: ${detail}`, errorId);
-    };
+    const failure = (detail: string, fields: Record<string, unknown> = {}): CodeFailure =>
+      loggedCodeFailure(
+        log,
+        'custom database script failed',
+        { ...fields, connection: connection.name, script_function: fn, reason: detail },
+        'auth.upstream_failed',
+        `the custom database script failed: ${detail}`,
+      );
 
     let file: string;
     try {
