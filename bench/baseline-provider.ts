@@ -8,12 +8,10 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { freePort } from '../adapters/postgres/embedded.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS } from '../server/oidc/claims.js';
 import { generateSigningKey } from '../server/oidc/key-store.js';
+import { API_ACCESS_TOKEN_TTL_SECONDS, ARTIFACT_TTL_SECONDS } from '../server/oidc/lifetimes.js';
 import { MANAGEMENT_SCOPES, managementAudience } from '../server/oidc/management-api.js';
 import { REDIRECT_URI } from './login.js';
 import type { Target } from './target.js';
-
-const HOUR = 60 * 60;
-const DAY = 24 * HOUR;
 
 const ACCOUNT_CLAIMS = {
   name: 'Bench User',
@@ -56,16 +54,7 @@ export async function startBaselineProvider(): Promise<Target> {
     responseTypes: ['code'],
     routes: { userinfo: '/userinfo' },
     rotateRefreshToken: true,
-    ttl: {
-      AccessToken: HOUR,
-      AuthorizationCode: 60,
-      ClientCredentials: HOUR,
-      IdToken: HOUR,
-      Interaction: HOUR,
-      Grant: 30 * DAY,
-      Session: 14 * DAY,
-      RefreshToken: 30 * DAY,
-    },
+    ttl: { ...ARTIFACT_TTL_SECONDS },
     async findAccount(_ctx, sub) {
       return { accountId: sub, claims: () => ({ sub, ...ACCOUNT_CLAIMS }) };
     },
@@ -89,7 +78,7 @@ export async function startBaselineProvider(): Promise<Target> {
           return {
             scope: isClientCredentials(ctx) ? MANAGEMENT_SCOPES.join(' ') : '',
             audience,
-            accessTokenTTL: DAY,
+            accessTokenTTL: API_ACCESS_TOKEN_TTL_SECONDS,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'RS256' } },
           };

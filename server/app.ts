@@ -5,6 +5,7 @@ import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { renderErrors } from './http-errors.js';
+import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
 import { readinessEndpoint, type ReadinessProbe } from './readiness.js';
@@ -48,7 +49,7 @@ function securityHeaders(issuer: string): Koa.Middleware {
     if (ctx.response.is('html')) {
       ctx.set('X-Frame-Options', 'DENY');
       // A page that needs more sets its own policy: the SAML auto-post form allows its one script by hash.
-      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', PAGE_POLICY);
     }
   };
 }

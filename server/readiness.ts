@@ -7,6 +7,7 @@
 import type { Middleware } from 'koa';
 import type { Sequelize } from 'sequelize';
 import type { RedisClient } from '../adapters/redis/client.js';
+import { withinDeadline } from './deadline.js';
 
 // Well under a load balancer's usual probe timeout, so a store that hangs reads as down.
 const PROBE_TIMEOUT_MS = 2_000;
@@ -21,16 +22,12 @@ export interface Readiness {
 
 export type ReadinessProbe = () => Promise<Readiness>;
 
+/** A probe that fails or does not answer in time reads as down. */
 function answers(probe: Promise<unknown>): Promise<StoreState> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<StoreState>((resolve) => {
-    timer = setTimeout(() => resolve('down'), PROBE_TIMEOUT_MS);
-  });
-  const answered = probe.then(
+  return withinDeadline(PROBE_TIMEOUT_MS, () => probe, () => new Error('no answer in time')).then(
     (): StoreState => 'up',
     (): StoreState => 'down',
   );
-  return Promise.race([answered, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function createReadinessProbe(sequelize: Sequelize, redis: RedisClient | undefined): ReadinessProbe {

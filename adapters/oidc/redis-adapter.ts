@@ -8,15 +8,10 @@
  * upsert orders its writes instead of making them one transaction.
  */
 import type { RedisClient } from '../redis/client.js';
+import { GRANT_BOUND_MODELS } from './grant-bound-models.js';
 import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
 
-const GRANTABLE = new Set([
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-]);
+const GRANT_BOUND = new Set(GRANT_BOUND_MODELS);
 
 // Appends an artifact key to an index list (a grant's artifacts, an account's sessions and
 // grants). The list must outlive its longest member: a new
@@ -97,7 +92,7 @@ export class RedisAdapter implements AccountIndexedAdapter, ConsumesOnce {
   private async point(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const key = this.key(id);
     const pointers: Array<Promise<unknown>> = [];
-    if (GRANTABLE.has(this.model) && payload.grantId) {
+    if (GRANT_BOUND.has(this.model) && payload.grantId) {
       pointers.push(this.redis.eval(ADD_TO_INDEX, 1, RedisAdapter.grantKey(payload.grantId), key, expiresIn || 0));
     }
     if (ACCOUNT_INDEXED.has(this.model) && payload.accountId) {

@@ -4,10 +4,8 @@
  * out, so callers see clear values and the tables never hold one.
  */
 import { sealJson, unsealJson } from '../crypto/sealing.js';
+import { holdAdvisoryLock } from '../sequelize/advisory-locks.js';
 import type { Json, Models, SigningKeyRow } from '../sequelize/models.js';
-
-/** The one lock under which key material is made, re-sealed or rotated. */
-export const KEY_LOCK = 7265374;
 
 export const signingKeyBinding = (kid: string) => `SigningKey:${kid}`;
 export const secretBinding = (name: string) => `Secret:${name}`;
@@ -39,7 +37,7 @@ export function createKeyQueries(models: Models, key: Buffer) {
     /** Runs fn while holding a cluster-wide lock, so nodes starting together generate keys once. */
     withLock<T>(fn: () => Promise<T>): Promise<T> {
       return sequelize.transaction(async (transaction) => {
-        await sequelize.query(`SELECT pg_advisory_xact_lock(${KEY_LOCK})`, { transaction });
+        await holdAdvisoryLock(sequelize, 'keyMaterial', transaction);
         return fn();
       });
     },

@@ -4,8 +4,8 @@
  * read and written as they are in the tables; the caller opens and seals.
  */
 import { QueryTypes, type Transaction } from 'sequelize';
+import { holdAdvisoryLock } from '../sequelize/advisory-locks.js';
 import type { Json, Models } from '../sequelize/models.js';
-import { KEY_LOCK } from './keys.js';
 
 export interface SealedValueQueries {
   secrets(): Promise<Array<{ name: string; value: unknown }>>;
@@ -25,7 +25,7 @@ export interface SealedValueQueries {
 export function withSealedValues<T>(models: Models, fn: (queries: SealedValueQueries) => Promise<T>): Promise<T> {
   const { sequelize } = models;
   return sequelize.transaction(async (transaction: Transaction) => {
-    await sequelize.query(`SELECT pg_advisory_xact_lock(${KEY_LOCK})`, { transaction });
+    await holdAdvisoryLock(sequelize, 'keyMaterial', transaction);
     const select = <R extends object>(sql: string, bind: unknown[] = []) => sequelize.query<R>(sql, { bind, type: QueryTypes.SELECT, transaction });
     const run = async (sql: string, bind: unknown[]) => {
       await sequelize.query(sql, { bind, transaction });

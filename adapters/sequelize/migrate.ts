@@ -5,6 +5,7 @@
 import { Sequelize, type Options, type QueryInterface } from 'sequelize';
 import { SequelizeStorage, Umzug, type MigrationFn } from 'umzug';
 import type { Logger } from '../../server/logger.js';
+import { holdAdvisoryLock } from './advisory-locks.js';
 import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as userSearchIndexes from './migrations/0002-user-search-indexes.js';
 import * as oidcAccountIndex from './migrations/0003-oidc-account-index.js';
@@ -49,7 +50,7 @@ export async function migrate(sequelize: Sequelize, logger: Logger): Promise<voi
   try {
     // Two nodes starting together must not both apply the same migration.
     await unbounded.transaction(async (transaction) => {
-      await unbounded.query('SELECT pg_advisory_xact_lock(7265373)', { transaction });
+      await holdAdvisoryLock(unbounded, 'migrations', transaction);
       await umzug.up();
     });
   } finally {

@@ -5,6 +5,7 @@
  * does (a block never tells which names exist).
  */
 import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
+import { isPrimaryIdentity } from '../profiles/profile.js';
 
 export function loginSubject(connectionId: string, login: string): string {
   return `${connectionId}:${login.trim().toLowerCase()}`;
@@ -15,7 +16,7 @@ export function userLoginSubjects(user: Pick<UserRow, 'id' | 'email' | 'username
   const subjects = new Set<string>();
   for (const identity of identities) {
     const data = identity.profile_data as Record<string, unknown>;
-    const primary = `${identity.provider}|${identity.external_id}` === user.id;
+    const primary = isPrimaryIdentity(user, identity);
     const names = [data['email'], data['username'], identity.external_id, ...(primary ? [user.email, user.username] : [])];
     for (const name of names) {
       if (typeof name === 'string' && name) subjects.add(loginSubject(identity.connection_id, name));

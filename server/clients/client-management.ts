@@ -1,15 +1,14 @@
 /**
- * The client operations behind clients.*: Auth0-like defaults, generated ids and secrets,
- * the client ↔ connection relation kept beside the provider's metadata, and the one place a
- * client becomes its API view (with the secret only in what create and rotateSecret return).
+ * The client operations behind clients.*: generated ids and secrets, the rules across fields
+ * and the caller's privileges, and the client ↔ connection relation kept beside the provider's
+ * metadata. A client's fields, and the shapes it takes, are described in ./client-fields.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { DomainError, isDomainError } from '../errors.js';
-import { REQUIRE_PKCE } from '../oidc/pkce-policy.js';
-import { SAML_ADDON, samlAddonSchema, type SamlAddon } from '../saml-idp/addon.js';
-import type { ClientMetadata, ClientStore } from './client-store.js';
+import { applyChanges, clientView, settingsOf, toMetadata } from './client-fields.js';
 import type { ClientChanges, ClientSettings, ClientView, CreateClientInput } from './client-schemas.js';
+import type { ClientMetadata, ClientStore } from './client-store.js';
 
 export interface ClientManagementDependencies {
   clients: ClientStore;
@@ -20,88 +19,8 @@ export interface ClientManagementDependencies {
 const newClientId = () => randomBytes(16).toString('base64url');
 const newSecret = () => randomBytes(32).toString('base64url');
 
-// oidc-provider's clientDefaults (server/oidc/provider.ts), for metadata stored without them.
-const STORED_DEFAULTS = {
-  grant_types: ['authorization_code', 'refresh_token'],
-  token_endpoint_auth_method: 'client_secret_basic',
-  id_token_signed_response_alg: 'RS256',
-} as const;
-
 function notFound(clientId: string): DomainError {
   return new DomainError('client.not_found', `client ${clientId} does not exist`, 'client_id');
-}
-
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item) => typeof item === 'string') : []);
-
-/** The add-on as a field that is absent when off, so clients without one look exactly as docs/contract.md lists them. */
-const samlAddonField = (addon: SamlAddon | undefined) => (addon ? { saml_addon: addon } : {});
-
-function settingsOf(metadata: ClientMetadata): ClientSettings {
-  return {
-    name: metadata.client_name ?? metadata.client_id,
-    redirect_uris: strings(metadata.redirect_uris),
-    post_logout_redirect_uris: strings(metadata['post_logout_redirect_uris']),
-    grant_types: metadata.grant_types ? strings(metadata.grant_types) : [...STORED_DEFAULTS.grant_types],
-    token_endpoint_auth_method: metadata.token_endpoint_auth_method ?? STORED_DEFAULTS.token_endpoint_auth_method,
-    id_token_signed_response_alg: metadata.id_token_signed_response_alg ?? STORED_DEFAULTS.id_token_signed_response_alg,
-    is_first_party: metadata['is_first_party'] === true,
-    // Clients stored before the setting existed require PKCE too.
-    require_pkce: metadata[REQUIRE_PKCE] !== false,
-    management_scopes: strings(metadata['management_scopes']),
-    ...samlAddonField(samlAddonSchema.safeParse(metadata[SAML_ADDON]).data),
-  };
-}
-
-function toMetadata(clientId: string, settings: ClientSettings, secret: string | undefined): ClientMetadata {
-  return {
-    client_id: clientId,
-    ...(secret ? { client_secret: secret } : {}),
-    client_name: settings.name,
-    redirect_uris: settings.redirect_uris,
-    post_logout_redirect_uris: settings.post_logout_redirect_uris,
-    grant_types: settings.grant_types,
-    // The code flow is the only response type the provider serves (docs/contract.md).
-    response_types: settings.grant_types.includes('authorization_code') ? ['code'] : [],
-    token_endpoint_auth_method: settings.token_endpoint_auth_method,
-    id_token_signed_response_alg: settings.id_token_signed_response_alg,
-    is_first_party: settings.is_first_party,
-    [REQUIRE_PKCE]: settings.require_pkce,
-    management_scopes: settings.management_scopes,
-    ...samlAddonField(settings.saml_addon),
-  };
-}
-
-function view(clientId: string, settings: ClientSettings, connections: string[], secret?: string): ClientView {
-  return {
-    client_id: clientId,
-    ...(secret ? { client_secret: secret } : {}),
-    name: settings.name,
-    redirect_uris: settings.redirect_uris,
-    post_logout_redirect_uris: settings.post_logout_redirect_uris,
-    grant_types: settings.grant_types,
-    token_endpoint_auth_method: settings.token_endpoint_auth_method,
-    id_token_signed_response_alg: settings.id_token_signed_response_alg,
-    is_first_party: settings.is_first_party,
-    require_pkce: settings.require_pkce,
-    management_scopes: settings.management_scopes,
-    ...samlAddonField(settings.saml_addon),
-    connections,
-  };
-}
-
-function applyChanges(before: ClientSettings, changes: ClientChanges): ClientSettings {
-  return {
-    name: changes.name ?? before.name,
-    redirect_uris: changes.redirect_uris ?? before.redirect_uris,
-    post_logout_redirect_uris: changes.post_logout_redirect_uris ?? before.post_logout_redirect_uris,
-    grant_types: changes.grant_types ?? before.grant_types,
-    token_endpoint_auth_method: changes.token_endpoint_auth_method ?? before.token_endpoint_auth_method,
-    id_token_signed_response_alg: changes.id_token_signed_response_alg ?? before.id_token_signed_response_alg,
-    is_first_party: changes.is_first_party ?? before.is_first_party,
-    require_pkce: changes.require_pkce ?? before.require_pkce,
-    management_scopes: changes.management_scopes ?? before.management_scopes,
-    ...samlAddonField(changes.saml_addon === null ? undefined : (changes.saml_addon ?? before.saml_addon)),
-  };
 }
 
 const isPublic = (settings: ClientSettings) => settings.token_endpoint_auth_method === 'none';
@@ -203,19 +122,19 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       const secret = isPublic(settings) ? undefined : newSecret();
       await save(toMetadata(clientId, settings, secret));
       await connections.setEnabledForClient(clientId, enabled);
-      return view(clientId, settings, await connectionNames(clientId), secret);
+      return clientView(clientId, settings, await connectionNames(clientId), secret);
     },
 
     async get(clientId: string): Promise<ClientView> {
       const metadata = await load(clientId);
-      return view(clientId, settingsOf(metadata), await connectionNames(clientId));
+      return clientView(clientId, settingsOf(metadata), await connectionNames(clientId));
     },
 
     async list(page: number, perPage: number) {
       const { clients: found, total } = await clients.list(page * perPage, perPage);
       const names = await connections.connectionNamesByClient(found.map((metadata) => metadata.client_id));
       return {
-        clients: found.map((metadata) => view(metadata.client_id, settingsOf(metadata), names.get(metadata.client_id) ?? [])),
+        clients: found.map((metadata) => clientView(metadata.client_id, settingsOf(metadata), names.get(metadata.client_id) ?? [])),
         start: page * perPage,
         limit: perPage,
         length: found.length,
@@ -235,7 +154,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       const secret = isPublic(settings) ? undefined : (metadata.client_secret ?? newSecret());
       await save(toMetadata(clientId, settings, secret));
       if (enabled) await connections.setEnabledForClient(clientId, enabled);
-      return view(clientId, settings, await connectionNames(clientId));
+      return clientView(clientId, settings, await connectionNames(clientId));
     },
 
     async remove(clientId: string, callerScopes: ReadonlySet<string>): Promise<{ deleted: true }> {
@@ -254,7 +173,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       }
       const secret = newSecret();
       await save(toMetadata(clientId, settings, secret));
-      return view(clientId, settings, await connectionNames(clientId), secret);
+      return clientView(clientId, settings, await connectionNames(clientId), secret);
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
+import { CLIENT_DEFAULTS } from '../oidc/client-defaults.js';
 import { MANAGEMENT_SCOPES } from '../oidc/management-api.js';
 import { samlAddonSchema, type SamlAddon } from '../saml-idp/addon.js';
 
@@ -25,9 +26,9 @@ export const createClientInput = z.strictObject({
   name: z.string().min(1).max(255),
   redirect_uris: uris.default([]),
   post_logout_redirect_uris: uris.default([]),
-  grant_types: grantTypes.default(['authorization_code', 'refresh_token']),
-  token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default('client_secret_basic'),
-  id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).default('RS256'),
+  grant_types: grantTypes.default(() => [...CLIENT_DEFAULTS.grant_types]),
+  token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default(CLIENT_DEFAULTS.token_endpoint_auth_method),
+  id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).default(CLIENT_DEFAULTS.id_token_signed_response_alg),
   is_first_party: z.boolean().default(true),
   /** PKCE on every authorization code flow; false opts a confidential client out (Tessera's own client field). */
   require_pkce: z.boolean().default(true),

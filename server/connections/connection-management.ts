@@ -6,12 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { ZodError } from 'zod';
-import type { ConnectionQueries, IdentityOwner } from '../../adapters/queries/connections.js';
+import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { ConnectionRow } from '../../adapters/sequelize/models.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
+import { isPrimaryIdentity } from '../profiles/profile.js';
 import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
 import { databaseOptionsSchema, raiseToPasswordFloor } from './database-connection.js';
 import { keepSecrets, withoutSecrets } from './option-secrets.js';
@@ -60,9 +61,6 @@ function optionsView(row: ConnectionRow): Record<string, unknown> {
 function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {
   return { id: row.id, name: row.name, strategy: row.strategy, options: optionsView(row), enabled_clients: enabledClients };
 }
-
-/** The same rule as isPrimaryIdentity (server/profiles/profile.ts): a user_id is `<provider>|<id>` of the user's own identity. */
-const ownsUserId = (owner: IdentityOwner) => owner.user_id === `${owner.provider}|${owner.external_id}`;
 
 /** The options naming operator code, each checked against CODE_DIR on create and update. */
 const CODE_OPTIONS = ['script', 'mapper'] as const;
@@ -172,7 +170,7 @@ export function createConnectionManagement({ connections, clients, events, revok
             'cascade',
           );
         }
-        const doomed = new Set(owners.filter(ownsUserId).map((owner) => owner.user_id));
+        const doomed = new Set(owners.filter((owner) => isPrimaryIdentity({ id: owner.user_id }, owner)).map((owner) => owner.user_id));
         await connections.removeWithUsers(id, [...doomed], transaction);
         return { deleted: [...doomed], unlinked: [...userIds].filter((userId) => !doomed.has(userId)) };
       });

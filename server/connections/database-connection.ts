@@ -7,6 +7,7 @@ import type { UserQueries } from '../../adapters/queries/users.js';
 import type { ConnectionRow } from '../../adapters/sequelize/models.js';
 import { DomainError } from '../errors.js';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.js';
+import { credentialsRefused } from './credentials-refused.js';
 
 /** Shorter passwords fall to online guessing even when it is throttled (NIST SP 800-63B §3.1.1.2). */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -49,8 +50,6 @@ export function checkPasswordPolicy(options: DatabaseOptions, password: string):
   }
 }
 
-const INVALID = 'Wrong email, username or password.';
-
 /** Returns the user_id of the identity whose login and password match, never saying which half was wrong. */
 export async function authenticateDatabaseUser(
   users: UserQueries,
@@ -62,6 +61,6 @@ export async function authenticateDatabaseUser(
   const ok = identity?.password_hash
     ? await verifyPassword(identity.password_hash, password)
     : await verifyAgainstNothing(password);
-  if (!ok || !identity) throw new DomainError('auth.invalid_credentials', INVALID);
+  if (!ok || !identity) throw credentialsRefused();
   return identity.user_id;
 }

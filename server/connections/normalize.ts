@@ -9,7 +9,7 @@ import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isSafePictureUrl } from '../profiles/picture-url.js';
 import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
-import { CodeFailure, newErrorId } from '../sandbox/code-failure.js';
+import { CodeFailure, loggedCodeFailure } from '../sandbox/code-failure.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { asError } from '../sandbox/tasks.js';
 import { createUserInput } from '../users/user-schemas.js';
@@ -146,11 +146,14 @@ export interface MapperLoaderDependencies {
  */
 export function createMapperLoader({ sandbox, codeDir, logger }: MapperLoaderDependencies): LoadMapper {
   const log = logger.child({ component: 'mapper' });
-  const failure = (context: { connection: string }, detail: string, fields: Record<string, unknown> = {}): CodeFailure => {
-    const errorId = newErrorId();
-    log.warn({ ...fields, error_id: errorId, connection: context.connection, reason: detail }, 'profile mapper failed');
-    return new CodeFailure('profile.invalid', `the profile mapper of connection "${context.connection}" failed: ${detail}`, errorId);
-  };
+  const failure = (context: { connection: string }, detail: string, fields: Record<string, unknown> = {}): CodeFailure =>
+    loggedCodeFailure(
+      log,
+      'profile mapper failed',
+      { ...fields, connection: context.connection, reason: detail },
+      'profile.invalid',
+      `the profile mapper of connection "${context.connection}" failed: ${detail}`,
+    );
   return async (modulePath) => {
     let file: string | undefined;
     let unusable: string | undefined;

@@ -50,28 +50,33 @@ export function keepSecrets(strategy: string, stored: Json, incoming: Record<str
   return options;
 }
 
-/** Options as stored: every secret option sealed with `key`. */
-export function sealOptions(key: Buffer, connectionId: string, strategy: string, options: Json): Json {
+/** How one secret option's value changes, by its kind, given what it is bound to. */
+interface SecretTransform {
+  text(bound: string, value: string): unknown;
+  json(bound: string, value: unknown): unknown;
+}
+
+/** The options with each secret one passed through `transform`; the others as they are. */
+function transformSecrets(transform: SecretTransform, connectionId: string, strategy: string, options: Json): Json {
   const result = { ...options };
   for (const { name, kind } of secretsOf(strategy)) {
     const value = result[name];
     const bound = boundTo(connectionId, name);
-    if (kind === 'text' && typeof value === 'string') result[name] = seal(key, bound, value);
-    else if (kind === 'json' && value !== undefined) result[name] = sealJson(key, bound, value);
+    if (kind === 'text' && typeof value === 'string') result[name] = transform.text(bound, value);
+    else if (kind === 'json' && value !== undefined) result[name] = transform.json(bound, value);
   }
   return result;
 }
 
+/** Options as stored: every secret option sealed with `key`. */
+export function sealOptions(key: Buffer, connectionId: string, strategy: string, options: Json): Json {
+  const sealing: SecretTransform = { text: (bound, value) => seal(key, bound, value), json: (bound, value) => sealJson(key, bound, value) };
+  return transformSecrets(sealing, connectionId, strategy, options);
+}
+
 /** Options as stored, opened by `opener`: the current key's, or an earlier one's during a migration. */
 export function openOptions(opener: Opener, connectionId: string, strategy: string, options: Json): Json {
-  const result = { ...options };
-  for (const { name, kind } of secretsOf(strategy)) {
-    const value = result[name];
-    const bound = boundTo(connectionId, name);
-    if (kind === 'text' && typeof value === 'string') result[name] = opener.text(bound, value);
-    else if (kind === 'json' && value !== undefined) result[name] = opener.json(bound, value);
-  }
-  return result;
+  return transformSecrets(opener, connectionId, strategy, options);
 }
 
 export function createOptionSecrets(key: Buffer) {

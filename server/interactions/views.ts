@@ -2,6 +2,7 @@
  * Server-rendered pages: login, consent, logout and errors. Every value is escaped by `html`.
  */
 import { html, trusted, type SafeHtml } from './html.js';
+import { pageDocument } from './page.js';
 import type { ScopeRequest } from './scope-descriptions.js';
 
 const STYLE = `
@@ -22,17 +23,7 @@ a{color:#2f54eb}
 `;
 
 function layout(title: string, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title>
-<style>${trusted(STYLE)}</style>
-</head>
-<body><main>${body}</main></body>
-</html>`.value;
+  return pageDocument(title, STYLE, html`<main>${body}</main>`);
 }
 
 export interface LoginView {

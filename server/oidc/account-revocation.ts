@@ -4,9 +4,8 @@
  * that registered a backchannel_logout_uri that its session ended.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html
  */
+import { GRANT_BOUND_MODELS } from '../../adapters/oidc/grant-bound-models.js';
 import type { AdapterFactory, AdapterPayload } from '../../adapters/oidc/types.js';
-
-const GRANT_BOUND_MODELS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
 
 /** A client's login within a session: what a back-channel logout token names. */
 export interface SessionLogin {

@@ -15,7 +15,9 @@ import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
 import type { RuleClaimsStore } from '../rules/rule-claims.js';
 import { SAML_ADDON, samlAddonProblem, withSamlCallback } from '../saml-idp/addon.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
+import { CLIENT_DEFAULTS } from './client-defaults.js';
 import type { KeyMaterial } from './key-store.js';
+import { API_ACCESS_TOKEN_TTL_SECONDS, ARTIFACT_TTL_SECONDS } from './lifetimes.js';
 import { MANAGEMENT_SCOPES, SELF_SERVICE_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
 import { REQUIRE_PKCE, pkceRequired } from './pkce-policy.js';
@@ -31,11 +33,6 @@ export interface ProviderDependencies {
   /** Counts and blocks wrong client secrets (server/abuse/client-authentication.ts). */
   guardClientSecrets: ClientSecretGuard;
 }
-
-const HOUR = 60 * 60;
-const DAY = 24 * HOUR;
-/** No token of a grant outlives it, so neither need the claims its logins' rules set. */
-export const GRANT_TTL_SECONDS = 30 * DAY;
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
   return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
@@ -80,28 +77,14 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
         }
       },
     },
-    clientDefaults: {
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      id_token_signed_response_alg: 'RS256',
-      token_endpoint_auth_method: 'client_secret_basic',
-    },
+    clientDefaults: { ...CLIENT_DEFAULTS, grant_types: [...CLIENT_DEFAULTS.grant_types], response_types: [...CLIENT_DEFAULTS.response_types] },
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
       userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],
     },
     pkce: { required: (_ctx, client) => pkceRequired(client) },
     rotateRefreshToken: true,
-    ttl: {
-      AccessToken: HOUR,
-      AuthorizationCode: 60,
-      ClientCredentials: HOUR,
-      IdToken: HOUR,
-      Interaction: HOUR,
-      Grant: GRANT_TTL_SECONDS,
-      Session: 14 * DAY,
-      RefreshToken: 30 * DAY,
-    },
+    ttl: { ...ARTIFACT_TTL_SECONDS },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // oidc-provider refuses outgoing requests to private and loopback addresses, a guard
     // against URLs from untrusted, self-registered clients. Tessera's clients are registered
@@ -178,7 +161,7 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
             // A user's token carries only the self-service scopes it asked for and was granted.
             scope: isClientCredentials(ctx) ? allowed.join(' ') : SELF_SERVICE_SCOPES.join(' '),
             audience,
-            accessTokenTTL: DAY,
+            accessTokenTTL: API_ACCESS_TOKEN_TTL_SECONDS,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'RS256' } },
           };

@@ -9,6 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 import { errors } from 'oidc-provider';
+import { GRANT_BOUND_MODELS } from '../../adapters/oidc/grant-bound-models.js';
 import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, type ConsumesOnce } from '../../adapters/oidc/types.js';
 
 export interface SingleUseOptions {
@@ -27,9 +28,6 @@ const REUSED: Readonly<Record<string, string>> = {
   DeviceCode: 'device code already consumed',
   BackchannelAuthenticationRequest: 'backchannel authentication request already consumed',
 };
-
-// Everything oidc-provider's own revocation of a grant removes.
-const GRANT_ARTIFACTS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'];
 
 const consumesOnce = (adapter: AccountIndexedAdapter): adapter is AccountIndexedAdapter & ConsumesOnce =>
   typeof (adapter as Partial<ConsumesOnce>).consumeOnce === 'function';
@@ -109,7 +107,7 @@ export function singleUseRedemption(factory: AdapterFactory, { refreshTokenReuse
     return adapter;
   };
   const revokeGrant = async (grantId: string) => {
-    await Promise.all([...GRANT_ARTIFACTS.map((model) => adapterFor(model).revokeByGrantId(grantId)), adapterFor('Grant').destroy(grantId)]);
+    await Promise.all([...GRANT_BOUND_MODELS.map((model) => adapterFor(model).revokeByGrantId(grantId)), adapterFor('Grant').destroy(grantId)]);
   };
   return (model) => {
     const adapter = adapterFor(model);

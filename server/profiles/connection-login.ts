@@ -14,7 +14,7 @@ import { normalizeProfile, PROFILE_FIELDS, type LoadMapper, type MappingOptions,
 import type { UpstreamUser } from '../connections/strategy.js';
 import type { EventBus } from '../events/event-bus.js';
 import { hashPassword } from '../passwords.js';
-import { isPrimaryIdentity } from './profile.js';
+import { isPrimaryIdentity, primaryUserId } from './profile.js';
 
 export interface ConnectionLoginDependencies {
   users: UserQueries;
@@ -63,7 +63,7 @@ export function createConnectionLogin({ users, events, loadMapper, idpTokens }: 
     const existing = await users.findIdentityForUpdate(connection.id, externalId, transaction);
 
     if (!existing) {
-      const userId = `${provider}|${externalId}`;
+      const userId = primaryUserId(provider, externalId);
       await users.insert({ id: userId, ...rootColumns(profile, upstream.id) }, transaction);
       await users.insertIdentity(
         userId,

@@ -12,7 +12,7 @@ import type { ProfileCache } from '../../adapters/cache/profile-cache.js';
 import type { EventBus } from '../events/event-bus.js';
 import { hashPassword } from '../passwords.js';
 import type { CreateUserInput } from '../users/user-schemas.js';
-import { toProfile, type Profile } from './profile.js';
+import { primaryUserId, toProfile, type Profile } from './profile.js';
 
 export type NewDatabaseUser = CreateUserInput & { password: string };
 
@@ -49,7 +49,7 @@ export function createProfileService(
       checkPasswordPolicy(options, input.password);
 
       const externalId = newIdentityId();
-      const userId = `database|${externalId}`;
+      const userId = primaryUserId('database', externalId);
       const email = input.email?.toLowerCase();
       try {
         await users.insertWithIdentity(

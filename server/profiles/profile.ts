@@ -62,9 +62,14 @@ function toIdentity(row: IdentityRow, isPrimary: boolean): Identity {
   };
 }
 
-/** The identity the user was created with: its `<provider>|<id>` is the user's user_id. */
-export function isPrimaryIdentity(user: UserRow, identity: IdentityRow): boolean {
-  return `${identity.provider}|${identity.external_id}` === user.id;
+/** A user's user_id: `<provider>|<id>` of the identity it was created with (or restored from by unlink). */
+export function primaryUserId(provider: string, externalId: string): string {
+  return `${provider}|${externalId}`;
+}
+
+/** The identity the user was created with, whose `<provider>|<id>` is the user's user_id. */
+export function isPrimaryIdentity(user: { id: string }, identity: { provider: string; external_id: string }): boolean {
+  return primaryUserId(identity.provider, identity.external_id) === user.id;
 }
 
 /** The primary identity first, then linked ones. */

@@ -5,14 +5,14 @@
  * button still works where scripts do not run.
  * @see https://docs.oasis-open.org/security/saml/v2.0/saml-bindings-2.0-os.pdf §3.5.4
  */
-import { createHash } from 'node:crypto';
 import { html, trusted } from '../interactions/html.js';
+import { pageDocument, pagePolicy } from '../interactions/page.js';
 
 const SUBMIT_SCRIPT = 'document.forms[0].submit();';
-const scriptHash = createHash('sha256').update(SUBMIT_SCRIPT).digest('base64');
+const STYLE = 'body{font-family:system-ui,sans-serif;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}button{padding:.6rem 1.2rem;font-size:1rem}';
 
-/** app.ts's policy plus this page's one script. form-action stays open: the form goes to the service provider. */
-export const POST_FORM_CSP = `default-src 'none'; script-src 'sha256-${scriptHash}'; style-src 'unsafe-inline'; frame-ancestors 'none'`;
+/** Every page's policy plus this page's one script. form-action stays open: the form goes to the service provider. */
+export const POST_FORM_CSP = pagePolicy([SUBMIT_SCRIPT]);
 
 export interface PostForm {
   action: string;
@@ -22,16 +22,10 @@ export interface PostForm {
 }
 
 export function postFormPage({ action, samlResponse, relayState, applicationName }: PostForm): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Signing you in</title>
-<style>body{font-family:system-ui,sans-serif;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}button{padding:.6rem 1.2rem;font-size:1rem}</style>
-</head>
-<body>
+  return pageDocument(
+    'Signing you in',
+    STYLE,
+    html`
 <form method="post" action="${action}">
 <input type="hidden" name="SAMLResponse" value="${samlResponse}">
 ${relayState === undefined ? '' : html`<input type="hidden" name="RelayState" value="${relayState}">`}
@@ -39,6 +33,6 @@ ${relayState === undefined ? '' : html`<input type="hidden" name="RelayState" va
 <button type="submit">Continue</button>
 </form>
 <script>${trusted(SUBMIT_SCRIPT)}</script>
-</body>
-</html>`.value;
+`,
+  );
 }

@@ -15,7 +15,7 @@ import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { hashPassword } from '../passwords.js';
-import { isPrimaryIdentity, toProfile, type Identity, type Profile } from '../profiles/profile.js';
+import { isPrimaryIdentity, primaryUserId, toProfile, type Identity, type Profile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { checkMergedMetadata } from './metadata-limits.js';
 import { parseUserQuery, parseUserSort } from './user-query.js';
@@ -263,7 +263,7 @@ export function createUserService({ users, search, connections, profiles, events
 
     /** Restores a linked identity as a user of its own, whose user_id is `<provider>|<id>`. */
     async unlink(primaryId: string, provider: string, externalId: string): Promise<Identity[]> {
-      const restoredId = `${provider}|${externalId}`;
+      const restoredId = primaryUserId(provider, externalId);
       try {
         await users.transaction(async (transaction) => {
           if (!(await users.lock([primaryId], transaction)).length) throw notFound(primaryId);

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADVISORY_LOCKS } from '../../adapters/sequelize/advisory-locks.js';
 import { openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
@@ -48,7 +49,7 @@ describe('the statement timeout', () => {
     const url = await createTestDatabase();
     const otherNode = await session(url);
     await otherNode.query('BEGIN');
-    await otherNode.query('SELECT pg_advisory_xact_lock(7265373)');
+    await otherNode.query(`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.migrations})`);
     const release = setTimeout(() => void otherNode.query('COMMIT'), 1_500);
     try {
       const database = await openDatabase(url, createLogger('silent'), 200);

@@ -26,9 +26,10 @@ import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { CodePathError, type CodeDir } from '../../sandbox/code-dir.js';
-import { CodeFailure, newErrorId } from '../../sandbox/code-failure.js';
+import { loggedCodeFailure, type CodeFailure } from '../../sandbox/code-failure.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { asError } from '../../sandbox/tasks.js';
+import { credentialsRefused } from '../credentials-refused.js';
 import type { UpstreamUser } from '../strategy.js';
 import { customOptions } from './options.js';
 
@@ -38,13 +39,6 @@ export type ScriptFunction = (typeof SCRIPT_FUNCTIONS)[number];
 export interface ScriptContext {
   connection: string;
   configuration: Readonly<Record<string, string>>;
-}
-
-/** Same text as the database strategy's: never say which half was wrong. */
-const WRONG_CREDENTIALS = 'Wrong email, username or password.';
-
-export function wrongCredentials(): DomainError {
-  return new DomainError('auth.invalid_credentials', WRONG_CREDENTIALS);
 }
 
 const MAX_DETAIL = 200;
@@ -80,11 +74,14 @@ export function createScriptRunner({ sandbox, codeDir, logger }: ScriptRunnerDep
   async function call(connection: ConnectionRow, fn: ScriptFunction, ...args: unknown[]): Promise<unknown> {
     const options = customOptions(connection.options);
     const context: ScriptContext = { connection: connection.name, configuration: options.configuration };
-    const failure = (detail: string, fields: Record<string, unknown> = {}): CodeFailure => {
-      const errorId = newErrorId();
-      log.warn({ ...fields, error_id: errorId, connection: connection.name, script_function: fn, reason: detail }, 'custom database script failed');
-      return new CodeFailure('auth.upstream_failed', `the custom database script failed: ${detail}`, errorId);
-    };
+    const failure = (detail: string, fields: Record<string, unknown> = {}): CodeFailure =>
+      loggedCodeFailure(
+        log,
+        'custom database script failed',
+        { ...fields, connection: connection.name, script_function: fn, reason: detail },
+        'auth.upstream_failed',
+        `the custom database script failed: ${detail}`,
+      );
 
     let file: string;
     try {
@@ -98,7 +95,7 @@ export function createScriptRunner({ sandbox, codeDir, logger }: ScriptRunnerDep
       case 'returned':
         return outcome.value;
       case 'threw':
-        if (fn === 'login' && outcome.error.name === 'WrongUsernameOrPasswordError') throw wrongCredentials();
+        if (fn === 'login' && outcome.error.name === 'WrongUsernameOrPasswordError') throw credentialsRefused();
         throw failure(`${fn}: ${firstLine(outcome.error.message)}`, { err: asError(outcome.error) });
       case 'timed-out':
         throw failure(`${fn} timed out after ${options.timeout_ms} ms`);

@@ -6,10 +6,10 @@
 import type { UserQueries } from '../../../adapters/queries/users.js';
 import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { verifyPassword } from '../../passwords.js';
+import { credentialsRefused } from '../credentials-refused.js';
 import type { StrategyDependencies } from '../strategies.js';
 import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
 import { customOptions } from './options.js';
-import { wrongCredentials } from './script.js';
 
 /** The identity's external id is `<connection>|<script's id>`; the script knows only the latter. */
 export function scriptIdOf(connection: ConnectionRow, externalId: string): string {
@@ -20,7 +20,7 @@ export function scriptIdOf(connection: ConnectionRow, externalId: string): strin
 async function importedLogin(users: UserQueries, connection: ConnectionRow, login: string, password: string): Promise<UpstreamUser | undefined> {
   const identity = await users.findCustomIdentity(connection.id, login);
   if (!identity?.password_hash) return undefined;
-  if (!(await verifyPassword(identity.password_hash, password))) throw wrongCredentials();
+  if (!(await verifyPassword(identity.password_hash, password))) throw credentialsRefused();
   return { id: scriptIdOf(connection, identity.external_id), attributes: identity.profile_data, importedUserId: identity.user_id };
 }
 
@@ -29,12 +29,12 @@ export function createCustomStrategy({ users, scripts }: StrategyDependencies): 
     kind: 'credentials',
     async authenticate(connection, login, password) {
       const trimmed = login.trim();
-      if (!trimmed || !password) throw wrongCredentials();
+      if (!trimmed || !password) throw credentialsRefused();
       const { import_users: importUsers } = customOptions(connection.options);
       const imported = importUsers ? await importedLogin(users, connection, trimmed, password) : undefined;
       if (imported) return imported;
       const upstream = await scripts.profile(connection, 'login', trimmed, password);
-      if (!upstream) throw wrongCredentials();
+      if (!upstream) throw credentialsRefused();
       return importUsers ? { ...upstream, importPassword: password } : upstream;
     },
   };

@@ -4,11 +4,11 @@
  */
 import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError } from 'ldapts';
 import { DomainError, isDomainError } from '../../errors.js';
+import { credentialsRefused } from '../credentials-refused.js';
 
-/** The database connection's words: a login never says whether the user or the password was wrong. */
-export const INVALID_LOGIN = 'Wrong email, username or password.';
-
-export const DIRECTORY_TIMEOUT = 'the directory did not answer in time';
+export function directoryTimeout(): DomainError {
+  return new DomainError('auth.upstream_failed', 'the directory did not answer in time');
+}
 
 export type DirectoryStep = 'service bind' | 'user search' | 'user bind' | 'entry read';
 
@@ -19,7 +19,7 @@ function isTimeout(error: Error): boolean {
 }
 
 function refused(step: DirectoryStep, error: ResultCodeError): DomainError {
-  if (step === 'user bind' && error instanceof InvalidCredentialsError) return new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+  if (step === 'user bind' && error instanceof InvalidCredentialsError) return credentialsRefused();
   if (step === 'service bind' && error instanceof InvalidCredentialsError) {
     return new DomainError('auth.upstream_failed', "the directory refused the connection's service account");
   }
@@ -32,7 +32,7 @@ function refused(step: DirectoryStep, error: ResultCodeError): DomainError {
 export function directoryFailure(step: DirectoryStep, error: unknown): DomainError {
   if (isDomainError(error)) return error;
   if (error instanceof ResultCodeError) return refused(step, error);
-  if (error instanceof Error && isTimeout(error)) return new DomainError('auth.upstream_failed', DIRECTORY_TIMEOUT);
+  if (error instanceof Error && isTimeout(error)) return directoryTimeout();
   if (error instanceof Error && UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? '')) {
     return new DomainError('auth.upstream_failed', 'the directory could not be reached');
   }

@@ -10,11 +10,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type Entry } from 'ldapts';
 import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
+import { withinDeadline } from '../../deadline.js';
 import { DomainError } from '../../errors.js';
+import { credentialsRefused } from '../credentials-refused.js';
 import type { Closable, StrategyDependencies } from '../strategies.js';
 import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
-import { withinDeadline } from './deadline.js';
-import { directoryFailure, INVALID_LOGIN, type DirectoryStep } from './directory-errors.js';
+import { directoryFailure, directoryTimeout, type DirectoryStep } from './directory-errors.js';
 import { entryAttributes } from './entry-attributes.js';
 import { ldapOptionsSchema, type LdapOptions } from './options.js';
 import { userSearchFilter } from './search-filter.js';
@@ -101,7 +102,7 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
     if (second) log.warn({ connection: connection.name }, 'login refused: the search filter matches several directory entries');
     if (!first || second) {
       await bindAsNobody(attempt, password);
-      throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
+      throw credentialsRefused();
     }
     return first.dn;
   }
@@ -134,11 +135,16 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
       const options = ldapOptionsSchema.parse(connection.options);
       const trimmed = login.trim();
       // A DN with an empty password is an unauthenticated bind, which a directory may answer with success.
-      if (trimmed === '' || password === '') throw new DomainError('auth.invalid_credentials', INVALID_LOGIN);
-      const entry = await withinDeadline(options.timeout_ms, async (signal) => {
-        const attempt = { connection, options, signal };
-        return bindAndRead(attempt, await findUserDn(attempt, trimmed, password), password);
-      });
+      if (trimmed === '' || password === '') throw credentialsRefused();
+      // One limit for the whole login, whatever its number of round trips: each has its own timeout too.
+      const entry = await withinDeadline(
+        options.timeout_ms,
+        async (signal) => {
+          const attempt = { connection, options, signal };
+          return bindAndRead(attempt, await findUserDn(attempt, trimmed, password), password);
+        },
+        directoryTimeout,
+      );
       const { id, attributes } = entryAttributes(entry, options.id_attribute);
       if (!id) throw new DomainError('profile.invalid', `the directory entry has no ${options.id_attribute} attribute to identify the user by`);
       return { id, attributes };

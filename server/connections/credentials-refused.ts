@@ -1,0 +1,12 @@
+/**
+ * The one answer to a wrong login on every connection that takes a password (database, LDAP,
+ * custom scripts): it never says whether the name or the password was wrong, so the form
+ * tells nobody which names exist.
+ */
+import { DomainError } from '../errors.js';
+
+export const CREDENTIALS_REFUSED = 'Wrong email, username or password.';
+
+export function credentialsRefused(): DomainError {
+  return new DomainError('auth.invalid_credentials', CREDENTIALS_REFUSED);
+}

@@ -1,0 +1,31 @@
+/**
+ * The frame of every HTML page Tessera renders (login, consent, logout, errors, the SAML post
+ * form): one head, and one Content-Security-Policy, which app.ts puts on every HTML answer
+ * and which a page with an inline script widens by that script's hash alone.
+ */
+import { createHash } from 'node:crypto';
+import { html, trusted, type SafeHtml } from './html.js';
+
+/** Nothing loaded from anywhere, inline styles only, never framed; scripts only those given, by hash. */
+export function pagePolicy(inlineScripts: readonly string[] = []): string {
+  const hashes = inlineScripts.map((script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+  return ["default-src 'none'", ...(hashes.length > 0 ? [`script-src ${hashes.join(' ')}`] : []), "style-src 'unsafe-inline'", "frame-ancestors 'none'"].join('; ');
+}
+
+/** The policy of a page without scripts: every page but the SAML post form. */
+export const PAGE_POLICY = pagePolicy();
+
+/** `style` is the page's own stylesheet, written by Tessera. */
+export function pageDocument(title: string, style: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style>${trusted(style)}</style>
+</head>
+<body>${body}</body>
+</html>`.value;
+}
