@@ -39,7 +39,7 @@ const FIELDS: { readonly [F in FieldName]-?: ClientField<F> } = {
   // Clients stored before the setting existed require PKCE too.
   require_pkce: { metadata: REQUIRE_PKCE, absent: () => true, shown: (stored) => stored !== false },
   management_scopes: { metadata: 'management_scopes', absent: none, shown: strings },
-  // Absent when off, so clients without the add-on look exactly as SPEC.md lists them; null in an update turns it off.
+  // Absent when off, so clients without the add-on look exactly as docs/contract.md lists them; null in an update turns it off.
   saml_addon: {
     metadata: SAML_ADDON,
     absent: () => undefined,

@@ -5,7 +5,7 @@
  */
 export const CLIENT_DEFAULTS = {
   grant_types: ['authorization_code', 'refresh_token'],
-  // The code flow is the only response type the provider serves (SPEC.md).
+  // The code flow is the only response type the provider serves (docs/contract.md).
   response_types: ['code'],
   id_token_signed_response_alg: 'RS256',
   token_endpoint_auth_method: 'client_secret_basic',
