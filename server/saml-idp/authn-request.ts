@@ -98,9 +98,13 @@ export function readAuthnRequest(addon: SamlAddon, ssoUrl: string, binding: Requ
   if (protocolBinding !== undefined && protocolBinding !== BINDINGS.post) {
     throw new SamlRequestRefused(`The AuthnRequest asks for the ${protocolBinding} binding; Tessera answers with HTTP-POST only.`);
   }
+  const relayState = text(fields['RelayState']);
+  // Kept with the login flow in PostgreSQL, whose text cannot hold NUL: refused here, as the
+  // service provider's mistake, rather than failing the write.
+  if (relayState?.includes('\u0000')) throw new SamlRequestRefused('The RelayState holds a NUL character.');
   return {
     id,
-    relayState: text(fields['RelayState']),
+    relayState,
     forceAuthn: ['true', '1'].includes(text(request?.forceAuthn) ?? ''),
   };
 }

@@ -56,6 +56,19 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
       expect(messages[1]).toBe(messages[0]);
     });
 
+    it('refuses a login name or password holding NUL as wrong credentials, not with a 500', async () => {
+      for (const [username, password] of [
+        [`${user.email}\u0000`, user.password],
+        [user.email, `${user.password}\u0000`],
+      ] as const) {
+        const { page, browser } = await openLoginPage(config, 'openid');
+        if (!isPage(page)) throw new Error('expected login page');
+        const after = await browser.submit(page, { username, password }, REDIRECT_URI);
+        if (!isPage(after)) throw new Error('a login with NUL must not complete the flow');
+        expect(after.status).toBe(401);
+      }
+    });
+
     it('refuses a blocked user even with the right password', async () => {
       const blocked = await createUser(tessera, { blocked: true });
       const { page, browser } = await openLoginPage(config, 'openid');

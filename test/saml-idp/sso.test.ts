@@ -255,6 +255,12 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       expect(logs).toContainEqual(expect.objectContaining({ msg: 'SAML AuthnRequest refused', client_id: clientId }));
     });
 
+    it('refuses a RelayState holding NUL with 400, before anything is stored', async () => {
+      const { at, error } = await refused(await sp().getAuthorizeUrlAsync('return-to=\u0000/reports', undefined, {}));
+      expect(at.status).toBe(400);
+      expect(error).toBe('The RelayState holds a NUL character.');
+    });
+
     it('refuses an AuthnRequest that wants the response at another ACS', async () => {
       const { at, error } = await refused(await sp({ acsUrl: 'https://attacker.example/acs' }).getAuthorizeUrlAsync('', undefined, {}));
       expect(at.status).toBe(400);
