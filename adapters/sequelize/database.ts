@@ -2,8 +2,8 @@
  * Opens the Sequelize connection pool, checks that PostgreSQL answers, applies migrations and
  * defines the models; from then on, the log says when PostgreSQL becomes unreachable and when it is back.
  */
+import type { Logger } from 'pino';
 import { Sequelize } from 'sequelize';
-import type { Logger } from '../../server/logger.js';
 import { migrate } from './migrate.js';
 import { logReachability } from './reachability.js';
 import { defineModels, type Models } from './models.js';
