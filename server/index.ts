@@ -2,6 +2,7 @@
  * `npm start`: loads the configuration, starts Tessera, and stops it cleanly on SIGINT/SIGTERM.
  */
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
 import { DatabaseUnreachableError } from '../adapters/sequelize/database.js';
 import { createLogger } from './logger.js';
 import { startTessera } from './tessera.js';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   } catch (error) {
-    if (error instanceof DatabaseUnreachableError || error instanceof ConfigError) {
+    if (error instanceof DatabaseUnreachableError || error instanceof DataDirAccessError || error instanceof ConfigError) {
       process.stderr.write(`tessera: ${error.message}\n`);
     } else {
       logger.fatal({ err: error }, 'start-up failed');
