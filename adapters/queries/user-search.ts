@@ -4,8 +4,8 @@
  * (checkpoint) pages pick the ids, and one more query loads those users with identities.
  */
 import { DatabaseError, QueryTypes } from 'sequelize';
-import type { Bound, FieldRef, RootField, UserQuery, UserSort } from '../../server/users/user-query.js';
 import type { Models } from '../sequelize/models.js';
+import type { Bound, FieldRef, RootField, UserQuery, UserSort } from './user-query-tree.js';
 import type { UserWithIdentities } from './users.js';
 
 export interface PageRequest {
