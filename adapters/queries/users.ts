@@ -2,18 +2,11 @@
  * SQL for users and their identities. No business rules: callers decide what to write.
  */
 import { Op, QueryTypes, col, fn, literal, where, type Transaction } from 'sequelize';
-import type { IdentityRow, Json, Models, UserRow } from '../sequelize/models.js';
+import type { Json, Models, UserRow } from '../sequelize/models.js';
 import type { ConnectionOptionsCodec } from './connections.js';
+import { toConnectionRecord, toIdentityRecord, toUserRecord, type IdentityRecord, type UserRecord, type UserWithIdentities } from './records.js';
 
-export interface UserWithIdentities {
-  user: UserRow;
-  identities: IdentityRow[];
-}
-
-export type NewUser = Omit<
-  Partial<UserRow['_creationAttributes']>,
-  'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'
-> & { id: string };
+export type NewUser = Partial<Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'>> & { id: string };
 
 /** The users columns an update may set: the only identifiers `update` writes into SQL. */
 export const ROOT_COLUMNS = [
@@ -58,16 +51,16 @@ export interface NewIdentity {
 export function createUserQueries(models: Models, connectionOptions: ConnectionOptionsCodec) {
   const { User, Identity, Connection } = models;
 
-  // A custom connection's scripts read their configuration from these joined rows; only the row's copy changes.
+  // A custom connection's scripts read their configuration from these joined connections.
   function withOpenedConnections(user: UserRow): UserWithIdentities {
-    const identities = user.identities ?? [];
-    for (const { connection } of identities) {
-      connection?.setDataValue('options', connectionOptions.open(connection.id, connection.strategy, connection.options));
-    }
-    return { user, identities };
+    const identities = (user.identities ?? []).map((identity) => {
+      const { connection } = identity;
+      return toIdentityRecord(identity, connection && toConnectionRecord(connection, connectionOptions.open(connection.id, connection.strategy, connection.options)));
+    });
+    return { user: toUserRecord(user), identities };
   }
 
-  async function findIdentityByLogin(connectionId: string, provider: string, login: string): Promise<IdentityRow | undefined> {
+  async function findIdentityByLogin(connectionId: string, provider: string, login: string): Promise<IdentityRecord | undefined> {
     const lowered = login.toLowerCase();
     const row = await Identity.findOne({
       where: {
@@ -79,7 +72,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
         ],
       },
     });
-    return row ?? undefined;
+    return row ? toIdentityRecord(row) : undefined;
   }
 
   return {
@@ -99,13 +92,13 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     findCustomIdentity: (connectionId: string, login: string) => findIdentityByLogin(connectionId, 'custom', login),
 
     /** An identity of a connection by its upstream id, locked for the rest of the transaction. */
-    async findIdentityForUpdate(connectionId: string, externalId: string, transaction: Transaction): Promise<IdentityRow | undefined> {
+    async findIdentityForUpdate(connectionId: string, externalId: string, transaction: Transaction): Promise<IdentityRecord | undefined> {
       const row = await Identity.findOne({
         where: { connection_id: connectionId, external_id: externalId },
         lock: transaction.LOCK.UPDATE,
         transaction,
       });
-      return row ?? undefined;
+      return row ? toIdentityRecord(row) : undefined;
     },
 
     async insertIdentity(userId: string, identity: NewIdentity, transaction: Transaction): Promise<void> {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { ZodError } from 'zod';
 import type { ConnectionQueries, IdentityOwner } from '../../adapters/queries/connections.js';
-import type { ConnectionRow } from '../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -53,11 +53,11 @@ function invalidOptions(error: ZodError): DomainError {
 }
 
 /** Options as the API shows them: upstream secrets never leave; the default connection is stored bare, so its defaults are filled in. */
-function optionsView(row: ConnectionRow): Record<string, unknown> {
+function optionsView(row: ConnectionRecord): Record<string, unknown> {
   return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(raiseToPasswordFloor(row.options)) : row.options);
 }
 
-function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {
+function view(row: ConnectionRecord, enabledClients: string[]): ConnectionView {
   return { id: row.id, name: row.name, strategy: row.strategy, options: optionsView(row), enabled_clients: enabledClients };
 }
 
@@ -68,7 +68,7 @@ const ownsUserId = (owner: IdentityOwner) => owner.user_id === `${owner.provider
 const CODE_OPTIONS = ['script', 'mapper'] as const;
 
 export function createConnectionManagement({ connections, clients, events, revokeAccount, codeDir }: ConnectionManagementDependencies) {
-  async function load(id: string): Promise<ConnectionRow> {
+  async function load(id: string): Promise<ConnectionRecord> {
     const row = await connections.findById(id);
     if (!row) throw notFound(id);
     return row;

@@ -4,9 +4,9 @@
  */
 import { UniqueConstraintError } from 'sequelize';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import type { IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
 import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
-import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { userLoginSubjects } from '../abuse/login-subjects.js';
 import { customCredential, type CustomLifecycle } from '../connections/custom/lifecycle.js';
@@ -67,7 +67,7 @@ function splitMetadata(patch: Record<string, unknown> | undefined | null): Metad
 /** A linked identity keeps the attributes its user had, so they can be restored on unlink. */
 const SNAPSHOT_COLUMNS = [...ROOT_COLUMNS.filter((column) => column !== 'blocked')] as const;
 
-function snapshot(user: UserRow): Record<string, unknown> {
+function snapshot(user: UserRecord): Record<string, unknown> {
   return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (user[column] === null ? [] : [[column, user[column]]])));
 }
 
@@ -100,7 +100,7 @@ export function createUserService({ users, search, connections, profiles, events
   }
 
   /** The database identity whose credentials follow the root email, username and password. */
-  function credentialIdentity(user: UserRow, identities: IdentityRow[]): IdentityRow | undefined {
+  function credentialIdentity(user: UserRecord, identities: IdentityRecord[]): IdentityRecord | undefined {
     return identities.find((identity) => identity.provider === 'database' && isPrimaryIdentity(user, identity));
   }
 
