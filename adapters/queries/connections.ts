@@ -1,9 +1,11 @@
 /**
  * SQL for connections and the client ↔ connection relation. Secret options are sealed on the
  * way in and opened on the way out by the codec given, so the records handed out hold them in
- * clear and the table never does.
+ * clear and the table never does. A write that a unique constraint refuses (a name taken, a
+ * client enabled twice) throws a StoreConflict.
  */
 import { QueryTypes, type Transaction } from 'sequelize';
+import { reportingConflicts } from '../errors.js';
 import type { ConnectionRow, Json, Models } from '../sequelize/models.js';
 import { toConnectionRecord, type ConnectionRecord } from './records.js';
 
@@ -61,7 +63,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
 
     async create(connection: { id: string; name: string; strategy: string; options: Json }, transaction?: Transaction): Promise<ConnectionRecord> {
       const options = codec.seal(connection.id, connection.strategy, connection.options);
-      return opened(await Connection.create({ ...connection, options }, { transaction }));
+      return opened(await reportingConflicts(Connection.create({ ...connection, options }, { transaction })));
     },
 
     /** One page in name order, with the count of all that match. */
@@ -84,7 +86,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
 
     /** Replaces the set of connections enabled for a client. */
     async setEnabledForClient(clientId: string, connectionIds: readonly string[]): Promise<void> {
-      await models.sequelize.transaction(async (transaction) => {
+      await reportingConflicts(models.sequelize.transaction(async (transaction) => {
         await ClientConnection.destroy({ where: { client_id: clientId }, transaction });
         if (connectionIds.length > 0) {
           await ClientConnection.bulkCreate(
@@ -92,7 +94,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
             { transaction },
           );
         }
-      });
+      }));
     },
 
     /** Replaces the set of clients a connection is enabled for. */
@@ -106,7 +108,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
           );
         }
       };
-      await (transaction ? write(transaction) : sequelize.transaction(write));
+      await reportingConflicts(transaction ? write(transaction) : sequelize.transaction(write));
     },
 
     /** Forgets a client in the relation, when the client itself is deleted. */
@@ -136,11 +138,11 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
     },
 
     async updateOptions(connection: { id: string; strategy: string }, options: Json, transaction?: Transaction): Promise<void> {
-      await Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction });
+      await reportingConflicts(Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction }));
     },
 
     transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
-      return sequelize.transaction(fn);
+      return reportingConflicts(sequelize.transaction(fn));
     },
 
     /**

@@ -4,8 +4,8 @@
  * a delete that refuses to strand users unless asked to take them along.
  */
 import { randomBytes } from 'node:crypto';
-import { UniqueConstraintError } from 'sequelize';
 import type { ZodError } from 'zod';
+import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries, IdentityOwner } from '../../adapters/queries/connections.js';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { ClientStore } from '../clients/client-store.js';
@@ -107,7 +107,7 @@ export function createConnectionManagement({ connections, clients, events, revok
           await connections.setEnabledClients(id, input.enabled_clients, transaction);
         });
       } catch (error) {
-        if (error instanceof UniqueConstraintError) {
+        if (error instanceof StoreConflict) {
           throw new DomainError('connection.exists', `a connection named "${input.name}" already exists`, 'name');
         }
         throw error;

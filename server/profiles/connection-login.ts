@@ -5,8 +5,9 @@
  * at each login through it; a linked identity's attributes are refreshed in its own
  * profileData and never merged into the root, and its login signs in the primary user.
  */
-import { UniqueConstraintError, type Transaction } from 'sequelize';
+import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
+import type { Transaction } from '../../adapters/queries/transaction.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import type { ConnectionStrategy } from '../connections/connection-schemas.js';
 import type { IdpTokensSealer } from '../connections/idp-tokens.js';
@@ -112,7 +113,7 @@ export function createConnectionLogin({ users, events, loadMapper, idpTokens }: 
       try {
         result = await users.transaction((transaction) => persist(connection, upstream, profile, passwordHash, transaction));
       } catch (error) {
-        if (!(error instanceof UniqueConstraintError)) throw error;
+        if (!(error instanceof StoreConflict)) throw error;
         result = await users.transaction((transaction) => persist(connection, upstream, profile, passwordHash, transaction));
       }
       await events.publish(result.created ? 'user.created' : 'user.updated', result.userId);

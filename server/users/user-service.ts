@@ -2,7 +2,7 @@
  * The user operations behind users.* and me.*: create, read, update, delete, link and unlink,
  * each atomic, each publishing its event after it commits.
  */
-import { UniqueConstraintError } from 'sequelize';
+import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
 import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
@@ -207,7 +207,7 @@ export function createUserService({ users, search, connections, profiles, events
           if (customIdentity && importedHash) await users.updateIdentity(customIdentity.id, { passwordHash: importedHash }, transaction);
         });
       } catch (error) {
-        if (error instanceof UniqueConstraintError) {
+        if (error instanceof StoreConflict) {
           throw new DomainError('user.exists', 'another user of this connection has this email or username', 'email');
         }
         throw error;
@@ -282,7 +282,7 @@ export function createUserService({ users, search, connections, profiles, events
           await users.moveIdentity(identity.id, restoredId, provider === 'database' ? credentials : identity.profile_data, transaction);
         });
       } catch (error) {
-        if (error instanceof UniqueConstraintError) throw new DomainError('user.exists', `user ${restoredId} already exists`, 'user_id');
+        if (error instanceof StoreConflict) throw new DomainError('user.exists', `user ${restoredId} already exists`, 'user_id');
         throw error;
       }
       await events.publish('user.unlinked', primaryId);

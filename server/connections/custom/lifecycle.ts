@@ -3,7 +3,7 @@
  * database hears of each change first, and Tessera writes only once the script succeeded, so a
  * failing script leaves Tessera's user as it was.
  */
-import { UniqueConstraintError } from 'sequelize';
+import { StoreConflict } from '../../../adapters/errors.js';
 import type { ConnectionRecord, IdentityRecord, UserRecord } from '../../../adapters/queries/records.js';
 import type { UserQueries } from '../../../adapters/queries/users.js';
 import { DomainError } from '../../errors.js';
@@ -77,7 +77,7 @@ export function createCustomLifecycle({ users, scripts, loadMapper }: CustomLife
           },
         );
       } catch (error) {
-        if (error instanceof UniqueConstraintError) throw exists(`user ${userId} already exists`);
+        if (error instanceof StoreConflict) throw exists(`user ${userId} already exists`);
         throw error;
       }
       return userId;
