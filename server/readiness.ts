@@ -5,8 +5,8 @@
  * for an outage a restart cannot fix.
  */
 import type { Middleware } from 'koa';
-import type { Sequelize } from 'sequelize';
 import type { RedisClient } from '../adapters/redis/client.js';
+import type { Database } from '../adapters/sequelize/database.js';
 
 // Well under a load balancer's usual probe timeout, so a store that hangs reads as down.
 const PROBE_TIMEOUT_MS = 2_000;
@@ -33,10 +33,10 @@ function answers(probe: Promise<unknown>): Promise<StoreState> {
   return Promise.race([answered, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createReadinessProbe(sequelize: Sequelize, redis: RedisClient | undefined): ReadinessProbe {
+export function createReadinessProbe(database: Pick<Database, 'ping'>, redis: RedisClient | undefined): ReadinessProbe {
   return async () => {
     const [postgres, redisState] = await Promise.all([
-      answers(sequelize.query('SELECT 1')),
+      answers(database.ping()),
       redis ? answers(redis.ping()) : Promise.resolve<StoreState>('not configured'),
     ]);
     return { ready: postgres === 'up' && redisState !== 'down', postgres, redis: redisState };

@@ -127,7 +127,7 @@ function buildServices(
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
   const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
-  const readiness = createReadinessProbe(database.sequelize, redis);
+  const readiness = createReadinessProbe(database, redis);
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
