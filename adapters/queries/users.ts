@@ -4,8 +4,8 @@
  * or user_id that exists) throws a StoreConflict.
  */
 import { Op, QueryTypes, col, fn, literal, where, type Transaction } from 'sequelize';
-import type { Json, Models, UserRow } from '../sequelize/models.js';
 import { reportingConflicts } from '../errors.js';
+import type { Json, Models, UserRow } from '../sequelize/models.js';
 import type { ConnectionOptionsCodec } from './connections.js';
 import { toConnectionRecord, toIdentityRecord, toUserRecord, type IdentityRecord, type UserRecord, type UserWithIdentities } from './records.js';
 
