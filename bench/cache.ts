@@ -18,7 +18,7 @@ import pg from 'pg';
 import { Op, QueryTypes } from 'sequelize';
 import type { ProfileCache } from '../adapters/cache/profile-cache.js';
 import { SequelizeAdapter } from '../adapters/oidc/sequelize-adapter.js';
-import { freePort } from '../adapters/postgres/embedded.js';
+import { freePort } from '../adapters/postgres/free-port.js';
 import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import type { Profile } from '../server/profiles/profile.js';

@@ -3,7 +3,7 @@
  * test/support/redis-server.ts, kept here so the bench does not import test code).
  */
 import { spawn } from 'node:child_process';
-import { freePort } from '../adapters/postgres/embedded.js';
+import { freePort } from '../adapters/postgres/free-port.js';
 
 export interface RedisServer {
   readonly url: string;

@@ -1,6 +1,6 @@
 /** Tessera as a benchmark target: its own scratch PostgreSQL, a free port, a seeded web client and user. */
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../adapters/postgres/embedded.js';
+import { freePort } from '../adapters/postgres/free-port.js';
 import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { startTessera } from '../server/tessera.js';

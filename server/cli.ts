@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
+import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
 import { ConfigError, loadConfig } from './config.js';
 import { databaseOptionsSchema } from './connections/database-connection.js';
 import { isDomainError } from './errors.js';
@@ -156,7 +157,7 @@ async function main(): Promise<number> {
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof EmbeddedPostgresMissingError || isDomainError(error)) {
+    if (error instanceof ConfigError || error instanceof EmbeddedPostgresMissingError || error instanceof DataDirAccessError || isDomainError(error)) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

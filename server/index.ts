@@ -3,6 +3,7 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
+import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
 import { DatabaseUnreachableError } from '../adapters/sequelize/database.js';
 import { createLogger } from './logger.js';
 import { startTessera } from './tessera.js';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   } catch (error) {
-    if (error instanceof DatabaseUnreachableError || error instanceof EmbeddedPostgresMissingError || error instanceof ConfigError) {
+    if (error instanceof DatabaseUnreachableError || error instanceof EmbeddedPostgresMissingError || error instanceof DataDirAccessError || error instanceof ConfigError) {
       process.stderr.write(`tessera: ${error.message}\n`);
     } else {
       logger.fatal({ err: error }, 'start-up failed');

@@ -5,8 +5,8 @@
  * for an outage a restart cannot fix.
  */
 import type { Middleware } from 'koa';
-import type { Sequelize } from 'sequelize';
 import type { RedisClient } from '../adapters/redis/client.js';
+import type { Database } from '../adapters/sequelize/database.js';
 import { withinDeadline } from './deadline.js';
 
 // Well under a load balancer's usual probe timeout, so a store that hangs reads as down.
@@ -30,10 +30,10 @@ function answers(probe: Promise<unknown>): Promise<StoreState> {
   );
 }
 
-export function createReadinessProbe(sequelize: Sequelize, redis: RedisClient | undefined): ReadinessProbe {
+export function createReadinessProbe(database: Pick<Database, 'ping'>, redis: RedisClient | undefined): ReadinessProbe {
   return async () => {
     const [postgres, redisState] = await Promise.all([
-      answers(sequelize.query('SELECT 1')),
+      answers(database.ping()),
       redis ? answers(redis.ping()) : Promise.resolve<StoreState>('not configured'),
     ]);
     return { ready: postgres === 'up' && redisState !== 'down', postgres, redis: redisState };

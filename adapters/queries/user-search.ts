@@ -4,9 +4,9 @@
  * (checkpoint) pages pick the ids, and one more query loads those users with identities.
  */
 import { DatabaseError, QueryTypes } from 'sequelize';
-import type { Bound, FieldRef, RootField, UserQuery, UserSort } from '../../server/users/user-query.js';
 import type { Models } from '../sequelize/models.js';
-import type { UserWithIdentities } from './users.js';
+import { toConnectionRecord, toIdentityRecord, toUserRecord, type UserWithIdentities } from './records.js';
+import type { Bound, FieldRef, RootField, UserQuery, UserSort } from './user-query-tree.js';
 
 export interface PageRequest {
   query?: UserQuery;
@@ -232,7 +232,12 @@ export function createUserSearchQueries(models: Models) {
     // A user deleted between the two queries is simply left out.
     return ids.flatMap((id) => {
       const user = byId.get(id);
-      return user ? [{ user, identities: user.identities ?? [] }] : [];
+      if (!user) return [];
+      // A profile names each identity's connection and reads nothing else of it: options stay as stored.
+      const identities = (user.identities ?? []).map((identity) =>
+        toIdentityRecord(identity, identity.connection && toConnectionRecord(identity.connection, identity.connection.options)),
+      );
+      return [{ user: toUserRecord(user), identities }];
     });
   }
 

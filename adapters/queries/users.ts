@@ -1,19 +1,15 @@
 /**
- * SQL for users and their identities. No business rules: callers decide what to write.
+ * SQL for users and their identities. No business rules: callers decide what to write. A write
+ * that a unique constraint refuses (an email or username taken in the connection, an identity
+ * or user_id that exists) throws a StoreConflict.
  */
 import { Op, QueryTypes, col, fn, literal, where, type Transaction } from 'sequelize';
-import type { IdentityRow, Json, Models, UserRow } from '../sequelize/models.js';
+import { reportingConflicts } from '../errors.js';
+import type { Json, Models, UserRow } from '../sequelize/models.js';
 import type { ConnectionOptionsCodec } from './connections.js';
+import { toConnectionRecord, toIdentityRecord, toUserRecord, type IdentityRecord, type UserRecord, type UserWithIdentities } from './records.js';
 
-export interface UserWithIdentities {
-  user: UserRow;
-  identities: IdentityRow[];
-}
-
-export type NewUser = Omit<
-  Partial<UserRow['_creationAttributes']>,
-  'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'
-> & { id: string };
+export type NewUser = Partial<Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'>> & { id: string };
 
 /** The users columns an update may set: the only identifiers `update` writes into SQL. */
 export const ROOT_COLUMNS = [
@@ -58,16 +54,16 @@ export interface NewIdentity {
 export function createUserQueries(models: Models, connectionOptions: ConnectionOptionsCodec) {
   const { User, Identity, Connection } = models;
 
-  // A custom connection's scripts read their configuration from these joined rows; only the row's copy changes.
+  // A custom connection's scripts read their configuration from these joined connections.
   function withOpenedConnections(user: UserRow): UserWithIdentities {
-    const identities = user.identities ?? [];
-    for (const { connection } of identities) {
-      connection?.setDataValue('options', connectionOptions.open(connection.id, connection.strategy, connection.options));
-    }
-    return { user, identities };
+    const identities = (user.identities ?? []).map((identity) => {
+      const { connection } = identity;
+      return toIdentityRecord(identity, connection && toConnectionRecord(connection, connectionOptions.open(connection.id, connection.strategy, connection.options)));
+    });
+    return { user: toUserRecord(user), identities };
   }
 
-  async function findIdentityByLogin(connectionId: string, provider: string, login: string): Promise<IdentityRow | undefined> {
+  async function findIdentityByLogin(connectionId: string, provider: string, login: string): Promise<IdentityRecord | undefined> {
     const lowered = login.toLowerCase();
     const row = await Identity.findOne({
       where: {
@@ -79,7 +75,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
         ],
       },
     });
-    return row ?? undefined;
+    return row ? toIdentityRecord(row) : undefined;
   }
 
   return {
@@ -99,17 +95,17 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     findCustomIdentity: (connectionId: string, login: string) => findIdentityByLogin(connectionId, 'custom', login),
 
     /** An identity of a connection by its upstream id, locked for the rest of the transaction. */
-    async findIdentityForUpdate(connectionId: string, externalId: string, transaction: Transaction): Promise<IdentityRow | undefined> {
+    async findIdentityForUpdate(connectionId: string, externalId: string, transaction: Transaction): Promise<IdentityRecord | undefined> {
       const row = await Identity.findOne({
         where: { connection_id: connectionId, external_id: externalId },
         lock: transaction.LOCK.UPDATE,
         transaction,
       });
-      return row ?? undefined;
+      return row ? toIdentityRecord(row) : undefined;
     },
 
     async insertIdentity(userId: string, identity: NewIdentity, transaction: Transaction): Promise<void> {
-      await Identity.create(
+      await reportingConflicts(Identity.create(
         {
           user_id: userId,
           connection_id: identity.connectionId,
@@ -121,7 +117,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
           idp_tokens: identity.idpTokens ?? null,
         },
         { transaction },
-      );
+      ));
     },
 
     /** Sealed upstream tokens of a user's identities, keyed by identity id. */
@@ -133,10 +129,10 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     },
 
     async insertWithIdentity(user: NewUser, identity: NewIdentity): Promise<void> {
-      await models.sequelize.transaction(async (transaction) => {
+      await reportingConflicts(models.sequelize.transaction(async (transaction) => {
         await User.create(user, { transaction });
         await this.insertIdentity(user.id, identity, transaction);
-      });
+      }));
     },
 
     async findByEmail(email: string): Promise<UserWithIdentities[]> {
@@ -149,7 +145,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     },
 
     transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
-      return models.sequelize.transaction(fn);
+      return reportingConflicts(models.sequelize.transaction(fn));
     },
 
     /** Locks the rows of the given users for the rest of the transaction; returns the ids found. */
@@ -178,11 +174,11 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
         if (!patch) continue;
         sets.push(`${column} = (${column} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
       }
-      const rows = await models.sequelize.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, {
+      const rows = await reportingConflicts(models.sequelize.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, {
         bind,
         transaction,
         type: QueryTypes.SELECT,
-      });
+      }));
       return rows.length > 0;
     },
 
@@ -191,22 +187,22 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       changes: { profileData?: Json; passwordHash?: string; idpTokens?: string },
       transaction?: Transaction,
     ): Promise<void> {
-      await Identity.update(
+      await reportingConflicts(Identity.update(
         {
           ...(changes.profileData ? { profile_data: changes.profileData } : {}),
           ...(changes.passwordHash ? { password_hash: changes.passwordHash } : {}),
           ...(changes.idpTokens ? { idp_tokens: changes.idpTokens } : {}),
         },
         { where: { id: identityId }, transaction },
-      );
+      ));
     },
 
     async moveIdentity(identityId: string, toUserId: string, profileData: Json, transaction: Transaction): Promise<void> {
-      await Identity.update({ user_id: toUserId, profile_data: profileData }, { where: { id: identityId }, transaction });
+      await reportingConflicts(Identity.update({ user_id: toUserId, profile_data: profileData }, { where: { id: identityId }, transaction }));
     },
 
     async insert(user: NewUser, transaction: Transaction): Promise<void> {
-      await User.create(user, { transaction });
+      await reportingConflicts(User.create(user, { transaction }));
     },
 
     async remove(userId: string, transaction?: Transaction): Promise<boolean> {

@@ -11,7 +11,7 @@
  */
 import { once } from 'node:events';
 import { Cluster, Redis, type ClusterNode } from 'ioredis';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from 'pino';
 
 export type RedisClient = Redis | Cluster;
 

@@ -2,8 +2,8 @@
  * Opens the Sequelize connection pool, checks that PostgreSQL answers, applies migrations and
  * defines the models; from then on, the log says when PostgreSQL becomes unreachable and when it is back.
  */
+import type { Logger } from 'pino';
 import { Sequelize } from 'sequelize';
-import type { Logger } from '../../server/logger.js';
 import { migrate } from './migrate.js';
 import { logReachability } from './reachability.js';
 import { defineModels, type Models } from './models.js';
@@ -11,6 +11,8 @@ import { defineModels, type Models } from './models.js';
 export interface Database {
   readonly sequelize: Sequelize;
   readonly models: Models;
+  /** Resolves once PostgreSQL answers a trivial query. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,5 +43,12 @@ export async function openDatabase(url: string, logger: Logger, statementTimeout
   }
   logReachability(sequelize, describeTarget(url), logger);
   await migrate(sequelize, logger);
-  return { sequelize, models: defineModels(sequelize), close: () => sequelize.close() };
+  return {
+    sequelize,
+    models: defineModels(sequelize),
+    ping: async () => {
+      await sequelize.query('SELECT 1');
+    },
+    close: () => sequelize.close(),
+  };
 }

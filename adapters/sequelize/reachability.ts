@@ -6,8 +6,8 @@
  * not as a fault.
  */
 import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
 import { ConnectionError, type Sequelize } from 'sequelize';
-import type { Logger } from '../../server/logger.js';
 import { markConnectionLost } from '../store-unavailable.js';
 
 /** Sequelize v6 opens each pooled connection through its dialect's `connect` (no hook sees a failure). */

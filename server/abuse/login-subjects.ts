@@ -4,7 +4,7 @@
  * every kind of connection, and a name that matches no user is blocked exactly as one that
  * does (a block never tells which names exist).
  */
-import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
+import type { IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
 import { isPrimaryIdentity } from '../profiles/profile.js';
 
 export function loginSubject(connectionId: string, login: string): string {
@@ -12,7 +12,7 @@ export function loginSubject(connectionId: string, login: string): string {
 }
 
 /** Every name a user may type on the form for each of their connections: the names an unblock lifts. */
-export function userLoginSubjects(user: Pick<UserRow, 'id' | 'email' | 'username'>, identities: readonly IdentityRow[]): string[] {
+export function userLoginSubjects(user: Pick<UserRecord, 'id' | 'email' | 'username'>, identities: readonly IdentityRecord[]): string[] {
   const subjects = new Set<string>();
   for (const identity of identities) {
     const data = identity.profile_data as Record<string, unknown>;

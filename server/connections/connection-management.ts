@@ -4,10 +4,10 @@
  * a delete that refuses to strand users unless asked to take them along.
  */
 import { randomBytes } from 'node:crypto';
-import { UniqueConstraintError } from 'sequelize';
 import type { ZodError } from 'zod';
+import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
-import type { ConnectionRow } from '../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -54,11 +54,11 @@ function invalidOptions(error: ZodError): DomainError {
 }
 
 /** Options as the API shows them: upstream secrets never leave; the default connection is stored bare, so its defaults are filled in. */
-function optionsView(row: ConnectionRow): Record<string, unknown> {
+function optionsView(row: ConnectionRecord): Record<string, unknown> {
   return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(raiseToPasswordFloor(row.options)) : row.options);
 }
 
-function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {
+function view(row: ConnectionRecord, enabledClients: string[]): ConnectionView {
   return { id: row.id, name: row.name, strategy: row.strategy, options: optionsView(row), enabled_clients: enabledClients };
 }
 
@@ -66,7 +66,7 @@ function view(row: ConnectionRow, enabledClients: string[]): ConnectionView {
 const CODE_OPTIONS = ['script', 'mapper'] as const;
 
 export function createConnectionManagement({ connections, clients, events, revokeAccount, codeDir }: ConnectionManagementDependencies) {
-  async function load(id: string): Promise<ConnectionRow> {
+  async function load(id: string): Promise<ConnectionRecord> {
     const row = await connections.findById(id);
     if (!row) throw notFound(id);
     return row;
@@ -105,7 +105,7 @@ export function createConnectionManagement({ connections, clients, events, revok
           await connections.setEnabledClients(id, input.enabled_clients, transaction);
         });
       } catch (error) {
-        if (error instanceof UniqueConstraintError) {
+        if (error instanceof StoreConflict) {
           throw new DomainError('connection.exists', `a connection named "${input.name}" already exists`, 'name');
         }
         throw error;

@@ -3,8 +3,8 @@
  * or username with an argon2id-hashed password.
  */
 import { z } from 'zod';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
-import type { ConnectionRow } from '../../adapters/sequelize/models.js';
 import { DomainError } from '../errors.js';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.js';
 import { credentialsRefused } from './credentials-refused.js';
@@ -36,7 +36,7 @@ export const databaseOptionsSchema = z
 
 export type DatabaseOptions = z.infer<typeof databaseOptionsSchema>;
 
-export function databaseOptions(connection: ConnectionRow): DatabaseOptions {
+export function databaseOptions(connection: ConnectionRecord): DatabaseOptions {
   return databaseOptionsSchema.parse(raiseToPasswordFloor(connection.options));
 }
 
@@ -53,7 +53,7 @@ export function checkPasswordPolicy(options: DatabaseOptions, password: string):
 /** Returns the user_id of the identity whose login and password match, never saying which half was wrong. */
 export async function authenticateDatabaseUser(
   users: UserQueries,
-  connection: ConnectionRow,
+  connection: ConnectionRecord,
   login: string,
   password: string,
 ): Promise<string> {

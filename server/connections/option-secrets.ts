@@ -6,7 +6,7 @@
  * clear, and never shown by the management API, as Auth0 hides them.
  */
 import { openerFor, seal, sealJson, type Opener } from '../../adapters/crypto/sealing.js';
-import type { Json } from '../../adapters/sequelize/models.js';
+import type { Json } from '../../adapters/queries/records.js';
 
 interface SecretOption {
   name: string;

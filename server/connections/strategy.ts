@@ -3,7 +3,7 @@
  * brought (a password, or a round trip through an upstream provider) into an UpstreamUser,
  * the user as the upstream names it. Normalization and persistence happen after, in one place.
  */
-import type { ConnectionRow } from '../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
 
 export interface IdpTokens {
   access_token?: string | undefined;
@@ -34,7 +34,7 @@ export interface UpstreamUser {
 export interface CredentialStrategy {
   readonly kind: 'credentials';
   /** Throws DomainError('auth.invalid_credentials') for a wrong login, 'auth.upstream_failed' when the upstream fails. */
-  authenticate(connection: ConnectionRow, login: string, password: string): Promise<UpstreamUser>;
+  authenticate(connection: ConnectionRecord, login: string, password: string): Promise<UpstreamUser>;
 }
 
 /** What a redirect strategy keeps between sending the browser away and its return. */
@@ -55,9 +55,9 @@ export interface RedirectStrategy {
    * Where to send the browser. `flowId` must come back with it (OIDC `state`, SAML
    * `RelayState`); `state` is stored with the flow and handed to `complete`.
    */
-  begin(connection: ConnectionRow, flowId: string): Promise<{ url: string; state: FlowState }>;
+  begin(connection: ConnectionRecord, flowId: string): Promise<{ url: string; state: FlowState }>;
   /** Checks the upstream's answer against the flow; throws DomainError('auth.invalid_response' | 'auth.upstream_failed'). */
-  complete(connection: ConnectionRow, state: FlowState, request: UpstreamRequest): Promise<UpstreamUser>;
+  complete(connection: ConnectionRecord, state: FlowState, request: UpstreamRequest): Promise<UpstreamUser>;
 }
 
 export type LoginStrategy = CredentialStrategy | RedirectStrategy;

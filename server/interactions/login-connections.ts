@@ -1,23 +1,23 @@
 /**
  * Which of a client's enabled connections a login page offers, and which one a login uses.
  */
-import type { ConnectionRow } from '../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { Strategies } from '../connections/strategies.js';
 
 export interface LoginConnections {
   /** Take a username and password: database first, then ldap and custom. */
-  credentials: ConnectionRow[];
+  credentials: ConnectionRecord[];
   /** Send the browser upstream: oidc, saml. */
-  redirects: ConnectionRow[];
+  redirects: ConnectionRecord[];
 }
 
-const credentialOrder = (connection: ConnectionRow) => (connection.strategy === 'database' ? 0 : 1);
+const credentialOrder = (connection: ConnectionRecord) => (connection.strategy === 'database' ? 0 : 1);
 
 /** `requested` (the authorization request's `connection=`) narrows the offer to that one connection. */
-export function splitConnections(enabled: readonly ConnectionRow[], strategies: Strategies, requested: string | undefined): LoginConnections {
+export function splitConnections(enabled: readonly ConnectionRecord[], strategies: Strategies, requested: string | undefined): LoginConnections {
   const offered = requested === undefined ? enabled : enabled.filter((connection) => connection.name === requested);
-  const credentials: ConnectionRow[] = [];
-  const redirects: ConnectionRow[] = [];
+  const credentials: ConnectionRecord[] = [];
+  const redirects: ConnectionRecord[] = [];
   for (const connection of offered) {
     if (connection.strategy === 'database' || strategies.get(connection.strategy)?.kind === 'credentials') credentials.push(connection);
     else if (strategies.get(connection.strategy)?.kind === 'redirect') redirects.push(connection);

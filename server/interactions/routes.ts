@@ -12,8 +12,8 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
-import type { ConnectionRow } from '../../adapters/sequelize/models.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { loginSubject } from '../abuse/login-subjects.js';
 import { authenticateDatabaseUser } from '../connections/database-connection.js';
@@ -123,7 +123,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   }
 
   /** The last step of every login, whatever the connection: blocked users, rules, then the provider. */
-  async function completeLogin(ctx: Context, details: Details, userId: string, connection: ConnectionRow, username?: string) {
+  async function completeLogin(ctx: Context, details: Details, userId: string, connection: ConnectionRecord, username?: string) {
     const profile = await profiles.getProfile(userId);
     if (!profile || profile.blocked) {
       log.info({ user_id: userId }, 'login refused: user blocked');

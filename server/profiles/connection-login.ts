@@ -5,9 +5,10 @@
  * at each login through it; a linked identity's attributes are refreshed in its own
  * profileData and never merged into the root, and its login signs in the primary user.
  */
-import { UniqueConstraintError, type Transaction } from 'sequelize';
+import { StoreConflict } from '../../adapters/errors.js';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
+import type { Transaction } from '../../adapters/queries/transaction.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
-import type { ConnectionRow } from '../../adapters/sequelize/models.js';
 import type { ConnectionStrategy } from '../connections/connection-schemas.js';
 import type { IdpTokensSealer } from '../connections/idp-tokens.js';
 import { normalizeProfile, PROFILE_FIELDS, type LoadMapper, type MappingOptions, type NormalizedProfile } from '../connections/normalize.js';
@@ -30,7 +31,7 @@ export interface ConnectionLoginResult {
 }
 
 /** The identity's `user_id`: the connection's name keeps two upstreams' ids apart, as Auth0's enterprise ids do. */
-export function upstreamIdentityId(connection: ConnectionRow, upstreamId: string): string {
+export function upstreamIdentityId(connection: ConnectionRecord, upstreamId: string): string {
   return `${connection.name}|${upstreamId}`;
 }
 
@@ -44,13 +45,13 @@ export function rootColumns(profile: NormalizedProfile, fallbackName: string): R
   return columns;
 }
 
-function strategyOf(connection: ConnectionRow): ConnectionStrategy {
+function strategyOf(connection: ConnectionRecord): ConnectionStrategy {
   return connection.strategy as ConnectionStrategy;
 }
 
 export function createConnectionLogin({ users, events, loadMapper, idpTokens }: ConnectionLoginDependencies) {
   async function persist(
-    connection: ConnectionRow,
+    connection: ConnectionRecord,
     upstream: UpstreamUser,
     profile: NormalizedProfile,
     passwordHash: string | undefined,
@@ -100,7 +101,7 @@ export function createConnectionLogin({ users, events, loadMapper, idpTokens }: 
      * transaction, then one event. Two first logins racing on one identity: the loser retries
      * and finds the winner's user.
      */
-    async login(connection: ConnectionRow, upstream: UpstreamUser): Promise<ConnectionLoginResult> {
+    async login(connection: ConnectionRecord, upstream: UpstreamUser): Promise<ConnectionLoginResult> {
       // Once imported, the user is Tessera's: the upstream was not asked and said nothing new.
       if (upstream.importedUserId) return { userId: upstream.importedUserId, created: false };
       const profile = await normalizeProfile(
@@ -112,7 +113,7 @@ export function createConnectionLogin({ users, events, loadMapper, idpTokens }: 
       try {
         result = await users.transaction((transaction) => persist(connection, upstream, profile, passwordHash, transaction));
       } catch (error) {
-        if (!(error instanceof UniqueConstraintError)) throw error;
+        if (!(error instanceof StoreConflict)) throw error;
         result = await users.transaction((transaction) => persist(connection, upstream, profile, passwordHash, transaction));
       }
       await events.publish(result.created ? 'user.created' : 'user.updated', result.userId);

@@ -3,7 +3,7 @@
  * creating a database user, loading a profile, recording a login.
  */
 import { randomBytes } from 'node:crypto';
-import { UniqueConstraintError } from 'sequelize';
+import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
@@ -80,7 +80,7 @@ export function createProfileService(
           },
         );
       } catch (error) {
-        if (error instanceof UniqueConstraintError) {
+        if (error instanceof StoreConflict) {
           throw new DomainError('user.exists', 'a user with this email or username already exists in this connection');
         }
         throw error;

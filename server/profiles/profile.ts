@@ -3,7 +3,7 @@
  * from it, and toProfile turns stored rows into it.
  */
 import { z } from 'zod';
-import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
+import type { IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
 
 export const identitySchema = z.object({
   connection: z.string(),
@@ -51,7 +51,7 @@ export function parseUserId(userId: string): { provider: string; id: string } | 
 
 const optional = (value: string | null) => value ?? undefined;
 
-function toIdentity(row: IdentityRow, isPrimary: boolean): Identity {
+function toIdentity(row: IdentityRecord, isPrimary: boolean): Identity {
   return {
     connection: row.connection?.name ?? '',
     provider: row.provider,
@@ -73,7 +73,7 @@ export function isPrimaryIdentity(user: { id: string }, identity: { provider: st
 }
 
 /** The primary identity first, then linked ones. */
-export function toProfile(user: UserRow, identities: readonly IdentityRow[]): Profile {
+export function toProfile(user: UserRecord, identities: readonly IdentityRecord[]): Profile {
   const ordered = [...identities].sort(
     (a, b) => Number(isPrimaryIdentity(user, b)) - Number(isPrimaryIdentity(user, a)) || Number(a.id) - Number(b.id),
   );

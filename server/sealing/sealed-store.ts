@@ -11,8 +11,7 @@
 import { clientSecretBinding } from '../../adapters/oidc/client-secret-sealing.js';
 import { UnsealError, isSealed, openerFor, seal, sealJson, unseal, type Opener } from '../../adapters/crypto/sealing.js';
 import { secretBinding, signingKeyBinding } from '../../adapters/queries/keys.js';
-import { withSealedValues, type SealedValueQueries } from '../../adapters/queries/sealed-values.js';
-import type { Models } from '../../adapters/sequelize/models.js';
+import type { SealedValueQueries, SealedValuesTransaction } from '../../adapters/queries/sealed-values.js';
 import { ConfigError } from '../config.js';
 import { idpTokensBinding } from '../connections/idp-tokens.js';
 import { openOptions, sealOptions } from '../connections/option-secrets.js';
@@ -90,8 +89,8 @@ export interface SealedStoreOptions {
   logger: Logger;
 }
 
-export async function prepareSealedStore(models: Models, { key, source, previousKey, logger }: SealedStoreOptions): Promise<void> {
-  await withSealedValues(models, async (db) => {
+export async function prepareSealedStore(sealedValues: SealedValuesTransaction, { key, source, previousKey, logger }: SealedStoreOptions): Promise<void> {
+  await sealedValues(async (db) => {
     const secrets = new Map((await db.secrets()).map(({ name, value }) => [name, value]));
     const check = secrets.get(CHECK_NAME);
     if (check !== undefined) {

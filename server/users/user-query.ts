@@ -1,9 +1,19 @@
 /**
- * users.list's Lucene-like `q`, parsed by liqe into a typed query tree of our own that names
- * only catalogued fields and holds only typed values, so storage can translate it safely.
+ * users.list's Lucene-like `q`, parsed by liqe into the typed query tree that storage answers
+ * (adapters/queries/user-query-tree.ts), refusing what that tree cannot say.
  * @see https://github.com/gajus/liqe#query-syntax
  */
 import { parse, SyntaxError as LiqeSyntaxError, type LiteralExpressionToken, type ParserAst, type TagToken } from 'liqe';
+import {
+  FIELD_TYPES,
+  MATCH_ALL,
+  type Bound,
+  type FieldName,
+  type FieldRef,
+  type RootField,
+  type UserQuery,
+  type UserSort,
+} from '../../adapters/queries/user-query-tree.js';
 import { DomainError } from '../errors.js';
 
 export const MAX_QUERY_BYTES = 4096;
@@ -14,71 +24,11 @@ export const MAX_QUERY_BYTES = 4096;
 export const MAX_UNQUOTED_TERM_CHARS = 320;
 export const MAX_QUOTED_TERM_CHARS = 1024;
 
-/** Every searchable field and how its values compare: `ci-text` ignores case, `text` does not. */
-export const FIELD_TYPES = {
-  user_id: 'text',
-  email: 'ci-text',
-  email_verified: 'boolean',
-  username: 'ci-text',
-  phone_number: 'text',
-  phone_verified: 'boolean',
-  name: 'ci-text',
-  nickname: 'ci-text',
-  given_name: 'ci-text',
-  family_name: 'ci-text',
-  picture: 'text',
-  locale: 'text',
-  created_at: 'date',
-  updated_at: 'date',
-  last_login: 'date',
-  last_ip: 'text',
-  logins_count: 'integer',
-  blocked: 'boolean',
-  'identities.connection': 'identity',
-  'identities.provider': 'identity',
-  'identities.user_id': 'identity',
-  user_metadata: 'metadata',
-  app_metadata: 'metadata',
-} as const;
-
-export type FieldName = keyof typeof FIELD_TYPES;
-export type FieldType = (typeof FIELD_TYPES)[FieldName];
-/** The profile's root attributes: the fields a page may be sorted by. */
-export type RootField = { [K in FieldName]: (typeof FIELD_TYPES)[K] extends 'identity' | 'metadata' ? never : K }[FieldName];
-
-/** `path` is the key path inside a metadata field (`user_metadata.a.b` → ['a', 'b']), empty elsewhere. */
-export interface FieldRef {
-  readonly name: FieldName;
-  readonly type: FieldType;
-  readonly path: readonly string[];
-}
-
-/** A range end; dates are instants (a day-only date is already widened to its whole UTC day). */
-export interface Bound {
-  readonly value: string | number | Date;
-  readonly inclusive: boolean;
-}
-
-export type UserQuery =
-  | { readonly kind: 'match'; readonly field: FieldRef; readonly value: string | number | boolean | null; readonly prefix: boolean }
-  | { readonly kind: 'range'; readonly field: FieldRef; readonly min?: Bound; readonly max?: Bound }
-  | { readonly kind: 'exists'; readonly field: FieldRef }
-  | { readonly kind: 'and' | 'or'; readonly operands: readonly UserQuery[] }
-  | { readonly kind: 'not'; readonly operand: UserQuery };
-
-/** What a query with no condition means: every user. */
-export const MATCH_ALL: UserQuery = { kind: 'and', operands: [] };
-
 /**
  * A term with no field (`jane`) is a case-insensitive prefix match on any of these, as a
  * search box would do; quoted (`"Jane Doe"`), it must equal one of them.
  */
 export const BARE_TERM_FIELDS = ['email', 'name', 'nickname', 'username'] as const satisfies readonly FieldName[];
-
-export interface UserSort {
-  readonly field: RootField;
-  readonly direction: 1 | -1;
-}
 
 // Deeper trees are no real search, and PostgreSQL's parser has a stack limit.
 const MAX_DEPTH = 32;

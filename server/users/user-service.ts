@@ -2,11 +2,11 @@
  * The user operations behind users.* and me.*: create, read, update, delete, link and unlink,
  * each atomic, each publishing its event after it commits.
  */
-import { UniqueConstraintError } from 'sequelize';
+import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import type { IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
 import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
-import type { IdentityRow, UserRow } from '../../adapters/sequelize/models.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { userLoginSubjects } from '../abuse/login-subjects.js';
 import { customCredential, type CustomLifecycle } from '../connections/custom/lifecycle.js';
@@ -67,7 +67,7 @@ function splitMetadata(patch: Record<string, unknown> | undefined | null): Metad
 /** A linked identity keeps the attributes its user had, so they can be restored on unlink. */
 const SNAPSHOT_COLUMNS = [...ROOT_COLUMNS.filter((column) => column !== 'blocked')] as const;
 
-function snapshot(user: UserRow): Record<string, unknown> {
+function snapshot(user: UserRecord): Record<string, unknown> {
   return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (user[column] === null ? [] : [[column, user[column]]])));
 }
 
@@ -100,7 +100,7 @@ export function createUserService({ users, search, connections, profiles, events
   }
 
   /** The database identity whose credentials follow the root email, username and password. */
-  function credentialIdentity(user: UserRow, identities: IdentityRow[]): IdentityRow | undefined {
+  function credentialIdentity(user: UserRecord, identities: IdentityRecord[]): IdentityRecord | undefined {
     return identities.find((identity) => identity.provider === 'database' && isPrimaryIdentity(user, identity));
   }
 
@@ -207,7 +207,7 @@ export function createUserService({ users, search, connections, profiles, events
           if (customIdentity && importedHash) await users.updateIdentity(customIdentity.id, { passwordHash: importedHash }, transaction);
         });
       } catch (error) {
-        if (error instanceof UniqueConstraintError) {
+        if (error instanceof StoreConflict) {
           throw new DomainError('user.exists', 'another user of this connection has this email or username', 'email');
         }
         throw error;
@@ -282,7 +282,7 @@ export function createUserService({ users, search, connections, profiles, events
           await users.moveIdentity(identity.id, restoredId, provider === 'database' ? credentials : identity.profile_data, transaction);
         });
       } catch (error) {
-        if (error instanceof UniqueConstraintError) throw new DomainError('user.exists', `user ${restoredId} already exists`, 'user_id');
+        if (error instanceof StoreConflict) throw new DomainError('user.exists', `user ${restoredId} already exists`, 'user_id');
         throw error;
       }
       await events.publish('user.unlinked', primaryId);

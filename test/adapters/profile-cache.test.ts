@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, inject } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../../adapters/cache/profile-cache.js';
 import { startRedisServer } from '../support/redis-server.js';
 

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { isPage } from '../support/browser.js';
 import { createClient } from '../support/fixtures.js';
 import { clientCredentialsToken, managementClient } from '../support/management-client.js';

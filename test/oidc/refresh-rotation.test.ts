@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { isPage } from '../support/browser.js';
 import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';

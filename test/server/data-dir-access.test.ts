@@ -2,7 +2,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
+import { startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { createLogger } from '../../server/logger.js';
 import { spawnTessera } from '../support/spawn-tessera.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observations, writeRulesDir } from '../rules/rule-files.js';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';

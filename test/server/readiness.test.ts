@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { logSink } from '../support/log-sink.js';

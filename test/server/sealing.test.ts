@@ -12,7 +12,7 @@ import path from 'node:path';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { openDatabase } from '../../adapters/sequelize/database.js';
 import { createIdpTokensSealer } from '../../server/connections/idp-tokens.js';
 import { createLogger } from '../../server/logger.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { startTestTessera } from '../support/tessera.js';
 
 describe('Strict-Transport-Security', () => {

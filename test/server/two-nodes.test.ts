@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { isPage, type Page } from '../support/browser.js';
 import { createTestDatabase } from '../support/databases.js';
 import { adminClient, clientCredentialsToken, managementClient } from '../support/management-client.js';

@@ -3,16 +3,9 @@
  * query is refused, with the place it goes wrong.
  */
 import { describe, expect, it } from 'vitest';
+import { FIELD_TYPES, MATCH_ALL, type FieldName, type UserQuery } from '../../adapters/queries/user-query-tree.js';
 import { DomainError } from '../../server/errors.js';
-import {
-  FIELD_TYPES,
-  MATCH_ALL,
-  MAX_QUERY_BYTES,
-  parseUserQuery,
-  parseUserSort,
-  type FieldName,
-  type UserQuery,
-} from '../../server/users/user-query.js';
+import { MAX_QUERY_BYTES, parseUserQuery, parseUserSort } from '../../server/users/user-query.js';
 
 const field = (name: FieldName, ...path: string[]) => ({ name, type: FIELD_TYPES[name], path });
 const match = (name: FieldName, value: string | number | boolean | null, prefix = false): UserQuery => ({

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Attribute, Change, Client } from 'ldapts';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { waitFor } from './spawn-tessera.js';
 
 const SLAPD = '/usr/sbin/slapd';

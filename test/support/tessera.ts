@@ -3,7 +3,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { freePort } from '../../adapters/postgres/embedded.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger, type Logger } from '../../server/logger.js';
 import { startTessera, type Tessera } from '../../server/tessera.js';

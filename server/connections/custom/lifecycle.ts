@@ -3,9 +3,9 @@
  * database hears of each change first, and Tessera writes only once the script succeeded, so a
  * failing script leaves Tessera's user as it was.
  */
-import { UniqueConstraintError } from 'sequelize';
+import { StoreConflict } from '../../../adapters/errors.js';
+import type { ConnectionRecord, IdentityRecord, UserRecord } from '../../../adapters/queries/records.js';
 import type { UserQueries } from '../../../adapters/queries/users.js';
-import type { ConnectionRow, IdentityRow, UserRow } from '../../../adapters/sequelize/models.js';
 import { DomainError } from '../../errors.js';
 import { hashPassword } from '../../passwords.js';
 import { rootColumns, upstreamIdentityId } from '../../profiles/connection-login.js';
@@ -32,11 +32,11 @@ function exists(message: string): DomainError {
 }
 
 /** The custom identity whose credentials are the user's own (not a linked one's). */
-export function customCredential(user: UserRow, identities: readonly IdentityRow[]): IdentityRow | undefined {
+export function customCredential(user: UserRecord, identities: readonly IdentityRecord[]): IdentityRecord | undefined {
   return identities.find((identity) => identity.provider === 'custom' && isPrimaryIdentity(user, identity));
 }
 
-function connectionOf(identity: IdentityRow): ConnectionRow {
+function connectionOf(identity: IdentityRecord): ConnectionRecord {
   if (!identity.connection) throw new Error(`identity ${identity.id} was loaded without its connection`);
   return identity.connection;
 }
@@ -48,7 +48,7 @@ export function createCustomLifecycle({ users, scripts, loadMapper }: CustomLife
      * creates the user and Tessera stores the profile it returned, as a first login would.
      * Returns the new user_id.
      */
-    async create(connection: ConnectionRow, input: CreateUserInput): Promise<string> {
+    async create(connection: ConnectionRecord, input: CreateUserInput): Promise<string> {
       const options = customOptions(connection.options);
       const { connection: _connection, password, blocked, user_metadata: userMetadata, app_metadata: appMetadata, ...fields } = input;
       // The script's verify, changePassword and getUser find users by email.
@@ -77,7 +77,7 @@ export function createCustomLifecycle({ users, scripts, loadMapper }: CustomLife
           },
         );
       } catch (error) {
-        if (error instanceof UniqueConstraintError) throw exists(`user ${userId} already exists`);
+        if (error instanceof StoreConflict) throw exists(`user ${userId} already exists`);
         throw error;
       }
       return userId;
@@ -88,7 +88,7 @@ export function createCustomLifecycle({ users, scripts, loadMapper }: CustomLife
      * changePassword, `email_verified: true` to its verify. Returns the new local hash when the
      * user was imported (its password is Tessera's to check).
      */
-    async beforeUpdate(identity: IdentityRow, changes: UserChanges): Promise<string | undefined> {
+    async beforeUpdate(identity: IdentityRecord, changes: UserChanges): Promise<string | undefined> {
       const connection = connectionOf(identity);
       const email = identity.profile_data['email'];
       if ((changes.password !== undefined || changes.email_verified === true) && typeof email !== 'string') {
@@ -106,7 +106,7 @@ export function createCustomLifecycle({ users, scripts, loadMapper }: CustomLife
      * users.delete: each custom identity of the user, linked ones too, is deleted by its script
      * first; the first failure stops the deletion.
      */
-    async beforeDelete(identities: readonly IdentityRow[]): Promise<void> {
+    async beforeDelete(identities: readonly IdentityRecord[]): Promise<void> {
       for (const identity of identities.filter((candidate) => candidate.provider === 'custom')) {
         const connection = connectionOf(identity);
         await scripts.call(connection, 'delete', scriptIdOf(connection, identity.external_id));

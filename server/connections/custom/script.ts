@@ -22,7 +22,7 @@
  * failed, the login page only the id, the log the id with the whole error.
  * @see https://auth0.com/docs/authenticate/database-connections/custom-db/templates
  */
-import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { DomainError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { CodePathError, type CodeDir } from '../../sandbox/code-dir.js';
@@ -57,9 +57,9 @@ function stableId(profile: Record<string, unknown>): string | undefined {
 
 export interface ScriptRunner {
   /** Calls one function of the connection's script with the context appended; resolves to whatever it returned. */
-  call(connection: ConnectionRow, fn: ScriptFunction, ...args: unknown[]): Promise<unknown>;
+  call(connection: ConnectionRecord, fn: ScriptFunction, ...args: unknown[]): Promise<unknown>;
   /** `login`, `getUser` or `create`: the profile it returned, with its stable id, or undefined for null. */
-  profile(connection: ConnectionRow, fn: 'login' | 'getUser' | 'create', ...args: unknown[]): Promise<UpstreamUser | undefined>;
+  profile(connection: ConnectionRecord, fn: 'login' | 'getUser' | 'create', ...args: unknown[]): Promise<UpstreamUser | undefined>;
 }
 
 export interface ScriptRunnerDependencies {
@@ -71,7 +71,7 @@ export interface ScriptRunnerDependencies {
 export function createScriptRunner({ sandbox, codeDir, logger }: ScriptRunnerDependencies): ScriptRunner {
   const log = logger.child({ component: 'custom-db' });
 
-  async function call(connection: ConnectionRow, fn: ScriptFunction, ...args: unknown[]): Promise<unknown> {
+  async function call(connection: ConnectionRecord, fn: ScriptFunction, ...args: unknown[]): Promise<unknown> {
     const options = customOptions(connection.options);
     const context: ScriptContext = { connection: connection.name, configuration: options.configuration };
     const failure = (detail: string, fields: Record<string, unknown> = {}): CodeFailure =>

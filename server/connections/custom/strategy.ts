@@ -3,8 +3,8 @@
  * database. With `import_users`, the first success keeps the password's argon2id hash, and from
  * then on the local hash alone decides, as Auth0's lazy migration does.
  */
+import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import type { UserQueries } from '../../../adapters/queries/users.js';
-import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
 import { verifyPassword } from '../../passwords.js';
 import { credentialsRefused } from '../credentials-refused.js';
 import type { StrategyDependencies } from '../strategies.js';
@@ -12,12 +12,12 @@ import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
 import { customOptions } from './options.js';
 
 /** The identity's external id is `<connection>|<script's id>`; the script knows only the latter. */
-export function scriptIdOf(connection: ConnectionRow, externalId: string): string {
+export function scriptIdOf(connection: ConnectionRecord, externalId: string): string {
   return externalId.slice(connection.name.length + 1);
 }
 
 /** An imported user signs in against the local hash; undefined when this login is not an imported user's. */
-async function importedLogin(users: UserQueries, connection: ConnectionRow, login: string, password: string): Promise<UpstreamUser | undefined> {
+async function importedLogin(users: UserQueries, connection: ConnectionRecord, login: string, password: string): Promise<UpstreamUser | undefined> {
   const identity = await users.findCustomIdentity(connection.id, login);
   if (!identity?.password_hash) return undefined;
   if (!(await verifyPassword(identity.password_hash, password))) throw credentialsRefused();

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, type Entry } from 'ldapts';
-import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { withinDeadline } from '../../deadline.js';
 import { DomainError } from '../../errors.js';
 import { credentialsRefused } from '../credentials-refused.js';
@@ -23,7 +23,7 @@ import { createServicePool, ServiceBindError, type ServicePool } from './service
 
 /** One login against one connection, until its deadline. */
 interface Attempt {
-  connection: ConnectionRow;
+  connection: ConnectionRecord;
   options: LdapOptions;
   signal: AbortSignal;
 }
@@ -40,7 +40,7 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
   const log = logger.child({ component: 'ldap' });
   const pools = new Map<string, { key: string; pool: ServicePool }>();
 
-  function poolFor(connection: ConnectionRow, options: LdapOptions): ServicePool {
+  function poolFor(connection: ConnectionRecord, options: LdapOptions): ServicePool {
     const key = JSON.stringify([options.url, options.bind_dn, options.bind_password, options.pool_size, options.timeout_ms]);
     const current = pools.get(connection.id);
     if (current?.key === key) return current.pool;
@@ -131,7 +131,7 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
   return {
     kind: 'credentials',
 
-    async authenticate(connection: ConnectionRow, login: string, password: string): Promise<UpstreamUser> {
+    async authenticate(connection: ConnectionRecord, login: string, password: string): Promise<UpstreamUser> {
       const options = ldapOptionsSchema.parse(connection.options);
       const trimmed = login.trim();
       // A DN with an empty password is an unauthenticated bind, which a directory may answer with success.

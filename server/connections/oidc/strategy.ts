@@ -9,7 +9,7 @@
  */
 import * as oidc from 'openid-client';
 import { z } from 'zod';
-import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { DomainError } from '../../errors.js';
 import type { StrategyDependencies } from '../strategies.js';
 import type { IdpTokens, RedirectStrategy, UpstreamUser } from '../strategy.js';
@@ -43,7 +43,7 @@ export function createOidcStrategy({ issuer, logger }: StrategyDependencies): Re
   const redirectUri = upstreamCallbackUrl(issuer);
 
   /** Runs one exchange with the upstream, turning its failure into what the login page shows. */
-  async function step<T>(connection: ConnectionRow, options: OidcOptions, name: UpstreamStep, work: () => Promise<T>): Promise<T> {
+  async function step<T>(connection: ConnectionRecord, options: OidcOptions, name: UpstreamStep, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
@@ -57,7 +57,7 @@ export function createOidcStrategy({ issuer, logger }: StrategyDependencies): Re
     }
   }
 
-  const configuration = (connection: ConnectionRow, options: OidcOptions) =>
+  const configuration = (connection: ConnectionRecord, options: OidcOptions) =>
     step(connection, options, 'discovery', () => discovery.configuration(connection.id, options));
 
   return {

@@ -6,7 +6,7 @@
  * provider, is within its time window, and was not accepted before.
  */
 import type { CacheProvider, Profile } from '@node-saml/node-saml';
-import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { DomainError } from '../../errors.js';
 import type { StrategyDependencies } from '../strategies.js';
 import type { FlowState, RedirectStrategy, UpstreamRequest, UpstreamUser } from '../strategy.js';
@@ -56,11 +56,11 @@ function single(value: unknown): unknown {
 
 export function createSamlStrategy({ issuer, flows, logger }: StrategyDependencies): RedirectStrategy {
   const log = logger.child({ component: 'saml' });
-  const optionsOf = (connection: ConnectionRow): SamlOptions => samlOptionsSchema.parse(connection.options);
+  const optionsOf = (connection: ConnectionRecord): SamlOptions => samlOptionsSchema.parse(connection.options);
 
   /** `posted` is the response parsed but not verified, to word a refusal. */
   async function validate(
-    connection: ConnectionRow,
+    connection: ConnectionRecord,
     options: SamlOptions,
     state: Partial<SamlFlowState>,
     samlResponse: string,
@@ -107,7 +107,7 @@ export function createSamlStrategy({ issuer, flows, logger }: StrategyDependenci
       return { url, state };
     },
 
-    async complete(connection: ConnectionRow, state: FlowState, request: UpstreamRequest): Promise<UpstreamUser> {
+    async complete(connection: ConnectionRecord, state: FlowState, request: UpstreamRequest): Promise<UpstreamUser> {
       const samlResponse = request.body['SAMLResponse'];
       if (typeof samlResponse !== 'string' || samlResponse === '') throw invalid('the identity provider sent no SAMLResponse');
       const options = optionsOf(connection);

@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectionRow } from '../../../adapters/sequelize/models.js';
+import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { isDomainError } from '../../../server/errors.js';
 import { createUser } from '../../support/fixtures.js';
 import { takeEvents } from '../../support/take-events.js';
@@ -9,7 +9,7 @@ import { startTestTessera } from '../../support/tessera.js';
 /** Logins through an upstream connection persisted under docs/contract.md's profile rules, without a protocol in the way. */
 describe('persisting a login through an upstream connection', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
-  let connection: ConnectionRow;
+  let connection: ConnectionRecord;
 
   beforeAll(async () => {
     tessera = await startTestTessera();
