@@ -66,6 +66,13 @@ describe('input limits of the management API', () => {
       expect(inKey).toMatchObject({ code: 'BAD_REQUEST', field: 'app_metadata' });
     });
 
+    it('refuses an unpaired surrogate in a text input or a metadata key with BAD_REQUEST naming where (jsonb cannot hold one)', async () => {
+      expect(await errorOf(admin.clients.create.mutate({ name: '\ud800', redirect_uris: ['https://app.example.com/cb'] }))).toMatchObject({ code: 'BAD_REQUEST', field: 'name' });
+      expect(await errorOf(create({ user_metadata: { note: 'a\udc00b' } }))).toMatchObject({ code: 'BAD_REQUEST', field: 'user_metadata.note' });
+      expect(await errorOf(create({ app_metadata: { '\ud800': 1 } }))).toMatchObject({ code: 'BAD_REQUEST', field: 'app_metadata' });
+      expect((await create({ name: 'Emoji \ud83d\ude00 kept' })).name).toBe('Emoji \ud83d\ude00 kept');
+    });
+
     it('refuses the NUL character in any text input, such as a name or an email to look up', async () => {
       expect(await errorOf(create({ name: 'Nul\u0000Name' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'name' });
       expect(await errorOf(admin.users.getByEmail.query({ email: 'a\u0000@example.com' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'email' });
