@@ -2,8 +2,8 @@
  * Takes the flow the sign-on stored, named by the authorization response's `state`: once only,
  * and only a SAML flow for this very client.
  */
-import { refuse, type SamlIdpSite } from '../site.js';
 import type { SamlFlow } from '../flow.js';
+import { refuse, type SamlIdpSite } from '../site.js';
 import type { CallbackStep } from './state.js';
 
 export const findFlow =
