@@ -1,6 +1,6 @@
 /**
  * The search contract between users.list and storage: the tree that users.list's `q` is parsed
- * into (server/users/user-query.ts) and that user-search.ts turns into SQL. It names only
+ * into (server/users/user-query.ts) and that user-search-sql.ts turns into SQL. It names only
  * catalogued fields and holds only typed values, so storage can translate it safely; owned here
  * because it is what the store promises to answer.
  */

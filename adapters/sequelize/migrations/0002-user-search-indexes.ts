@@ -1,5 +1,5 @@
 /**
- * Indexes for users.list's search, on the very expressions adapters/queries/user-search.ts
+ * Indexes for users.list's search, on the very expressions adapters/queries/user-search-sql.ts
  * compares: lower(column) for case-insensitive fields, jsonb containment for metadata, and
  * (created_at, id) for default order and checkpoint paging.
  */

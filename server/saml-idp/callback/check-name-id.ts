@@ -1,0 +1,17 @@
+/** Finds the NameID the add-on asks for, refusing a user who has none (an email-less account). */
+import { nameIdOf } from '../attributes.js';
+import { refuse, type SamlIdpSite } from '../site.js';
+import { reached, type CallbackStep } from './state.js';
+
+export const checkNameId =
+  ({ log }: SamlIdpSite): CallbackStep =>
+  async (ctx, next) => {
+    const { flow, client, addon, profile } = reached(ctx, 'flow', 'client', 'addon', 'profile');
+    const nameId = nameIdOf(profile, addon);
+    if (nameId === undefined) {
+      log.info({ client_id: flow.clientId, user_id: profile.user_id }, 'SAML response refused: no email for the NameID');
+      return refuse(ctx, 400, `This account has no email address, which ${client.clientName ?? flow.clientId} needs to identify you.`);
+    }
+    ctx.state.nameId = nameId;
+    await next();
+  };
