@@ -11,6 +11,7 @@ import { createClient } from '../support/fixtures.js';
 import { REDIRECT_URI } from '../support/relying-party.js';
 import { adminClient } from '../support/management-client.js';
 import { startTestTessera } from '../support/tessera.js';
+import { FUZZ_SEED } from './json-arbitraries.js';
 
 const SP_ENTITY_ID = 'https://sp.example.com/metadata';
 const SP_ACS_URL = 'https://sp.example.com/acs';
@@ -253,7 +254,7 @@ describe.each([
           expect(response.status, `${method} ${path} ${query.slice(0, 300)} answered ${response.status}: ${body.slice(0, 300)}`).toBeLessThan(500);
         },
       ),
-      { numRuns: 500, endOnFailure: false },
+      { numRuns: 500, endOnFailure: false, ...FUZZ_SEED },
     );
   }, 60_000);
 });

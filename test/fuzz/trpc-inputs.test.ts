@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../trpc/routers/_app.js';
 import { adminClient, clientCredentialsToken } from '../support/management-client.js';
 import { startTestTessera } from '../support/tessera.js';
-import { nearValid, toJson } from './json-arbitraries.js';
+import { FUZZ_SEED, nearValid, toJson } from './json-arbitraries.js';
 
 const TRPC_CODES = new Set([
   'PARSE_ERROR',
@@ -137,7 +137,7 @@ describe('every tRPC procedure under fuzzed input', () => {
         fc.constantFrom(...FUZZED).chain((procedure) => fc.tuple(fc.constant(procedure), nearValid(seeds[procedure.path]))),
         async ([procedure, input]) => check(procedure.path, input, await call(procedure.path, procedure.type, input)),
       ),
-      { numRuns: 600, endOnFailure: false },
+      { numRuns: 600, endOnFailure: false, ...FUZZ_SEED },
     );
   }, 60_000);
 
