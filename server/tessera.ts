@@ -222,6 +222,25 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
   }
 }
 
+/** What the management API calls, from an opened Tessera: startTessera serves them over HTTP, tests call them through createCaller. */
+export function createManagementServices({ services }: TesseraCore): ManagementServices {
+  return {
+    users: services.userService,
+    events: services.events,
+    clients: createClientManagement({ clients: services.clients, connections: services.connections }),
+    connections: createConnectionManagement({
+      connections: services.connections,
+      clients: services.clients,
+      events: services.events,
+      revokeAccount: services.revokeAccount,
+      codeDir: services.codeDir,
+    }),
+    keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers, signals: services.signals }),
+    idpTokens: services.idpTokenReveal,
+    requestLimit: services.requestLimit,
+  };
+}
+
 /** openTessera, then the HTTP server on config.port. */
 export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
   const core = await openTessera(config, logger);
@@ -233,22 +252,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       async (clientId) => (await services.clients.find(clientId)) !== undefined,
       services.refreshKeys,
     );
-    const management: ManagementServices = {
-      users: services.userService,
-      events: services.events,
-      clients: createClientManagement({ clients: services.clients, connections: services.connections }),
-      connections: createConnectionManagement({
-        connections: services.connections,
-        clients: services.clients,
-        events: services.events,
-        revokeAccount: services.revokeAccount,
-        codeDir: services.codeDir,
-      }),
-      keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers, signals: services.signals }),
-      idpTokens: services.idpTokenReveal,
-      requestLimit: services.requestLimit,
-    };
-    const app = createApp({ logger, issuer: config.issuer, trustProxy: config.trustProxy, createTrpcContext: createContextFactory(management, verifier), ...services });
+    const app = createApp({ logger, issuer: config.issuer, trustProxy: config.trustProxy, createTrpcContext: createContextFactory(createManagementServices(core), verifier), ...services });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

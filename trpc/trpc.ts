@@ -18,14 +18,20 @@ function describeZodError(error: ZodError): string {
     .join('; ');
 }
 
+/** What a client is told beside the code: the message, and the input field at fault if one is. */
+export function describeError(error: TRPCError): { message: string; field?: string } {
+  const zodError = error.cause instanceof ZodError ? error.cause : undefined;
+  const field = zodError?.issues[0]?.path.join('.') || (error.cause instanceof DomainError ? error.cause.field : undefined);
+  return { message: zodError ? describeZodError(zodError) : error.message, ...(field ? { field } : {}) };
+}
+
 const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof ZodError ? error.cause : undefined;
-    const field = zodError?.issues[0]?.path.join('.') || (error.cause instanceof DomainError ? error.cause.field : undefined);
+    const { message, field } = describeError(error);
     return {
       ...shape,
-      message: zodError ? describeZodError(zodError) : shape.message,
+      message,
       data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(field ? { field } : {}) },
     };
   },

@@ -26,7 +26,8 @@ export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures', import.meta.url
 
 export const ADMIN = { clientId: 'admin-client', clientSecret: 'admin-secret-that-is-long-enough-0123456789' };
 
-export async function startTestTessera(options: TestTesseraOptions = {}): Promise<Tessera & { issuer: string; databaseUrl: string }> {
+/** The configuration of a test Tessera: its own database unless given one, the issuer on a free port. */
+export async function testConfig(options: TestTesseraOptions = {}) {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
@@ -42,6 +43,11 @@ export async function startTestTessera(options: TestTesseraOptions = {}): Promis
     ...(options.redis ? { REDIS_URL: options.redis === true ? inject('redisUrl') : options.redis } : {}),
     ...options.env,
   });
+  return { config, issuer, databaseUrl };
+}
+
+export async function startTestTessera(options: TestTesseraOptions = {}): Promise<Tessera & { issuer: string; databaseUrl: string }> {
+  const { config, issuer, databaseUrl } = await testConfig(options);
   const tessera = await startTessera(config, options.logger ?? createLogger(config.logLevel));
   return { ...tessera, issuer, databaseUrl };
 }
