@@ -9,6 +9,7 @@ import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-pack
 import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
 import { ConfigError, loadConfig } from './config.js';
 import { databaseOptionsSchema } from './connections/database-connection.js';
+import { strategyTraits } from './connections/strategies.js';
 import { isDomainError } from './errors.js';
 import { createLogger } from './logger.js';
 import { openTessera, type TesseraCore } from './tessera.js';
@@ -67,7 +68,7 @@ async function createClient(tessera: TesseraCore, values: Values) {
 
   const wanted = values.connection ?? [];
   const all = await connections.list();
-  const enabled = wanted.length ? wanted.map((name) => all.find((c) => c.name === name)) : all.filter((c) => c.strategy === 'database');
+  const enabled = wanted.length ? wanted.map((name) => all.find((c) => c.name === name)) : all.filter((c) => strategyTraits(c.strategy)?.enabledForNewClients);
   const missing = wanted.filter((_, index) => !enabled[index]);
   if (missing.length) throw new UsageError(`unknown connection: ${missing.join(', ')}`);
 

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import { strategyTraits } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
 import { applyChanges, clientView, settingsOf, toMetadata } from './client-fields.js';
 import type { ClientChanges, ClientSettings, ClientView, CreateClientInput } from './client-schemas.js';
@@ -86,10 +87,10 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     return metadata;
   }
 
-  /** Connection names to ids; every database connection when none are named. */
+  /** Connection names to ids; when none are named, every connection whose strategy is enabled for new clients (database). */
   async function resolveConnections(names: readonly string[] | undefined): Promise<string[]> {
     const all = await connections.list();
-    if (!names) return all.filter((connection) => connection.strategy === 'database').map((connection) => connection.id);
+    if (!names) return all.filter((connection) => strategyTraits(connection.strategy)?.enabledForNewClients).map((connection) => connection.id);
     const byName = new Map(all.map((connection) => [connection.name, connection.id]));
     const unknown = names.filter((name) => !byName.has(name));
     if (unknown.length > 0) throw new DomainError('client.invalid', `unknown connection: ${unknown.join(', ')}`, 'connections');
