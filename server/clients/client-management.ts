@@ -113,17 +113,31 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     return (await connections.connectionNamesByClient([clientId])).get(clientId) ?? [];
   }
 
+  /** Stores the metadata and enables the named connections (create's default when none); an unknown name stores nothing. */
+  async function register(metadata: ClientMetadata, wanted: readonly string[] | undefined): Promise<void> {
+    const enabled = await resolveConnections(wanted);
+    await save(metadata);
+    await connections.setEnabledForClient(metadata.client_id, enabled);
+  }
+
   return {
-    async create(input: CreateClientInput, callerScopes: ReadonlySet<string>): Promise<ClientView> {
+    /** `clientId` is the operator's choice of id (the CLI's `--id`); the API always generates one. */
+    async create(input: CreateClientInput, callerScopes: ReadonlySet<string>, { clientId = newClientId() }: { clientId?: string } = {}): Promise<ClientView> {
       const { connections: wanted, ...settings } = input;
       checkConsistency(settings);
       checkGrantable(settings.management_scopes, callerScopes);
-      const enabled = await resolveConnections(wanted);
-      const clientId = newClientId();
       const secret = isPublic(settings) ? undefined : newSecret();
-      await save(toMetadata(clientId, settings, secret));
-      await connections.setEnabledForClient(clientId, enabled);
+      await register(toMetadata(clientId, settings, secret), wanted);
       return clientView(clientId, settings, await connectionNames(clientId), secret);
+    },
+
+    /**
+     * A client whose provider metadata the caller wrote itself, fields this API does not offer
+     * included (test fixtures): only the provider's own checks apply, and its connections are
+     * enabled as create enables them.
+     */
+    async register(metadata: ClientMetadata, connectionNames?: readonly string[]): Promise<void> {
+      await register(metadata, connectionNames);
     },
 
     async get(clientId: string): Promise<ClientView> {
