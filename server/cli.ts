@@ -2,15 +2,16 @@
  * Operator CLI (`npm run cli -- <command>`): creates clients, connections and users against
  * the configured database (the embedded one of a running `npm start` too), printing JSON.
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
 import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
 import { ConfigError, loadConfig } from './config.js';
-import { databaseOptionsSchema } from './connections/database-connection.js';
+import { createClientInput } from './clients/client-schemas.js';
+import { createConnectionInput } from './connections/connection-schemas.js';
 import { isDomainError } from './errors.js';
 import { createLogger } from './logger.js';
+import { MANAGEMENT_SCOPES } from './oidc/management-api.js';
 import { openTessera, type TesseraCore } from './tessera.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -57,34 +58,21 @@ function required(values: Values, name: 'name' | 'id' | 'email' | 'password'): s
   return value;
 }
 
+/** The operator at the console may grant whatever the management API could. */
+const OPERATOR_SCOPES: ReadonlySet<string> = new Set(MANAGEMENT_SCOPES);
+
 async function createClient(tessera: TesseraCore, values: Values) {
-  const { clients, connections } = tessera.services;
-  const isPublic = values.public === true;
-  const alg = z.enum(['RS256', 'ES256', 'HS256']).default('RS256').parse(values['id-token-alg']);
-  if (isPublic && alg === 'HS256') throw new UsageError('a public client has no secret to sign HS256 ID tokens with');
-  const clientId = values.id ?? randomBytes(16).toString('base64url');
-  const secret = isPublic ? undefined : randomBytes(32).toString('base64url');
-
-  const wanted = values.connection ?? [];
-  const all = await connections.list();
-  const enabled = wanted.length ? wanted.map((name) => all.find((c) => c.name === name)) : all.filter((c) => c.strategy === 'database');
-  const missing = wanted.filter((_, index) => !enabled[index]);
-  if (missing.length) throw new UsageError(`unknown connection: ${missing.join(', ')}`);
-
-  await clients.save({
-    client_id: clientId,
-    ...(secret ? { client_secret: secret } : {}),
-    client_name: required(values, 'name'),
+  const input = createClientInput.parse({
+    name: required(values, 'name'),
     redirect_uris: values['redirect-uri'] ?? [],
     post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
-    id_token_signed_response_alg: alg,
+    token_endpoint_auth_method: values.public === true ? 'none' : 'client_secret_basic',
+    id_token_signed_response_alg: values['id-token-alg'],
     is_first_party: values['third-party'] !== true,
+    connections: values.connection,
   });
-  await connections.setEnabledForClient(clientId, enabled.flatMap((c) => (c ? [c.id] : [])));
-  return { client_id: clientId, ...(secret ? { client_secret: secret } : {}), connections: enabled.map((c) => c?.name) };
+  const client = await tessera.services.management.clients.create(input, OPERATOR_SCOPES, values.id ? { clientId: values.id } : {});
+  return { client_id: client.client_id, ...(client.client_secret ? { client_secret: client.client_secret } : {}), connections: client.connections };
 }
 
 async function run(tessera: TesseraCore, command: string, values: Values): Promise<unknown> {
@@ -100,14 +88,13 @@ async function run(tessera: TesseraCore, command: string, values: Values): Promi
     }
     case 'connection create': {
       const minLength = values['min-password-length'] ? Number(values['min-password-length']) : undefined;
-      const connectionOptions = databaseOptionsSchema.parse(minLength ? { password_policy: { min_length: minLength } } : {});
-      const row = await connections.create({
-        id: `con_${randomBytes(8).toString('hex')}`,
+      const input = createConnectionInput.parse({
         name: required(values, 'name'),
         strategy: 'database',
-        options: connectionOptions,
+        options: minLength ? { password_policy: { min_length: minLength } } : {},
       });
-      return { id: row.id, name: row.name, strategy: row.strategy, options: row.options };
+      const { id, name, strategy, options: connectionOptions } = await tessera.services.management.connections.create(input);
+      return { id, name, strategy, options: connectionOptions };
     }
     case 'connection list':
       return (await connections.list()).map((c) => ({ id: c.id, name: c.name, strategy: c.strategy }));

@@ -148,6 +148,8 @@ type Services = ReturnType<typeof buildServices> & {
   keyStore: KeyStore;
   refreshKeys: RefreshKeys;
   signals: NodeSignals;
+  /** What the management API calls; the CLI and test fixtures create clients and connections through it too. */
+  management: ManagementServices;
 };
 
 /** Storage, key material, the provider and the start-up bootstrap: everything but HTTP. */
@@ -206,6 +208,21 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     signals.on('oidc.changed', async (key) => forget(services.memo, key));
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
+    const management: ManagementServices = {
+      users: services.userService,
+      events: services.events,
+      clients: createClientManagement({ clients, connections: services.connections }),
+      connections: createConnectionManagement({
+        connections: services.connections,
+        clients,
+        events: services.events,
+        revokeAccount: services.revokeAccount,
+        codeDir: services.codeDir,
+      }),
+      keys: createKeyManagement({ keyStore, providers, signals }),
+      idpTokens: services.idpTokenReveal,
+      requestLimit: services.requestLimit,
+    };
 
     const sweeper = setInterval(() => {
       sweepExpiredPayloads(database.models).catch((error: unknown) => logger.warn({ err: error }, 'expired artifact sweep failed'));
@@ -215,30 +232,11 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));
 
-    return { database, services: { ...services, clients, providers, keyStore, refreshKeys, signals }, stop };
+    return { database, services: { ...services, clients, providers, keyStore, refreshKeys, signals, management }, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-/** What the management API calls, from an opened Tessera: startTessera serves them over HTTP, tests call them through createCaller. */
-export function createManagementServices({ services }: TesseraCore): ManagementServices {
-  return {
-    users: services.userService,
-    events: services.events,
-    clients: createClientManagement({ clients: services.clients, connections: services.connections }),
-    connections: createConnectionManagement({
-      connections: services.connections,
-      clients: services.clients,
-      events: services.events,
-      revokeAccount: services.revokeAccount,
-      codeDir: services.codeDir,
-    }),
-    keys: createKeyManagement({ keyStore: services.keyStore, providers: services.providers, signals: services.signals }),
-    idpTokens: services.idpTokenReveal,
-    requestLimit: services.requestLimit,
-  };
 }
 
 /** openTessera, then the HTTP server on config.port. */
@@ -252,7 +250,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       async (clientId) => (await services.clients.find(clientId)) !== undefined,
       services.refreshKeys,
     );
-    const app = createApp({ logger, issuer: config.issuer, trustProxy: config.trustProxy, createTrpcContext: createContextFactory(createManagementServices(core), verifier), ...services });
+    const app = createApp({ logger, issuer: config.issuer, trustProxy: config.trustProxy, createTrpcContext: createContextFactory(services.management, verifier), ...services });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

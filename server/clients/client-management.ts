@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import { strategyTraits } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
 import { applyChanges, clientView, settingsOf, toMetadata } from './client-fields.js';
 import type { ClientChanges, ClientSettings, ClientView, CreateClientInput } from './client-schemas.js';
@@ -86,10 +87,10 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     return metadata;
   }
 
-  /** Connection names to ids; every database connection when none are named. */
+  /** Connection names to ids; when none are named, every connection whose strategy is enabled for new clients (database). */
   async function resolveConnections(names: readonly string[] | undefined): Promise<string[]> {
     const all = await connections.list();
-    if (!names) return all.filter((connection) => connection.strategy === 'database').map((connection) => connection.id);
+    if (!names) return all.filter((connection) => strategyTraits(connection.strategy)?.enabledForNewClients).map((connection) => connection.id);
     const byName = new Map(all.map((connection) => [connection.name, connection.id]));
     const unknown = names.filter((name) => !byName.has(name));
     if (unknown.length > 0) throw new DomainError('client.invalid', `unknown connection: ${unknown.join(', ')}`, 'connections');
@@ -112,17 +113,31 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     return (await connections.connectionNamesByClient([clientId])).get(clientId) ?? [];
   }
 
+  /** Stores the metadata and enables the named connections (create's default when none); an unknown name stores nothing. */
+  async function register(metadata: ClientMetadata, wanted: readonly string[] | undefined): Promise<void> {
+    const enabled = await resolveConnections(wanted);
+    await save(metadata);
+    await connections.setEnabledForClient(metadata.client_id, enabled);
+  }
+
   return {
-    async create(input: CreateClientInput, callerScopes: ReadonlySet<string>): Promise<ClientView> {
+    /** `clientId` is the operator's choice of id (the CLI's `--id`); the API always generates one. */
+    async create(input: CreateClientInput, callerScopes: ReadonlySet<string>, { clientId = newClientId() }: { clientId?: string } = {}): Promise<ClientView> {
       const { connections: wanted, ...settings } = input;
       checkConsistency(settings);
       checkGrantable(settings.management_scopes, callerScopes);
-      const enabled = await resolveConnections(wanted);
-      const clientId = newClientId();
       const secret = isPublic(settings) ? undefined : newSecret();
-      await save(toMetadata(clientId, settings, secret));
-      await connections.setEnabledForClient(clientId, enabled);
+      await register(toMetadata(clientId, settings, secret), wanted);
       return clientView(clientId, settings, await connectionNames(clientId), secret);
+    },
+
+    /**
+     * A client whose provider metadata the caller wrote itself, fields this API does not offer
+     * included (test fixtures): only the provider's own checks apply, and its connections are
+     * enabled as create enables them.
+     */
+    async register(metadata: ClientMetadata, connectionNames?: readonly string[]): Promise<void> {
+      await register(metadata, connectionNames);
     },
 
     async get(clientId: string): Promise<ClientView> {

@@ -14,8 +14,8 @@ import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { isPrimaryIdentity } from '../profiles/profile.js';
 import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
-import { databaseOptionsSchema, raiseToPasswordFloor } from './database-connection.js';
 import { keepSecrets, withoutSecrets } from './option-secrets.js';
+import { strategyTraits } from './strategies.js';
 import {
   parseOptions,
   type ConnectionChanges,
@@ -53,9 +53,9 @@ function invalidOptions(error: ZodError): DomainError {
   return new DomainError('connection.invalid', `${field}: ${issue?.message ?? 'invalid'}`, field);
 }
 
-/** Options as the API shows them: upstream secrets never leave; the default connection is stored bare, so its defaults are filled in. */
+/** Options as the API shows them: defaults filled in where the strategy says so, upstream secrets never leave. */
 function optionsView(row: ConnectionRecord): Record<string, unknown> {
-  return withoutSecrets(row.strategy, row.strategy === 'database' ? databaseOptionsSchema.parse(raiseToPasswordFloor(row.options)) : row.options);
+  return withoutSecrets(row.strategy, strategyTraits(row.strategy)?.readOptions?.(row.options) ?? row.options);
 }
 
 function view(row: ConnectionRecord, enabledClients: string[]): ConnectionView {

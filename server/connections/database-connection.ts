@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
-import type { UserQueries } from '../../adapters/queries/users.js';
 import { DomainError } from '../errors.js';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.js';
 import { credentialsRefused } from './credentials-refused.js';
+import type { StrategyDependencies } from './strategies.js';
+import type { CredentialStrategy, UpstreamUser } from './strategy.js';
 
 /** Shorter passwords fall to online guessing even when it is throttled (NIST SP 800-63B §3.1.1.2). */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -50,17 +51,20 @@ export function checkPasswordPolicy(options: DatabaseOptions, password: string):
   }
 }
 
-/** Returns the user_id of the identity whose login and password match, never saying which half was wrong. */
-export async function authenticateDatabaseUser(
-  users: UserQueries,
-  connection: ConnectionRecord,
-  login: string,
-  password: string,
-): Promise<string> {
-  const identity = login ? await users.findDatabaseIdentity(connection.id, login.trim()) : undefined;
-  const ok = identity?.password_hash
-    ? await verifyPassword(identity.password_hash, password)
-    : await verifyAgainstNothing(password);
-  if (!ok || !identity) throw credentialsRefused();
-  return identity.user_id;
+/**
+ * Logs in by the identity's email or username, never saying which half was wrong. The user is
+ * Tessera's own, so it signs in as stored (`storedUserId`): there is nothing upstream to refresh.
+ */
+export function createDatabaseStrategy({ users }: StrategyDependencies): CredentialStrategy {
+  return {
+    kind: 'credentials',
+    async authenticate(connection: ConnectionRecord, login: string, password: string): Promise<UpstreamUser> {
+      const identity = login ? await users.findDatabaseIdentity(connection.id, login.trim()) : undefined;
+      const ok = identity?.password_hash
+        ? await verifyPassword(identity.password_hash, password)
+        : await verifyAgainstNothing(password);
+      if (!ok || !identity) throw credentialsRefused();
+      return { id: identity.external_id, attributes: identity.profile_data, storedUserId: identity.user_id };
+    },
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * The login strategy behind each kind of connection, built once with what they share and
- * closed with Tessera (LDAP pools, for one).
+ * The strategy table: per kind of connection, the login strategy behind it (built once with
+ * what they share and closed with Tessera: LDAP pools, for one) and the traits the rules
+ * outside the login read, so no rule elsewhere names a strategy.
  */
 import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
@@ -8,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { ConnectionStrategy } from './connection-schemas.js';
 import type { ScriptRunner } from './custom/script.js';
 import { createCustomStrategy } from './custom/strategy.js';
+import { createDatabaseStrategy, databaseOptionsSchema, raiseToPasswordFloor } from './database-connection.js';
 import { createLdapStrategy } from './ldap/strategy.js';
 import { createOidcStrategy } from './oidc/strategy.js';
 import { createSamlStrategy } from './saml/strategy.js';
@@ -24,8 +26,54 @@ export interface StrategyDependencies {
 
 export type Closable<T> = T & { close?(): Promise<void> };
 
-/** `database` is absent: its users are Tessera's own and need no normalization. */
-export type UpstreamStrategy = Exclude<ConnectionStrategy, 'database'>;
+/** What the rules outside the login itself know of a strategy. */
+export interface StrategyTraits {
+  /**
+   * Tessera holds its users' passwords and login names (email, username) itself: users.create
+   * makes them, users.update changes them, and an identity carries them when linked away.
+   */
+  readonly ownsCredentials: boolean;
+  /**
+   * Its users live in a legacy database its scripts reach: users.create, update and delete ask
+   * the script first (./custom/lifecycle.ts).
+   */
+  readonly scriptedUsers: boolean;
+  /** Enabled for a client that names no connections (clients.create, the CLI). */
+  readonly enabledForNewClients: boolean;
+  /** Listed first among the login form's connections. */
+  readonly offeredFirst: boolean;
+  /** Stored options as the API shows them, defaults filled in; when absent, as stored. */
+  readonly readOptions?: (stored: unknown) => Record<string, unknown>;
+}
+
+interface StrategyEntry extends StrategyTraits {
+  create(deps: StrategyDependencies): Closable<LoginStrategy>;
+}
+
+const UPSTREAM: StrategyTraits = { ownsCredentials: false, scriptedUsers: false, enabledForNewClients: false, offeredFirst: false };
+
+const TABLE: Record<ConnectionStrategy, StrategyEntry> = {
+  // The default connection is stored bare, so its defaults are filled in when shown.
+  database: {
+    create: createDatabaseStrategy,
+    ownsCredentials: true,
+    scriptedUsers: false,
+    enabledForNewClients: true,
+    offeredFirst: true,
+    readOptions: (stored) => databaseOptionsSchema.parse(raiseToPasswordFloor(stored)),
+  },
+  oidc: { create: createOidcStrategy, ...UPSTREAM },
+  ldap: { create: createLdapStrategy, ...UPSTREAM },
+  saml: { create: createSamlStrategy, ...UPSTREAM },
+  custom: { create: createCustomStrategy, ...UPSTREAM, scriptedUsers: true },
+};
+
+const isKnown = (strategy: string): strategy is ConnectionStrategy => Object.hasOwn(TABLE, strategy);
+
+/** The traits of a strategy (a connection's `strategy`, an identity's `provider`); undefined for a name Tessera does not know. */
+export function strategyTraits(strategy: string): StrategyTraits | undefined {
+  return isKnown(strategy) ? TABLE[strategy] : undefined;
+}
 
 export interface Strategies {
   get(strategy: string): LoginStrategy | undefined;
@@ -33,14 +81,9 @@ export interface Strategies {
 }
 
 export function createStrategies(deps: StrategyDependencies): Strategies {
-  const byName: Record<UpstreamStrategy, Closable<LoginStrategy>> = {
-    oidc: createOidcStrategy(deps),
-    ldap: createLdapStrategy(deps),
-    saml: createSamlStrategy(deps),
-    custom: createCustomStrategy(deps),
-  };
+  const byName = Object.fromEntries(Object.entries(TABLE).map(([name, entry]) => [name, entry.create(deps)])) as Record<ConnectionStrategy, Closable<LoginStrategy>>;
   return {
-    get: (strategy) => (Object.hasOwn(byName, strategy) ? byName[strategy as UpstreamStrategy] : undefined),
+    get: (strategy) => (isKnown(strategy) ? byName[strategy] : undefined),
     async close() {
       await Promise.all(Object.values(byName).map((strategy) => strategy.close?.()));
     },

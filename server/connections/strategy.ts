@@ -24,13 +24,13 @@ export interface UpstreamUser {
    */
   importPassword?: string | undefined;
   /**
-   * Set instead of asking the upstream when the password matched the hash an earlier
-   * importPassword left: that user is signed in as stored, and nothing is refreshed.
+   * Set when Tessera checked the password against a hash it holds itself (a database user, or
+   * one an earlier importPassword left): that user is signed in as stored, nothing refreshed.
    */
-  importedUserId?: string | undefined;
+  storedUserId?: string | undefined;
 }
 
-/** Connections that take the login form's username and password: ldap, custom. */
+/** Connections that take the login form's username and password: database, ldap, custom. */
 export interface CredentialStrategy {
   readonly kind: 'credentials';
   /** Throws DomainError('auth.invalid_credentials') for a wrong login, 'auth.upstream_failed' when the upstream fails. */

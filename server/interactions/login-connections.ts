@@ -2,7 +2,7 @@
  * Which of a client's enabled connections a login page offers, and which one a login uses.
  */
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
-import type { Strategies } from '../connections/strategies.js';
+import { strategyTraits, type Strategies } from '../connections/strategies.js';
 
 export interface LoginConnections {
   /** Take a username and password: database first, then ldap and custom. */
@@ -11,7 +11,7 @@ export interface LoginConnections {
   redirects: ConnectionRecord[];
 }
 
-const credentialOrder = (connection: ConnectionRecord) => (connection.strategy === 'database' ? 0 : 1);
+const credentialOrder = (connection: ConnectionRecord) => (strategyTraits(connection.strategy)?.offeredFirst ? 0 : 1);
 
 /** `requested` (the authorization request's `connection=`) narrows the offer to that one connection. */
 export function splitConnections(enabled: readonly ConnectionRecord[], strategies: Strategies, requested: string | undefined): LoginConnections {
@@ -19,7 +19,7 @@ export function splitConnections(enabled: readonly ConnectionRecord[], strategie
   const credentials: ConnectionRecord[] = [];
   const redirects: ConnectionRecord[] = [];
   for (const connection of offered) {
-    if (connection.strategy === 'database' || strategies.get(connection.strategy)?.kind === 'credentials') credentials.push(connection);
+    if (strategies.get(connection.strategy)?.kind === 'credentials') credentials.push(connection);
     else if (strategies.get(connection.strategy)?.kind === 'redirect') redirects.push(connection);
   }
   credentials.sort((a, b) => credentialOrder(a) - credentialOrder(b) || a.name.localeCompare(b.name));

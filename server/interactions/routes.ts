@@ -13,10 +13,8 @@ import { errors } from 'oidc-provider';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
-import type { UserQueries } from '../../adapters/queries/users.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { loginSubject } from '../abuse/login-subjects.js';
-import { authenticateDatabaseUser } from '../connections/database-connection.js';
 import type { Strategies } from '../connections/strategies.js';
 import { isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -34,7 +32,6 @@ import { consentPage, errorPage, loginPage } from './views.js';
 export interface InteractionDependencies {
   providers: ProviderHost;
   profiles: ProfileService;
-  users: UserQueries;
   connections: ConnectionQueries;
   strategies: Strategies;
   connectionLogin: ConnectionLogin;
@@ -63,7 +60,7 @@ export interface UpstreamResult {
 }
 
 export function createInteractionRouter(deps: InteractionDependencies) {
-  const { providers, profiles, users, connections, strategies, connectionLogin, flows, rules, loginAttempts, logger } = deps;
+  const { providers, profiles, connections, strategies, connectionLogin, flows, rules, loginAttempts, logger } = deps;
   const router = new Router({ prefix: '/interaction' });
   const log = logger.child({ component: 'interactions' });
 
@@ -212,13 +209,9 @@ export function createInteractionRouter(deps: InteractionDependencies) {
       // ctx.ip is the address app.ts trusts (TRUST_PROXY), the one last_ip and the rules see.
       const attempt = await loginAttempts.begin(loginSubject(connection.id, username), ctx.ip);
       try {
-        if (connection.strategy === 'database') {
-          userId = await authenticateDatabaseUser(users, connection, username, password);
-        } else {
-          const strategy = strategies.get(connection.strategy);
-          if (strategy?.kind !== 'credentials') throw new Error(`connection ${connection.name} takes no password`);
-          userId = (await connectionLogin.login(connection, await strategy.authenticate(connection, username, password))).userId;
-        }
+        const strategy = strategies.get(connection.strategy);
+        if (strategy?.kind !== 'credentials') throw new Error(`connection ${connection.name} takes no password`);
+        userId = (await connectionLogin.login(connection, await strategy.authenticate(connection, username, password))).userId;
       } catch (error) {
         if (!isDomainError(error, 'auth.invalid_credentials')) await attempt.inconclusive();
         else if (await attempt.failed()) log.warn({ connection: connection.name, ip: ctx.ip }, 'login name blocked for this IP after too many failed attempts');

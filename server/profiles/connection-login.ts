@@ -102,8 +102,8 @@ export function createConnectionLogin({ users, events, loadMapper, idpTokens }: 
      * and finds the winner's user.
      */
     async login(connection: ConnectionRecord, upstream: UpstreamUser): Promise<ConnectionLoginResult> {
-      // Once imported, the user is Tessera's: the upstream was not asked and said nothing new.
-      if (upstream.importedUserId) return { userId: upstream.importedUserId, created: false };
+      // Tessera's own user (or one imported): the upstream was not asked and said nothing new.
+      if (upstream.storedUserId) return { userId: upstream.storedUserId, created: false };
       const profile = await normalizeProfile(
         { connection: { name: connection.name, strategy: strategyOf(connection), options: connection.options as MappingOptions }, attributes: upstream.attributes },
         loadMapper,

@@ -7,6 +7,7 @@ import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
+import { strategyTraits } from '../connections/strategies.js';
 import { DomainError } from '../errors.js';
 import type { ProfileCache } from '../../adapters/cache/profile-cache.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -40,7 +41,7 @@ export function createProfileService(
     async createDatabaseUser(input: NewDatabaseUser): Promise<Profile> {
       const connection = await connections.findByName(input.connection);
       if (!connection) throw new DomainError('connection.not_found', `connection "${input.connection}" does not exist`, 'connection');
-      if (connection.strategy !== 'database') {
+      if (!strategyTraits(connection.strategy)?.ownsCredentials) {
         throw new DomainError('user.invalid', `connection "${input.connection}" is not a database connection`, 'connection');
       }
       const options = databaseOptions(connection);

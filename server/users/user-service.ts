@@ -11,6 +11,7 @@ import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { userLoginSubjects } from '../abuse/login-subjects.js';
 import { customCredential, type CustomLifecycle } from '../connections/custom/lifecycle.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
+import { strategyTraits } from '../connections/strategies.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
@@ -101,19 +102,20 @@ export function createUserService({ users, search, connections, profiles, events
 
   /** The database identity whose credentials follow the root email, username and password. */
   function credentialIdentity(user: UserRecord, identities: IdentityRecord[]): IdentityRecord | undefined {
-    return identities.find((identity) => identity.provider === 'database' && isPrimaryIdentity(user, identity));
+    return identities.find((identity) => strategyTraits(identity.provider)?.ownsCredentials && isPrimaryIdentity(user, identity));
   }
 
   return {
     async create(input: CreateUserInput): Promise<Profile> {
       const connection = await connections.findByName(input.connection);
       if (!connection) throw new DomainError('connection.not_found', `connection "${input.connection}" does not exist`, 'connection');
-      if (connection.strategy === 'custom') {
+      const traits = strategyTraits(connection.strategy);
+      if (traits?.scriptedUsers) {
         const userId = await custom.create(connection, input);
         await events.publish('user.created', userId);
         return this.get(userId);
       }
-      if (connection.strategy !== 'database') {
+      if (!traits?.ownsCredentials) {
         throw new DomainError('user.invalid', `users can only be created in database and custom connections; "${input.connection}" is ${connection.strategy}`, 'connection');
       }
       if (!input.password) throw new DomainError('user.invalid', 'password is required for a database connection', 'password');
@@ -279,7 +281,7 @@ export function createUserService({ users, search, connections, profiles, events
           const credentials = Object.fromEntries(
             ['email', 'username'].flatMap((key) => (identity.profile_data[key] === undefined ? [] : [[key, identity.profile_data[key]]])),
           );
-          await users.moveIdentity(identity.id, restoredId, provider === 'database' ? credentials : identity.profile_data, transaction);
+          await users.moveIdentity(identity.id, restoredId, strategyTraits(provider)?.ownsCredentials ? credentials : identity.profile_data, transaction);
         });
       } catch (error) {
         if (error instanceof StoreConflict) throw new DomainError('user.exists', `user ${restoredId} already exists`, 'user_id');

@@ -1,5 +1,5 @@
 /**
- * Clients and users for tests, created through the same services the CLI uses.
+ * Clients and users for tests, created through the same services the CLI and the management API use.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from '../../server/clients/client-store.js';
@@ -19,9 +19,8 @@ export async function createClient(tessera: Tessera, overrides: Partial<ClientMe
     is_first_party: true,
     ...overrides,
   };
-  await tessera.services.clients.save(metadata);
-  const connection = await tessera.services.connections.findByName(DEFAULT_DATABASE_CONNECTION);
-  await tessera.services.connections.setEnabledForClient(metadata.client_id, connection ? [connection.id] : []);
+  // Metadata as given, fields the API does not offer included; test clients log in with the default connection.
+  await tessera.services.management.clients.register(metadata, [DEFAULT_DATABASE_CONNECTION]);
   return metadata as ClientMetadata & { client_secret: string };
 }
 

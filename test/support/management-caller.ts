@@ -7,7 +7,7 @@ import { TRPCError } from '@trpc/server';
 import type { ApiCaller } from '../../server/oidc/access-tokens.js';
 import type { ManagementScope, SelfServiceScope } from '../../server/oidc/management-api.js';
 import { createLogger } from '../../server/logger.js';
-import { createManagementServices, openTessera, type TesseraCore } from '../../server/tessera.js';
+import { openTessera, type TesseraCore } from '../../server/tessera.js';
 import { appRouter } from '../../trpc/routers/_app.js';
 import { createCallerFactory, describeError } from '../../trpc/trpc.js';
 import { testConfig, type TestTesseraOptions } from './tessera.js';
@@ -26,7 +26,7 @@ export interface CallerTessera extends TesseraCore {
 export async function openCallerTessera(options: TestTesseraOptions = {}): Promise<CallerTessera> {
   const { config } = await testConfig(options);
   const core = await openTessera(config, options.logger ?? createLogger(config.logLevel));
-  const services = createManagementServices(core);
+  const services = core.services.management;
   return {
     ...core,
     as: (scopes, caller = {}) =>

@@ -14,6 +14,7 @@ import type { CreateUserInput, UserChanges } from '../../users/user-schemas.js';
 import { checkPasswordPolicy } from '../database-connection.js';
 import { normalizeProfile, type LoadMapper } from '../normalize.js';
 import { customOptions, type CustomOptions } from './options.js';
+import { strategyTraits } from '../strategies.js';
 import type { ScriptRunner } from './script.js';
 import { scriptIdOf } from './strategy.js';
 
@@ -33,7 +34,7 @@ function exists(message: string): DomainError {
 
 /** The custom identity whose credentials are the user's own (not a linked one's). */
 export function customCredential(user: UserRecord, identities: readonly IdentityRecord[]): IdentityRecord | undefined {
-  return identities.find((identity) => identity.provider === 'custom' && isPrimaryIdentity(user, identity));
+  return identities.find((identity) => strategyTraits(identity.provider)?.scriptedUsers && isPrimaryIdentity(user, identity));
 }
 
 function connectionOf(identity: IdentityRecord): ConnectionRecord {
@@ -107,7 +108,7 @@ export function createCustomLifecycle({ users, scripts, loadMapper }: CustomLife
      * first; the first failure stops the deletion.
      */
     async beforeDelete(identities: readonly IdentityRecord[]): Promise<void> {
-      for (const identity of identities.filter((candidate) => candidate.provider === 'custom')) {
+      for (const identity of identities.filter((candidate) => strategyTraits(candidate.provider)?.scriptedUsers)) {
         const connection = connectionOf(identity);
         await scripts.call(connection, 'delete', scriptIdOf(connection, identity.external_id));
       }

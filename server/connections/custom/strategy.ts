@@ -21,7 +21,7 @@ async function importedLogin(users: UserQueries, connection: ConnectionRecord, l
   const identity = await users.findCustomIdentity(connection.id, login);
   if (!identity?.password_hash) return undefined;
   if (!(await verifyPassword(identity.password_hash, password))) throw credentialsRefused();
-  return { id: scriptIdOf(connection, identity.external_id), attributes: identity.profile_data, importedUserId: identity.user_id };
+  return { id: scriptIdOf(connection, identity.external_id), attributes: identity.profile_data, storedUserId: identity.user_id };
 }
 
 export function createCustomStrategy({ users, scripts }: StrategyDependencies): CredentialStrategy {

@@ -1,0 +1,69 @@
+/**
+ * The operator CLI, run as `npm run cli` runs it, against a running Tessera's database: it
+ * creates clients and connections through the same management services as the API.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminClient } from '../support/management-client.js';
+import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+describe('operator CLI', () => {
+  let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+  let admin: Awaited<ReturnType<typeof adminClient>>;
+
+  function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['REDIS_URL', 'DATA_DIR', 'SEALING_KEY_PREVIOUS'].includes(key)));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...baseEnv, DATABASE_URL: tessera.databaseUrl, ISSUER: tessera.issuer, SEALING_KEY: TEST_SEALING_KEY, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+    admin = await adminClient(tessera.issuer);
+  });
+  afterAll(async () => {
+    await tessera?.stop();
+  });
+
+  it('creates a client under the chosen id with the defaults clients.create gives, enabled for every database connection', async () => {
+    const { code, stdout } = await cli('client', 'create', '--name', 'Console App', '--id', 'console-app', '--redirect-uri', 'http://127.0.0.1:9/cb');
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as { client_id: string; client_secret: string; connections: string[] };
+    expect(printed).toEqual({ client_id: 'console-app', client_secret: expect.any(String), connections: ['Username-Password'] });
+    expect(await admin.clients.get.query({ client_id: 'console-app' })).toMatchObject({
+      name: 'Console App',
+      redirect_uris: ['http://127.0.0.1:9/cb'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      require_pkce: true,
+      is_first_party: true,
+      connections: ['Username-Password'],
+    });
+  });
+
+  it('refuses a client naming an unknown connection, and stores none', async () => {
+    const { code, stderr } = await cli('client', 'create', '--name', 'Lost App', '--id', 'lost-app', '--connection', 'Nowhere');
+    expect(code).toBe(1);
+    expect(stderr).toContain('unknown connection: Nowhere');
+    await expect(admin.clients.get.query({ client_id: 'lost-app' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+  });
+
+  it('creates a database connection with its password policy, shown with its defaults filled in', async () => {
+    const { code, stdout } = await cli('connection', 'create', '--name', 'Staff', '--min-password-length', '12');
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as { id: string };
+    expect(printed).toEqual({ id: expect.any(String), name: 'Staff', strategy: 'database', options: { password_policy: { min_length: 12 }, requires_username: false } });
+    expect(await admin.connections.get.query({ id: printed.id })).toMatchObject({ name: 'Staff', strategy: 'database', enabled_clients: [] });
+  });
+});
