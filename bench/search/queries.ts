@@ -188,7 +188,7 @@ export function formatResults(results: readonly ShapeResult[]): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const url = process.env.SEARCH_DATABASE_URL ?? process.env.DATABASE_URL;
+  const url = process.env['SEARCH_DATABASE_URL'] ?? process.env['DATABASE_URL'];
   if (!url) throw new Error('SEARCH_DATABASE_URL must name the database bench/search/seed.ts loaded');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
