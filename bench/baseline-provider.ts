@@ -24,7 +24,7 @@ const ACCOUNT_CLAIMS = {
 };
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
-  return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+  return ctx.oidc.route === 'token' && ctx.oidc.params?.['grant_type'] === 'client_credentials';
 }
 
 export async function startBaselineProvider(): Promise<Target> {

@@ -116,9 +116,9 @@ export class RedisAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const data = await this.redis.hgetall(this.key(id));
-    if (!data.payload) return undefined;
-    const payload = JSON.parse(data.payload) as AdapterPayload;
-    return data.consumed ? { ...payload, consumed: Number(data.consumed) } : payload;
+    if (!data['payload']) return undefined;
+    const payload = JSON.parse(data['payload']) as AdapterPayload;
+    return data['consumed'] ? { ...payload, consumed: Number(data['consumed']) } : payload;
   }
 
   async findByUid(uid: string) {

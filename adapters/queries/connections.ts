@@ -63,7 +63,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
 
     async create(connection: { id: string; name: string; strategy: string; options: Json }, transaction?: Transaction): Promise<ConnectionRecord> {
       const options = codec.seal(connection.id, connection.strategy, connection.options);
-      return opened(await reportingConflicts(Connection.create({ ...connection, options }, { transaction })));
+      return opened(await reportingConflicts(Connection.create({ ...connection, options }, { transaction: transaction ?? null })));
     },
 
     /** One page in name order, with the count of all that match. */
@@ -138,7 +138,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
     },
 
     async updateOptions(connection: { id: string; strategy: string }, options: Json, transaction?: Transaction): Promise<void> {
-      await reportingConflicts(Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction }));
+      await reportingConflicts(Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction: transaction ?? null }));
     },
 
     transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {
@@ -157,7 +157,7 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
       const rows = await Identity.findAll({
         attributes: ['user_id', 'provider', 'external_id'],
         where: { connection_id: connectionId },
-        transaction,
+        transaction: transaction ?? null,
       });
       return rows.map((row) => ({ user_id: row.user_id, provider: row.provider, external_id: row.external_id }));
     },

@@ -83,7 +83,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     async findById(userId: string, transaction?: Transaction): Promise<UserWithIdentities | undefined> {
       const user = await User.findByPk(userId, {
         include: [{ model: Identity, as: 'identities', include: [{ model: Connection, as: 'connection' }] }],
-        transaction,
+        transaction: transaction ?? null,
       });
       return user ? withOpenedConnections(user) : undefined;
     },
@@ -176,7 +176,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       }
       const rows = await reportingConflicts(models.sequelize.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, {
         bind,
-        transaction,
+        transaction: transaction ?? null,
         type: QueryTypes.SELECT,
       }));
       return rows.length > 0;
@@ -193,7 +193,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
           ...(changes.passwordHash ? { password_hash: changes.passwordHash } : {}),
           ...(changes.idpTokens ? { idp_tokens: changes.idpTokens } : {}),
         },
-        { where: { id: identityId }, transaction },
+        { where: { id: identityId }, transaction: transaction ?? null },
       ));
     },
 
@@ -206,7 +206,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     },
 
     async remove(userId: string, transaction?: Transaction): Promise<boolean> {
-      return (await User.destroy({ where: { id: userId }, transaction })) > 0;
+      return (await User.destroy({ where: { id: userId }, transaction: transaction ?? null })) > 0;
     },
 
     async recordLogin(userId: string, ip: string | undefined): Promise<void> {

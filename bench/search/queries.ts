@@ -25,7 +25,7 @@ export interface ShapeResult {
   readonly plan: string;
 }
 
-type Call = { kind: 'page'; q?: string; request: Omit<PageRequest, 'query'> } | { kind: 'checkpoint'; q?: string; request: Omit<CheckpointRequest, 'query'> };
+type Call = { kind: 'page'; q?: string | undefined; request: Omit<PageRequest, 'query'> } | { kind: 'checkpoint'; q?: string | undefined; request: Omit<CheckpointRequest, 'query'> };
 
 interface Shape {
   readonly name: string;
@@ -49,6 +49,7 @@ function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shap
   const sample = (run: number) => samples[run % samples.length] as Sample;
   const withTeam = samples.filter((candidate) => candidate.team_id);
   const page = (q?: string): Call => ({ kind: 'page', q, request: PAGE });
+  const checkpoint = (from?: string): Call => ({ kind: 'checkpoint', request: { take: 50, ...(from === undefined ? {} : { from }) } });
   return [
     // Every other run in capitals: the comparison must go through lower() and still hit the index.
     { name: 'exact email', runs: 200, call: (run) => page(`email:${run % 2 ? sample(run).email.toUpperCase() : sample(run).email}`) },
@@ -70,8 +71,8 @@ function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shap
     },
     { name: 'bare term', runs: 200, call: (run) => page(sample(run).given_name.slice(0, 5).toLowerCase()) },
     { name: 'page 0, no q', runs: 200, call: () => page() },
-    { name: 'checkpoint, first page', runs: 200, call: () => ({ kind: 'checkpoint', request: { take: 50 } }) },
-    { name: 'checkpoint, last pages', runs: 200, call: (run) => ({ kind: 'checkpoint', request: { take: 50, from: endCursors[run % endCursors.length] } }) },
+    { name: 'checkpoint, first page', runs: 200, call: () => checkpoint() },
+    { name: 'checkpoint, last pages', runs: 200, call: (run) => checkpoint(endCursors[run % endCursors.length]) },
     // For the record, outside the 50 ms goal: totals count every match, offsets walk every row before them.
     { name: 'user_metadata, 2% of users', runs: 50, call: () => page('user_metadata.plan:enterprise') },
     { name: 'page 0 + include_totals', runs: 50, call: () => ({ kind: 'page', request: { ...PAGE, includeTotals: true } }) },
@@ -81,7 +82,8 @@ function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shap
 
 async function execute(search: UserSearchQueries, call: Call): Promise<number> {
   const query = call.q === undefined ? undefined : parseUserQuery(call.q);
-  const { rows } = call.kind === 'page' ? await search.searchPage({ ...call.request, query }) : await search.searchCheckpoint({ ...call.request, query });
+  const filter = query === undefined ? {} : { query };
+  const { rows } = call.kind === 'page' ? await search.searchPage({ ...call.request, ...filter }) : await search.searchCheckpoint({ ...call.request, ...filter });
   return rows.length;
 }
 
@@ -188,7 +190,7 @@ export function formatResults(results: readonly ShapeResult[]): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const url = process.env.SEARCH_DATABASE_URL ?? process.env.DATABASE_URL;
+  const url = process.env['SEARCH_DATABASE_URL'] ?? process.env['DATABASE_URL'];
   if (!url) throw new Error('SEARCH_DATABASE_URL must name the database bench/search/seed.ts loaded');
   const client = new pg.Client({ connectionString: url });
   await client.connect();

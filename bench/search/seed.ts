@@ -153,7 +153,7 @@ export async function seedSearchDatabase(serverUrl: string, count: number, progr
 }
 
 export function usersFromEnv(): number {
-  const raw = process.env.SEARCH_USERS;
+  const raw = process.env['SEARCH_USERS'];
   if (raw === undefined || raw === '') return DEFAULT_USERS;
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`SEARCH_USERS must be a positive integer, got "${raw}"`);
@@ -161,7 +161,7 @@ export function usersFromEnv(): number {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const serverUrl = process.env.DATABASE_URL;
+  const serverUrl = process.env['DATABASE_URL'];
   if (!serverUrl) throw new Error('DATABASE_URL must name a PostgreSQL server to create the benchmark database on');
   const result = await seedSearchDatabase(serverUrl, usersFromEnv(), (message) => process.stderr.write(`[seed] ${message}\n`));
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -123,7 +123,8 @@ export function createClientManagement({ clients, connections }: ClientManagemen
   return {
     /** `clientId` is the operator's choice of id (the CLI's `--id`); the API always generates one. */
     async create(input: CreateClientInput, callerScopes: ReadonlySet<string>, { clientId = newClientId() }: { clientId?: string } = {}): Promise<ClientView> {
-      const { connections: wanted, ...settings } = input;
+      const { connections: wanted, saml_addon, ...rest } = input;
+      const settings: ClientSettings = { ...rest, ...(saml_addon === undefined ? {} : { saml_addon }) };
       checkConsistency(settings);
       checkGrantable(settings.management_scopes, callerScopes);
       const secret = isPublic(settings) ? undefined : newSecret();

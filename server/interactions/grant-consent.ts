@@ -10,7 +10,7 @@ export async function grantConsent(provider: Provider, details: Details): Promis
   const accountId = details.session?.accountId;
   if (!accountId) throw new Error('consent requested before login');
   const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-  const grant = existing ?? new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+  const grant = existing ?? new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
 
   const missing = details.prompt.details as {
     missingOIDCScope?: string[];

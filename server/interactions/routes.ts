@@ -5,7 +5,7 @@
  * @see https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#user-flows
  */
 import { randomBytes } from 'node:crypto';
-import Router from '@koa/router';
+import Router, { type RouterContext } from '@koa/router';
 import parseBody from 'co-body';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -64,9 +64,9 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   const router = new Router({ prefix: '/interaction' });
   const log = logger.child({ component: 'interactions' });
 
-  async function load(ctx: Context): Promise<Details> {
+  async function load(ctx: RouterContext): Promise<Details> {
     const details = await providers.provider.interactionDetails(ctx.req, ctx.res);
-    if (details.uid !== ctx.params.uid) throw new errors.InvalidRequest('interaction does not match this browser session');
+    if (details.uid !== ctx.params['uid']) throw new errors.InvalidRequest('interaction does not match this browser session');
     return details;
   }
 
@@ -76,9 +76,9 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     ctx.redirect(returnTo);
   }
 
-  const clientIdOf = (details: Details) => String(details.params.client_id);
+  const clientIdOf = (details: Details) => String(details.params['client_id']);
   const requestedConnection = (details: Details) =>
-    typeof details.params.connection === 'string' ? details.params.connection : undefined;
+    typeof details.params['connection'] === 'string' ? details.params['connection'] : undefined;
 
   async function offered(details: Details) {
     return splitConnections(await connections.listEnabledForClient(clientIdOf(details)), strategies, requestedConnection(details));
@@ -109,7 +109,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
       client: { client_id: clientIdOf(details), name: client?.clientName ?? clientIdOf(details) },
       connection,
       request: { ip: ctx.ip, user_agent: ctx.get('user-agent') || undefined },
-      scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
+      scopes: String(details.params['scope'] ?? '').split(' ').filter(Boolean),
     });
     if (outcome.denied === undefined) return true;
     log.info({ user_id: profile.user_id, reason: outcome.denied }, 'login denied by a rule');
@@ -221,7 +221,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     } catch (error) {
       const failure = loginFailure(error);
       if (!failure) throw error;
-      log.info({ connection: connection.name, client_id: details.params.client_id, code: failure.code, reason: failure.message }, 'login failed');
+      log.info({ connection: connection.name, client_id: details.params['client_id'], code: failure.code, reason: failure.message }, 'login failed');
       ctx.status = failure.status;
       if (failure.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(failure.retryAfterSeconds));
       return renderLogin(ctx, details, { error: failure.message, username });
@@ -234,10 +234,10 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     const details = await load(ctx);
     if (details.prompt.name !== 'login') throw new errors.InvalidRequest('this interaction is not waiting for a login');
     const { redirects } = await offered(details);
-    const connection = redirects.find((candidate) => candidate.name === ctx.params.name);
+    const connection = redirects.find((candidate) => candidate.name === ctx.params['name']);
     const strategy = connection ? strategies.get(connection.strategy) : undefined;
     if (!connection || strategy?.kind !== 'redirect') {
-      throw new errors.InvalidRequest(`connection "${ctx.params.name}" is not enabled for this application`);
+      throw new errors.InvalidRequest(`connection "${ctx.params['name']}" is not enabled for this application`);
     }
     const flowId = newFlowId();
     let url: string;
@@ -260,7 +260,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   router.get('/:uid/resume/:result', async (ctx) => {
     const details = await load(ctx);
     if (details.prompt.name !== 'login') throw new errors.InvalidRequest('this interaction is not waiting for a login');
-    const result = (await flows.take(String(ctx.params.result))) as Partial<UpstreamResult> | undefined;
+    const result = (await flows.take(String(ctx.params['result']))) as Partial<UpstreamResult> | undefined;
     if (result?.kind !== 'result' || result.uid !== details.uid || !result.userId || !result.connectionId) {
       throw new errors.InvalidRequest('this login has expired or was already used; please log in again');
     }

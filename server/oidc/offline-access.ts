@@ -9,8 +9,8 @@ import type { Middleware } from 'koa';
 
 export const requireConsentForOfflineAccess: Middleware = async (ctx, next) => {
   if (ctx.method === 'GET' && ctx.path === '/auth') {
-    const scope = typeof ctx.query.scope === 'string' ? ctx.query.scope.split(' ') : [];
-    const prompt = typeof ctx.query.prompt === 'string' ? ctx.query.prompt.split(' ').filter(Boolean) : [];
+    const scope = typeof ctx.query['scope'] === 'string' ? ctx.query['scope'].split(' ') : [];
+    const prompt = typeof ctx.query['prompt'] === 'string' ? ctx.query['prompt'].split(' ').filter(Boolean) : [];
     if (scope.includes('offline_access') && !prompt.includes('consent') && !prompt.includes('none')) {
       ctx.query = { ...ctx.query, prompt: [...prompt, 'consent'].join(' ') };
     }

@@ -35,7 +35,7 @@ export interface ProviderDependencies {
 }
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
-  return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+  return ctx.oidc.route === 'token' && ctx.oidc.params?.['grant_type'] === 'client_credentials';
 }
 
 function clientName(ctx: KoaContextWithOIDC): string | undefined {
@@ -154,8 +154,8 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
           // Auth0's rule: a client_credentials request without `scope` gets every scope the
           // client is allowed. oidc-provider grants only requested scopes, so fill them in here,
           // the one hook that runs before the grant reads them.
-          if (isClientCredentials(ctx) && !ctx.oidc.params?.scope && allowed.length > 0) {
-            (ctx.oidc.params as Record<string, unknown>).scope = allowed.join(' ');
+          if (isClientCredentials(ctx) && !ctx.oidc.params?.['scope'] && allowed.length > 0) {
+            (ctx.oidc.params as Record<string, unknown>)['scope'] = allowed.join(' ');
           }
           return {
             // A user's token carries only the self-service scopes it asked for and was granted.

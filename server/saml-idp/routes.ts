@@ -11,9 +11,8 @@
  * @see https://auth0.com/docs/authenticate/protocols/saml/saml-sso-integrations/configure-auth0-saml-identity-provider
  */
 import { randomBytes } from 'node:crypto';
-import Router from '@koa/router';
+import Router, { type RouterContext } from '@koa/router';
 import parseBody from 'co-body';
-import type { Context } from 'koa';
 import { newFlowId } from '../interactions/routes.js';
 import { samlCallbackUrl, samlSsoUrl } from './addon.js';
 import { codeChallengeOf, newCodeVerifier } from './authorization-code.js';
@@ -32,7 +31,7 @@ export function createSamlIdpRouter(dependencies: SamlIdpDependencies) {
   const site = createSamlIdpSite(dependencies);
   const { issuer, providers, flows, log, findAddon, metadataFor } = site;
 
-  async function signOn(ctx: Context, binding: RequestBinding, fields: Record<string, unknown>) {
+  async function signOn(ctx: RouterContext, binding: RequestBinding, fields: Record<string, unknown>) {
     ctx.set('Cache-Control', 'no-store');
     const found = await findAddon(ctx);
     if (!found) return;

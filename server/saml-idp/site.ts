@@ -2,6 +2,7 @@
  * What the SAML identity provider's routes share: their dependencies, the refusal page, and the
  * two lookups both the sign-on and the callback make (the client's add-on, the signed metadata).
  */
+import type { RouterContext } from '@koa/router';
 import type { Context } from 'koa';
 import type { Client } from 'oidc-provider';
 import type { KeyQueries } from '../../adapters/queries/keys.js';
@@ -34,7 +35,7 @@ export function createSamlIdpSite({ issuer, providers, profiles, flows, keys, lo
   const idpEntityId = samlIdpEntityId(issuer);
 
   /** The client and its add-on, or a 404 page naming what is missing. */
-  async function findAddon(ctx: Context): Promise<{ client: Client; addon: SamlAddon } | undefined> {
+  async function findAddon(ctx: RouterContext): Promise<{ client: Client; addon: SamlAddon } | undefined> {
     const clientId = String(ctx.params['client_id']);
     const client = await providers.provider.Client.find(clientId);
     if (!client) {

@@ -34,8 +34,9 @@ export const BARE_TERM_FIELDS = ['email', 'name', 'nickname', 'username'] as con
 const MAX_DEPTH = 32;
 
 interface LiftedRange {
-  readonly min?: string;
-  readonly max?: string;
+  /** undefined for an open end (`*`). */
+  readonly min: string | undefined;
+  readonly max: string | undefined;
   readonly minInclusive: boolean;
   readonly maxInclusive: boolean;
   readonly minOffset: number;

@@ -323,7 +323,7 @@ describe('user search', () => {
       const seen: string[] = [];
       let from: string | undefined;
       for (let pageIndex = 0; ; pageIndex += 1) {
-        const { rows, next } = await search.searchCheckpoint({ query, from, take });
+        const { rows, next } = await search.searchCheckpoint({ query, ...(from === undefined ? {} : { from }), take });
         seen.push(...rows.map((row) => row.user.id));
         if (!next) return seen;
         expect(rows).toHaveLength(take);

@@ -35,7 +35,7 @@ describe('client_credentials for the management API', () => {
       audience: audience(),
     });
     expect(protectedHeader.typ).toBe('at+jwt');
-    expect(payload.client_id).toBe(ADMIN.clientId);
+    expect(payload['client_id']).toBe(ADMIN.clientId);
     expect(String(payload['scope']).split(' ').sort()).toEqual([...MANAGEMENT_SCOPES].sort());
   });
 

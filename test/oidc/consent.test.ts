@@ -35,7 +35,7 @@ describe('consent', () => {
       expectedState: state,
       expectedNonce: nonce,
     });
-    expect(tokens.claims()?.email).toBe(user.email);
+    expect(tokens.claims()?.['email']).toBe(user.email);
   });
 
   it('returns access_denied to the client when the user denies', async () => {

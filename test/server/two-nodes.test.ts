@@ -86,7 +86,7 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     const resumed = await browser.submit(page, { username: 'hop@example.com', password: 'a long password' }, REDIRECT_URI);
     if (isPage(resumed)) throw new Error(`node B did not finish the flow: ${resumed.status} ${resumed.html.slice(0, 200)}`);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(resumed.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
-    expect(tokens.claims()?.email).toBe('hop@example.com');
+    expect(tokens.claims()?.['email']).toBe('hop@example.com');
   });
 
   it('shares the brute-force count through Redis: 5 wrong passwords on node A and 5 on node B block the 11th attempt on both', async () => {

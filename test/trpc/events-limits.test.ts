@@ -9,15 +9,17 @@ import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type Client = ReturnType<typeof managementClient>;
-type Feed = { started: Promise<void>; events: string[]; failed: Promise<{ code?: string; httpStatus?: number; message: string }>; stop(): void };
+/** How a feed failed: the tRPC code and HTTP status when the error carried them. */
+type Failure = { code: string | undefined; httpStatus: number | undefined; message: string };
+type Feed = { started: Promise<void>; events: string[]; failed: Promise<Failure>; stop(): void };
 
 function open(client: Client): Feed {
   const events: string[] = [];
   let started!: () => void;
-  let failed!: (error: { code?: string; httpStatus?: number; message: string }) => void;
+  let failed!: (error: Failure) => void;
   const feed = {
     started: new Promise<void>((resolve) => (started = resolve)),
-    failed: new Promise<{ code?: string; httpStatus?: number; message: string }>((resolve) => (failed = resolve)),
+    failed: new Promise<Failure>((resolve) => (failed = resolve)),
     events,
   };
   const subscription = client.users.events.subscribe(

@@ -42,7 +42,7 @@ describe.each([
 
   it('streams one event per write, in order, filtered by user_id', async () => {
     const user = await admin.users.create.mutate({ connection: 'Username-Password', email: 'ev@example.com', password: 'a long password' });
-    const { ready, done } = collect(reader, { user_id: user.user_id }, 3);
+    const { ready, done } = collect(reader, { user_id: user.user_id! }, 3);
     await ready;
     await admin.users.create.mutate({ connection: 'Username-Password', email: 'noise@example.com', password: 'a long password' });
     await admin.users.update.mutate({ id: user.user_id!, name: 'Ev' });

@@ -6,7 +6,7 @@ import { REDIRECT_URI, discover, login } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type Admin = Awaited<ReturnType<typeof adminClient>>;
-type Jwks = { keys: Array<Record<string, unknown>> };
+type Jwks = { keys: Array<Record<string, unknown> & { kid: string }> };
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
