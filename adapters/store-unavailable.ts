@@ -5,9 +5,10 @@
  *
  * Recognised by the stores' own error classes, SQLSTATE codes and the fixed messages of
  * node-postgres and ioredis, never by a bare socket code: an upstream identity provider or a
- * custom database script that refuses a connection is not Tessera's store going down.
+ * custom database script that refuses a connection is not Tessera's store going down. A socket
+ * error Sequelize wraps did come from the store, though.
  */
-import { ConnectionError } from 'sequelize';
+import { BaseError as SequelizeError, ConnectionError } from 'sequelize';
 
 // Class 08: connection exception. 57P01-57P03: the server is shutting down, crashed, or not
 // yet accepting connections. 53300: too many connections.
@@ -31,6 +32,10 @@ const REDIS_UNAVAILABLE = [
   'Failed to refresh slots cache.',
 ];
 
+// A query whose connection broke under it fails with the socket's own error, and can do so
+// before node-postgres reports the connection lost (and markConnectionLost tags the error).
+const SOCKET_FAILURES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN']);
+
 const MAX_DEPTH = 5;
 
 const CONNECTION_LOST = Symbol('store connection lost');
@@ -44,8 +49,11 @@ export function markConnectionLost(error: unknown): void {
   if (error instanceof Error && !(CONNECTION_LOST in error)) Object.defineProperty(error, CONNECTION_LOST, { value: true });
 }
 
+const isSocketFailure = (error: unknown) => error instanceof Error && SOCKET_FAILURES.has(String((error as { code?: unknown }).code));
+
 function isUnavailableItself(error: Error): boolean {
   if (error instanceof ConnectionError || CONNECTION_LOST in error) return true;
+  if (error instanceof SequelizeError && wrapped(error).some(isSocketFailure)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_SQLSTATES.test(code) && 'severity' in error) return true;
   if (REDIS_ERROR_NAMES.has(error.name)) return true;

@@ -31,6 +31,13 @@ describe('isStoreUnavailable', () => {
     expect(isStoreUnavailable(new DatabaseError(Object.assign(reset, { sql: 'SELECT 1' })))).toBe(true);
   });
 
+  it('recognises a socket error Sequelize wraps even before the connection is tagged lost, since it came from PostgreSQL', () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' });
+    expect(isStoreUnavailable(new DatabaseError(Object.assign(reset, { sql: 'SELECT 1' })))).toBe(true);
+    const pipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
+    expect(isStoreUnavailable(new DatabaseError(Object.assign(pipe, { sql: 'SELECT 1' })))).toBe(true);
+  });
+
   it('recognises an outage wrapped by another error', () => {
     expect(isStoreUnavailable(new Error('wrapped', { cause: new Error('Connection terminated unexpectedly') }))).toBe(true);
   });
