@@ -183,8 +183,8 @@ export class FallbackAdapter implements AccountIndexedAdapter, ConsumesOnce {
   }
 
   async idsByAccount(accountId: string): Promise<string[]> {
-    const fromPostgres = await this.postgres.idsByAccount(accountId);
-    const fromRedis = await this.redis.idsByAccount(accountId).catch(() => []);
+    // Side by side: Redis only adds what it holds from before PostgreSQL held every artifact.
+    const [fromPostgres, fromRedis] = await Promise.all([this.postgres.idsByAccount(accountId), this.redis.idsByAccount(accountId).catch(() => [])]);
     return [...new Set([...fromRedis, ...fromPostgres])];
   }
 }

@@ -41,10 +41,14 @@ function groupPairs(rows: Array<{ key: string; value: string }>): Map<string, st
   return grouped;
 }
 
+/** A connection's record with its options opened by the codec. */
+export const openedConnection = (codec: ConnectionOptionsCodec, row: ConnectionRow): ConnectionRecord =>
+  toConnectionRecord(row, codec.open(row.id, row.strategy, row.options));
+
 export function createConnectionQueries(models: Models, codec: ConnectionOptionsCodec) {
   const { Connection, ClientConnection, Identity, User, sequelize } = models;
 
-  const opened = (row: ConnectionRow): ConnectionRecord => toConnectionRecord(row, codec.open(row.id, row.strategy, row.options));
+  const opened = (row: ConnectionRow): ConnectionRecord => openedConnection(codec, row);
   const openedOrNull = (row: ConnectionRow | null): ConnectionRecord | null => (row ? opened(row) : null);
   const allOpened = (rows: ConnectionRow[]) => rows.map(opened);
 

@@ -6,8 +6,8 @@
 import { Op, QueryTypes, col, fn, literal, where, type Transaction } from 'sequelize';
 import { reportingConflicts } from '../errors.js';
 import type { Json, Models, UserRow } from '../sequelize/models.js';
-import type { ConnectionOptionsCodec } from './connections.js';
-import { toConnectionRecord, toIdentityRecord, toUserRecord, type IdentityRecord, type UserRecord, type UserWithIdentities } from './records.js';
+import { openedConnection, type ConnectionOptionsCodec } from './connections.js';
+import { toIdentityRecord, toUserRecord, type IdentityRecord, type UserRecord, type UserWithIdentities } from './records.js';
 
 export type NewUser = Partial<Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'>> & { id: string };
 
@@ -58,7 +58,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
   function withOpenedConnections(user: UserRow): UserWithIdentities {
     const identities = (user.identities ?? []).map((identity) => {
       const { connection } = identity;
-      return toIdentityRecord(identity, connection && toConnectionRecord(connection, connectionOptions.open(connection.id, connection.strategy, connection.options)));
+      return toIdentityRecord(identity, connection && openedConnection(connectionOptions, connection));
     });
     return { user: toUserRecord(user), identities };
   }
