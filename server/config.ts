@@ -69,8 +69,8 @@ const envSchema = z.object({
   // PostgreSQL cancels any statement running longer (0: never), so heavy searches cannot starve logins.
   STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
   // Open users.events feeds a node serves, and that one caller (client or user) may hold.
-  EVENT_SUBSCRIBERS_MAX: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(1000)),
-  EVENT_SUBSCRIBERS_PER_CALLER: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(10)),
+  EVENT_SUBSCRIBERS_MAX: positiveInt(1000),
+  EVENT_SUBSCRIBERS_PER_CALLER: positiveInt(10),
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -5,8 +5,6 @@
  */
 import { DomainError } from '../errors.js';
 
-export const CREDENTIALS_REFUSED = 'Wrong email, username or password.';
-
 export function credentialsRefused(): DomainError {
-  return new DomainError('auth.invalid_credentials', CREDENTIALS_REFUSED);
+  return new DomainError('auth.invalid_credentials', 'Wrong email, username or password.');
 }
