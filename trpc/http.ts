@@ -12,6 +12,7 @@ import { STORE_RETRY_AFTER_SECONDS, asStoreUnavailable } from '../server/errors.
 import type { Logger } from '../server/logger.js';
 import type { Context } from './context.js';
 import { appRouter } from './routers/_app.js';
+import { trpcErrorOf } from './trpc.js';
 
 const PREFIX = '/trpc/';
 const MAX_BODY_BYTES = 100 * 1024;
@@ -37,7 +38,7 @@ function outagesUnavailable(createContext: CreateContext): CreateContext {
     } catch (error) {
       const outage = asStoreUnavailable(error);
       if (!outage) throw error;
-      throw new TRPCError({ code: outage.trpcCode, message: outage.message, cause: outage });
+      throw trpcErrorOf(outage);
     }
   };
 }

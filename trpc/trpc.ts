@@ -40,6 +40,11 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** The tRPC error a domain error leaves as: its mapped code (server/errors.ts) and its safe message. */
+export function trpcErrorOf(error: DomainError): TRPCError {
+  return new TRPCError({ code: error.trpcCode, message: error.message, cause: error });
+}
+
 /**
  * Every procedure starts here: an input no store can hold is refused first, and a DomainError
  * from below leaves as its mapped tRPC code, as does a store outage (SERVICE_UNAVAILABLE).
@@ -47,7 +52,7 @@ export const createCallerFactory = t.createCallerFactory;
 export const baseProcedure = t.procedure.use(refuseUnstorableInput).use(async ({ next }) => {
   const result = await next();
   const cause = result.ok ? undefined : result.error.cause instanceof DomainError ? result.error.cause : asStoreUnavailable(result.error.cause);
-  if (cause) throw new TRPCError({ code: cause.trpcCode, message: cause.message, cause });
+  if (cause) throw trpcErrorOf(cause);
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: result.error });
   }

@@ -3,7 +3,7 @@
  * it shows, with the status and OAuth error of its code (server/errors.ts), rather than as an
  * unknown error, which it answers 500 `server_error`. A store outage is the 'store.unavailable'
  * domain error: HTTP 503, `temporarily_unavailable`. The provider's storage, its account
- * lookups and the rules' claims are wrapped here; Tessera's own hooks throw `asOAuthError(...)`.
+ * lookups and the rules' claims are wrapped here; Tessera's own hooks throw a `DomainOAuthError`.
  * @see node_modules/oidc-provider/lib/shared/error_handler.js (status from `statusCode`, body from an exposed error)
  */
 import { errors } from 'oidc-provider';
@@ -26,7 +26,7 @@ export class DomainOAuthError extends errors.OIDCProviderError {
 }
 
 /** The OAuth error a domain error or a store outage surfaces as inside oidc-provider; any other error as it is. */
-export function asOAuthError(error: unknown): unknown {
+function asOAuthError(error: unknown): unknown {
   const domainError = isDomainError(error) ? error : asStoreUnavailable(error);
   return domainError ? new DomainOAuthError(domainError) : error;
 }

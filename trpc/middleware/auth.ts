@@ -14,7 +14,7 @@ const isAuthed = middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
-export const authedProcedure = baseProcedure.use(isAuthed).use(async ({ ctx, next }) => {
+const authedProcedure = baseProcedure.use(isAuthed).use(async ({ ctx, next }) => {
   // After authentication, so a caller is counted by who it is, whatever its address.
   const { kind, clientId, subject } = ctx.caller;
   await ctx.services.requestLimit.take(`${kind}:${kind === 'client' ? clientId : subject}`);
@@ -30,7 +30,7 @@ export function requireScope(scope: ManagementScope) {
   });
 }
 
-export const userProcedure = authedProcedure.use(({ ctx, next }) => {
+const userProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind !== 'user') {
     throw new TRPCError({ code: 'FORBIDDEN', message: "this call needs a user's own access token" });
   }
