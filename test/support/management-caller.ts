@@ -5,7 +5,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import type { ApiCaller } from '../../server/oidc/access-tokens.js';
-import type { ManagementScope, SelfServiceScope } from '../../server/oidc/management-api.js';
+import { MANAGEMENT_SCOPES, type ManagementScope, type SelfServiceScope } from '../../server/oidc/management-api.js';
 import { createLogger } from '../../server/logger.js';
 import { openTessera, type TesseraCore } from '../../server/tessera.js';
 import { appRouter } from '../../trpc/routers/_app.js';
@@ -19,6 +19,8 @@ export type Caller = ReturnType<typeof createCaller>;
 export interface CallerTessera extends TesseraCore {
   /** A machine client holding exactly these scopes. */
   as(scopes: ReadonlyArray<ManagementScope | SelfServiceScope>, caller?: Partial<Omit<ApiCaller, 'scopes'>>): Caller;
+  /** A machine client holding every management scope but this one. */
+  allBut(scope: ManagementScope): Caller;
   /** No bearer token at all. */
   anonymous(): Caller;
 }
@@ -27,14 +29,16 @@ export async function openCallerTessera(options: TestTesseraOptions = {}): Promi
   const { config } = await testConfig(options);
   const core = await openTessera(config, options.logger ?? createLogger(config.logLevel));
   const services = core.services.management;
+  const as: CallerTessera['as'] = (scopes, caller = {}) =>
+    createCaller({
+      services,
+      caller: { subject: 'caller-test', clientId: 'caller-test', kind: 'client', ...caller, scopes: new Set(scopes) },
+      authProblem: undefined,
+    });
   return {
     ...core,
-    as: (scopes, caller = {}) =>
-      createCaller({
-        services,
-        caller: { subject: 'caller-test', clientId: 'caller-test', kind: 'client', ...caller, scopes: new Set(scopes) },
-        authProblem: undefined,
-      }),
+    as,
+    allBut: (scope) => as(MANAGEMENT_SCOPES.filter((held) => held !== scope)),
     anonymous: () => createCaller({ services, caller: undefined, authProblem: 'missing bearer token' }),
   };
 }
