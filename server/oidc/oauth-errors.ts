@@ -31,20 +31,35 @@ function asOAuthError(error: unknown): unknown {
   return domainError ? new DomainOAuthError(domainError) : error;
 }
 
-/** The same object, whose methods throw a DomainOAuthError instead of a domain error or a store's outage error. */
+/** The method, throwing a DomainOAuthError instead of a domain error or a store's outage error. */
+function convertingErrors(method: (...args: unknown[]) => unknown, object: object) {
+  return (...args: unknown[]) => {
+    try {
+      const result: unknown = method.apply(object, args);
+      return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(asOAuthError(error))) : result;
+    } catch (error) {
+      throw asOAuthError(error);
+    }
+  };
+}
+
+/**
+ * The same object, whose methods throw a DomainOAuthError instead of a domain error or a
+ * store's outage error. Each method is wrapped once, on first use: these objects are read on
+ * every token lookup.
+ */
 export function domainErrorsAsOAuthErrors<T extends object>(target: T): T {
+  const converted = new WeakMap<object, unknown>();
   return new Proxy(target, {
     get(object, key) {
       const value: unknown = Reflect.get(object, key, object);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        try {
-          const result: unknown = value.apply(object, args);
-          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(asOAuthError(error))) : result;
-        } catch (error) {
-          throw asOAuthError(error);
-        }
-      };
+      let wrapper = converted.get(value);
+      if (!wrapper) {
+        wrapper = convertingErrors(value as (...args: unknown[]) => unknown, object);
+        converted.set(value, wrapper);
+      }
+      return wrapper;
     },
   });
 }
