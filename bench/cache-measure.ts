@@ -191,7 +191,7 @@ export function recordSteps(targets: ReadonlyArray<{ label: string; object: obje
     const holder = object as Record<string, unknown>;
     const original = holder[method] as AnyFunction;
     if (typeof original !== 'function') throw new Error(`${label}: ${method} is not a function`);
-    const hadOwn = Object.prototype.hasOwnProperty.call(holder, method);
+    const hadOwn = Object.hasOwn(holder, method);
     steps.set(label, { calls: 0, totalMs: 0 });
     holder[method] = async function timed(this: unknown, ...args: unknown[]) {
       const start = performance.now();
@@ -207,7 +207,9 @@ export function recordSteps(targets: ReadonlyArray<{ label: string; object: obje
       else delete holder[method];
     });
   }
-  return { steps, restore: () => restores.reverse().forEach((restore) => restore()) };
+  return { steps, restore: () => {
+    for (const restore of restores.reverse()) restore();
+  } };
 }
 
 /**
@@ -219,7 +221,7 @@ export function memoize(targets: ReadonlyArray<{ object: object; method: string 
   for (const { object, method } of targets) {
     const holder = object as Record<string, unknown>;
     const original = holder[method] as AnyFunction;
-    const hadOwn = Object.prototype.hasOwnProperty.call(holder, method);
+    const hadOwn = Object.hasOwn(holder, method);
     const memo = new Map<unknown, Promise<unknown>>();
     holder[method] = function memoized(this: unknown, ...args: unknown[]) {
       let answer = memo.get(args[0]);
@@ -234,7 +236,9 @@ export function memoize(targets: ReadonlyArray<{ object: object; method: string 
       else delete holder[method];
     });
   }
-  return () => restores.reverse().forEach((restore) => restore());
+  return () => {
+    for (const restore of restores.reverse()) restore();
+  };
 }
 
 // ---- CPU profile of this process, summarised ----

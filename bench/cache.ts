@@ -268,7 +268,7 @@ async function profileHotUserinfo(
   ]);
   const inServer = timeRequests(tessera.server);
   let measured: { load: LoadResult; cpu: Awaited<ReturnType<typeof cpuDuringRun>> } | undefined;
-  let cpuProfile;
+  let cpuProfile: Awaited<ReturnType<typeof profileCpu>> | undefined;
   try {
     cpuProfile = await profileCpu(async () => {
       measured = await measureLoad(userinfoRequest(tessera.url, hotTokens), { ...settings, durationSeconds: settings.profileSeconds });

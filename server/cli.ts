@@ -119,10 +119,14 @@ async function run(tessera: TesseraCore, command: string, values: Values): Promi
   }
 }
 
+function parseCommandLine() {
+  return parseArgs({ options, allowPositionals: true, strict: true });
+}
+
 async function main(): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseArgs({ options, allowPositionals: true, strict: true });
+    parsed = parseCommandLine();
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;

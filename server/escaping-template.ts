@@ -14,12 +14,12 @@ export abstract class Markup {
 }
 
 /** The template of one language: its markup goes in as it is, arrays are joined, and undefined, null and false are left out. */
-export function escapingTemplate<M extends Markup>(Language: new (value: string) => M, escape: (text: string) => string) {
+export function escapingTemplate<M extends Markup>(Language: new (value: string) => M, escapeText: (text: string) => string) {
   function render(value: unknown): string {
     if (value instanceof Language) return value.value;
     if (Array.isArray(value)) return value.map(render).join('');
     if (value === undefined || value === null || value === false) return '';
-    return escape(String(value));
+    return escapeText(String(value));
   }
   return (strings: TemplateStringsArray, ...values: unknown[]): M =>
     new Language(strings.reduce((out, part, index) => out + part + (index < values.length ? render(values[index]) : ''), ''));

@@ -1,7 +1,7 @@
 /**
  * `npm start`: loads the configuration, starts Tessera, and stops it cleanly on SIGINT/SIGTERM.
  */
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
 import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
 import { DatabaseUnreachableError } from '../adapters/sequelize/database.js';
@@ -9,7 +9,7 @@ import { createLogger } from './logger.js';
 import { startTessera } from './tessera.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -49,8 +49,7 @@ export class PendingRedisWrites {
   }
 
   private async replay() {
-    while (this.queue.length > 0) {
-      const write = this.queue[0]!;
+    for (let write = this.queue[0]; write !== undefined; write = this.queue[0]) {
       try {
         await write();
       } catch {

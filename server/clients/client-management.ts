@@ -92,9 +92,10 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     const all = await connections.list();
     if (!names) return all.filter((connection) => strategyTraits(connection.strategy)?.enabledForNewClients).map((connection) => connection.id);
     const byName = new Map(all.map((connection) => [connection.name, connection.id]));
+    const found = names.flatMap((name) => byName.get(name) ?? []);
     const unknown = names.filter((name) => !byName.has(name));
     if (unknown.length > 0) throw new DomainError('client.invalid', `unknown connection: ${unknown.join(', ')}`, 'connections');
-    return names.map((name) => byName.get(name)!);
+    return found;
   }
 
   async function save(metadata: ClientMetadata): Promise<void> {

@@ -27,7 +27,10 @@ function isEventType(value: string | undefined): value is UserEventType {
 
 function toEvent(id: string, fields: string[]): UserEvent | undefined {
   const record: Record<string, string> = {};
-  for (let index = 0; index + 1 < fields.length; index += 2) record[fields[index]!] = fields[index + 1]!;
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    const [name, value] = [fields[index], fields[index + 1]];
+    if (name !== undefined && value !== undefined) record[name] = value;
+  }
   if (!isEventType(record['type']) || !record['user_id'] || !record['at']) return undefined;
   return { id, type: record['type'], user_id: record['user_id'], at: record['at'] };
 }

@@ -6,7 +6,7 @@
  * detail carries.
  */
 import { retryAfterOf } from '../abuse/retry-later.js';
-import { isDomainError, type ErrorCode } from '../errors.js';
+import { isDomainError, type DomainError, type ErrorCode } from '../errors.js';
 import { visitorMessageOf } from '../sandbox/code-failure.js';
 
 const SHOWN_ON_THE_LOGIN_PAGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -19,8 +19,21 @@ const SHOWN_ON_THE_LOGIN_PAGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'user.blocked',
 ]);
 
-export function loginFailure(error: unknown): { code: ErrorCode; status: number; message: string; retryAfterSeconds?: number } | undefined {
-  if (!isDomainError(error) || !SHOWN_ON_THE_LOGIN_PAGE.has(error.code)) return undefined;
+export interface LoginFailure {
+  code: ErrorCode;
+  status: number;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/** How a domain error shows on the login page: its visitor message, its code's status, and any wait. */
+export function describeFailure(error: DomainError): LoginFailure {
   const retryAfterSeconds = retryAfterOf(error);
   return { code: error.code, status: error.httpStatus, message: visitorMessageOf(error), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+}
+
+/** The failure to show for an error of a login, or undefined when it is Tessera's own. */
+export function loginFailure(error: unknown): LoginFailure | undefined {
+  if (!isDomainError(error) || !SHOWN_ON_THE_LOGIN_PAGE.has(error.code)) return undefined;
+  return describeFailure(error);
 }

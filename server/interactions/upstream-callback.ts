@@ -15,7 +15,7 @@ import { UPSTREAM_CALLBACK_PATH } from '../connections/upstream-callback-url.js'
 import type { Logger } from '../logger.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import { loginFailure } from './login-failure.js';
-import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './routes.js';
+import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
 import { errorPage } from './views.js';
 
 export interface UpstreamCallbackDependencies {

@@ -15,7 +15,7 @@ export interface SessionLogin {
 
 export type NotifyLogout = (accountId: string, logins: SessionLogin[]) => Promise<void>;
 
-function loginsOf(session: AdapterPayload | void | undefined): SessionLogin[] {
+function loginsOf(session: AdapterPayload | undefined): SessionLogin[] {
   const authorizations = ((session ? session['authorizations'] : undefined) ?? {}) as Record<string, { sid?: string }>;
   return Object.entries(authorizations).flatMap(([clientId, { sid }]) => (sid ? [{ clientId, sid }] : []));
 }
@@ -30,7 +30,7 @@ export function createAccountRevocation(adapter: AdapterFactory, notifyLogout: N
       await grants.destroy(grantId);
     }
     const sessionIds = await sessions.idsByAccount(accountId);
-    const logins = (await Promise.all(sessionIds.map((id) => sessions.find(id)))).flatMap((session) => loginsOf(session));
+    const logins = (await Promise.all(sessionIds.map((id) => sessions.find(id)))).flatMap((session) => loginsOf(session ?? undefined));
     await Promise.all(sessionIds.map((id) => sessions.destroy(id)));
     if (logins.length > 0) await notifyLogout(accountId, logins);
     return { grants: grantIds.length, sessions: sessionIds.length };

@@ -76,8 +76,8 @@ export function createRuleApi(issuer: string, onLateCall: (method: string) => vo
   /** Wraps a method so it runs only while the rule does. */
   function method<A extends unknown[]>(name: string, body: (...args: A) => void) {
     return (...args: A): void => {
-      if (!open) return onLateCall(name);
-      body(...args);
+      if (open) body(...args);
+      else onLateCall(name);
     };
   }
 

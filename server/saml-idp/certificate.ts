@@ -28,7 +28,7 @@ export interface CertificateRequest {
 export async function selfSignedCertificate({ commonName, publicKey, privateKey, notBefore, notAfter }: CertificateRequest): Promise<string> {
   // A positive serial (first byte below 0x80) of 16 random bytes, as RFC 5280 §4.1.2.2 allows.
   const serial = randomBytes(16);
-  serial[0] = (serial[0]! & 0x3f) | 0x40;
+  serial.writeUInt8((serial.readUInt8(0) & 0x3f) | 0x40, 0);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial.toString('hex'),
     name: [{ CN: [commonName.slice(0, MAX_COMMON_NAME)] }],

@@ -13,10 +13,10 @@
 import { randomBytes } from 'node:crypto';
 import Router, { type RouterContext } from '@koa/router';
 import parseBody from 'co-body';
-import { newFlowId } from '../interactions/routes.js';
+import { newFlowId } from '../interactions/upstream-flow.js';
 import { samlCallbackUrl, samlSsoUrl } from './addon.js';
 import { codeChallengeOf, newCodeVerifier } from './authorization-code.js';
-import { readAuthnRequest, SamlRequestRefused, type RequestBinding } from './authn-request.js';
+import { readAuthnRequest, SamlRequestRefused, type AuthnRequest, type RequestBinding } from './authn-request.js';
 import { samlCallbackSteps } from './callback/index.js';
 import { browserCookie, FLOW_TTL_SECONDS, type SamlFlow } from './flow.js';
 import { createSamlIdpSite, refuse, type SamlIdpDependencies } from './site.js';
@@ -36,7 +36,7 @@ export function createSamlIdpRouter(dependencies: SamlIdpDependencies) {
     const found = await findAddon(ctx);
     if (!found) return;
     const { client, addon } = found;
-    let request;
+    let request: AuthnRequest;
     try {
       request = readAuthnRequest(addon, samlSsoUrl(issuer, client.clientId), binding, fields);
     } catch (error) {

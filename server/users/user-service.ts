@@ -1,6 +1,6 @@
 /**
- * The user operations behind users.* and me.*: create, read, update, delete, link and unlink,
- * each atomic, each publishing its event after it commits.
+ * The user operations behind users.* and me.*: create, read, update and delete, each atomic,
+ * each publishing its event after it commits. Linking and unlinking are in account-linking.ts.
  */
 import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
@@ -16,9 +16,11 @@ import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { hashPassword } from '../passwords.js';
-import { isPrimaryIdentity, primaryUserId, toProfile, type Identity, type Profile } from '../profiles/profile.js';
+import { isPrimaryIdentity, toProfile, type Profile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
+import { createAccountLinking } from './account-linking.js';
 import { checkMergedMetadata } from './metadata-limits.js';
+import { userNotFound as notFound } from './user-not-found.js';
 import { parseUserQuery, parseUserSort } from './user-query.js';
 import { ROOT_COLUMNS, type CreateUserInput, type ListUsersInput, type UserChanges } from './user-schemas.js';
 
@@ -50,10 +52,6 @@ export interface UserServiceDependencies {
   loginAttempts: Pick<LoginAttempts, 'unblock'>;
 }
 
-function notFound(userId: string): DomainError {
-  return new DomainError('user.not_found', `user ${userId} does not exist`, 'id');
-}
-
 function splitMetadata(patch: Record<string, unknown> | undefined | null): MetadataPatch | undefined {
   if (!patch) return undefined;
   const set: Record<string, unknown> = {};
@@ -63,17 +61,6 @@ function splitMetadata(patch: Record<string, unknown> | undefined | null): Metad
     else set[key] = value;
   }
   return { set, remove };
-}
-
-/** A linked identity keeps the attributes its user had, so they can be restored on unlink. */
-const SNAPSHOT_COLUMNS = [...ROOT_COLUMNS.filter((column) => column !== 'blocked')] as const;
-
-function snapshot(user: UserRecord): Record<string, unknown> {
-  return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (user[column] === null ? [] : [[column, user[column]]])));
-}
-
-function restoredColumns(profileData: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(SNAPSHOT_COLUMNS.flatMap((column) => (column in profileData ? [[column, profileData[column]]] : [])));
 }
 
 /** A search PostgreSQL cancelled at its statement timeout is the query's cost, and is said so. */
@@ -89,15 +76,12 @@ async function searching<T>(search: Promise<T>): Promise<T> {
 }
 
 export function createUserService({ users, search, connections, profiles, events, revokeAccount, custom, loginAttempts }: UserServiceDependencies) {
+  const linking = createAccountLinking({ users, events, revokeAccount });
+
   async function load(userId: string) {
     const found = await users.findById(userId);
     if (!found) throw notFound(userId);
     return found;
-  }
-
-  async function identitiesOf(userId: string): Promise<Identity[]> {
-    const found = await load(userId);
-    return toProfile(found.user, found.identities).identities;
   }
 
   /** The database identity whose credentials follow the root email, username and password. */
@@ -240,57 +224,7 @@ export function createUserService({ users, search, connections, profiles, events
       return { deleted: true };
     },
 
-    /** Moves every identity of the secondary user under the primary; the secondary ceases to exist. */
-    async link(primaryId: string, secondaryId: string): Promise<Identity[]> {
-      if (primaryId === secondaryId) throw new DomainError('user.invalid', 'a user cannot be linked with itself', 'link_with');
-      await users.transaction(async (transaction) => {
-        const locked = await users.lock([primaryId, secondaryId], transaction);
-        if (!locked.includes(primaryId)) throw notFound(primaryId);
-        if (!locked.includes(secondaryId)) throw new DomainError('user.not_found', `user ${secondaryId} does not exist`, 'link_with');
-        const secondary = await users.findById(secondaryId, transaction);
-        if (!secondary) throw notFound(secondaryId);
-        for (const identity of secondary.identities) {
-          const data = isPrimaryIdentity(secondary.user, identity)
-            ? { ...identity.profile_data, ...snapshot(secondary.user) }
-            : identity.profile_data;
-          await users.moveIdentity(identity.id, primaryId, data, transaction);
-        }
-        await users.remove(secondaryId, transaction);
-      });
-      await revokeAccount(secondaryId);
-      await events.publish('user.linked', primaryId);
-      await events.publish('user.deleted', secondaryId);
-      return identitiesOf(primaryId);
-    },
-
-    /** Restores a linked identity as a user of its own, whose user_id is `<provider>|<id>`. */
-    async unlink(primaryId: string, provider: string, externalId: string): Promise<Identity[]> {
-      const restoredId = primaryUserId(provider, externalId);
-      try {
-        await users.transaction(async (transaction) => {
-          if (!(await users.lock([primaryId], transaction)).length) throw notFound(primaryId);
-          const primary = await users.findById(primaryId, transaction);
-          const identity = primary?.identities.find((candidate) => candidate.provider === provider && candidate.external_id === externalId);
-          if (!primary || !identity) {
-            throw new DomainError('user.not_found', `user ${primaryId} has no identity ${restoredId}`, 'user_id');
-          }
-          if (isPrimaryIdentity(primary.user, identity)) {
-            throw new DomainError('user.invalid', 'the primary identity cannot be unlinked', 'user_id');
-          }
-          await users.insert({ id: restoredId, ...restoredColumns(identity.profile_data) }, transaction);
-          const credentials = Object.fromEntries(
-            ['email', 'username'].flatMap((key) => (identity.profile_data[key] === undefined ? [] : [[key, identity.profile_data[key]]])),
-          );
-          await users.moveIdentity(identity.id, restoredId, strategyTraits(provider)?.ownsCredentials ? credentials : identity.profile_data, transaction);
-        });
-      } catch (error) {
-        if (error instanceof StoreConflict) throw new DomainError('user.exists', `user ${restoredId} already exists`, 'user_id');
-        throw error;
-      }
-      await events.publish('user.unlinked', primaryId);
-      await events.publish('user.created', restoredId);
-      return identitiesOf(primaryId);
-    },
+    ...linking,
   };
 }
 

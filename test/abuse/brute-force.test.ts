@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';

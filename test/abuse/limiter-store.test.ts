@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';

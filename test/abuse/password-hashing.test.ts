@@ -1,5 +1,5 @@
 import { hash } from '@node-rs/argon2';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkGate } from '../../server/abuse/work-gate.js';
 import { isDomainError } from '../../server/errors.js';

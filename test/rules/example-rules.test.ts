@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { decodeJwt } from 'jose';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, isPage } from '../support/browser.js';
+import { type Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';

@@ -89,7 +89,7 @@ describe('the management API over plain HTTP', () => {
   });
 
   it('refuses a token whose signature does not verify', async () => {
-    const forged = token.split('.').slice(0, 2).join('.') + '.invalidsignature';
+    const forged = `${token.split('.').slice(0, 2).join('.')}.invalidsignature`;
     const response = await fetch(`${tessera.issuer}/trpc/users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'a@b.c' }))}`, {
       headers: { authorization: `Bearer ${forged}` },
     });

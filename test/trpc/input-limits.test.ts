@@ -20,7 +20,7 @@ describe('input limits of the management API', () => {
   afterAll(() => tessera?.stop());
 
   const create = (extra: Record<string, unknown> = {}) =>
-    admin.users.create.mutate({ connection: 'Username-Password', email: `limits-${(emails += 1)}@example.com`, password: 'a long password', ...extra });
+    admin.users.create.mutate({ connection: 'Username-Password', email: `limits-${++emails}@example.com`, password: 'a long password', ...extra });
 
   /** Over plain HTTP: the client would refuse to send some of these bodies itself. */
   const post = (path: string, body: string) =>

@@ -13,9 +13,14 @@ function findAttribute(entry: Entry, name: string): string | undefined {
   return Object.keys(entry).find((key) => key.toLowerCase() === wanted);
 }
 
+function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) if (text.charCodeAt(index) < 0x20) return true;
+  return false;
+}
+
 /** Textual ids (uid, entryUUID) as they are; binary ones (Active Directory's objectGUID) in hex. */
 function idText(value: Buffer): string {
-  return isUtf8(value) && !/[\x00-\x1f]/.test(value.toString('utf8')) ? value.toString('utf8') : value.toString('hex');
+  return isUtf8(value) && !hasControlCharacter(value.toString('utf8')) ? value.toString('utf8') : value.toString('hex');
 }
 
 export function entryAttributes(entry: Entry, idAttribute: string): { id: string | undefined; attributes: Record<string, unknown> } {

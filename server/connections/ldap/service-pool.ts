@@ -50,7 +50,10 @@ export function createServicePool({ size, open, bindDn, bindPassword }: ServiceP
   }
 
   function release(client: Client): void {
-    if (closed || !client.isBound) return discard(client);
+    if (closed || !client.isBound) {
+      discard(client);
+      return;
+    }
     idle.push(client);
     wakeOne();
   }
@@ -107,13 +110,13 @@ export function createServicePool({ size, open, bindDn, bindPassword }: ServiceP
   }
 
   return {
-    async use(work, signal) {
+    async use<T>(work: (client: Client) => Promise<T>, signal: AbortSignal): Promise<T> {
       const client = await acquire(signal);
       if (signal.aborted) {
         release(client);
         throw signal.reason as Error;
       }
-      let result;
+      let result: T;
       try {
         result = await work(client);
       } catch (error) {

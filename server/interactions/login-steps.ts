@@ -1,0 +1,117 @@
+/**
+ * The steps every interaction route is made of: find the interaction this browser started,
+ * offer the application's connections, render the login page (with a failure when there is
+ * one), finish a login (blocked users, post-login rules, then the provider), and hand a result
+ * back to oidc-provider. The routes in routes.ts only put these in order.
+ */
+import type { RouterContext } from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { ConnectionRecord } from '../../adapters/queries/records.js';
+import { DomainError, ERROR_CODES } from '../errors.js';
+import type { Profile } from '../profiles/profile.js';
+import { splitConnections } from './login-connections.js';
+import { describeFailure, type LoginFailure } from './login-failure.js';
+import type { InteractionDependencies } from './routes.js';
+import { errorPage, loginPage } from './views.js';
+
+export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export const clientIdOf = (details: Details) => String(details.params['client_id']);
+
+export const requestedConnection = (details: Details) =>
+  typeof details.params['connection'] === 'string' ? details.params['connection'] : undefined;
+
+export function createLoginSteps(deps: InteractionDependencies) {
+  const { providers, profiles, connections, strategies, rules } = deps;
+  const log = deps.logger.child({ component: 'interactions' });
+
+  async function load(ctx: RouterContext): Promise<Details> {
+    const details = await providers.provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params['uid']) throw new errors.InvalidRequest('interaction does not match this browser session');
+    return details;
+  }
+
+  async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
+    const returnTo = await providers.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  async function offered(details: Details) {
+    return splitConnections(await connections.listEnabledForClient(clientIdOf(details)), strategies, requestedConnection(details));
+  }
+
+  async function renderLogin(ctx: Context, details: Details, extra: { error?: string; username?: string } = {}) {
+    const client = await providers.provider.Client.find(clientIdOf(details));
+    const { credentials, redirects } = await offered(details);
+    ctx.type = 'html';
+    ctx.body = loginPage({
+      action: `/interaction/${details.uid}/login`,
+      abortUrl: `/interaction/${details.uid}/abort`,
+      clientName: client?.clientName ?? clientIdOf(details),
+      credentialConnections: credentials,
+      redirectConnections: redirects.map((connection) => ({
+        name: connection.name,
+        url: `/interaction/${details.uid}/connection/${encodeURIComponent(connection.name)}`,
+      })),
+      ...extra,
+    });
+  }
+
+  /** The login page again, with the failure's message and the status its code has in the error table. */
+  async function showFailure(ctx: Context, details: Details, failure: LoginFailure, username?: string) {
+    ctx.status = failure.status;
+    if (failure.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(failure.retryAfterSeconds));
+    return renderLogin(ctx, details, { error: failure.message, ...(username ? { username } : {}) });
+  }
+
+  /** Runs the post-login rules; false when one denied, the page already rendered. */
+  async function rulesAllow(ctx: Context, details: Details, profile: Profile, connection: { name: string; strategy: string }): Promise<boolean> {
+    const client = await providers.provider.Client.find(clientIdOf(details));
+    const outcome = await rules.run({
+      user: profile,
+      client: { client_id: clientIdOf(details), name: client?.clientName ?? clientIdOf(details) },
+      connection,
+      request: { ip: ctx.ip, user_agent: ctx.get('user-agent') || undefined },
+      scopes: String(details.params['scope'] ?? '').split(' ').filter(Boolean),
+    });
+    if (outcome.denied === undefined) return true;
+    log.info({ user_id: profile.user_id, reason: outcome.denied }, 'login denied by a rule');
+    ctx.status = ERROR_CODES['auth.denied_by_rule'].http;
+    ctx.type = 'html';
+    ctx.body = errorPage('Access denied', outcome.denied);
+    return false;
+  }
+
+  /** The last step of every login, whatever the connection: blocked users, rules, then the provider. */
+  async function completeLogin(ctx: Context, details: Details, userId: string, connection: ConnectionRecord, username?: string) {
+    const profile = await profiles.getProfile(userId);
+    if (!profile || profile.blocked) {
+      log.info({ user_id: userId }, 'login refused: user blocked');
+      return showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')), username);
+    }
+    if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) return;
+    await profiles.recordLogin(userId, ctx.ip);
+    log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
+    return finish(ctx, { login: { accountId: userId } }, false);
+  }
+
+  /**
+   * Single sign-on: the session's user authenticated earlier for another application, so no
+   * login ran in this flow. oidc-provider asks for consent the first time an application is
+   * used in a session, so the rules run here for it, once, before anything is granted. The
+   * connection is the user's first identity's, the one the session most likely used.
+   */
+  async function singleSignOnAllowed(ctx: Context, details: Details): Promise<boolean> {
+    if (details.lastSubmission?.['login'] || !details.session?.accountId) return true;
+    const profile = await profiles.getProfile(details.session.accountId);
+    if (!profile || profile.blocked) throw new errors.AccessDenied('this account is blocked');
+    const [identity] = profile.identities;
+    const connection = identity ? await connections.findByName(identity.connection) : null;
+    return rulesAllow(ctx, details, profile, { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' });
+  }
+
+  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed };
+}
