@@ -8,7 +8,7 @@
  * custom database script that refuses a connection is not Tessera's store going down. A socket
  * error Sequelize wraps did come from the store, though.
  */
-import { BaseError as SequelizeError, ConnectionError } from 'sequelize';
+import { ConnectionError, BaseError as SequelizeError } from 'sequelize';
 
 // Class 08: connection exception. 57P01-57P03: the server is shutting down, crashed, or not
 // yet accepting connections. 53300: too many connections.

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { freePort } from '../adapters/postgres/free-port.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS } from '../server/oidc/claims.js';
 import { generateSigningKey } from '../server/oidc/key-store.js';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_DATABASE_CONNECTION } from '../server/clients/bootstrap.js';
-import { toProfile, type Profile } from '../server/profiles/profile.js';
+import { type Profile, toProfile } from '../server/profiles/profile.js';
 import type { Tessera } from '../server/tessera.js';
 import { issueUserTokens } from './login.js';
 import { basicAuthorization, type ClientCredentials, type Target } from './target.js';
@@ -89,7 +89,7 @@ export async function mintUserTokens(
   const templateGrant = await provider.Grant.find(template.grantId);
   if (!templateGrant) throw new Error('the template grant was not found');
   const client = template.clientId ? await provider.Client.find(template.clientId) : undefined;
-  if (!client) throw new Error('the template access token\'s client was not found');
+  if (!client) throw new Error("the template access token's client was not found");
 
   const fresh = { jti: undefined, iat: undefined, exp: undefined } as const;
   const started = performance.now();

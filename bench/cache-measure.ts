@@ -43,7 +43,10 @@ export async function timeSequentially(samples: number, operation: (index: numbe
 }
 
 /** timeSequentially, plus this process's CPU time per call (user + kernel, all threads). */
-export async function timeWithCpu(samples: number, operation: (index: number) => Promise<unknown>): Promise<Latency & { cpuMsPerCall: number }> {
+export async function timeWithCpu(
+  samples: number,
+  operation: (index: number) => Promise<unknown>,
+): Promise<Latency & { cpuMsPerCall: number }> {
   const cpuBefore = process.cpuUsage();
   const latency = await timeSequentially(samples, operation);
   const cpu = process.cpuUsage(cpuBefore);
@@ -207,9 +210,12 @@ export function recordSteps(targets: ReadonlyArray<{ label: string; object: obje
       else delete holder[method];
     });
   }
-  return { steps, restore: () => {
-    for (const restore of restores.reverse()) restore();
-  } };
+  return {
+    steps,
+    restore: () => {
+      for (const restore of restores.reverse()) restore();
+    },
+  };
 }
 
 /**
@@ -317,7 +323,9 @@ export async function profileCpu(during: () => Promise<void>): Promise<CpuProfil
       if (!count) continue;
       const where = chargedTo(node);
       byOrigin.set(where, (byOrigin.get(where) ?? 0) + count);
-      const file = node.callFrame.url ? ` ${origin(node.callFrame.url, '')}:${path.basename(node.callFrame.url)}:${node.callFrame.lineNumber + 1}` : '';
+      const file = node.callFrame.url
+        ? ` ${origin(node.callFrame.url, '')}:${path.basename(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`
+        : '';
       const name = `${node.callFrame.functionName || '(anonymous)'}${file}`;
       byFunction.set(name, (byFunction.get(name) ?? 0) + count);
     }

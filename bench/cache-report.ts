@@ -75,7 +75,14 @@ export interface StepProfile {
    * Hot userinfo with some lookups answered from a bench-only in-process memo instead of
    * storage: an upper bound on what caching them would give, not a correct implementation.
    */
-  readonly whatIf: ReadonlyArray<{ label: string; requestsPerSecond: number; p99Ms: number; ratio: number | undefined; nodeCpuMsPerRequest: number | undefined; failed: boolean }>;
+  readonly whatIf: ReadonlyArray<{
+    label: string;
+    requestsPerSecond: number;
+    p99Ms: number;
+    ratio: number | undefined;
+    nodeCpuMsPerRequest: number | undefined;
+    failed: boolean;
+  }>;
   /** One oidc_payloads row (the grant) read three ways, sequentially: latency and this process's CPU per read. */
   readonly queryCost: Record<string, Latency & { cpuMsPerCall: number }>;
   /** Under load (same connections): mean wall time per request in each step, queueing included. */
@@ -140,7 +147,7 @@ export function formatCacheReport(report: CacheReport): string {
   const out: string[] = [
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, node ${machine.node}, ${machine.platform}`,
     `load: ${settings.connections} connections, ${settings.durationSeconds} s per run; hot and off: ${settings.hotUsers} users in turn; cold: a new user per request (${settings.coldUsers} seeded)`,
-    'ratio = Tessera req/s / bare oidc-provider req/s at userinfo; the baseline is measured just before and just after each block\'s hot userinfo run',
+    "ratio = Tessera req/s / bare oidc-provider req/s at userinfo; the baseline is measured just before and just after each block's hot userinfo run",
     'and its mean is the reference for that block (users.get has no baseline equivalent)',
     '',
   ];

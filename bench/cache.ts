@@ -24,40 +24,32 @@ import { createLogger } from '../server/logger.js';
 import type { Profile } from '../server/profiles/profile.js';
 import { startTessera, type Tessera } from '../server/tessera.js';
 import { startBaselineProvider } from './baseline-provider.js';
-import {
-  inBatches,
-  managementToken,
-  mintUserTokens,
-  profileLoader,
-  randomSecret,
-  seedBenchUsers,
-  usersGetPath,
-} from './cache-fixtures.js';
+import { inBatches, managementToken, mintUserTokens, profileLoader, randomSecret, seedBenchUsers, usersGetPath } from './cache-fixtures.js';
 import {
   cacheDelta,
   cpuDuringRun,
+  type Latency,
   memoize,
   profileCpu,
   recordSteps,
   summarize,
   timeSequentially,
   timeWithCpu,
-  type Latency,
 } from './cache-measure.js';
 import {
-  formatCacheReport,
-  MODE_MEANING,
-  writeCacheReport,
   type Backend,
   type BaselineRun,
   type CacheReport,
   type CacheRun,
   type Endpoint,
+  formatCacheReport,
+  MODE_MEANING,
   type Mode,
   type ReadLatency,
   type StepProfile,
+  writeCacheReport,
 } from './cache-report.js';
-import { failures, runLoad, type LoadRequest, type LoadResult, type LoadSettings } from './load.js';
+import { failures, type LoadRequest, type LoadResult, type LoadSettings, runLoad } from './load.js';
 import { issueUserTokens, REDIRECT_URI } from './login.js';
 import { startRedisServer } from './redis-server.js';
 import { describeMachine } from './report.js';
@@ -209,7 +201,9 @@ async function queryCost(tessera: Tessera, databaseUrl: string, grantId: string)
       'sequelize.query (the adapter before the pooled client)': await timeWithCpu(STEP_SAMPLES, async () =>
         expect((await tessera.database.sequelize.query(FIND_PAYLOAD_SQL, { bind: ['Grant', grantId], type: QueryTypes.SELECT }))[0]),
       ),
-      'SequelizeAdapter.find (pooled pg client, unnamed, working tree)': await timeWithCpu(STEP_SAMPLES, async () => expect(await adapter.find(grantId))),
+      'SequelizeAdapter.find (pooled pg client, unnamed, working tree)': await timeWithCpu(STEP_SAMPLES, async () =>
+        expect(await adapter.find(grantId)),
+      ),
       'pg, named prepared statement': await timeWithCpu(STEP_SAMPLES, async () =>
         expect((await client.query({ name: 'bench-find-payload', text: FIND_PAYLOAD_SQL, values: ['Grant', grantId] })).rows[0]),
       ),
@@ -279,9 +273,7 @@ async function profileHotUserinfo(
   }
   if (!measured) throw new Error('profile run did not complete');
   const requests = Math.max(1, measured.load.responses);
-  const steps = Object.fromEntries(
-    [...recorder.steps].map(([label, timing]) => [label, { ...timing, meanMs: timing.totalMs / requests }]),
-  );
+  const steps = Object.fromEntries([...recorder.steps].map(([label, timing]) => [label, { ...timing, meanMs: timing.totalMs / requests }]));
   progress(`${backend}: what-if runs with lookups memoized in process`);
   const whatIf: StepProfile['whatIf'][number][] = [];
   const memoRuns: Array<{ label: string; targets: Array<{ object: object; method: string }> }> = [
@@ -298,7 +290,10 @@ async function profileHotUserinfo(
   for (const { label, targets } of memoRuns) {
     const restore = memoize(targets);
     try {
-      const { load, cpu } = await measureLoad(userinfoRequest(tessera.url, hotTokens), { ...settings, durationSeconds: settings.profileSeconds });
+      const { load, cpu } = await measureLoad(userinfoRequest(tessera.url, hotTokens), {
+        ...settings,
+        durationSeconds: settings.profileSeconds,
+      });
       const nodeCpu = cpu?.['bench process (servers)'];
       whatIf.push({
         label,
@@ -380,7 +375,8 @@ async function block(
     });
     // A cold run must never have found what it looked for; say so loudly if it did.
     if (mode === 'cold' && delta.hits > 0) progress(`WARNING: ${backend} cold ${endpoint} had ${delta.hits} hits: raise BENCH_COLD_USERS`);
-    if (mode === 'cold' && load.responses > users) progress(`WARNING: ${backend} cold ${endpoint} served ${load.responses} requests for ${users} users`);
+    if (mode === 'cold' && load.responses > users)
+      progress(`WARNING: ${backend} cold ${endpoint} served ${load.responses} requests for ${users} users`);
   };
 
   // ---- hot ----
@@ -455,7 +451,9 @@ async function block(
   const hotRatio = runs[0]?.ratio ?? 0;
   const wanted = settings.profile === 'always' || (settings.profile === 'auto' && hotRatio < GOAL_RATIO);
   for (const id of hotIds) await cache.read(id, () => load(id));
-  const profile = wanted ? await profileHotUserinfo(backend, tessera, databaseUrl, hotTokens, hotIds, baseline, baselineRun.requestsPerSecond, settings) : undefined;
+  const profile = wanted
+    ? await profileHotUserinfo(backend, tessera, databaseUrl, hotTokens, hotIds, baseline, baselineRun.requestsPerSecond, settings)
+    : undefined;
 
   return { runs, baseline: baselineRun, readLatency, profile };
 }
@@ -505,7 +503,7 @@ async function benchmark(settings: Settings, stops: Array<() => Promise<void>>):
 
   const notes = [
     `cold runs use ${settings.coldUsers} users, each with its own minted access token, taken in turn and never repeated within a run; the cache is invalidated (its own invalidate()) before each cold run`,
-    "off is measured by replacing read() on the running cache object (the same object the profile service reads through) with a direct call of the loader; no Tessera code changes",
+    'off is measured by replacing read() on the running cache object (the same object the profile service reads through) with a direct call of the loader; no Tessera code changes',
     'the Redis block keeps access tokens in Redis (as Tessera does with REDIS_URL); grants and clients are in PostgreSQL in both blocks, memoized in process; without Redis (LRU block) access tokens are memoized in process too, and memo reads wait for the next turn of the event loop',
   ];
   return {

@@ -64,9 +64,7 @@ async function run({ request, settings }: LoadJob): Promise<LoadResult> {
     duration: settings.durationSeconds,
     requests: [toAutocannonRequest(request)],
   });
-  const statusCodes = Object.fromEntries(
-    Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count ?? 0]),
-  );
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count ?? 0]));
   return {
     requestsPerSecond: result.requests.average,
     p99Ms: result.latency.p99,

@@ -4,9 +4,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startBaselineProvider } from './baseline-provider.js';
-import { runLoad, type LoadResult, type LoadSettings } from './load.js';
+import { type LoadResult, type LoadSettings, runLoad } from './load.js';
 import { issueUserTokens, type UserTokens } from './login.js';
-import { describeMachine, formatReport, scenarioResult, writeReport, type Report, type ScenarioResult } from './report.js';
+import { describeMachine, formatReport, type Report, type ScenarioResult, scenarioResult, writeReport } from './report.js';
 import { SCENARIOS } from './scenarios.js';
 import type { Target, TargetName } from './target.js';
 import { startTesseraTarget } from './tessera-target.js';

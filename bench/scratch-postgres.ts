@@ -2,7 +2,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../adapters/postgres/embedded.js';
 import type { Logger } from '../server/logger.js';
 
 export async function startScratchPostgres(logger: Logger): Promise<EmbeddedDatabase> {

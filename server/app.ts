@@ -8,16 +8,17 @@ import { renderErrors } from './http-errors.js';
 import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
-import { readinessEndpoint, type ReadinessProbe } from './readiness.js';
+import { type ReadinessProbe, readinessEndpoint } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
-export type AppDependencies = InteractionDependencies & SamlIdpDependencies & {
-  issuer: string;
-  /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
-  trustProxy: number;
-  createTrpcContext: Parameters<typeof trpcMiddleware>[0];
-  readiness: ReadinessProbe;
-};
+export type AppDependencies = InteractionDependencies &
+  SamlIdpDependencies & {
+    issuer: string;
+    /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
+    trustProxy: number;
+    createTrpcContext: Parameters<typeof trpcMiddleware>[0];
+    readiness: ReadinessProbe;
+  };
 
 /**
  * oidc-provider builds endpoint URLs from the request's origin; pinning it to the issuer's makes

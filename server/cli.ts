@@ -4,10 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
 import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
-import { ConfigError, loadConfig } from './config.js';
+import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
 import { createClientInput } from './clients/client-schemas.js';
+import { ConfigError, loadConfig } from './config.js';
 import { createConnectionInput } from './connections/connection-schemas.js';
 import { isDomainError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -72,7 +72,11 @@ async function createClient(tessera: TesseraCore, values: Values) {
     connections: values.connection,
   });
   const client = await tessera.services.management.clients.create(input, OPERATOR_SCOPES, values.id ? { clientId: values.id } : {});
-  return { client_id: client.client_id, ...(client.client_secret ? { client_secret: client.client_secret } : {}), connections: client.connections };
+  return {
+    client_id: client.client_id,
+    ...(client.client_secret ? { client_secret: client.client_secret } : {}),
+    connections: client.connections,
+  };
 }
 
 async function run(tessera: TesseraCore, command: string, values: Values): Promise<unknown> {
@@ -148,7 +152,12 @@ async function main(): Promise<number> {
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof EmbeddedPostgresMissingError || error instanceof DataDirAccessError || isDomainError(error)) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof EmbeddedPostgresMissingError ||
+      error instanceof DataDirAccessError ||
+      isDomainError(error)
+    ) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

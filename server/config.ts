@@ -15,10 +15,20 @@ const postgresUrl = z
 
 const redisUrls = z
   .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(
     z
-      .array(z.string().url().refine((value) => /^rediss?:\/\//.test(value), 'must be redis:// or rediss:// URLs'))
+      .array(
+        z
+          .string()
+          .url()
+          .refine((value) => /^rediss?:\/\//.test(value), 'must be redis:// or rediss:// URLs'),
+      )
       .min(1),
   );
 
@@ -48,7 +58,10 @@ const envSchema = z.object({
   ADMIN_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().min(1).max(255).optional()),
   ADMIN_CLIENT_SECRET: z.preprocess(
     emptyAsUnset,
-    z.string().min(ADMIN_SECRET_MIN_LENGTH, `must be at least ${ADMIN_SECRET_MIN_LENGTH} characters (make one with \`${MAKE_SECRET}\`)`).optional(),
+    z
+      .string()
+      .min(ADMIN_SECRET_MIN_LENGTH, `must be at least ${ADMIN_SECRET_MIN_LENGTH} characters (make one with \`${MAKE_SECRET}\`)`)
+      .optional(),
   ),
   RULES_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   CODE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -71,10 +84,7 @@ const envSchema = z.object({
   // Open users.events feeds a node serves, and that one caller (client or user) may hold.
   EVENT_SUBSCRIBERS_MAX: positiveInt(1000),
   EVENT_SUBSCRIBERS_PER_CALLER: positiveInt(10),
-  LOG_LEVEL: z.preprocess(
-    emptyAsUnset,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ),
+  LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 
 export interface Config {
@@ -138,7 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // The key must not live beside what it seals, and an external database has no DATA_DIR to keep it in.
   if (values.DATABASE_URL && !values.SEALING_KEY) {
-    throw new ConfigError(`invalid configuration: SEALING_KEY is required with DATABASE_URL (make one with \`${MAKE_SECRET}\` and keep it apart from the database)`);
+    throw new ConfigError(
+      `invalid configuration: SEALING_KEY is required with DATABASE_URL (make one with \`${MAKE_SECRET}\` and keep it apart from the database)`,
+    );
   }
   if (values.SEALING_KEY_PREVIOUS && !values.SEALING_KEY) {
     throw new ConfigError('invalid configuration: SEALING_KEY_PREVIOUS is only read beside SEALING_KEY, the key to rotate to');

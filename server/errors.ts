@@ -78,5 +78,7 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
 export function asStoreUnavailable(error: unknown): DomainError | undefined {
   if (isDomainError(error)) return error.code === 'store.unavailable' ? error : undefined;
   if (!isStoreUnavailable(error)) return undefined;
-  return new DomainError('store.unavailable', 'The service is temporarily unavailable. Please try again in a few seconds.', undefined, { cause: error });
+  return new DomainError('store.unavailable', 'The service is temporarily unavailable. Please try again in a few seconds.', undefined, {
+    cause: error,
+  });
 }

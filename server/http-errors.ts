@@ -7,10 +7,10 @@
  * details only in the log. Every 503, oidc-provider's included, says when to retry, and a
  * refusal that passes (server/abuse/retry-later.ts) how long.
  */
-import { HttpError, type Context, type Middleware } from 'koa';
+import { type Context, HttpError, type Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import { retryAfterOf } from './abuse/retry-later.js';
-import { STORE_RETRY_AFTER_SECONDS, asStoreUnavailable, isDomainError, type DomainError } from './errors.js';
+import { asStoreUnavailable, type DomainError, isDomainError, STORE_RETRY_AFTER_SECONDS } from './errors.js';
 import { errorPage } from './interactions/views.js';
 import type { Logger } from './logger.js';
 import { visitorMessageOf } from './sandbox/code-failure.js';

@@ -1,10 +1,11 @@
 /**
  * `npm start`: loads the configuration, starts Tessera, and stops it cleanly on SIGINT/SIGTERM.
  */
-import { type Config, ConfigError, loadConfig } from './config.js';
-import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
+
 import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
+import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
 import { DatabaseUnreachableError } from '../adapters/sequelize/database.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startTessera } from './tessera.js';
 
@@ -38,7 +39,12 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   } catch (error) {
-    if (error instanceof DatabaseUnreachableError || error instanceof EmbeddedPostgresMissingError || error instanceof DataDirAccessError || error instanceof ConfigError) {
+    if (
+      error instanceof DatabaseUnreachableError ||
+      error instanceof EmbeddedPostgresMissingError ||
+      error instanceof DataDirAccessError ||
+      error instanceof ConfigError
+    ) {
       process.stderr.write(`tessera: ${error.message}\n`);
     } else {
       logger.fatal({ err: error }, 'start-up failed');

@@ -3,7 +3,7 @@
  * them: passwords, client secrets, tokens and authorization headers. Errors are logged through
  * a serializer that keeps what explains them and drops what they carry (SQL, parameters, payloads).
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { serializeError } from './error-serializer.js';
 
 export type { Logger };

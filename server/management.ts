@@ -5,8 +5,8 @@
 import type { RequestLimit } from './abuse/request-limit.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
-import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { EventBus } from './events/event-bus.js';
+import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
 import type { IdpTokenReveal } from './users/idp-token-reveal.js';
 import type { UserService } from './users/user-service.js';

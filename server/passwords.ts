@@ -4,10 +4,11 @@
  * 19 MiB) and how many wait, so a flood of logins cannot take every core or every thread.
  * The gate is per process, as the cores and the thread pool are.
  */
-import { hash, verify } from '@node-rs/argon2';
+
 import { availableParallelism } from 'node:os';
-import { GateFullError, createWorkGate, type WorkGate } from './abuse/work-gate.js';
+import { hash, verify } from '@node-rs/argon2';
 import { RetryLater } from './abuse/retry-later.js';
+import { createWorkGate, GateFullError, type WorkGate } from './abuse/work-gate.js';
 
 // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
 // Algorithm.Argon2id is an ambient const enum, which verbatimModuleSyntax cannot import; its value is 2.

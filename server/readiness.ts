@@ -24,7 +24,11 @@ export type ReadinessProbe = () => Promise<Readiness>;
 
 /** A probe that fails or does not answer in time reads as down. */
 function answers(probe: Promise<unknown>): Promise<StoreState> {
-  return withinDeadline(PROBE_TIMEOUT_MS, () => probe, () => new Error('no answer in time')).then(
+  return withinDeadline(
+    PROBE_TIMEOUT_MS,
+    () => probe,
+    () => new Error('no answer in time'),
+  ).then(
     (): StoreState => 'up',
     (): StoreState => 'down',
   );

@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
-import { MEMOIZED_MODELS, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../adapters/oidc/memo-adapter.js';
+import { createMemo, forget, MEMOIZED_MODELS, memoizeFactory, SINGLE_NODE_MEMOIZED_MODELS } from '../adapters/oidc/memo-adapter.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../adapters/postgres/embedded.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../adapters/postgres/embedded.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
@@ -19,13 +19,13 @@ import { withSealedValues } from '../adapters/queries/sealed-values.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
-import { openDatabase, type Database } from '../adapters/sequelize/database.js';
+import { type Database, openDatabase } from '../adapters/sequelize/database.js';
 import { createContextFactory } from '../trpc/context.js';
 import { createAbuseLimits } from './abuse/abuse-limits.js';
 import { createApp } from './app.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
-import { createClientStore, type ClientStore } from './clients/client-store.js';
+import { type ClientStore, createClientStore } from './clients/client-store.js';
 import type { Config } from './config.js';
 import { createConnectionManagement } from './connections/connection-management.js';
 import { createCustomLifecycle } from './connections/custom/lifecycle.js';
@@ -36,7 +36,7 @@ import { createOptionSecrets } from './connections/option-secrets.js';
 import { createStrategies } from './connections/strategies.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
-import { createRedisNodeSignals, singleNodeSignals, type NodeSignals } from './events/node-signals.js';
+import { createRedisNodeSignals, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import type { Logger } from './logger.js';
@@ -48,21 +48,21 @@ import { createKeyManagement } from './oidc/key-management.js';
 import { createKeyRefresher, type RefreshKeys } from './oidc/key-refresh.js';
 import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { GRANT_TTL_SECONDS } from './oidc/lifetimes.js';
-import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { createProvider } from './oidc/provider.js';
+import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { singleUseRedemption } from './oidc/single-use-redemption.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
-import { createProfileService } from './profiles/profile-service.js';
-import { prepareSealedStore } from './sealing/sealed-store.js';
-import { resolveSealingKey } from './sealing/sealing-key.js';
 import type { Profile } from './profiles/profile.js';
+import { createProfileService } from './profiles/profile-service.js';
 import { createReadinessProbe } from './readiness.js';
 import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
-import { loadRules, type LoadedRule } from './rules/rule-loader.js';
+import { type LoadedRule, loadRules } from './rules/rule-loader.js';
 import { createPostLoginRules } from './rules/rule-runner.js';
 import { createCodeDir } from './sandbox/code-dir.js';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
+import { prepareSealedStore } from './sealing/sealed-store.js';
+import { resolveSealingKey } from './sealing/sealing-key.js';
 import { createIdpTokenReveal } from './users/idp-token-reveal.js';
 import { createUserService } from './users/user-service.js';
 
@@ -122,7 +122,16 @@ function buildServices(
   const loadMapper = createMapperLoader({ sandbox, codeDir, logger });
   const scripts = createScriptRunner({ sandbox, codeDir, logger });
   const custom = createCustomLifecycle({ users, scripts, loadMapper });
-  const userService = createUserService({ users, search: createUserSearchQueries(database.models), connections, profiles, events, revokeAccount, custom, loginAttempts });
+  const userService = createUserService({
+    users,
+    search: createUserSearchQueries(database.models),
+    connections,
+    profiles,
+    events,
+    revokeAccount,
+    custom,
+    loginAttempts,
+  });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
   const idpTokens = createIdpTokensSealer(sealingKey);
@@ -133,7 +142,30 @@ function buildServices(
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
-  return { codeDir, users, connections, keys, adapter, memo, profileCache, events, profiles, revokeAccount, userService, flows, strategies, connectionLogin, idpTokenReveal, rules, ruleClaims, readiness, config, loginAttempts, guardClientSecrets, requestLimit };
+  return {
+    codeDir,
+    users,
+    connections,
+    keys,
+    adapter,
+    memo,
+    profileCache,
+    events,
+    profiles,
+    revokeAccount,
+    userService,
+    flows,
+    strategies,
+    connectionLogin,
+    idpTokenReveal,
+    rules,
+    ruleClaims,
+    readiness,
+    config,
+    loginAttempts,
+    guardClientSecrets,
+    requestLimit,
+  };
 }
 
 export interface TesseraCore {
@@ -184,7 +216,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
 
     // Before the provider exists: it reads clients and keys that only open with this key.
     const { key: sealingKey, source } = await resolveSealingKey(config, logger);
-    await prepareSealedStore((reseal) => withSealedValues(database.models, reseal), { key: sealingKey, source, previousKey: config.previousSealingKey, logger });
+    await prepareSealedStore((reseal) => withSealedValues(database.models, reseal), {
+      key: sealingKey,
+      source,
+      previousKey: config.previousSealingKey,
+      logger,
+    });
     let providers: ProviderHost | undefined;
     const currentProvider = () => {
       if (!providers) throw new Error('the provider is not built yet');
@@ -196,7 +233,16 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
-      (keys) => createProvider({ config, adapter: services.adapter, keys, profiles: services.profiles, ruleClaims: services.ruleClaims, logger, guardClientSecrets: services.guardClientSecrets }),
+      (keys) =>
+        createProvider({
+          config,
+          adapter: services.adapter,
+          keys,
+          profiles: services.profiles,
+          ruleClaims: services.ruleClaims,
+          logger,
+          guardClientSecrets: services.guardClientSecrets,
+        }),
       await keyStore.load(),
     );
     const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
@@ -250,7 +296,13 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       async (clientId) => (await services.clients.find(clientId)) !== undefined,
       services.refreshKeys,
     );
-    const app = createApp({ logger, issuer: config.issuer, trustProxy: config.trustProxy, createTrpcContext: createContextFactory(services.management, verifier), ...services });
+    const app = createApp({
+      logger,
+      issuer: config.issuer,
+      trustProxy: config.trustProxy,
+      createTrpcContext: createContextFactory(services.management, verifier),
+      ...services,
+    });
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

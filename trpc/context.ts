@@ -3,8 +3,8 @@
  * token (or why there is none; the auth middleware turns that into UNAUTHORIZED).
  */
 import type { IncomingMessage } from 'node:http';
-import { InvalidAccessTokenError, type AccessTokenVerifier, type ApiCaller } from '../server/oidc/access-tokens.js';
 import type { ManagementServices } from '../server/management.js';
+import { type AccessTokenVerifier, type ApiCaller, InvalidAccessTokenError } from '../server/oidc/access-tokens.js';
 
 export interface Context {
   services: ManagementServices;
@@ -22,7 +22,8 @@ export function createContextFactory(services: ManagementServices, verify: Acces
     try {
       return { services, caller: await verify(match[1]), authProblem: undefined };
     } catch (error) {
-      if (error instanceof InvalidAccessTokenError) return { services, caller: undefined, authProblem: `invalid access token: ${error.message}` };
+      if (error instanceof InvalidAccessTokenError)
+        return { services, caller: undefined, authProblem: `invalid access token: ${error.message}` };
       throw error;
     }
   };

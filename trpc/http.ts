@@ -8,7 +8,7 @@ import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import { getErrorShape, getHTTPStatusCodeFromError, transformTRPCResponse } from '@trpc/server/unstable-core-do-not-import';
 import type { Middleware } from 'koa';
 import { retryAfterOf } from '../server/abuse/retry-later.js';
-import { STORE_RETRY_AFTER_SECONDS, asStoreUnavailable } from '../server/errors.js';
+import { asStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../server/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { Context } from './context.js';
 import { appRouter } from './routers/_app.js';

@@ -4,7 +4,7 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import { DomainError, asStoreUnavailable } from '../server/errors.js';
+import { asStoreUnavailable, DomainError } from '../server/errors.js';
 import type { Context } from './context.js';
 import { refuseUnstorableInput } from './middleware/storable-input.js';
 
@@ -12,7 +12,8 @@ function describeZodError(error: ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.join('.');
-      if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ')}`;
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join('; ');
@@ -51,7 +52,11 @@ export function trpcErrorOf(error: DomainError): TRPCError {
  */
 export const baseProcedure = t.procedure.use(refuseUnstorableInput).use(async ({ next }) => {
   const result = await next();
-  const cause = result.ok ? undefined : result.error.cause instanceof DomainError ? result.error.cause : asStoreUnavailable(result.error.cause);
+  const cause = result.ok
+    ? undefined
+    : result.error.cause instanceof DomainError
+      ? result.error.cause
+      : asStoreUnavailable(result.error.cause);
   if (cause) throw trpcErrorOf(cause);
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: result.error });

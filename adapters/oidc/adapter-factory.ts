@@ -3,13 +3,14 @@
  * front of the short-lived artifacts when Redis is configured (read first, written alongside),
  * and client secrets sealed at rest.
  */
-import type { Models } from '../sequelize/models.js';
+
 import type { RedisClient } from '../redis/client.js';
+import type { Models } from '../sequelize/models.js';
 import { ClientSecretSealingAdapter } from './client-secret-sealing.js';
 import { FallbackAdapter, PendingRedisWrites } from './fallback-adapter.js';
 import { RedisAdapter } from './redis-adapter.js';
 import { SequelizeAdapter } from './sequelize-adapter.js';
-import { SHORT_LIVED_MODELS, type AdapterFactory } from './types.js';
+import { type AdapterFactory, SHORT_LIVED_MODELS } from './types.js';
 
 export function createAdapterFactory(models: Models, redis: RedisClient | undefined, sealingKey: Buffer): AdapterFactory {
   const pending = redis ? new PendingRedisWrites(redis) : undefined;

@@ -10,7 +10,7 @@
 import { onAvailable, type RedisClient } from '../redis/client.js';
 import type { RedisAdapter } from './redis-adapter.js';
 import type { SequelizeAdapter, StoredArtifact } from './sequelize-adapter.js';
-import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
+import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
 
 const REPLAY_RETRY_MS = 1_000;
 
@@ -73,7 +73,10 @@ export class FallbackAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     // Side by side: a write costs the slower of the two stores, not their sum.
-    const [recorded, cached] = await Promise.allSettled([this.postgres.upsert(id, payload, expiresIn), this.redis.upsert(id, payload, expiresIn)]);
+    const [recorded, cached] = await Promise.allSettled([
+      this.postgres.upsert(id, payload, expiresIn),
+      this.redis.upsert(id, payload, expiresIn),
+    ]);
     if (recorded.status === 'rejected') {
       // Unrecorded, so Redis must not serve it either (nor keep a version PostgreSQL lacks).
       if (cached.status === 'fulfilled') await this.redis.destroy(id).catch(() => this.pending.add(() => this.redis.destroy(id)));
@@ -183,7 +186,10 @@ export class FallbackAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   async idsByAccount(accountId: string): Promise<string[]> {
     // Side by side: Redis only adds what it holds from before PostgreSQL held every artifact.
-    const [fromPostgres, fromRedis] = await Promise.all([this.postgres.idsByAccount(accountId), this.redis.idsByAccount(accountId).catch(() => [])]);
+    const [fromPostgres, fromRedis] = await Promise.all([
+      this.postgres.idsByAccount(accountId),
+      this.redis.idsByAccount(accountId).catch(() => []),
+    ]);
     return [...new Set([...fromRedis, ...fromPostgres])];
   }
 }

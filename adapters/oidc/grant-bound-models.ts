@@ -3,4 +3,10 @@
  * oidc-provider's own revocation does (lib/helpers/revoke.js), and the Redis adapter indexes
  * them by grant id so it can.
  */
-export const GRANT_BOUND_MODELS: readonly string[] = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
+export const GRANT_BOUND_MODELS: readonly string[] = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+];

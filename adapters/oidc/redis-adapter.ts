@@ -9,7 +9,7 @@
  */
 import type { RedisClient } from '../redis/client.js';
 import { GRANT_BOUND_MODELS } from './grant-bound-models.js';
-import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
+import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
 
 const GRANT_BOUND = new Set(GRANT_BOUND_MODELS);
 

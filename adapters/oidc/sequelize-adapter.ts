@@ -7,7 +7,7 @@ import { errors } from 'oidc-provider';
 import type pg from 'pg';
 import { Op } from 'sequelize';
 import type { Models } from '../sequelize/models.js';
-import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterPayload, type ConsumesOnce } from './types.js';
+import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
 
 /** A stored artifact as a cache needs it back: its payload (with `consumed`) and its remaining lifetime. */
 export interface StoredArtifact {
@@ -48,7 +48,11 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   // straight on a pooled connection, a read or an upsert costs the event loop a fraction of what
   // it does through sequelize.query or Model.upsert (docs/benchmarks.md). (Unnamed on purpose: a named statement saves PostgreSQL its parsing too,
   // but fails behind a transaction-mode pooler such as PgBouncer without prepared-statement support.)
-  private async query<Row extends pg.QueryResultRow>(type: 'read' | 'write', text: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
+  private async query<Row extends pg.QueryResultRow>(
+    type: 'read' | 'write',
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<Row>> {
     const { connectionManager } = this.models.sequelize;
     const connection = await connectionManager.getConnection({ type });
     try {
@@ -137,7 +141,10 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   /** Marks the artifact consumed, keeping the first time; the single-use check is consumeOnce's. */
   async consume(id: string): Promise<void> {
-    await this.query('write', 'UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL', [this.model, id]);
+    await this.query('write', 'UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL', [
+      this.model,
+      id,
+    ]);
   }
 
   async destroy(id: string): Promise<void> {

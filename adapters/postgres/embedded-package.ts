@@ -40,7 +40,8 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   try {
     return await importWithoutExitOverride();
   } catch (error) {
-    if (isMissingModule(error)) throw new EmbeddedPostgresMissingError('the embedded PostgreSQL is not installed in this image: set DATABASE_URL');
+    if (isMissingModule(error))
+      throw new EmbeddedPostgresMissingError('the embedded PostgreSQL is not installed in this image: set DATABASE_URL');
     throw error;
   }
 }

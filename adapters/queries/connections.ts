@@ -7,7 +7,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { reportingConflicts } from '../errors.js';
 import type { ConnectionRow, Json, Models } from '../sequelize/models.js';
-import { toConnectionRecord, type ConnectionRecord } from './records.js';
+import { type ConnectionRecord, toConnectionRecord } from './records.js';
 
 /** Someone with an identity in a connection. */
 export interface IdentityOwner {
@@ -65,7 +65,10 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
       return allOpened(await Connection.findAll({ order: [['name', 'ASC']] }));
     },
 
-    async create(connection: { id: string; name: string; strategy: string; options: Json }, transaction?: Transaction): Promise<ConnectionRecord> {
+    async create(
+      connection: { id: string; name: string; strategy: string; options: Json },
+      transaction?: Transaction,
+    ): Promise<ConnectionRecord> {
       const options = codec.seal(connection.id, connection.strategy, connection.options);
       return opened(await reportingConflicts(Connection.create({ ...connection, options }, { transaction: transaction ?? null })));
     },
@@ -90,15 +93,17 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
 
     /** Replaces the set of connections enabled for a client. */
     async setEnabledForClient(clientId: string, connectionIds: readonly string[]): Promise<void> {
-      await reportingConflicts(models.sequelize.transaction(async (transaction) => {
-        await ClientConnection.destroy({ where: { client_id: clientId }, transaction });
-        if (connectionIds.length > 0) {
-          await ClientConnection.bulkCreate(
-            connectionIds.map((connection_id) => ({ client_id: clientId, connection_id })),
-            { transaction },
-          );
-        }
-      }));
+      await reportingConflicts(
+        models.sequelize.transaction(async (transaction) => {
+          await ClientConnection.destroy({ where: { client_id: clientId }, transaction });
+          if (connectionIds.length > 0) {
+            await ClientConnection.bulkCreate(
+              connectionIds.map((connection_id) => ({ client_id: clientId, connection_id })),
+              { transaction },
+            );
+          }
+        }),
+      );
     },
 
     /** Replaces the set of clients a connection is enabled for. */
@@ -142,7 +147,12 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
     },
 
     async updateOptions(connection: { id: string; strategy: string }, options: Json, transaction?: Transaction): Promise<void> {
-      await reportingConflicts(Connection.update({ options: codec.seal(connection.id, connection.strategy, options) }, { where: { id: connection.id }, transaction: transaction ?? null }));
+      await reportingConflicts(
+        Connection.update(
+          { options: codec.seal(connection.id, connection.strategy, options) },
+          { where: { id: connection.id }, transaction: transaction ?? null },
+        ),
+      );
     },
 
     transaction<T>(fn: (transaction: Transaction) => Promise<T>): Promise<T> {

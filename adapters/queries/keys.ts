@@ -16,7 +16,12 @@ export function createKeyQueries(models: Models, key: Buffer) {
   return {
     /** Rows whose private_jwk is opened; only the row's copy changes, nothing saves them back. */
     async listSigningKeys(): Promise<SigningKeyRow[]> {
-      const rows = await SigningKey.findAll({ order: [['created_at', 'DESC'], ['kid', 'ASC']] });
+      const rows = await SigningKey.findAll({
+        order: [
+          ['created_at', 'DESC'],
+          ['kid', 'ASC'],
+        ],
+      });
       for (const row of rows) row.setDataValue('private_jwk', unsealJson(key, signingKeyBinding(row.kid), row.private_jwk) as Json);
       return rows;
     },

@@ -11,10 +11,9 @@ export function createLoginFlowQueries(models: Models) {
 
   return {
     async save(id: string, payload: Json, ttlSeconds: number): Promise<void> {
-      await sequelize.query(
-        `INSERT INTO login_flows (id, payload, expires_at) VALUES ($1, $2::jsonb, now() + make_interval(secs => $3))`,
-        { bind: [id, JSON.stringify(payload), ttlSeconds] },
-      );
+      await sequelize.query(`INSERT INTO login_flows (id, payload, expires_at) VALUES ($1, $2::jsonb, now() + make_interval(secs => $3))`, {
+        bind: [id, JSON.stringify(payload), ttlSeconds],
+      });
     },
 
     /** The flow's payload, deleted as it is read; undefined when unknown, expired or already taken. */

@@ -29,22 +29,28 @@ export function withSealedValues<T>(models: Models, fn: (queries: SealedValueQue
   const { sequelize } = models;
   return sequelize.transaction(async (transaction: Transaction) => {
     await holdAdvisoryLock(sequelize, 'keyMaterial', transaction);
-    const select = <R extends object>(sql: string, bind: unknown[] = []) => sequelize.query<R>(sql, { bind, type: QueryTypes.SELECT, transaction });
+    const select = <R extends object>(sql: string, bind: unknown[] = []) =>
+      sequelize.query<R>(sql, { bind, type: QueryTypes.SELECT, transaction });
     const run = async (sql: string, bind: unknown[]) => {
       await sequelize.query(sql, { bind, transaction });
     };
     return fn({
       secrets: () => select(`SELECT name, value FROM secrets ORDER BY name`),
       putSecret: (name, value) =>
-        run(`INSERT INTO secrets (name, value, created_at) VALUES ($1, $2::jsonb, now()) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`, [
-          name,
-          JSON.stringify(value),
-        ]),
+        run(
+          `INSERT INTO secrets (name, value, created_at) VALUES ($1, $2::jsonb, now()) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+          [name, JSON.stringify(value)],
+        ),
       deleteSecret: (name) => run(`DELETE FROM secrets WHERE name = $1`, [name]),
       clientSecrets: () =>
-        select(`SELECT id, payload->'client_secret' AS client_secret FROM oidc_payloads WHERE model = 'Client' AND payload->'client_secret' IS NOT NULL`),
+        select(
+          `SELECT id, payload->'client_secret' AS client_secret FROM oidc_payloads WHERE model = 'Client' AND payload->'client_secret' IS NOT NULL`,
+        ),
       setClientSecret: (id, value) =>
-        run(`UPDATE oidc_payloads SET payload = jsonb_set(payload, '{client_secret}', to_jsonb($2::text)) WHERE model = 'Client' AND id = $1`, [id, value]),
+        run(
+          `UPDATE oidc_payloads SET payload = jsonb_set(payload, '{client_secret}', to_jsonb($2::text)) WHERE model = 'Client' AND id = $1`,
+          [id, value],
+        ),
       connections: () => select(`SELECT id, strategy, options FROM connections`),
       setConnectionOptions: (id, options) => run(`UPDATE connections SET options = $2::jsonb WHERE id = $1`, [id, JSON.stringify(options)]),
       idpTokens: () => select(`SELECT id::text AS id, connection_id, external_id, idp_tokens FROM identities WHERE idp_tokens IS NOT NULL`),

@@ -122,7 +122,9 @@ function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds:
     case 'range': {
       const at = path();
       const numeric = typeof (node.min ?? node.max)?.value === 'number';
-      const [type, extract, cast] = numeric ? ['number', `(${document} #> ${at})::numeric`, '::numeric'] : ['string', `${document} #>> ${at}`, ''];
+      const [type, extract, cast] = numeric
+        ? ['number', `(${document} #> ${at})::numeric`, '::numeric']
+        : ['string', `${document} #>> ${at}`, ''];
       // CASE, not AND: SQL may evaluate AND's operands in any order, and a cast would fail.
       const typed = `CASE WHEN jsonb_typeof(${document} #> ${at}) = '${type}' THEN ${extract} END`;
       return comparisons(typed, node.min, node.max, (bound) => binds.add(bound.value, cast));

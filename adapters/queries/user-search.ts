@@ -77,7 +77,9 @@ export function createUserSearchQueries(models: Models) {
       const page = `LIMIT ${binds.add(request.perPage)} OFFSET ${binds.add(request.page * request.perPage)}`;
       const [ids, totals] = await Promise.all([
         select<{ id: string }>(`SELECT u.id FROM users u WHERE ${where} ORDER BY ${order} ${page}`, binds.values),
-        request.includeTotals ? select<{ total: number }>(`SELECT count(*)::int AS total FROM users u WHERE ${where}`, whereValues) : undefined,
+        request.includeTotals
+          ? select<{ total: number }>(`SELECT count(*)::int AS total FROM users u WHERE ${where}`, whereValues)
+          : undefined,
       ]);
       const rows = await load(ids.map((row) => row.id));
       return totals ? { rows, total: totals[0]?.total ?? 0 } : { rows };

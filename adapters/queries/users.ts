@@ -3,13 +3,15 @@
  * that a unique constraint refuses (an email or username taken in the connection, an identity
  * or user_id that exists) throws a StoreConflict.
  */
-import { Op, QueryTypes, col, fn, literal, where, type Transaction } from 'sequelize';
+import { col, fn, literal, Op, QueryTypes, type Transaction, where } from 'sequelize';
 import { reportingConflicts } from '../errors.js';
 import type { Json, Models, UserRow } from '../sequelize/models.js';
-import { openedConnection, type ConnectionOptionsCodec } from './connections.js';
-import { toIdentityRecord, toUserRecord, type IdentityRecord, type UserRecord, type UserWithIdentities } from './records.js';
+import { type ConnectionOptionsCodec, openedConnection } from './connections.js';
+import { type IdentityRecord, toIdentityRecord, toUserRecord, type UserRecord, type UserWithIdentities } from './records.js';
 
-export type NewUser = Partial<Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'>> & { id: string };
+export type NewUser = Partial<Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'logins_count' | 'last_login' | 'last_ip'>> & {
+  id: string;
+};
 
 /** The users columns an update may set: the only identifiers `update` writes into SQL. */
 export const ROOT_COLUMNS = [
@@ -105,19 +107,21 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     },
 
     async insertIdentity(userId: string, identity: NewIdentity, transaction: Transaction): Promise<void> {
-      await reportingConflicts(Identity.create(
-        {
-          user_id: userId,
-          connection_id: identity.connectionId,
-          provider: identity.provider,
-          external_id: identity.externalId,
-          is_social: identity.isSocial,
-          profile_data: identity.profileData,
-          password_hash: identity.passwordHash,
-          idp_tokens: identity.idpTokens ?? null,
-        },
-        { transaction },
-      ));
+      await reportingConflicts(
+        Identity.create(
+          {
+            user_id: userId,
+            connection_id: identity.connectionId,
+            provider: identity.provider,
+            external_id: identity.externalId,
+            is_social: identity.isSocial,
+            profile_data: identity.profileData,
+            password_hash: identity.passwordHash,
+            idp_tokens: identity.idpTokens ?? null,
+          },
+          { transaction },
+        ),
+      );
     },
 
     /** Sealed upstream tokens of a user's identities, keyed by identity id. */
@@ -129,17 +133,22 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     },
 
     async insertWithIdentity(user: NewUser, identity: NewIdentity): Promise<void> {
-      await reportingConflicts(models.sequelize.transaction(async (transaction) => {
-        await User.create(user, { transaction });
-        await this.insertIdentity(user.id, identity, transaction);
-      }));
+      await reportingConflicts(
+        models.sequelize.transaction(async (transaction) => {
+          await User.create(user, { transaction });
+          await this.insertIdentity(user.id, identity, transaction);
+        }),
+      );
     },
 
     async findByEmail(email: string): Promise<UserWithIdentities[]> {
       const users = await User.findAll({
         where: where(fn('lower', col('email')), email.toLowerCase()),
         include: [{ model: Identity, as: 'identities', include: [{ model: Connection, as: 'connection' }] }],
-        order: [['created_at', 'ASC'], ['id', 'ASC']],
+        order: [
+          ['created_at', 'ASC'],
+          ['id', 'ASC'],
+        ],
       });
       return users.map(withOpenedConnections);
     },
@@ -174,11 +183,13 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
         if (!patch) continue;
         sets.push(`${column} = (${column} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
       }
-      const rows = await reportingConflicts(models.sequelize.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, {
-        bind,
-        transaction: transaction ?? null,
-        type: QueryTypes.SELECT,
-      }));
+      const rows = await reportingConflicts(
+        models.sequelize.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, {
+          bind,
+          transaction: transaction ?? null,
+          type: QueryTypes.SELECT,
+        }),
+      );
       return rows.length > 0;
     },
 
@@ -187,18 +198,22 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       changes: { profileData?: Json; passwordHash?: string; idpTokens?: string },
       transaction?: Transaction,
     ): Promise<void> {
-      await reportingConflicts(Identity.update(
-        {
-          ...(changes.profileData ? { profile_data: changes.profileData } : {}),
-          ...(changes.passwordHash ? { password_hash: changes.passwordHash } : {}),
-          ...(changes.idpTokens ? { idp_tokens: changes.idpTokens } : {}),
-        },
-        { where: { id: identityId }, transaction: transaction ?? null },
-      ));
+      await reportingConflicts(
+        Identity.update(
+          {
+            ...(changes.profileData ? { profile_data: changes.profileData } : {}),
+            ...(changes.passwordHash ? { password_hash: changes.passwordHash } : {}),
+            ...(changes.idpTokens ? { idp_tokens: changes.idpTokens } : {}),
+          },
+          { where: { id: identityId }, transaction: transaction ?? null },
+        ),
+      );
     },
 
     async moveIdentity(identityId: string, toUserId: string, profileData: Json, transaction: Transaction): Promise<void> {
-      await reportingConflicts(Identity.update({ user_id: toUserId, profile_data: profileData }, { where: { id: identityId }, transaction }));
+      await reportingConflicts(
+        Identity.update({ user_id: toUserId, profile_data: profileData }, { where: { id: identityId }, transaction }),
+      );
     },
 
     async insert(user: NewUser, transaction: Transaction): Promise<void> {
@@ -210,10 +225,9 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     },
 
     async recordLogin(userId: string, ip: string | undefined): Promise<void> {
-      await models.sequelize.query(
-        `UPDATE users SET logins_count = logins_count + 1, last_login = now(), last_ip = $2 WHERE id = $1`,
-        { bind: [userId, ip ?? null] },
-      );
+      await models.sequelize.query(`UPDATE users SET logins_count = logins_count + 1, last_login = now(), last_ip = $2 WHERE id = $1`, {
+        bind: [userId, ip ?? null],
+      });
     },
   };
 }

@@ -10,7 +10,7 @@
  * follow one another are awaited one after another, so batching never reorders them.
  */
 import { once } from 'node:events';
-import { Cluster, Redis, type ClusterNode } from 'ioredis';
+import { Cluster, type ClusterNode, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export type RedisClient = Redis | Cluster;
@@ -61,7 +61,13 @@ export async function openRedis(urls: readonly string[], logger: Logger): Promis
   const redis: RedisClient =
     urls.length > 1
       ? openCluster(urls)
-      : new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: retryDelay, enableAutoPipelining: true });
+      : new Redis(url, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          retryStrategy: retryDelay,
+          enableAutoPipelining: true,
+        });
   let down = false;
   const warn = (error: Error) => {
     if (down) return;

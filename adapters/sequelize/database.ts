@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import { Sequelize } from 'sequelize';
 import { migrate } from './migrate.js';
-import { logReachability } from './reachability.js';
 import { defineModels, type Models } from './models.js';
+import { logReachability } from './reachability.js';
 
 export interface Database {
   readonly sequelize: Sequelize;

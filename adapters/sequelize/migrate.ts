@@ -3,8 +3,8 @@
  * the database. The list is explicit so that a build and a source checkout run the same set.
  */
 import type { Logger } from 'pino';
-import { Sequelize, type Options, type QueryInterface } from 'sequelize';
-import { SequelizeStorage, Umzug, type MigrationFn } from 'umzug';
+import { type Options, type QueryInterface, Sequelize } from 'sequelize';
+import { type MigrationFn, SequelizeStorage, Umzug } from 'umzug';
 import { holdAdvisoryLock } from './advisory-locks.js';
 import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as userSearchIndexes from './migrations/0002-user-search-indexes.js';

@@ -3,12 +3,12 @@
  * tables themselves: the schema belongs to the migrations.
  */
 import {
-  DataTypes,
-  Model,
   type CreationOptional,
+  DataTypes,
   type ForeignKey,
   type InferAttributes,
   type InferCreationAttributes,
+  Model,
   type NonAttribute,
   type Sequelize,
 } from 'sequelize';
@@ -64,10 +64,7 @@ export class IdentityRow extends Model<InferAttributes<IdentityRow>, InferCreati
   declare connection?: NonAttribute<ConnectionRow>;
 }
 
-export class ClientConnectionRow extends Model<
-  InferAttributes<ClientConnectionRow>,
-  InferCreationAttributes<ClientConnectionRow>
-> {
+export class ClientConnectionRow extends Model<InferAttributes<ClientConnectionRow>, InferCreationAttributes<ClientConnectionRow>> {
   declare client_id: string;
   declare connection_id: string;
 }

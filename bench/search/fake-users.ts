@@ -26,8 +26,7 @@ const FIRST = `James Mary Robert Patricia John Jennifer Michael Linda David Eliz
   Andrea Keith Cheryl Roger Hannah Terry Jacqueline Austin Martha Sean Gloria Gerald Teresa Carl Ann Harold Sara Dylan
   Madison Arthur Frances Lawrence Kathryn Jordan Janice Jesse Jean Bryan Abigail Billy Alice Bruce Judy Gabriel Sophia
   Joe Grace Logan Denise Alan Amber Juan Doris Albert Marilyn Willie Danielle Elijah Beverly Wayne Isabella Randy Theresa
-  Vincent Diana Mason Natalie Roy Brittany Ralph Charlotte Bobby Marie Russell Kayla Bradley Alexis Philip Lori Eugene`
-  .split(/\s+/);
+  Vincent Diana Mason Natalie Roy Brittany Ralph Charlotte Bobby Marie Russell Kayla Bradley Alexis Philip Lori Eugene`.split(/\s+/);
 
 const LAST = `Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson
   Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis Robinson Walker
@@ -40,8 +39,7 @@ const LAST = `Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez M
   Medina Aguilar Stevens Murray Ford Castro Marshall Owens Harrison Fernandez McDonald Woods Washington Kennedy Wells
   Vargas Henry Chen Freeman Webb Tucker Guzman Burns Crawford Olson Simpson Porter Hunter Gordon Mendez Silva Shaw
   Snyder Mason Dixon Munoz Hunt Hicks Holmes Palmer Wagner Black Robertson Boyd Rose Stone Salazar Fox Warren Mills
-  Meyer Rice Schmidt Garza Daniels Ferguson Nichols Stephens Soto Weaver Ryan Gardner Payne Grant Dunn Kelley Spencer`
-  .split(/\s+/);
+  Meyer Rice Schmidt Garza Daniels Ferguson Nichols Stephens Soto Weaver Ryan Gardner Payne Grant Dunn Kelley Spencer`.split(/\s+/);
 
 const DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com', 'proton.me', 'acme.io', 'globex.com', 'initech.net'];
 const LOCALES = ['en', 'en', 'en', 'en-US', 'en-GB', 'fr', 'de', 'es', 'pt-BR', 'ja', 'it', 'nl'];
@@ -119,12 +117,16 @@ export function createFakeUsers(count: number, seed = 20_240_601) {
         : connection.provider === 'github'
           ? String(10_000_000 + index)
           : `${digits(13)}${String(index).padStart(8, '0')}`;
-    const profileData = connection.strategy === 'database' ? { email, ...(username ? { username } : {}) } : { email, name, email_verified: true };
+    const profileData =
+      connection.strategy === 'database' ? { email, ...(username ? { username } : {}) } : { email, name, email_verified: true };
     return { connection, externalId, profileData };
   }
 
   return function fakeUser(index: number): FakeUser {
-    const connection = weighted(CONNECTIONS, CONNECTIONS.map((candidate) => candidate.share));
+    const connection = weighted(
+      CONNECTIONS,
+      CONNECTIONS.map((candidate) => candidate.share),
+    );
     const givenName = pick(FIRST);
     const familyName = pick(LAST);
     // The index keeps emails unique, as the database connection's unique index requires.
@@ -164,7 +166,9 @@ export function createFakeUsers(count: number, seed = 20_240_601) {
       blocked: random() < 0.01,
       loginsCount: hasLoggedIn ? 1 + Math.floor(-Math.log(1 - random()) * 20) : 0,
       lastLogin: hasLoggedIn ? new Date(created + Math.floor(random() * sinceCreated)) : null,
-      lastIp: hasLoggedIn ? `${10 + Math.floor(random() * 200)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}` : null,
+      lastIp: hasLoggedIn
+        ? `${10 + Math.floor(random() * 200)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}`
+        : null,
       createdAt,
       updatedAt: new Date(created + Math.floor(random() * sinceCreated * 0.5)),
       identities: [primary, ...linked],

@@ -6,7 +6,12 @@
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { Sequelize } from 'sequelize';
-import { createUserSearchQueries, type CheckpointRequest, type PageRequest, type UserSearchQueries } from '../../adapters/queries/user-search.js';
+import {
+  type CheckpointRequest,
+  createUserSearchQueries,
+  type PageRequest,
+  type UserSearchQueries,
+} from '../../adapters/queries/user-search.js';
 import { openDatabase } from '../../adapters/sequelize/database.js';
 import { defineModels } from '../../adapters/sequelize/models.js';
 import { createLogger } from '../../server/logger.js';
@@ -25,7 +30,9 @@ export interface ShapeResult {
   readonly plan: string;
 }
 
-type Call = { kind: 'page'; q?: string | undefined; request: Omit<PageRequest, 'query'> } | { kind: 'checkpoint'; q?: string | undefined; request: Omit<CheckpointRequest, 'query'> };
+type Call =
+  | { kind: 'page'; q?: string | undefined; request: Omit<PageRequest, 'query'> }
+  | { kind: 'checkpoint'; q?: string | undefined; request: Omit<CheckpointRequest, 'query'> };
 
 interface Shape {
   readonly name: string;
@@ -43,7 +50,8 @@ interface Sample {
 const PAGE = { page: 0, perPage: 50, includeTotals: false };
 const WARMUP_RUNS = 10;
 
-const day = (date: Date, offsetDays = 0) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()) + offsetDays * DAY_MS).toISOString().slice(0, 10);
+const day = (date: Date, offsetDays = 0) =>
+  new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()) + offsetDays * DAY_MS).toISOString().slice(0, 10);
 
 function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shape[] {
   const sample = (run: number) => samples[run % samples.length] as Sample;
@@ -63,11 +71,18 @@ function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shap
       runs: 200,
       call: (run) => page(`created_at:[${day(sample(run).created_at)} TO ${day(sample(run).created_at, 6)}]`),
     },
-    { name: 'identities.connection', runs: 200, call: (run) => page(`identities.connection:${CONNECTIONS[run % CONNECTIONS.length]?.name}`) },
+    {
+      name: 'identities.connection',
+      runs: 200,
+      call: (run) => page(`identities.connection:${CONNECTIONS[run % CONNECTIONS.length]?.name}`),
+    },
     {
       name: 'AND: metadata + month + NOT',
       runs: 200,
-      call: (run) => page(`user_metadata.plan:pro AND created_at:[${day(sample(run).created_at)} TO ${day(sample(run).created_at, 29)}] AND NOT blocked:true`),
+      call: (run) =>
+        page(
+          `user_metadata.plan:pro AND created_at:[${day(sample(run).created_at)} TO ${day(sample(run).created_at, 29)}] AND NOT blocked:true`,
+        ),
     },
     { name: 'bare term', runs: 200, call: (run) => page(sample(run).given_name.slice(0, 5).toLowerCase()) },
     { name: 'page 0, no q', runs: 200, call: () => page() },
@@ -83,7 +98,10 @@ function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shap
 async function execute(search: UserSearchQueries, call: Call): Promise<number> {
   const query = call.q === undefined ? undefined : parseUserQuery(call.q);
   const filter = query === undefined ? {} : { query };
-  const { rows } = call.kind === 'page' ? await search.searchPage({ ...call.request, ...filter }) : await search.searchCheckpoint({ ...call.request, ...filter });
+  const { rows } =
+    call.kind === 'page'
+      ? await search.searchPage({ ...call.request, ...filter })
+      : await search.searchCheckpoint({ ...call.request, ...filter });
   return rows.length;
 }
 
@@ -164,7 +182,9 @@ export async function measureSearch(url: string, users: number, progress: (messa
       const { access, plan } = await explain(url, client, example);
       results.push({
         shape: shape.name,
-        example: example.q ?? (example.kind === 'checkpoint' ? `checkpoint take=${example.request.take}${example.request.from ? ' from=…' : ''}` : 'page=0'),
+        example:
+          example.q ??
+          (example.kind === 'checkpoint' ? `checkpoint take=${example.request.take}${example.request.from ? ' from=…' : ''}` : 'page=0'),
         runs: shape.runs,
         p50Ms: percentile(timings, 0.5),
         p95Ms: percentile(timings, 0.95),
@@ -182,11 +202,22 @@ export async function measureSearch(url: string, users: number, progress: (messa
 
 export function formatResults(results: readonly ShapeResult[]): string {
   const header = ['shape', 'runs', 'p50 ms', 'p95 ms', 'rows', 'plan uses'];
-  const lines = results.map((row) => [row.shape, String(row.runs), row.p50Ms.toFixed(1), row.p95Ms.toFixed(1), String(row.meanRows), row.access]);
+  const lines = results.map((row) => [
+    row.shape,
+    String(row.runs),
+    row.p50Ms.toFixed(1),
+    row.p95Ms.toFixed(1),
+    String(row.meanRows),
+    row.access,
+  ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((cells) => (cells[column] ?? '').length)));
   const render = (cells: readonly string[]) =>
     `| ${cells.map((cell, column) => (column >= 1 && column <= 4 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join(' | ')} |`;
-  return [render(header), `|${widths.map((width, column) => (column >= 1 && column <= 4 ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`, ...lines.map(render)].join('\n');
+  return [
+    render(header),
+    `|${widths.map((width, column) => (column >= 1 && column <= 4 ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`,
+    ...lines.map(render),
+  ].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

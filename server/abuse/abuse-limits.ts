@@ -21,8 +21,14 @@ export function createAbuseLimits(redis: RedisClient | undefined, config: Pick<C
       ipMaxFailures: limits.loginIpMaxFailures,
       ipWindowSeconds: limits.loginIpWindowSeconds,
     }),
-    guardClientSecrets: createClientSecretGuard(createLimiter, { maxFailures: limits.tokenClientMaxFailures, blockSeconds: limits.tokenClientBlockSeconds }),
-    requestLimit: createRequestLimit(createLimiter, { points: limits.managementRateLimit, windowSeconds: limits.managementRateWindowSeconds }),
+    guardClientSecrets: createClientSecretGuard(createLimiter, {
+      maxFailures: limits.tokenClientMaxFailures,
+      blockSeconds: limits.tokenClientBlockSeconds,
+    }),
+    requestLimit: createRequestLimit(createLimiter, {
+      points: limits.managementRateLimit,
+      windowSeconds: limits.managementRateWindowSeconds,
+    }),
   };
 }
 

@@ -14,7 +14,7 @@
  */
 import Provider from 'oidc-provider';
 import { DomainOAuthError } from '../oidc/oauth-errors.js';
-import { secondsUntil, type CreateLimiter } from './limiter-store.js';
+import { type CreateLimiter, secondsUntil } from './limiter-store.js';
 import { RetryLater } from './retry-later.js';
 
 export interface ClientAuthenticationLimits {
@@ -25,7 +25,10 @@ export interface ClientAuthenticationLimits {
 export type ClientSecretGuard = (provider: Provider) => void;
 
 /** The guard for each provider instance built (one per signing-key rotation); the counters are shared. */
-export function createClientSecretGuard(createLimiter: CreateLimiter, { maxFailures, blockSeconds }: ClientAuthenticationLimits): ClientSecretGuard {
+export function createClientSecretGuard(
+  createLimiter: CreateLimiter,
+  { maxFailures, blockSeconds }: ClientAuthenticationLimits,
+): ClientSecretGuard {
   const failures = createLimiter({ name: 'client-secret-failures', points: maxFailures, duration: blockSeconds });
 
   return (provider) => {
@@ -40,7 +43,11 @@ export function createClientSecretGuard(createLimiter: CreateLimiter, { maxFailu
         const wait = secondsUntil(count.msBeforeNext);
         ctx?.set('Retry-After', String(wait));
         throw new DomainOAuthError(
-          new RetryLater('client.too_many_authentications', `too many failed client authentications from this address; retry after ${wait} seconds`, wait),
+          new RetryLater(
+            'client.too_many_authentications',
+            `too many failed client authentications from this address; retry after ${wait} seconds`,
+            wait,
+          ),
         );
       }
       const matches = await compare.call(this, actual);

@@ -5,7 +5,7 @@
  * the request, and returns to Redis once it is back.
  * @see node_modules/rate-limiter-flexible/README.md (insuranceLimiter, RateLimiterRedis with ioredis Cluster)
  */
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { RedisClient } from '../../adapters/redis/client.js';
 
 export interface LimiterOptions {

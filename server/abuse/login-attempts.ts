@@ -9,8 +9,8 @@
  * by side cannot all pass the check before the first failure is recorded.
  * @see https://auth0.com/docs/secure/attack-protection/brute-force-protection
  */
-import { secondsUntil, type CreateLimiter } from './limiter-store.js';
-import { RetryLater, describeWait } from './retry-later.js';
+import { type CreateLimiter, secondsUntil } from './limiter-store.js';
+import { describeWait, RetryLater } from './retry-later.js';
 
 export interface LoginAttemptLimits {
   maxAttempts: number;
@@ -64,7 +64,11 @@ export function createLoginAttempts(createLimiter: CreateLimiter, limits: LoginA
       if (ipCount.consumedPoints > ipMaxFailures) {
         await takeBack();
         const wait = secondsUntil(ipCount.msBeforeNext);
-        throw new RetryLater('auth.too_many_attempts', `Too many failed login attempts from your network. Try again in ${describeWait(wait)}.`, wait);
+        throw new RetryLater(
+          'auth.too_many_attempts',
+          `Too many failed login attempts from your network. Try again in ${describeWait(wait)}.`,
+          wait,
+        );
       }
       return {
         async failed() {

@@ -4,7 +4,7 @@
  * server, not an operator's ordinary work. Each call of a batch counts.
  */
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { secondsUntil, type CreateLimiter } from './limiter-store.js';
+import { type CreateLimiter, secondsUntil } from './limiter-store.js';
 import { RetryLater } from './retry-later.js';
 
 export interface RequestLimits {

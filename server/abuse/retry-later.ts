@@ -25,6 +25,7 @@ export function retryAfterOf(error: unknown): number | undefined {
 
 /** "3 minutes", "1 hour": a wait as a person reads it. */
 export function describeWait(seconds: number): string {
-  const [amount, unit] = seconds >= 5400 ? [Math.round(seconds / 3600), 'hour'] : seconds >= 90 ? [Math.round(seconds / 60), 'minute'] : [seconds, 'second'];
+  const [amount, unit] =
+    seconds >= 5400 ? [Math.round(seconds / 3600), 'hour'] : seconds >= 90 ? [Math.round(seconds / 60), 'minute'] : [seconds, 'second'];
   return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }

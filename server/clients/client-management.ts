@@ -36,7 +36,11 @@ function checkConsistency(settings: ClientSettings): void {
     );
   }
   if (isPublic(settings) && !settings.require_pkce) {
-    throw new DomainError('client.invalid', 'a public client (token_endpoint_auth_method none) must use PKCE: it has no secret to bind its codes to', 'require_pkce');
+    throw new DomainError(
+      'client.invalid',
+      'a public client (token_endpoint_auth_method none) must use PKCE: it has no secret to bind its codes to',
+      'require_pkce',
+    );
   }
   if (settings.management_scopes.length > 0 && !settings.grant_types.includes('client_credentials')) {
     throw new DomainError('client.invalid', 'management_scopes need the client_credentials grant', 'management_scopes');
@@ -61,7 +65,11 @@ const notHeld = (scopes: readonly string[], callerScopes: ReadonlySet<string>) =
 function checkGrantable(scopes: readonly string[], callerScopes: ReadonlySet<string>): void {
   const missing = notHeld(scopes, callerScopes);
   if (missing.length > 0) {
-    throw new DomainError('client.scope_not_held', `cannot grant management scopes this token does not hold: ${missing.join(', ')}`, 'management_scopes');
+    throw new DomainError(
+      'client.scope_not_held',
+      `cannot grant management scopes this token does not hold: ${missing.join(', ')}`,
+      'management_scopes',
+    );
   }
 }
 
@@ -90,7 +98,8 @@ export function createClientManagement({ clients, connections }: ClientManagemen
   /** Connection names to ids; when none are named, every connection whose strategy is enabled for new clients (database). */
   async function resolveConnections(names: readonly string[] | undefined): Promise<string[]> {
     const all = await connections.list();
-    if (!names) return all.filter((connection) => strategyTraits(connection.strategy)?.enabledForNewClients).map((connection) => connection.id);
+    if (!names)
+      return all.filter((connection) => strategyTraits(connection.strategy)?.enabledForNewClients).map((connection) => connection.id);
     const byName = new Map(all.map((connection) => [connection.name, connection.id]));
     const found = names.flatMap((name) => byName.get(name) ?? []);
     const unknown = names.filter((name) => !byName.has(name));
@@ -123,7 +132,11 @@ export function createClientManagement({ clients, connections }: ClientManagemen
 
   return {
     /** `clientId` is the operator's choice of id (the CLI's `--id`); the API always generates one. */
-    async create(input: CreateClientInput, callerScopes: ReadonlySet<string>, { clientId = newClientId() }: { clientId?: string } = {}): Promise<ClientView> {
+    async create(
+      input: CreateClientInput,
+      callerScopes: ReadonlySet<string>,
+      { clientId = newClientId() }: { clientId?: string } = {},
+    ): Promise<ClientView> {
       const { connections: wanted, saml_addon, ...rest } = input;
       const settings: ClientSettings = { ...rest, ...(saml_addon === undefined ? {} : { saml_addon }) };
       checkConsistency(settings);
@@ -186,7 +199,11 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       const settings = settingsOf(metadata);
       checkManageable(clientId, settings, callerScopes);
       if (isPublic(settings)) {
-        throw new DomainError('client.invalid', 'a public client (token_endpoint_auth_method none) has no secret to rotate', 'token_endpoint_auth_method');
+        throw new DomainError(
+          'client.invalid',
+          'a public client (token_endpoint_auth_method none) has no secret to rotate',
+          'token_endpoint_auth_method',
+        );
       }
       const secret = newSecret();
       await save(toMetadata(clientId, settings, secret));

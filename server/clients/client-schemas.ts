@@ -6,7 +6,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 import { CLIENT_DEFAULTS } from '../oidc/client-defaults.js';
 import { MANAGEMENT_SCOPES } from '../oidc/management-api.js';
-import { samlAddonSchema, type SamlAddon } from '../saml-idp/addon.js';
+import { type SamlAddon, samlAddonSchema } from '../saml-idp/addon.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 // private_key_jwt and tls_client_auth need a jwks or certificate this API does not take yet.

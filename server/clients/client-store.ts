@@ -3,9 +3,9 @@
  * every change on its next request. Metadata is validated by the provider before it is stored;
  * a refusal names the field at fault whenever the error's structure says which it is.
  */
-import { errors, type ClientMetadata } from 'oidc-provider';
-import type { ClientQueries } from '../../adapters/queries/clients.js';
+import { type ClientMetadata, errors } from 'oidc-provider';
 import type { AdapterFactory } from '../../adapters/oidc/types.js';
+import type { ClientQueries } from '../../adapters/queries/clients.js';
 import { DomainError } from '../errors.js';
 import { InvalidClientProperty } from '../oidc/oauth-errors.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
@@ -24,7 +24,13 @@ function checkPostLogoutRedirectUris(metadata: ClientMetadata): void {
   if (!Array.isArray(uris)) return;
   for (const uri of uris) {
     const url = typeof uri === 'string' ? URL.parse(uri) : null;
-    const problem = !url ? 'must only contain valid uris' : url.href.includes('#') ? 'must not contain fragments' : !['https:', 'http:'].includes(url.protocol) ? 'must only contain web uris' : undefined;
+    const problem = !url
+      ? 'must only contain valid uris'
+      : url.href.includes('#')
+        ? 'must not contain fragments'
+        : !['https:', 'http:'].includes(url.protocol)
+          ? 'must only contain web uris'
+          : undefined;
     if (problem) throw new DomainError('client.invalid', `${POST_LOGOUT_REDIRECT_URIS} ${problem}`, POST_LOGOUT_REDIRECT_URIS);
   }
 }

@@ -13,16 +13,16 @@ import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { isPrimaryIdentity } from '../profiles/profile.js';
-import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
-import { keepSecrets, withoutSecrets } from './option-secrets.js';
-import { strategyTraits } from './strategies.js';
+import { type CodeDir, CodePathError } from '../sandbox/code-dir.js';
 import {
-  parseOptions,
   type ConnectionChanges,
   type ConnectionView,
   type CreateConnectionInput,
   type ListConnectionsInput,
+  parseOptions,
 } from './connection-schemas.js';
+import { keepSecrets, withoutSecrets } from './option-secrets.js';
+import { strategyTraits } from './strategies.js';
 
 export interface ConnectionManagementDependencies {
   connections: ConnectionQueries;

@@ -21,7 +21,10 @@ const connectionName = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'must start and end with a letter or digit and hold only letters, digits and dashes');
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/,
+    'must start and end with a letter or digit and hold only letters, digits and dashes',
+  );
 const enabledClients = z.array(clientIdSchema).max(1000).refine(distinct, 'must not repeat a client');
 
 const connectionFields = z.strictObject({

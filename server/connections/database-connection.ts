@@ -43,11 +43,7 @@ export function databaseOptions(connection: ConnectionRecord): DatabaseOptions {
 
 export function checkPasswordPolicy(options: DatabaseOptions, password: string): void {
   if (password.length < options.password_policy.min_length) {
-    throw new DomainError(
-      'password.too_weak',
-      `password must be at least ${options.password_policy.min_length} characters`,
-      'password',
-    );
+    throw new DomainError('password.too_weak', `password must be at least ${options.password_policy.min_length} characters`, 'password');
   }
 }
 
@@ -60,9 +56,7 @@ export function createDatabaseStrategy({ users }: StrategyDependencies): Credent
     kind: 'credentials',
     async authenticate(connection: ConnectionRecord, login: string, password: string): Promise<UpstreamUser> {
       const identity = login ? await users.findDatabaseIdentity(connection.id, login.trim()) : undefined;
-      const ok = identity?.password_hash
-        ? await verifyPassword(identity.password_hash, password)
-        : await verifyAgainstNothing(password);
+      const ok = identity?.password_hash ? await verifyPassword(identity.password_hash, password) : await verifyAgainstNothing(password);
       if (!ok || !identity) throw credentialsRefused();
       return { id: identity.external_id, attributes: identity.profile_data, storedUserId: identity.user_id };
     },

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isSafePictureUrl } from '../profiles/picture-url.js';
-import { CodePathError, type CodeDir } from '../sandbox/code-dir.js';
+import { type CodeDir, CodePathError } from '../sandbox/code-dir.js';
 import { CodeFailure, loggedCodeFailure } from '../sandbox/code-failure.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { asError } from '../sandbox/tasks.js';
@@ -54,7 +54,12 @@ const COMMON: Mapping = {
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
 const SAML: Mapping = {
   email: [`${CLAIMS}/emailaddress`, 'urn:oid:0.9.2342.19200300.100.1.3', ...(COMMON.email ?? [])],
-  name: [`${CLAIMS}/name`, 'http://schemas.microsoft.com/identity/claims/displayname', 'urn:oid:2.16.840.1.113730.3.1.241', ...(COMMON.name ?? [])],
+  name: [
+    `${CLAIMS}/name`,
+    'http://schemas.microsoft.com/identity/claims/displayname',
+    'urn:oid:2.16.840.1.113730.3.1.241',
+    ...(COMMON.name ?? []),
+  ],
   given_name: [`${CLAIMS}/givenname`, 'urn:oid:2.5.4.42', ...(COMMON.given_name ?? [])],
   family_name: [`${CLAIMS}/surname`, 'urn:oid:2.5.4.4', ...(COMMON.family_name ?? [])],
   nickname: ['urn:oid:0.9.2342.19200300.100.1.1', ...(COMMON.nickname ?? [])],
@@ -70,7 +75,10 @@ export const DEFAULT_MAPPINGS: Readonly<Record<ConnectionStrategy, Mapping>> = {
 
 /** `options.mapping` of a connection: a profile name → one upstream name or several. */
 export const mappingOptionSchema = z
-  .partialRecord(z.enum(PROFILE_FIELDS as [ProfileField, ...ProfileField[]]), z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(16)]))
+  .partialRecord(
+    z.enum(PROFILE_FIELDS as [ProfileField, ...ProfileField[]]),
+    z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(16)]),
+  )
   .optional();
 /** `options.mapper`: a module inside CODE_DIR whose default export maps attributes, like Auth0's profileMapper.js. */
 export const mapperOptionSchema = z.string().min(1).max(1024).optional();
@@ -165,7 +173,10 @@ export function createMapperLoader({ sandbox, codeDir, logger }: MapperLoaderDep
     }
     return async (attributes, context) => {
       if (!file) throw failure(context, unusable ?? 'options.mapper cannot be loaded');
-      const outcome = await sandbox.run({ kind: 'call', file, required: ['default'], fn: 'default', args: [attributes, context] }, MAPPER_TIME_LIMIT_MS);
+      const outcome = await sandbox.run(
+        { kind: 'call', file, required: ['default'], fn: 'default', args: [attributes, context] },
+        MAPPER_TIME_LIMIT_MS,
+      );
       switch (outcome.status) {
         case 'returned':
           return outcome.value;
@@ -211,7 +222,10 @@ export async function normalizeProfile({ connection, attributes }: NormalizeInpu
   // PostgreSQL refuses NUL in text: storing such a profile would fail the login as a 500.
   const withNul = Object.entries(mapped).find(([, value]) => typeof value === 'string' && value.includes('\u0000'));
   if (withNul) {
-    throw new DomainError('profile.invalid', `connection "${connection.name}" returned an invalid profile: ${withNul[0]}: must not contain the NUL character`);
+    throw new DomainError(
+      'profile.invalid',
+      `connection "${connection.name}" returned an invalid profile: ${withNul[0]}: must not contain the NUL character`,
+    );
   }
   // An upstream's picture is decoration, not a reason to refuse a login: an unsafe one is left out.
   if (typeof mapped['picture'] === 'string' && !isSafePictureUrl(mapped['picture'])) {
@@ -219,7 +233,10 @@ export async function normalizeProfile({ connection, attributes }: NormalizeInpu
   }
   const parsed = normalizedProfileSchema.safeParse(mapped);
   if (!parsed.success) {
-    throw new DomainError('profile.invalid', `connection "${connection.name}" returned an invalid profile: ${describeIssues(parsed.error)}`);
+    throw new DomainError(
+      'profile.invalid',
+      `connection "${connection.name}" returned an invalid profile: ${describeIssues(parsed.error)}`,
+    );
   }
   return parsed.data;
 }

@@ -5,7 +5,7 @@
  * copied elsewhere does not open), opened for the strategies and scripts, which need them in
  * clear, and never shown by the management API, as Auth0 hides them.
  */
-import { openerFor, seal, sealJson, type Opener } from '../../adapters/crypto/sealing.js';
+import { type Opener, openerFor, seal, sealJson } from '../../adapters/crypto/sealing.js';
 import type { Json } from '../../adapters/queries/records.js';
 
 interface SecretOption {
@@ -45,7 +45,8 @@ export function keepSecrets(strategy: string, stored: Json, incoming: Record<str
   const options = { ...incoming };
   for (const { name, belongsWith } of secretsOf(strategy)) {
     if (options[name] === null) delete options[name];
-    else if (!(name in options) && name in stored && belongsWith.every((other) => options[other] === stored[other])) options[name] = stored[name];
+    else if (!(name in options) && name in stored && belongsWith.every((other) => options[other] === stored[other]))
+      options[name] = stored[name];
   }
   return options;
 }

@@ -81,7 +81,10 @@ export interface Strategies {
 }
 
 export function createStrategies(deps: StrategyDependencies): Strategies {
-  const byName = Object.fromEntries(Object.entries(TABLE).map(([name, entry]) => [name, entry.create(deps)])) as Record<ConnectionStrategy, Closable<LoginStrategy>>;
+  const byName = Object.fromEntries(Object.entries(TABLE).map(([name, entry]) => [name, entry.create(deps)])) as Record<
+    ConnectionStrategy,
+    Closable<LoginStrategy>
+  >;
   return {
     get: (strategy) => (isKnown(strategy) ? byName[strategy] : undefined),
     async close() {

@@ -12,7 +12,7 @@
 import { EventEmitter, on } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { duplicateForBlocking, type RedisClient } from '../../adapters/redis/client.js';
-import { USER_EVENT_TYPES, type EventBus, type UserEvent, type UserEventType } from './event-bus.js';
+import { type EventBus, USER_EVENT_TYPES, type UserEvent, type UserEventType } from './event-bus.js';
 
 // Approximate trimming keeps XADD O(1); a reconnect older than this many events starts fresh.
 const MAX_ENTRIES = 100_000;

@@ -19,10 +19,16 @@ export function limitSubscribers(bus: EventBus, limits: SubscriberLimits): Event
   function reserve(caller: string): () => void {
     const held = byCaller.get(caller) ?? 0;
     if (held >= limits.perCaller) {
-      throw new DomainError('events.too_many_subscribers', `a caller may hold at most ${limits.perCaller} users.events subscriptions at once`);
+      throw new DomainError(
+        'events.too_many_subscribers',
+        `a caller may hold at most ${limits.perCaller} users.events subscriptions at once`,
+      );
     }
     if (open >= limits.perNode) {
-      throw new DomainError('events.too_many_subscribers', `this node serves at most ${limits.perNode} users.events subscriptions; try again later`);
+      throw new DomainError(
+        'events.too_many_subscribers',
+        `this node serves at most ${limits.perNode} users.events subscriptions; try again later`,
+      );
     }
     open += 1;
     byCaller.set(caller, held + 1);

@@ -2,7 +2,7 @@
  * Which of a client's enabled connections a login page offers, and which one a login uses.
  */
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
-import { strategyTraits, type Strategies } from '../connections/strategies.js';
+import { type Strategies, strategyTraits } from '../connections/strategies.js';
 
 export interface LoginConnections {
   /** Take a username and password: database first, then ldap and custom. */
@@ -14,7 +14,11 @@ export interface LoginConnections {
 const credentialOrder = (connection: ConnectionRecord) => (strategyTraits(connection.strategy)?.offeredFirst ? 0 : 1);
 
 /** `requested` (the authorization request's `connection=`) narrows the offer to that one connection. */
-export function splitConnections(enabled: readonly ConnectionRecord[], strategies: Strategies, requested: string | undefined): LoginConnections {
+export function splitConnections(
+  enabled: readonly ConnectionRecord[],
+  strategies: Strategies,
+  requested: string | undefined,
+): LoginConnections {
   const offered = requested === undefined ? enabled : enabled.filter((connection) => connection.name === requested);
   const credentials: ConnectionRecord[] = [];
   const redirects: ConnectionRecord[] = [];

@@ -6,7 +6,7 @@
  * detail carries.
  */
 import { retryAfterOf } from '../abuse/retry-later.js';
-import { isDomainError, type DomainError, type ErrorCode } from '../errors.js';
+import { type DomainError, type ErrorCode, isDomainError } from '../errors.js';
 import { visitorMessageOf } from '../sandbox/code-failure.js';
 
 const SHOWN_ON_THE_LOGIN_PAGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -29,7 +29,12 @@ export interface LoginFailure {
 /** How a domain error shows on the login page: its visitor message, its code's status, and any wait. */
 export function describeFailure(error: DomainError): LoginFailure {
   const retryAfterSeconds = retryAfterOf(error);
-  return { code: error.code, status: error.httpStatus, message: visitorMessageOf(error), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+  return {
+    code: error.code,
+    status: error.httpStatus,
+    message: visitorMessageOf(error),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
 }
 
 /** The failure to show for an error of a login, or undefined when it is Tessera's own. */

@@ -68,14 +68,21 @@ export function createLoginSteps(deps: InteractionDependencies) {
   }
 
   /** Runs the post-login rules; false when one denied, the page already rendered. */
-  async function rulesAllow(ctx: Context, details: Details, profile: Profile, connection: { name: string; strategy: string }): Promise<boolean> {
+  async function rulesAllow(
+    ctx: Context,
+    details: Details,
+    profile: Profile,
+    connection: { name: string; strategy: string },
+  ): Promise<boolean> {
     const client = await providers.provider.Client.find(clientIdOf(details));
     const outcome = await rules.run({
       user: profile,
       client: { client_id: clientIdOf(details), name: client?.clientName ?? clientIdOf(details) },
       connection,
       request: { ip: ctx.ip, user_agent: ctx.get('user-agent') || undefined },
-      scopes: String(details.params['scope'] ?? '').split(' ').filter(Boolean),
+      scopes: String(details.params['scope'] ?? '')
+        .split(' ')
+        .filter(Boolean),
     });
     if (outcome.denied === undefined) return true;
     log.info({ user_id: profile.user_id, reason: outcome.denied }, 'login denied by a rule');

@@ -4,12 +4,17 @@
  * and which a page with an inline script widens by that script's hash alone.
  */
 import { createHash } from 'node:crypto';
-import { html, trusted, type SafeHtml } from './html.js';
+import { html, type SafeHtml, trusted } from './html.js';
 
 /** Nothing loaded from anywhere, inline styles only, never framed; scripts only those given, by hash. */
 export function pagePolicy(inlineScripts: readonly string[] = []): string {
   const hashes = inlineScripts.map((script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`);
-  return ["default-src 'none'", ...(hashes.length > 0 ? [`script-src ${hashes.join(' ')}`] : []), "style-src 'unsafe-inline'", "frame-ancestors 'none'"].join('; ');
+  return [
+    "default-src 'none'",
+    ...(hashes.length > 0 ? [`script-src ${hashes.join(' ')}`] : []),
+    "style-src 'unsafe-inline'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 /** The policy of a page without scripts: every page but the SAML post form. */

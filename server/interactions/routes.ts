@@ -23,7 +23,7 @@ import { grantConsent } from './grant-consent.js';
 import { describeFailure, loginFailure } from './login-failure.js';
 import { clientIdOf, createLoginSteps, requestedConnection } from './login-steps.js';
 import { describeScopes } from './scope-descriptions.js';
-import { UPSTREAM_FLOW_TTL_SECONDS, newFlowId, type UpstreamResult } from './upstream-flow.js';
+import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
 import { consentPage } from './views.js';
 
 export interface InteractionDependencies {
@@ -75,7 +75,9 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     }
     const missingScopes = (details.prompt.details['missingOIDCScope'] as string[] | undefined) ?? [];
     // The management API is the only resource; its scopes are what grantConsent will add for it.
-    const missingResourceScopes = Object.values((details.prompt.details['missingResourceScopes'] as Record<string, string[]> | undefined) ?? {});
+    const missingResourceScopes = Object.values(
+      (details.prompt.details['missingResourceScopes'] as Record<string, string[]> | undefined) ?? {},
+    );
     ctx.type = 'html';
     ctx.body = consentPage({
       action: `/interaction/${details.uid}/confirm`,
@@ -96,7 +98,10 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     const { credentials } = await offered(details);
     const connection = chosen === undefined ? credentials[0] : credentials.find((candidate) => candidate.name === chosen);
     if (!connection) {
-      const message = chosen === undefined ? 'No login method is enabled for this application.' : `Connection "${chosen}" is not enabled for this application.`;
+      const message =
+        chosen === undefined
+          ? 'No login method is enabled for this application.'
+          : `Connection "${chosen}" is not enabled for this application.`;
       return showFailure(ctx, details, describeFailure(new DomainError('connection.not_enabled', message)));
     }
     let userId: string;
@@ -109,14 +114,18 @@ export function createInteractionRouter(deps: InteractionDependencies) {
         userId = (await connectionLogin.login(connection, await strategy.authenticate(connection, username, password))).userId;
       } catch (error) {
         if (!isDomainError(error, 'auth.invalid_credentials')) await attempt.inconclusive();
-        else if (await attempt.failed()) log.warn({ connection: connection.name, ip: ctx.ip }, 'login name blocked for this IP after too many failed attempts');
+        else if (await attempt.failed())
+          log.warn({ connection: connection.name, ip: ctx.ip }, 'login name blocked for this IP after too many failed attempts');
         throw error;
       }
       await attempt.succeeded();
     } catch (error) {
       const failure = loginFailure(error);
       if (!failure) throw error;
-      log.info({ connection: connection.name, client_id: clientIdOf(details), code: failure.code, reason: failure.message }, 'login failed');
+      log.info(
+        { connection: connection.name, client_id: clientIdOf(details), code: failure.code, reason: failure.message },
+        'login failed',
+      );
       return showFailure(ctx, details, failure, username);
     }
     return completeLogin(ctx, details, userId, connection, username);
@@ -137,7 +146,11 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     try {
       const begun = await strategy.begin(connection, flowId);
       url = begun.url;
-      await flows.save(flowId, { kind: 'upstream', uid: details.uid, connectionId: connection.id, state: begun.state }, UPSTREAM_FLOW_TTL_SECONDS);
+      await flows.save(
+        flowId,
+        { kind: 'upstream', uid: details.uid, connectionId: connection.id, state: begun.state },
+        UPSTREAM_FLOW_TTL_SECONDS,
+      );
     } catch (error) {
       const failure = loginFailure(error);
       if (!failure) throw error;

@@ -19,9 +19,11 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   address: 'See your postal address',
   offline_access: 'Keep this access while you are not using it',
   // me.get answers the whole profile, as presentProfile shows it to the user.
-  'read:current_user': 'Read your whole account through the account API: email, phone number, metadata, linked accounts and the IP address of your last login',
+  'read:current_user':
+    'Read your whole account through the account API: email, phone number, metadata, linked accounts and the IP address of your last login',
   // me.update answers the updated profile, so this scope shows it too.
-  'update:current_user_metadata': 'Change your name, nickname, picture, language and user metadata through the account API, and see your whole account in return',
+  'update:current_user_metadata':
+    'Change your name, nickname, picture, language and user metadata through the account API, and see your whole account in return',
 } satisfies Record<(typeof OIDC_SCOPES)[number] | SelfServiceScope, string>;
 
 /** One entry per scope, in the order asked; a scope without words is shown by its name. */

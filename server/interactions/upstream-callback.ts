@@ -54,7 +54,8 @@ export function createUpstreamCallbackRouter({ connections, strategies, connecti
   async function callback(ctx: Context) {
     const body = ctx.method === 'POST' ? ((await parseBody.form(ctx, { limit: BODY_LIMIT })) as Record<string, unknown>) : {};
     const url = new URL(ctx.href);
-    const flowId = text(url.searchParams.get('state')) ?? text(body['RelayState']) ?? text(body['state']) ?? text(url.searchParams.get('RelayState'));
+    const flowId =
+      text(url.searchParams.get('state')) ?? text(body['RelayState']) ?? text(body['state']) ?? text(url.searchParams.get('RelayState'));
     if (!flowId) {
       log.info({ method: ctx.method }, 'upstream callback without state');
       return refuse(ctx, 400, 'This login answer names no login in progress (missing state). Please start again from the application.');
@@ -62,7 +63,11 @@ export function createUpstreamCallbackRouter({ connections, strategies, connecti
     const flow = (await flows.take(flowId)) as Partial<UpstreamFlow> | undefined;
     if (flow?.kind !== 'upstream' || !flow.uid || !flow.connectionId) {
       log.info('upstream callback with an unknown, expired or already used state');
-      return refuse(ctx, 400, 'This login has expired, was already used, or does not match its state. Please start again from the application.');
+      return refuse(
+        ctx,
+        400,
+        'This login has expired, was already used, or does not match its state. Please start again from the application.',
+      );
     }
     const connection = await connections.findById(flow.connectionId);
     const strategy = connection ? strategies.get(connection.strategy) : undefined;

@@ -1,7 +1,7 @@
 /**
  * Server-rendered pages: login, consent, logout and errors. Every value is escaped by `html`.
  */
-import { html, trusted, type SafeHtml } from './html.js';
+import { html, type SafeHtml, trusted } from './html.js';
 import { pageDocument } from './page.js';
 import type { ScopeRequest } from './scope-descriptions.js';
 
@@ -109,8 +109,5 @@ ${form}
 }
 
 export function loggedOutPage(clientName: string | undefined): string {
-  return layout(
-    'Logged out',
-    html`<h1>You are logged out${clientName ? html` of ${clientName}` : ''}.</h1>`,
-  );
+  return layout('Logged out', html`<h1>You are logged out${clientName ? html` of ${clientName}` : ''}.</h1>`);
 }

@@ -2,8 +2,8 @@
  * Verifies management API access tokens: JWTs this provider signed (with any published key,
  * so tokens from before a rotation still verify) for the audience `$ISSUER/api/v2/`.
  */
-import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { publicJwk, type KeyMaterial } from './key-store.js';
+import { createLocalJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import { type KeyMaterial, publicJwk } from './key-store.js';
 import { managementAudience } from './management-api.js';
 
 export interface ApiCaller {

@@ -27,7 +27,9 @@ export interface SigningKeyView {
 const PUBLIC_MEMBERS = ['n', 'e', 'crv', 'x', 'y'] as const;
 
 function view(key: SigningKey, current: boolean): SigningKeyView {
-  const members = Object.fromEntries(PUBLIC_MEMBERS.flatMap((member) => (typeof key.jwk[member] === 'string' ? [[member, key.jwk[member]]] : [])));
+  const members = Object.fromEntries(
+    PUBLIC_MEMBERS.flatMap((member) => (typeof key.jwk[member] === 'string' ? [[member, key.jwk[member]]] : [])),
+  );
   return { kid: key.kid, alg: key.alg, use: 'sig', kty: String(key.jwk.kty), ...members, created_at: key.createdAt.toISOString(), current };
 }
 
@@ -41,7 +43,15 @@ function views(material: KeyMaterial): SigningKeyView[] {
   });
 }
 
-export function createKeyManagement({ keyStore, providers, signals }: { keyStore: KeyStore; providers: ProviderHost; signals: NodeSignals }) {
+export function createKeyManagement({
+  keyStore,
+  providers,
+  signals,
+}: {
+  keyStore: KeyStore;
+  providers: ProviderHost;
+  signals: NodeSignals;
+}) {
   return {
     list(): SigningKeyView[] {
       return views(providers.keys);

@@ -7,7 +7,7 @@
  * @see node_modules/oidc-provider/lib/shared/error_handler.js (status from `statusCode`, body from an exposed error)
  */
 import { errors } from 'oidc-provider';
-import { asStoreUnavailable, isDomainError, type DomainError } from '../errors.js';
+import { asStoreUnavailable, type DomainError, isDomainError } from '../errors.js';
 import { visitorMessageOf } from '../sandbox/code-failure.js';
 
 /**

@@ -3,25 +3,31 @@
  * client_credentials for the management API, introspection, revocation, RP-initiated logout,
  * claims by scope in the ID token too, HS256 ID tokens for clients that ask for them.
  */
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AdapterFactory } from '../../adapters/oidc/types.js';
 import type { ClientSecretGuard } from '../abuse/client-authentication.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
 import { trusted } from '../interactions/html.js';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
+import type { Logger } from '../logger.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
 import type { RuleClaimsStore } from '../rules/rule-claims.js';
 import { SAML_ADDON, samlAddonProblem, withSamlCallback } from '../saml-idp/addon.js';
-import { OIDC_SCOPES, SCOPE_CLAIMS, profileToClaims } from './claims.js';
+import { OIDC_SCOPES, profileToClaims, SCOPE_CLAIMS } from './claims.js';
 import { CLIENT_DEFAULTS } from './client-defaults.js';
 import type { KeyMaterial } from './key-store.js';
 import { API_ACCESS_TOKEN_TTL_SECONDS, ARTIFACT_TTL_SECONDS } from './lifetimes.js';
-import { MANAGEMENT_SCOPES, SELF_SERVICE_SCOPES, allowedManagementScopes, isManagementScopeList, managementAudience } from './management-api.js';
+import {
+  allowedManagementScopes,
+  isManagementScopeList,
+  MANAGEMENT_SCOPES,
+  managementAudience,
+  SELF_SERVICE_SCOPES,
+} from './management-api.js';
+import { domainErrorsAsOAuthErrors, InvalidClientProperty } from './oauth-errors.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
-import { REQUIRE_PKCE, pkceRequired } from './pkce-policy.js';
-import { InvalidClientProperty, domainErrorsAsOAuthErrors } from './oauth-errors.js';
+import { pkceRequired, REQUIRE_PKCE } from './pkce-policy.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -43,10 +49,22 @@ function clientName(ctx: KoaContextWithOIDC): string | undefined {
   return client ? (client.clientName ?? client.clientId) : undefined;
 }
 
-export function createProvider({ config, adapter, keys, profiles, ruleClaims, logger, guardClientSecrets }: ProviderDependencies): Provider {
+export function createProvider({
+  config,
+  adapter,
+  keys,
+  profiles,
+  ruleClaims,
+  logger,
+  guardClientSecrets,
+}: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
   // What the provider reads and writes, with a domain error (a store outage: 503 temporarily_unavailable) as an OAuth error.
-  const stores = { adapter: (model: string) => domainErrorsAsOAuthErrors(adapter(model)), profiles: domainErrorsAsOAuthErrors(profiles), ruleClaims: domainErrorsAsOAuthErrors(ruleClaims) };
+  const stores = {
+    adapter: (model: string) => domainErrorsAsOAuthErrors(adapter(model)),
+    profiles: domainErrorsAsOAuthErrors(profiles),
+    ruleClaims: domainErrorsAsOAuthErrors(ruleClaims),
+  };
 
   const configuration: Configuration = {
     adapter: stores.adapter,
@@ -77,7 +95,11 @@ export function createProvider({ config, adapter, keys, profiles, ruleClaims, lo
         }
       },
     },
-    clientDefaults: { ...CLIENT_DEFAULTS, grant_types: [...CLIENT_DEFAULTS.grant_types], response_types: [...CLIENT_DEFAULTS.response_types] },
+    clientDefaults: {
+      ...CLIENT_DEFAULTS,
+      grant_types: [...CLIENT_DEFAULTS.grant_types],
+      response_types: [...CLIENT_DEFAULTS.response_types],
+    },
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
       userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],

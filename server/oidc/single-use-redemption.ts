@@ -10,7 +10,13 @@
  */
 import { errors } from 'oidc-provider';
 import { GRANT_BOUND_MODELS } from '../../adapters/oidc/grant-bound-models.js';
-import { AlreadyConsumed, type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, type ConsumesOnce } from '../../adapters/oidc/types.js';
+import {
+  type AccountIndexedAdapter,
+  type AdapterFactory,
+  type AdapterPayload,
+  AlreadyConsumed,
+  type ConsumesOnce,
+} from '../../adapters/oidc/types.js';
 
 export interface SingleUseOptions {
   /**
@@ -107,7 +113,10 @@ export function singleUseRedemption(factory: AdapterFactory, { refreshTokenReuse
     return adapter;
   };
   const revokeGrant = async (grantId: string) => {
-    await Promise.all([...GRANT_BOUND_MODELS.map((model) => adapterFor(model).revokeByGrantId(grantId)), adapterFor('Grant').destroy(grantId)]);
+    await Promise.all([
+      ...GRANT_BOUND_MODELS.map((model) => adapterFor(model).revokeByGrantId(grantId)),
+      adapterFor('Grant').destroy(grantId),
+    ]);
   };
   return (model) => {
     const adapter = adapterFor(model);

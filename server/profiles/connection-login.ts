@@ -11,7 +11,13 @@ import type { Transaction } from '../../adapters/queries/transaction.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import type { ConnectionStrategy } from '../connections/connection-schemas.js';
 import type { IdpTokensSealer } from '../connections/idp-tokens.js';
-import { normalizeProfile, PROFILE_FIELDS, type LoadMapper, type MappingOptions, type NormalizedProfile } from '../connections/normalize.js';
+import {
+  type LoadMapper,
+  type MappingOptions,
+  type NormalizedProfile,
+  normalizeProfile,
+  PROFILE_FIELDS,
+} from '../connections/normalize.js';
 import type { UpstreamUser } from '../connections/strategy.js';
 import type { EventBus } from '../events/event-bus.js';
 import { hashPassword } from '../passwords.js';
@@ -105,7 +111,10 @@ export function createConnectionLogin({ users, events, loadMapper, idpTokens }: 
       // Tessera's own user (or one imported): the upstream was not asked and said nothing new.
       if (upstream.storedUserId) return { userId: upstream.storedUserId, created: false };
       const profile = await normalizeProfile(
-        { connection: { name: connection.name, strategy: strategyOf(connection), options: connection.options as MappingOptions }, attributes: upstream.attributes },
+        {
+          connection: { name: connection.name, strategy: strategyOf(connection), options: connection.options as MappingOptions },
+          attributes: upstream.attributes,
+        },
         loadMapper,
       );
       const passwordHash = upstream.importPassword ? await hashPassword(upstream.importPassword) : undefined;

@@ -13,7 +13,4 @@ export function isSafePictureUrl(value: string): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
 }
 
-export const pictureSchema = z
-  .string()
-  .max(2048)
-  .refine(isSafePictureUrl, 'must be an https: URL (http: only for localhost or 127.0.0.1)');
+export const pictureSchema = z.string().max(2048).refine(isSafePictureUrl, 'must be an https: URL (http: only for localhost or 127.0.0.1)');

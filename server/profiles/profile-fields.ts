@@ -2,7 +2,7 @@
  * The `fields` option of users.get and users.list: which top-level profile attributes to return.
  */
 import { z } from 'zod';
-import { profileSchema, type Profile } from './profile.js';
+import { type Profile, profileSchema } from './profile.js';
 
 const FIELD_NAMES = Object.keys(profileSchema.shape) as Array<keyof Profile>;
 

@@ -3,17 +3,17 @@
  * creating a database user, loading a profile, recording a login.
  */
 import { randomBytes } from 'node:crypto';
+import type { ProfileCache } from '../../adapters/cache/profile-cache.js';
 import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { strategyTraits } from '../connections/strategies.js';
 import { DomainError } from '../errors.js';
-import type { ProfileCache } from '../../adapters/cache/profile-cache.js';
 import type { EventBus } from '../events/event-bus.js';
 import { hashPassword } from '../passwords.js';
 import type { CreateUserInput } from '../users/user-schemas.js';
-import { primaryUserId, toProfile, type Profile } from './profile.js';
+import { type Profile, primaryUserId, toProfile } from './profile.js';
 
 export type NewDatabaseUser = CreateUserInput & { password: string };
 
@@ -21,12 +21,7 @@ export function newIdentityId(): string {
   return randomBytes(12).toString('hex');
 }
 
-export function createProfileService(
-  users: UserQueries,
-  connections: ConnectionQueries,
-  events: EventBus,
-  cache: ProfileCache<Profile>,
-) {
+export function createProfileService(users: UserQueries, connections: ConnectionQueries, events: EventBus, cache: ProfileCache<Profile>) {
   async function loadProfile(userId: string): Promise<Profile | undefined> {
     const found = await users.findById(userId);
     return found ? toProfile(found.user, found.identities) : undefined;

@@ -37,14 +37,22 @@ export const samlAddonSchema = z.strictObject({
   /** Profile attribute → SAML attribute name; only mapped attributes are sent. */
   mappings: z
     .record(profileField, attributeName)
-    .refine((mappings) => new Set(Object.values(mappings)).size === Object.keys(mappings).length, 'must not map two profile attributes to one SAML attribute')
+    .refine(
+      (mappings) => new Set(Object.values(mappings)).size === Object.keys(mappings).length,
+      'must not map two profile attributes to one SAML attribute',
+    )
     .default({}),
   /** What the assertion's NameID holds. */
   name_id_attribute: z.enum(['user_id', 'email']).default('user_id'),
   // SHA-1 is left out on purpose: attribute values come from users, which is what a collision attack needs.
   signature_algorithm: z.enum(['rsa-sha256', 'rsa-sha512']).default('rsa-sha256'),
   /** How long the assertion is valid from its issue (Auth0's lifetimeInSeconds). */
-  lifetime_seconds: z.number().int().min(30).max(24 * 60 * 60).default(60 * 60),
+  lifetime_seconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(24 * 60 * 60)
+    .default(60 * 60),
 });
 export type SamlAddon = z.infer<typeof samlAddonSchema>;
 

@@ -31,7 +31,8 @@ const isScalar = (value: unknown): value is AttributeValue => ['string', 'number
 function values(value: unknown): AttributeValue[] {
   if (value === undefined || value === null) return [];
   if (isScalar(value)) return [value];
-  if (Array.isArray(value)) return value.filter((item) => item !== undefined && item !== null).map((item) => (isScalar(item) ? item : JSON.stringify(item)));
+  if (Array.isArray(value))
+    return value.filter((item) => item !== undefined && item !== null).map((item) => (isScalar(item) ? item : JSON.stringify(item)));
   return [JSON.stringify(value)];
 }
 

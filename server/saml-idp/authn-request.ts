@@ -36,12 +36,22 @@ export class SamlRequestRefused extends DomainError {
 }
 
 interface Extracted {
-  request?: { id?: unknown; destination?: unknown; assertionConsumerServiceUrl?: unknown; protocolBinding?: unknown; forceAuthn?: unknown } | null;
+  request?: {
+    id?: unknown;
+    destination?: unknown;
+    assertionConsumerServiceUrl?: unknown;
+    protocolBinding?: unknown;
+    forceAuthn?: unknown;
+  } | null;
   issuer?: unknown;
 }
 
 const FIELDS = [
-  { key: 'request', localPath: ['AuthnRequest'], attributes: ['ID', 'Destination', 'AssertionConsumerServiceURL', 'ProtocolBinding', 'ForceAuthn'] },
+  {
+    key: 'request',
+    localPath: ['AuthnRequest'],
+    attributes: ['ID', 'Destination', 'AssertionConsumerServiceURL', 'ProtocolBinding', 'ForceAuthn'],
+  },
   { key: 'issuer', localPath: ['AuthnRequest', 'Issuer'], attributes: [] },
 ];
 
@@ -71,7 +81,9 @@ function parse(binding: RequestBinding, fields: Record<string, unknown>): Extrac
   }
   const id = text(extracted?.request?.id);
   if (!extracted || !id) {
-    throw new SamlRequestRefused(`The SAMLRequest is not a valid SAML AuthnRequest for the HTTP-${binding === 'redirect' ? 'Redirect' : 'POST'} binding.`);
+    throw new SamlRequestRefused(
+      `The SAMLRequest is not a valid SAML AuthnRequest for the HTTP-${binding === 'redirect' ? 'Redirect' : 'POST'} binding.`,
+    );
   }
   return { ...extracted, id };
 }
@@ -88,7 +100,9 @@ export function readAuthnRequest(addon: SamlAddon, ssoUrl: string, binding: Requ
   }
   const acs = text(request?.assertionConsumerServiceUrl);
   if (acs !== undefined && acs !== addon.acs_url) {
-    throw new SamlRequestRefused(`The AuthnRequest asks for the response at "${acs}", which is not this application's assertion consumer service.`);
+    throw new SamlRequestRefused(
+      `The AuthnRequest asks for the response at "${acs}", which is not this application's assertion consumer service.`,
+    );
   }
   const destination = text(request?.destination);
   if (destination !== undefined && destination !== ssoUrl) {

@@ -5,7 +5,7 @@
  */
 // @peculiar/x509 resolves its services through tsyringe, which needs this polyfill loaded first.
 import 'reflect-metadata';
-import { randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { type KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -25,7 +25,13 @@ export interface CertificateRequest {
 }
 
 /** The certificate as PEM, signed with SHA-256 by its own private key, with a random serial. */
-export async function selfSignedCertificate({ commonName, publicKey, privateKey, notBefore, notAfter }: CertificateRequest): Promise<string> {
+export async function selfSignedCertificate({
+  commonName,
+  publicKey,
+  privateKey,
+  notBefore,
+  notAfter,
+}: CertificateRequest): Promise<string> {
   // A positive serial (first byte below 0x80) of 16 random bytes, as RFC 5280 §4.1.2.2 allows.
   const serial = randomBytes(16);
   serial.writeUInt8((serial.readUInt8(0) & 0x3f) | 0x40, 0);

@@ -4,7 +4,7 @@
  * which wants both the assertion and the response signed.
  */
 import samlify from 'samlify';
-import { SIGNATURE_ALGORITHMS, type SamlAddon } from './addon.js';
+import { type SamlAddon, SIGNATURE_ALGORITHMS } from './addon.js';
 import { BINDINGS } from './metadata.js';
 import type { SamlSigningKey } from './signing-key.js';
 

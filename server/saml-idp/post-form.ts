@@ -9,7 +9,8 @@ import { html, trusted } from '../interactions/html.js';
 import { pageDocument, pagePolicy } from '../interactions/page.js';
 
 const SUBMIT_SCRIPT = 'document.forms[0].submit();';
-const STYLE = 'body{font-family:system-ui,sans-serif;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}button{padding:.6rem 1.2rem;font-size:1rem}';
+const STYLE =
+  'body{font-family:system-ui,sans-serif;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}button{padding:.6rem 1.2rem;font-size:1rem}';
 
 /** Every page's policy plus this page's one script. form-action stays open: the form goes to the service provider. */
 export const POST_FORM_CSP = pagePolicy([SUBMIT_SCRIPT]);

@@ -9,7 +9,7 @@ import type { SamlAddon } from './addon.js';
 import { NAME_ID_FORMATS, type SamlAttribute } from './attributes.js';
 import type { SamlPair } from './entities.js';
 import { attributeNameFormat } from './metadata.js';
-import { xml, type Xml } from './xml.js';
+import { type Xml, xml } from './xml.js';
 
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -73,8 +73,14 @@ ${attributeStatement(input.attributes)}\
 /** The signed response, base64-encoded for the HTTP-POST binding's SAMLResponse field. */
 export async function signedResponse(pair: SamlPair, input: AssertionInput): Promise<string> {
   const { id, xml: unsigned } = responseXml(input);
-  const signed = await pair.idp.createLoginResponse(pair.sp, { extract: { request: { id: input.inResponseTo } } }, 'post', {}, {
-    customTagReplacement: () => ({ id, context: unsigned }),
-  });
+  const signed = await pair.idp.createLoginResponse(
+    pair.sp,
+    { extract: { request: { id: input.inResponseTo } } },
+    'post',
+    {},
+    {
+      customTagReplacement: () => ({ id, context: unsigned }),
+    },
+  );
   return signed.context;
 }

@@ -15,8 +15,8 @@ import Router, { type RouterContext } from '@koa/router';
 import parseBody from 'co-body';
 import { newFlowId } from '../interactions/upstream-flow.js';
 import { samlCallbackUrl, samlSsoUrl } from './addon.js';
+import { type AuthnRequest, type RequestBinding, readAuthnRequest, SamlRequestRefused } from './authn-request.js';
 import { codeChallengeOf, newCodeVerifier } from './authorization-code.js';
-import { readAuthnRequest, SamlRequestRefused, type AuthnRequest, type RequestBinding } from './authn-request.js';
 import { samlCallbackSteps } from './callback/index.js';
 import { browserCookie, FLOW_TTL_SECONDS, type SamlFlow } from './flow.js';
 import { createSamlIdpSite, refuse, type SamlIdpDependencies } from './site.js';
@@ -89,7 +89,9 @@ export function createSamlIdpRouter(dependencies: SamlIdpDependencies) {
   });
 
   router.get('/samlp/:client_id', (ctx) => signOn(ctx, 'redirect', { ...ctx.query }));
-  router.post('/samlp/:client_id', async (ctx) => signOn(ctx, 'post', (await parseBody.form(ctx, { limit: BODY_LIMIT })) as Record<string, unknown>));
+  router.post('/samlp/:client_id', async (ctx) =>
+    signOn(ctx, 'post', (await parseBody.form(ctx, { limit: BODY_LIMIT })) as Record<string, unknown>),
+  );
 
   router.get('/samlp/:client_id/callback', ...samlCallbackSteps(site));
 

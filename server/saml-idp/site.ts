@@ -11,7 +11,7 @@ import { errorPage } from '../interactions/views.js';
 import type { Logger } from '../logger.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ProfileService } from '../profiles/profile-service.js';
-import { SAML_ADDON, samlAddonSchema, samlIdpEntityId, samlSsoUrl, type SamlAddon } from './addon.js';
+import { SAML_ADDON, type SamlAddon, samlAddonSchema, samlIdpEntityId, samlSsoUrl } from './addon.js';
 import { idpMetadata } from './metadata.js';
 import { createSigningKeySource } from './signing-key.js';
 
@@ -52,7 +52,10 @@ export function createSamlIdpSite({ issuer, providers, profiles, flows, keys, lo
 
   async function metadataFor(clientId: string, addon: SamlAddon) {
     const key = await signingKey();
-    return { key, metadata: idpMetadata({ entityId: idpEntityId, ssoUrl: samlSsoUrl(issuer, clientId), certificatePem: key.certificatePem, addon }) };
+    return {
+      key,
+      metadata: idpMetadata({ entityId: idpEntityId, ssoUrl: samlSsoUrl(issuer, clientId), certificatePem: key.certificatePem, addon }),
+    };
   }
 
   return { issuer, idpEntityId, providers, profiles, flows, log: logger.child({ component: 'saml-idp' }), findAddon, metadataFor };

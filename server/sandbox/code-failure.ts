@@ -25,11 +25,19 @@ function newErrorId(): string {
 
 /** What a visitor's page says of a domain error: its own message, or for a failure of operator code only its error id. */
 export function visitorMessageOf(error: DomainError): string {
-  return error instanceof CodeFailure ? `This login could not be completed because of a problem on the server. Error id: ${error.errorId}.` : error.message;
+  return error instanceof CodeFailure
+    ? `This login could not be completed because of a problem on the server. Error id: ${error.errorId}.`
+    : error.message;
 }
 
 /** A new failure, and the warning that carries its id beside `fields` (the detail no page shows). */
-export function loggedCodeFailure(log: Logger, logMessage: string, fields: Record<string, unknown>, code: ErrorCode, message: string): CodeFailure {
+export function loggedCodeFailure(
+  log: Logger,
+  logMessage: string,
+  fields: Record<string, unknown>,
+  code: ErrorCode,
+  message: string,
+): CodeFailure {
   const errorId = newErrorId();
   log.warn({ ...fields, error_id: errorId }, logMessage);
   return new CodeFailure(code, message, errorId);

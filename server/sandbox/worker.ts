@@ -48,7 +48,10 @@ function cloneable(value: unknown): SandboxAnswer {
   try {
     return { status: 'returned', value: structuredClone(value) };
   } catch (error) {
-    return { status: 'threw', error: { name: 'TypeError', message: `returned a value that is not plain data (${(error as Error).message})` } };
+    return {
+      status: 'threw',
+      error: { name: 'TypeError', message: `returned a value that is not plain data (${(error as Error).message})` },
+    };
   }
 }
 
@@ -61,7 +64,9 @@ export default async function run(task: SandboxTask): Promise<SandboxAnswer> {
   }
   if (task.kind === 'rule') {
     const context = { rule: path.basename(task.file), user_id: task.event.user.user_id, client_id: task.event.client.client_id };
-    const { api, effects, close } = createRuleApi(task.issuer, (method) => notify({ ...context, method, msg: 'login rule called the api after it had finished; ignored' }));
+    const { api, effects, close } = createRuleApi(task.issuer, (method) =>
+      notify({ ...context, method, msg: 'login rule called the api after it had finished; ignored' }),
+    );
     const onExecutePostLogin = exported(module, 'onExecutePostLogin');
     // The file may have changed since start-up checked it.
     if (typeof onExecutePostLogin !== 'function') return { status: 'incomplete', missing: ['onExecutePostLogin'] };
@@ -75,7 +80,8 @@ export default async function run(task: SandboxTask): Promise<SandboxAnswer> {
     }
   }
   const missing = task.required.filter((name) => typeof exported(module, name) !== 'function');
-  if (task.kind === 'inspect' || missing.length > 0) return missing.length > 0 ? { status: 'incomplete', missing } : { status: 'returned', value: undefined };
+  if (task.kind === 'inspect' || missing.length > 0)
+    return missing.length > 0 ? { status: 'incomplete', missing } : { status: 'returned', value: undefined };
   try {
     const fn = exported(module, task.fn) as (...args: unknown[]) => unknown;
     return cloneable(await fn(...task.args.map((arg) => withBuffers(arg))));

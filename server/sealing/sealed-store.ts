@@ -8,8 +8,9 @@
  * - anything else: start-up stops with one line, rather than serving garbage.
  * A check value sealed with the key tells which case holds.
  */
+
+import { isSealed, type Opener, openerFor, seal, sealJson, UnsealError, unseal } from '../../adapters/crypto/sealing.js';
 import { clientSecretBinding } from '../../adapters/oidc/client-secret-sealing.js';
-import { UnsealError, isSealed, openerFor, seal, sealJson, unseal, type Opener } from '../../adapters/crypto/sealing.js';
 import { secretBinding, signingKeyBinding } from '../../adapters/queries/keys.js';
 import type { SealedValueQueries, SealedValuesTransaction } from '../../adapters/queries/sealed-values.js';
 import { ConfigError } from '../config.js';
@@ -67,7 +68,10 @@ async function resealOrExplain(db: SealedValueQueries, from: Opener, key: Buffer
   try {
     return await resealAll(db, from, key);
   } catch (error) {
-    if (error instanceof UnsealError) throw new ConfigError(`invalid configuration: a secret in this database cannot be opened to seal it with ${source}: ${error.message}`);
+    if (error instanceof UnsealError)
+      throw new ConfigError(
+        `invalid configuration: a secret in this database cannot be opened to seal it with ${source}: ${error.message}`,
+      );
     throw error;
   }
 }
@@ -89,7 +93,10 @@ export interface SealedStoreOptions {
   logger: Logger;
 }
 
-export async function prepareSealedStore(sealedValues: SealedValuesTransaction, { key, source, previousKey, logger }: SealedStoreOptions): Promise<void> {
+export async function prepareSealedStore(
+  sealedValues: SealedValuesTransaction,
+  { key, source, previousKey, logger }: SealedStoreOptions,
+): Promise<void> {
   await sealedValues(async (db) => {
     const secrets = new Map((await db.secrets()).map(({ name, value }) => [name, value]));
     const check = secrets.get(CHECK_NAME);
@@ -100,12 +107,17 @@ export async function prepareSealedStore(sealedValues: SealedValuesTransaction, 
       }
       if (previousKey && opens(previousKey, check)) {
         const count = await resealOrExplain(db, openerFor(previousKey), key, source);
-        logger.info({ values: count }, 'secrets re-sealed with the new SEALING_KEY; remove SEALING_KEY_PREVIOUS once every node runs with it');
+        logger.info(
+          { values: count },
+          'secrets re-sealed with the new SEALING_KEY; remove SEALING_KEY_PREVIOUS once every node runs with it',
+        );
         return;
       }
       throw new ConfigError(
         `invalid configuration: ${source} does not open the secrets in this database; set the key they were sealed with` +
-          (previousKey ? ' (neither SEALING_KEY nor SEALING_KEY_PREVIOUS is it)' : ' (to change keys, give the old one as SEALING_KEY_PREVIOUS)'),
+          (previousKey
+            ? ' (neither SEALING_KEY nor SEALING_KEY_PREVIOUS is it)'
+            : ' (to change keys, give the old one as SEALING_KEY_PREVIOUS)'),
       );
     }
     const stored = secrets.get(LEGACY_KEY_NAME);

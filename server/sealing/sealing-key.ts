@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, type Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import type { Logger } from '../logger.js';
 
 const SEALING_KEY_FILE = 'sealing-key';

@@ -36,15 +36,23 @@ export function createIdpTokenReveal({ connections, sealer, logger }: IdpTokenRe
       const tokens = new Map<string, IdpTokens>();
       for (const row of rows) {
         try {
-          tokens.set(identityKey(row.user_id, row.connection, row.external_id), sealer.open(row.connection_id, row.external_id, row.idp_tokens));
+          tokens.set(
+            identityKey(row.user_id, row.connection, row.external_id),
+            sealer.open(row.connection_id, row.external_id, row.idp_tokens),
+          );
         } catch (error) {
           // One unreadable row (another key, a damaged value) must not make the user unreadable.
-          log.warn({ user_id: row.user_id, connection: row.connection, err: (error as Error).message }, 'upstream tokens could not be opened');
+          log.warn(
+            { user_id: row.user_id, connection: row.connection, err: (error as Error).message },
+            'upstream tokens could not be opened',
+          );
         }
       }
       return profiles.map((profile) => ({
         ...profile,
-        identities: profile.identities.map((identity) => withTokens(identity, tokens.get(identityKey(profile.user_id, identity.connection, identity.user_id)))),
+        identities: profile.identities.map((identity) =>
+          withTokens(identity, tokens.get(identityKey(profile.user_id, identity.connection, identity.user_id))),
+        ),
       }));
     },
   };

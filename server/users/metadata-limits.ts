@@ -31,7 +31,11 @@ export function metadataProblem(metadata: Record<string, unknown>): string | und
 }
 
 /** users.update merges at the top level (null removes a key): the merged object must fit too. */
-export function checkMergedMetadata(field: 'user_metadata' | 'app_metadata', current: Record<string, unknown>, patch: Record<string, unknown> | undefined): void {
+export function checkMergedMetadata(
+  field: 'user_metadata' | 'app_metadata',
+  current: Record<string, unknown>,
+  patch: Record<string, unknown> | undefined,
+): void {
   if (!patch) return;
   // A Map, then fromEntries: a key named __proto__ stays a key.
   const merged = new Map(Object.entries(current));

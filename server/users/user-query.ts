@@ -3,13 +3,13 @@
  * (adapters/queries/user-query-tree.ts), refusing what that tree cannot say.
  * @see https://github.com/gajus/liqe#query-syntax
  */
-import { parse, SyntaxError as LiqeSyntaxError, type LiteralExpressionToken, type ParserAst, type TagToken } from 'liqe';
+import { SyntaxError as LiqeSyntaxError, type LiteralExpressionToken, type ParserAst, parse, type TagToken } from 'liqe';
 import {
-  FIELD_TYPES,
-  MATCH_ALL,
   type Bound,
+  FIELD_TYPES,
   type FieldName,
   type FieldRef,
+  MATCH_ALL,
   type RootField,
   type UserQuery,
   type UserSort,
@@ -315,7 +315,12 @@ function bareTermQuery(source: Source, literal: LiteralExpressionToken): UserQue
   const { text } = splitWildcard(source, literal, raw);
   return {
     kind: 'or',
-    operands: BARE_TERM_FIELDS.map((name) => ({ kind: 'match', field: { name, type: FIELD_TYPES[name], path: [] }, value: text, prefix: !literal.quoted })),
+    operands: BARE_TERM_FIELDS.map((name) => ({
+      kind: 'match',
+      field: { name, type: FIELD_TYPES[name], path: [] },
+      value: text,
+      prefix: !literal.quoted,
+    })),
   };
 }
 

@@ -17,10 +17,18 @@ const metadata = (value: z.ZodType) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-export const userIdSchema = z.string().min(3).max(512).regex(/^[^|]+\|.+$/, 'must look like <provider>|<id>');
+export const userIdSchema = z
+  .string()
+  .min(3)
+  .max(512)
+  .regex(/^[^|]+\|.+$/, 'must look like <provider>|<id>');
 
 const email = z.email().max(512);
-const username = z.string().min(1).max(128).regex(/^[^\s@]+$/, 'must not contain spaces or @');
+const username = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\s@]+$/, 'must not contain spaces or @');
 const phoneNumber = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15555550100');
 const picture = z.url().pipe(pictureSchema);
 const password = z.string().max(1024);

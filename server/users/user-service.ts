@@ -9,20 +9,20 @@ import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { userLoginSubjects } from '../abuse/login-subjects.js';
-import { customCredential, type CustomLifecycle } from '../connections/custom/lifecycle.js';
+import { type CustomLifecycle, customCredential } from '../connections/custom/lifecycle.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { strategyTraits } from '../connections/strategies.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { hashPassword } from '../passwords.js';
-import { isPrimaryIdentity, toProfile, type Profile } from '../profiles/profile.js';
+import { isPrimaryIdentity, type Profile, toProfile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { createAccountLinking } from './account-linking.js';
 import { checkMergedMetadata } from './metadata-limits.js';
 import { userNotFound as notFound } from './user-not-found.js';
 import { parseUserQuery, parseUserSort } from './user-query.js';
-import { ROOT_COLUMNS, type CreateUserInput, type ListUsersInput, type UserChanges } from './user-schemas.js';
+import { type CreateUserInput, type ListUsersInput, ROOT_COLUMNS, type UserChanges } from './user-schemas.js';
 
 const DEFAULT_PER_PAGE = 50;
 
@@ -75,7 +75,16 @@ async function searching<T>(search: Promise<T>): Promise<T> {
   }
 }
 
-export function createUserService({ users, search, connections, profiles, events, revokeAccount, custom, loginAttempts }: UserServiceDependencies) {
+export function createUserService({
+  users,
+  search,
+  connections,
+  profiles,
+  events,
+  revokeAccount,
+  custom,
+  loginAttempts,
+}: UserServiceDependencies) {
   const linking = createAccountLinking({ users, events, revokeAccount });
 
   async function load(userId: string) {
@@ -100,7 +109,11 @@ export function createUserService({ users, search, connections, profiles, events
         return this.get(userId);
       }
       if (!traits?.ownsCredentials) {
-        throw new DomainError('user.invalid', `users can only be created in database and custom connections; "${input.connection}" is ${connection.strategy}`, 'connection');
+        throw new DomainError(
+          'user.invalid',
+          `users can only be created in database and custom connections; "${input.connection}" is ${connection.strategy}`,
+          'connection',
+        );
       }
       if (!input.password) throw new DomainError('user.invalid', 'password is required for a database connection', 'password');
       const profile = await profiles.createDatabaseUser({ ...input, password: input.password });
@@ -120,7 +133,9 @@ export function createUserService({ users, search, connections, profiles, events
       if (input.from !== undefined || input.take !== undefined) {
         const take = input.take ?? DEFAULT_PER_PAGE;
         try {
-          const { rows, next } = await searching(search.searchCheckpoint({ ...(query ? { query } : {}), ...(input.from ? { from: input.from } : {}), take }));
+          const { rows, next } = await searching(
+            search.searchCheckpoint({ ...(query ? { query } : {}), ...(input.from ? { from: input.from } : {}), take }),
+          );
           return { users: rows.map(({ user, identities }) => toProfile(user, identities)), ...(next ? { next } : {}) };
         } catch (error) {
           if (error instanceof InvalidCursorError) throw new DomainError('search.invalid_query', error.message, 'from');
@@ -129,13 +144,15 @@ export function createUserService({ users, search, connections, profiles, events
       }
       const page = input.page ?? 0;
       const perPage = input.per_page ?? DEFAULT_PER_PAGE;
-      const { rows, total } = await searching(search.searchPage({
-        ...(query ? { query } : {}),
-        ...(input.sort ? { sort: parseUserSort(input.sort) } : {}),
-        page,
-        perPage,
-        includeTotals: input.include_totals === true,
-      }));
+      const { rows, total } = await searching(
+        search.searchPage({
+          ...(query ? { query } : {}),
+          ...(input.sort ? { sort: parseUserSort(input.sort) } : {}),
+          page,
+          perPage,
+          includeTotals: input.include_totals === true,
+        }),
+      );
       return {
         users: rows.map(({ user, identities }) => toProfile(user, identities)),
         start: page * perPage,
@@ -155,7 +172,9 @@ export function createUserService({ users, search, connections, profiles, events
       checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
       const credential = credentialIdentity(user, identities);
       const customIdentity = customCredential(user, identities);
-      const columns = Object.fromEntries(ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])));
+      const columns = Object.fromEntries(
+        ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])),
+      );
       const update: UserUpdate = {
         columns,
         user_metadata: splitMetadata(changes.user_metadata),
@@ -188,7 +207,11 @@ export function createUserService({ users, search, connections, profiles, events
         await users.transaction(async (transaction) => {
           if (!(await users.update(userId, update, transaction))) throw notFound(userId);
           if (credential && (passwordHash || changes.email !== undefined || changes.username !== undefined)) {
-            await users.updateIdentity(credential.id, { profileData: credentialData, ...(passwordHash ? { passwordHash } : {}) }, transaction);
+            await users.updateIdentity(
+              credential.id,
+              { profileData: credentialData, ...(passwordHash ? { passwordHash } : {}) },
+              transaction,
+            );
           }
           if (customIdentity && importedHash) await users.updateIdentity(customIdentity.id, { passwordHash: importedHash }, transaction);
         });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
+import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
@@ -136,7 +136,9 @@ describe('brute-force protection at the login form', () => {
     const browser = new Browser({ 'x-forwarded-for': '203.0.113.8' });
     const { page } = await openLoginPage(config, 'openid', {}, browser);
     if (!isPage(page)) throw new Error('expected the login page');
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, index) => browser.submit(page, { username: user.email, password: `wrong ${index}` }, REDIRECT_URI)));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, index) => browser.submit(page, { username: user.email, password: `wrong ${index}` }, REDIRECT_URI)),
+    );
     const statuses = answers.map((answer) => (isPage(answer) ? answer.status : 303));
     expect(statuses.filter((status) => status === 401)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(20);
@@ -157,7 +159,13 @@ describe('login limits set through the configuration', () => {
 
   beforeAll(async () => {
     tessera = await startTestTessera({
-      env: { TRUST_PROXY: '1', BRUTE_FORCE_MAX_ATTEMPTS: '3', BRUTE_FORCE_BLOCK_SECONDS: '2', LOGIN_IP_MAX_FAILURES: '6', LOGIN_IP_WINDOW_SECONDS: '3600' },
+      env: {
+        TRUST_PROXY: '1',
+        BRUTE_FORCE_MAX_ATTEMPTS: '3',
+        BRUTE_FORCE_BLOCK_SECONDS: '2',
+        LOGIN_IP_MAX_FAILURES: '6',
+        LOGIN_IP_WINDOW_SECONDS: '3600',
+      },
     });
     const client = await createClient(tessera);
     config = await discover(tessera.issuer, client.client_id, client.client_secret);

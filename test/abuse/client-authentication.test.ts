@@ -27,7 +27,11 @@ describe('client secret guessing at /token', () => {
       },
       body: new URLSearchParams({ grant_type: 'client_credentials', ...(post ? { client_id: clientId, client_secret: secret } : {}) }),
     });
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, string> };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as Record<string, string>,
+    };
   }
 
   it('answers 429 invalid_client with Retry-After from the 11th wrong secret of 20, and to the right secret from that IP', async () => {
@@ -47,7 +51,8 @@ describe('client secret guessing at /token', () => {
   it('counts secrets sent in the body as well', async () => {
     const client = await machineClient();
     const statuses = [];
-    for (let attempt = 1; attempt <= 11; attempt += 1) statuses.push((await token(client.client_id, `guess-${attempt}`, '203.0.113.11', true)).status);
+    for (let attempt = 1; attempt <= 11; attempt += 1)
+      statuses.push((await token(client.client_id, `guess-${attempt}`, '203.0.113.11', true)).status);
     expect(statuses).toEqual([...Array<number>(10).fill(401), 429]);
     expect((await token(client.client_id, client.client_secret, '203.0.113.11', true)).status).toBe(429);
   });

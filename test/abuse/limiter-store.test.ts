@@ -3,8 +3,8 @@ import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
-import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;

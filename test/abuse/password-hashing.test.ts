@@ -6,7 +6,7 @@ import { isDomainError } from '../../server/errors.js';
 import { hashPassword, verifyPassword } from '../../server/passwords.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
-import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
+import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 /** A hash whose verification takes seconds (argon2 reads its cost from the hash): it holds a slot of the gate that long. */
@@ -29,7 +29,15 @@ describe('the work gate', () => {
       return id;
     };
     const outcomes = await Promise.allSettled([1, 2, 3, 4, 5, 6, 7].map((id) => gate.run(job(id))));
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+    ]);
     expect(most).toBe(2);
     expect(order.slice(2)).toEqual([3, 4, 5]);
     expect(gate.running).toBe(0);

@@ -12,7 +12,12 @@ describe('the management API request limit', () => {
   afterAll(() => tessera?.stop());
 
   async function callerToken() {
-    const client = await createClient(tessera, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], management_scopes: ['read:users'] });
+    const client = await createClient(tessera, {
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      management_scopes: ['read:users'],
+    });
     return clientCredentialsToken(tessera.issuer, 'read:users', { clientId: client.client_id, clientSecret: client.client_secret });
   }
 
@@ -22,7 +27,9 @@ describe('the management API request limit', () => {
     for (let call = 1; call <= 5; call += 1) await api.users.list.query({});
     expect(await errorOf(api.users.list.query({}))).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429 });
 
-    const response = await fetch(`${tessera.issuer}/trpc/users.list?input=${encodeURIComponent('{}')}`, { headers: { authorization: `Bearer ${busy}` } });
+    const response = await fetch(`${tessera.issuer}/trpc/users.list?input=${encodeURIComponent('{}')}`, {
+      headers: { authorization: `Bearer ${busy}` },
+    });
     expect(response.status).toBe(429);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
 

@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientSecretSealingAdapter, SEALED_PREFIX, openSecret, sealSecret } from '../../adapters/oidc/client-secret-sealing.js';
+import { ClientSecretSealingAdapter, openSecret, SEALED_PREFIX, sealSecret } from '../../adapters/oidc/client-secret-sealing.js';
 import type { Models } from '../../adapters/sequelize/models.js';
 import { createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login } from '../support/relying-party.js';
-import { TEST_SEALING_KEY, startTestTessera } from '../support/tessera.js';
+import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
+import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
 const SECRET = 'a-client-secret-of-some-length-0123456789';
 
@@ -74,13 +74,20 @@ describe('clients sealed at rest in a running Tessera', () => {
 
   it('never writes the secret of a client created over the API, which then logs a user in and signs HS256 ID tokens with it', async () => {
     const admin = await adminClient(tessera.issuer);
-    const client = await admin.clients.create.mutate({ name: 'Sealed', redirect_uris: [REDIRECT_URI], id_token_signed_response_alg: 'HS256' });
+    const client = await admin.clients.create.mutate({
+      name: 'Sealed',
+      redirect_uris: [REDIRECT_URI],
+      id_token_signed_response_alg: 'HS256',
+    });
     expect(JSON.stringify(await storedPayload(models, client.client_id))).not.toContain(client.client_secret);
 
     const user = await createUser(tessera);
     const config = await discover(tessera.issuer, client.client_id, client.client_secret, { id_token_signed_response_alg: 'HS256' });
     const { tokens } = await login(config, { scope: 'openid', username: user.email, password: user.password });
-    const { payload } = await jwtVerify(tokens.id_token!, new TextEncoder().encode(client.client_secret), { issuer: tessera.issuer, audience: client.client_id });
+    const { payload } = await jwtVerify(tokens.id_token!, new TextEncoder().encode(client.client_secret), {
+      issuer: tessera.issuer,
+      audience: client.client_id,
+    });
     expect(payload.sub).toBe(user.profile.user_id);
   });
 });

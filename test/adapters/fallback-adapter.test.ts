@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FallbackAdapter, PendingRedisWrites } from '../../adapters/oidc/fallback-adapter.js';
 import { RedisAdapter } from '../../adapters/oidc/redis-adapter.js';
 import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
-import { openDatabase, type Database } from '../../adapters/sequelize/database.js';
+import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 
@@ -156,7 +156,9 @@ describe('Redis with PostgreSQL behind it', () => {
     const code = { jti: id(), grantId: id() };
     await adapterFor('AuthorizationCode', pending).upsert(code.jti, code, 60);
     // Each attempt through its own adapter, as on separate nodes.
-    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => adapterFor('AuthorizationCode', pending).consumeOnce(code.jti)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () => adapterFor('AuthorizationCode', pending).consumeOnce(code.jti)),
+    );
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ name: 'AlreadyConsumed', grantId: code.grantId });

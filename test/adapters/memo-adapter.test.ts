@@ -1,7 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MEMOIZED_MODELS, MemoAdapter, SINGLE_NODE_MEMOIZED_MODELS, createMemo, forget, memoizeFactory } from '../../adapters/oidc/memo-adapter.js';
+import {
+  createMemo,
+  forget,
+  MEMOIZED_MODELS,
+  MemoAdapter,
+  memoizeFactory,
+  SINGLE_NODE_MEMOIZED_MODELS,
+} from '../../adapters/oidc/memo-adapter.js';
 import type { AccountIndexedAdapter, AdapterPayload } from '../../adapters/oidc/types.js';
-
 
 describe('memoized clients and grants', () => {
   it('reads the store once, then serves copies that callers cannot corrupt', async () => {
@@ -99,7 +105,12 @@ describe('memoized access tokens, on a single node', () => {
   const setup = () => {
     const backing = store();
     const memo = createMemo(10, 60_000);
-    const tokens = memoizeFactory(() => backing.adapter, memo, () => undefined, SINGLE_NODE_MEMOIZED_MODELS)('AccessToken');
+    const tokens = memoizeFactory(
+      () => backing.adapter,
+      memo,
+      () => undefined,
+      SINGLE_NODE_MEMOIZED_MODELS,
+    )('AccessToken');
     return { backing, memo, tokens };
   };
 
@@ -113,7 +124,11 @@ describe('memoized access tokens, on a single node', () => {
 
   it('stops finding every token of a revoked grant, and only those', async () => {
     const { backing, tokens } = setup();
-    for (const [jti, grantId] of [['t1', 'g1'], ['t2', 'g1'], ['t3', 'g2']] as const) {
+    for (const [jti, grantId] of [
+      ['t1', 'g1'],
+      ['t2', 'g1'],
+      ['t3', 'g2'],
+    ] as const) {
       await backing.adapter.upsert(jti, token(jti, grantId), 3600);
       await tokens.find(jti);
     }
@@ -168,10 +183,15 @@ describe('memoized access tokens, on a single node', () => {
     expect(await tokens.find('t1')).toBeUndefined();
   });
 
-  it('forgets a revoked grant\'s tokens even after they were evicted and read again', async () => {
+  it("forgets a revoked grant's tokens even after they were evicted and read again", async () => {
     const backing = store();
     const memo = createMemo(2, 60_000);
-    const tokens = memoizeFactory(() => backing.adapter, memo, () => undefined, SINGLE_NODE_MEMOIZED_MODELS)('AccessToken');
+    const tokens = memoizeFactory(
+      () => backing.adapter,
+      memo,
+      () => undefined,
+      SINGLE_NODE_MEMOIZED_MODELS,
+    )('AccessToken');
     for (const jti of ['t1', 't2', 't3']) await backing.adapter.upsert(jti, token(jti, 'g1'), 3600);
     for (const jti of ['t1', 't2', 't3', 't1']) await tokens.find(jti);
     await tokens.revokeByGrantId('g1');
@@ -183,7 +203,12 @@ describe('memoized access tokens, on a single node', () => {
 describe('access tokens with several nodes possible', () => {
   it('are read from their store every time', async () => {
     const backing = store();
-    const tokens = memoizeFactory(() => backing.adapter, createMemo(10, 60_000), () => undefined, MEMOIZED_MODELS)('AccessToken');
+    const tokens = memoizeFactory(
+      () => backing.adapter,
+      createMemo(10, 60_000),
+      () => undefined,
+      MEMOIZED_MODELS,
+    )('AccessToken');
     await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
     await tokens.find('t1');
     // Another node revokes it, straight in the shared store.
@@ -208,14 +233,20 @@ describe('memo copies', () => {
 describe('memo reads on the next turn of the event loop', () => {
   const setup = (readsOnNextTurn: boolean) => {
     const backing = store();
-    const tokens = memoizeFactory(() => backing.adapter, createMemo(10, 60_000, { readsOnNextTurn }), () => undefined, SINGLE_NODE_MEMOIZED_MODELS)(
-      'AccessToken',
-    );
+    const tokens = memoizeFactory(
+      () => backing.adapter,
+      createMemo(10, 60_000, { readsOnNextTurn }),
+      () => undefined,
+      SINGLE_NODE_MEMOIZED_MODELS,
+    )('AccessToken');
     return { backing, tokens };
   };
 
   it('answer a hit only after the I/O callbacks already due, so concurrent requests take turns', async () => {
-    for (const [readsOnNextTurn, expected] of [[true, ['turn', 'read']], [false, ['read', 'turn']]] as const) {
+    for (const [readsOnNextTurn, expected] of [
+      [true, ['turn', 'read']],
+      [false, ['read', 'turn']],
+    ] as const) {
       const { backing, tokens } = setup(readsOnNextTurn);
       await backing.adapter.upsert('t1', token('t1', 'g1'), 3600);
       await tokens.find('t1');

@@ -6,14 +6,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAdapterFactory } from '../../adapters/oidc/adapter-factory.js';
 import { FallbackAdapter } from '../../adapters/oidc/fallback-adapter.js';
 import { RedisAdapter } from '../../adapters/oidc/redis-adapter.js';
 import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
-import { SHORT_LIVED_MODELS, type Adapter, type AdapterPayload } from '../../adapters/oidc/types.js';
-import { openDatabase, type Database } from '../../adapters/sequelize/database.js';
+import { type Adapter, type AdapterPayload, SHORT_LIVED_MODELS } from '../../adapters/oidc/types.js';
+import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 
@@ -273,9 +272,7 @@ function adapterContract(getBackend: () => Backend) {
       { model: 'AccessToken', ttl: 3600, make: (g: string) => accessToken(g) },
       { model: 'AuthorizationCode', ttl: 60, make: authorizationCode },
       { model: 'RefreshToken', ttl: 14 * 24 * 3600, make: refreshToken },
-    ].flatMap(({ model, ttl, make }) =>
-      [revoked, kept].map((grantId) => ({ model, ttl, grantId, payload: make(grantId) })),
-    );
+    ].flatMap(({ model, ttl, make }) => [revoked, kept].map((grantId) => ({ model, ttl, grantId, payload: make(grantId) })));
     for (const { model, ttl, payload } of artifacts) await adapter(model).upsert(payload.jti!, payload, ttl);
 
     // As oidc-provider's revoke helper does: each grantable model's adapter is asked in turn.

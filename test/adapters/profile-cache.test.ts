@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it, inject } from 'vitest';
-import { freePort } from '../../adapters/postgres/free-port.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../../adapters/cache/profile-cache.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { startRedisServer } from '../support/redis-server.js';
 
 type Entry = { name: string };
@@ -63,10 +63,7 @@ describe.each([
     const cache = make();
     const key = id();
     let release!: () => void;
-    const slowRead = cache.read(
-      key,
-      () => new Promise<Entry>((resolve) => (release = () => resolve({ name: 'stale' }))),
-    );
+    const slowRead = cache.read(key, () => new Promise<Entry>((resolve) => (release = () => resolve({ name: 'stale' }))));
     await new Promise((resolve) => setTimeout(resolve, 20));
     await cache.invalidate(key);
     release();

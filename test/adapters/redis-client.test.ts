@@ -17,12 +17,16 @@ describe('the Redis connection', () => {
   });
 
   it('batches the commands issued in one turn of the event loop', async () => {
-    const replies = Promise.all([redis.exists('redis-client-test:a'), redis.exists('redis-client-test:b'), redis.exists('redis-client-test:c')]);
+    const replies = Promise.all([
+      redis.exists('redis-client-test:a'),
+      redis.exists('redis-client-test:b'),
+      redis.exists('redis-client-test:c'),
+    ]);
     expect(redis.autoPipelineQueueSize).toBe(3);
     expect(await replies).toEqual([0, 0, 0]);
   });
 
-  it('sends a blocking connection\'s commands one by one', async () => {
+  it("sends a blocking connection's commands one by one", async () => {
     const blocking = duplicateForBlocking(redis);
     try {
       const reply = blocking.exists('redis-client-test:a');

@@ -7,7 +7,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
-import { takeEvents } from '../support/take-events.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisProfileCache } from '../../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../../adapters/oidc/adapter-factory.js';
@@ -16,18 +15,19 @@ import { RedisAdapter } from '../../adapters/oidc/redis-adapter.js';
 import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
 import type { AdapterFactory, AdapterPayload } from '../../adapters/oidc/types.js';
 import { openRedis, type RedisClient } from '../../adapters/redis/client.js';
-import { openDatabase, type Database } from '../../adapters/sequelize/database.js';
+import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createRedisNodeSignals } from '../../server/events/node-signals.js';
 import { createRedisEventBus } from '../../server/events/redis-event-bus.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { adminClient } from '../support/management-client.js';
-import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { discover, login } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
+import { takeEvents } from '../support/take-events.js';
 import { startTestTessera } from '../support/tessera.js';
-import { logSink } from '../support/log-sink.js';
 
 const silent = createLogger('silent');
 const rid = (prefix: string) => `${prefix}-${randomUUID()}`;
@@ -134,7 +134,12 @@ describe('on a Redis Cluster', () => {
       }
       // Gone from PostgreSQL too; the other grant's short-lived artifacts are in Redis as well.
       const ofGrant = (grantId: string) => artifacts.filter(({ payload }) => payload.grantId === grantId);
-      expect(await artifactsInPostgres(database, ofGrant(revoked).map(({ payload }) => payload.jti!))).toBe(0);
+      expect(
+        await artifactsInPostgres(
+          database,
+          ofGrant(revoked).map(({ payload }) => payload.jti!),
+        ),
+      ).toBe(0);
       for (const { model, payload } of ofGrant(kept).filter(({ model }) => model !== 'RefreshToken')) {
         expect(await redis.exists(`oidc:${model}:${payload.jti}`), model).toBe(1);
       }
@@ -158,7 +163,12 @@ describe('on a Redis Cluster', () => {
       const [gone, ...alive] = sessions;
       await factory('Session').destroy(gone!.jti!);
       expect((await factory('Session').idsByAccount(accountId)).sort()).toEqual(alive.map((payload) => payload.jti!).sort());
-      expect(await artifactsInPostgres(database, sessions.map((payload) => payload.jti!))).toBe(alive.length);
+      expect(
+        await artifactsInPostgres(
+          database,
+          sessions.map((payload) => payload.jti!),
+        ),
+      ).toBe(alive.length);
     });
   });
 
@@ -193,7 +203,6 @@ describe('on a Redis Cluster', () => {
   describe('event bus', () => {
     const namespace = `cluster-${randomBytes(4).toString('hex')}`;
 
-    
     it('delivers events from one node to a subscriber on another, and resumes after lastEventId', async () => {
       const other = await openRedis(cluster.urls, silent);
       try {
@@ -265,7 +274,11 @@ describe('on a Redis Cluster', () => {
       const client = await openRedis(cluster.urls, pino({ level: 'info' }, sink));
       try {
         const pending = new PendingRedisWrites(client);
-        const sessions = new FallbackAdapter(new RedisAdapter('Session', client), new SequelizeAdapter('Session', database.models), pending);
+        const sessions = new FallbackAdapter(
+          new RedisAdapter('Session', client),
+          new SequelizeAdapter('Session', database.models),
+          pending,
+        );
         const stored = many(() => artifact('Session'));
         for (const payload of stored) await sessions.upsert(payload.jti!, payload, 3600);
         const cache = createRedisProfileCache<{ name: string }>(client, { ttlSeconds: 60 });
@@ -274,7 +287,10 @@ describe('on a Redis Cluster', () => {
 
         const [stopped] = cluster.nodes;
         // Saved, so the node returns with what it held (as a replica would): the replays must remove it again.
-        await (client as Cluster).nodes('master').find((node) => node.options.port === stopped!.port)!.save();
+        await (client as Cluster)
+          .nodes('master')
+          .find((node) => node.options.port === stopped!.port)!
+          .save();
         await stopped!.stop();
         // Writes during the outage: those whose keys are on the stopped node wait for its return.
         for (const payload of stored) await sessions.destroy(payload.jti!);
@@ -283,7 +299,10 @@ describe('on a Redis Cluster', () => {
 
         await stopped!.restart();
         await waitFor(async () => lines.some((line) => line.msg === 'redis available again'), 20_000);
-        await waitFor(async () => (await Promise.all(stored.map((payload) => sessions.find(payload.jti!)))).every((found) => !found), 20_000);
+        await waitFor(
+          async () => (await Promise.all(stored.map((payload) => sessions.find(payload.jti!)))).every((found) => !found),
+          20_000,
+        );
         for (const id of users) expect(await cache.read(id, async () => ({ name: 'after' }))).toEqual({ name: 'after' });
         // Cached again: the missed invalidations went through rather than failing at every read.
         for (const id of users) expect(await cache.read(id, async () => ({ name: 'unused' }))).toEqual({ name: 'after' });

@@ -18,7 +18,14 @@ describe('search cursor', () => {
   });
 
   it('refuses garbage and cursors of another shape', () => {
-    for (const cursor of ['', 'not a cursor', '%%%', encoded({ a: 1 }), encoded([position.createdAt]), encoded([position.createdAt, position.id, 'x'])]) {
+    for (const cursor of [
+      '',
+      'not a cursor',
+      '%%%',
+      encoded({ a: 1 }),
+      encoded([position.createdAt]),
+      encoded([position.createdAt, position.id, 'x']),
+    ]) {
       expect(() => decodeCursor(cursor), cursor).toThrow(InvalidCursorError);
     }
   });

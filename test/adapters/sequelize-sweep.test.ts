@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SequelizeAdapter, sweepExpiredPayloads } from '../../adapters/oidc/sequelize-adapter.js';
-import { openDatabase, type Database } from '../../adapters/sequelize/database.js';
+import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 
@@ -36,8 +36,7 @@ describe('sweepExpiredPayloads', () => {
     return id;
   }
 
-  const remainingIds = async () =>
-    (await database.models.OidcPayload.findAll({ attributes: ['id'] })).map((row) => row.id).sort();
+  const remainingIds = async () => (await database.models.OidcPayload.findAll({ attributes: ['id'] })).map((row) => row.id).sort();
 
   it('deletes expired rows of every model and returns how many it deleted', async () => {
     await insert('AccessToken', past(10));

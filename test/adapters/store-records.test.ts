@@ -5,9 +5,9 @@
 import { UniqueConstraintError } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreConflict } from '../../adapters/errors.js';
-import { createConnectionQueries, type ConnectionOptionsCodec, type ConnectionQueries } from '../../adapters/queries/connections.js';
+import { type ConnectionOptionsCodec, type ConnectionQueries, createConnectionQueries } from '../../adapters/queries/connections.js';
 import { createUserQueries, type NewIdentity, type UserQueries } from '../../adapters/queries/users.js';
-import { openDatabase, type Database } from '../../adapters/sequelize/database.js';
+import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 
@@ -39,7 +39,17 @@ const USER_FIELDS = [
   'user_metadata',
   'username',
 ];
-const IDENTITY_FIELDS = ['connection', 'connection_id', 'external_id', 'id', 'is_social', 'password_hash', 'profile_data', 'provider', 'user_id'];
+const IDENTITY_FIELDS = [
+  'connection',
+  'connection_id',
+  'external_id',
+  'id',
+  'is_social',
+  'password_hash',
+  'profile_data',
+  'provider',
+  'user_id',
+];
 
 describe('the storage seam', () => {
   let database: Database;
@@ -93,7 +103,9 @@ describe('the storage seam', () => {
   });
 
   it('reports a second user with a taken email in the connection as a StoreConflict wrapping the driver error, and writes nothing', async () => {
-    const refused = await users.insertWithIdentity({ id: 'database|ada2', email: 'ada@example.com' }, identity('ada2', 'ADA@example.com')).catch((error: unknown) => error);
+    const refused = await users
+      .insertWithIdentity({ id: 'database|ada2', email: 'ada@example.com' }, identity('ada2', 'ADA@example.com'))
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StoreConflict);
     expect((refused as StoreConflict).cause).toBeInstanceOf(UniqueConstraintError);
     expect(await users.findById('database|ada2')).toBeUndefined();
@@ -107,7 +119,9 @@ describe('the storage seam', () => {
   });
 
   it('reports a taken connection name as a StoreConflict', async () => {
-    const refused = await connections.create({ id: 'con_other', name: 'seam', strategy: 'database', options: {} }).catch((error: unknown) => error);
+    const refused = await connections
+      .create({ id: 'con_other', name: 'seam', strategy: 'database', options: {} })
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StoreConflict);
     expect(await connections.findById('con_other')).toBeNull();
   });

@@ -1,7 +1,7 @@
 import { ConnectionAcquireTimeoutError, ConnectionRefusedError, DatabaseError, UniqueConstraintError } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 import { isStoreUnavailable, markConnectionLost } from '../../adapters/store-unavailable.js';
-import { DomainError, asStoreUnavailable } from '../../server/errors.js';
+import { asStoreUnavailable, DomainError } from '../../server/errors.js';
 
 function postgresError(code: string, message: string) {
   return Object.assign(new Error(message), { code, severity: 'FATAL', sql: 'SELECT 1' });
@@ -9,7 +9,11 @@ function postgresError(code: string, message: string) {
 
 describe('isStoreUnavailable', () => {
   it('recognises PostgreSQL refusing, dropping or not yet taking connections', () => {
-    expect(isStoreUnavailable(new ConnectionRefusedError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })))).toBe(true);
+    expect(
+      isStoreUnavailable(
+        new ConnectionRefusedError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+      ),
+    ).toBe(true);
     expect(isStoreUnavailable(new ConnectionAcquireTimeoutError(new Error('Operation timeout')))).toBe(true);
     expect(isStoreUnavailable(new DatabaseError(postgresError('57P01', 'terminating connection due to administrator command')))).toBe(true);
     expect(isStoreUnavailable(new DatabaseError(postgresError('57P03', 'the database system is starting up')))).toBe(true);
@@ -20,7 +24,9 @@ describe('isStoreUnavailable', () => {
   it('recognises Redis away with no stand-in', () => {
     expect(isStoreUnavailable(new Error('Connection is closed.'))).toBe(true);
     expect(isStoreUnavailable(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);
-    expect(isStoreUnavailable(Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' }))).toBe(true);
+    expect(
+      isStoreUnavailable(Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' })),
+    ).toBe(true);
   });
 
   it('recognises a socket error a PostgreSQL connection was lost with, once tagged, and as Sequelize wraps it', () => {
@@ -44,7 +50,9 @@ describe('isStoreUnavailable', () => {
 
   it('leaves query errors, bare socket errors of other services and plain errors alone', () => {
     expect(isStoreUnavailable(new UniqueConstraintError({ message: 'Validation error' }))).toBe(false);
-    expect(isStoreUnavailable(new DatabaseError(Object.assign(new Error('syntax error'), { code: '42601', severity: 'ERROR', sql: 'SELEC 1' })))).toBe(false);
+    expect(
+      isStoreUnavailable(new DatabaseError(Object.assign(new Error('syntax error'), { code: '42601', severity: 'ERROR', sql: 'SELEC 1' }))),
+    ).toBe(false);
     expect(isStoreUnavailable(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:389'), { code: 'ECONNREFUSED' }))).toBe(false);
     expect(isStoreUnavailable(new TypeError('x is undefined'))).toBe(false);
     expect(isStoreUnavailable('Connection is closed.')).toBe(false);
@@ -55,7 +63,9 @@ describe('asStoreUnavailable', () => {
   it('turns an outage into the store.unavailable domain error and keeps other domain errors as they are', () => {
     const outage = asStoreUnavailable(new Error('Connection terminated unexpectedly'));
     expect(outage).toMatchObject({ code: 'store.unavailable', trpcCode: 'SERVICE_UNAVAILABLE', oauthError: 'temporarily_unavailable' });
-    const upstream = new DomainError('auth.upstream_failed', 'the directory did not answer', undefined, { cause: new Error('Connection is closed.') });
+    const upstream = new DomainError('auth.upstream_failed', 'the directory did not answer', undefined, {
+      cause: new Error('Connection is closed.'),
+    });
     expect(asStoreUnavailable(upstream)).toBeUndefined();
     expect(asStoreUnavailable(new TypeError('x is undefined'))).toBeUndefined();
   });

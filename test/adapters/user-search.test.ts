@@ -3,8 +3,8 @@
  * offset pages with totals, and checkpoint pages while users come and go.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../adapters/sequelize/database.js';
 import { createUserSearchQueries, InvalidCursorError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
+import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import type { Json } from '../../adapters/sequelize/models.js';
 import { createLogger } from '../../server/logger.js';
 import { parseUserQuery, parseUserSort } from '../../server/users/user-query.js';
@@ -84,7 +84,13 @@ const NAMED: SeedUser[] = [
   { id: 'database|phone', created_at: '2024-02-04T09:00:00.000Z', phone_number: '+4930123456', name: 'No Mail' },
   { id: 'database|blocked', created_at: '2024-02-05T09:00:00.000Z', email: 'mallory@example.com', name: 'Mallory', blocked: true },
   { id: 'database|under', created_at: '2024-02-06T09:00:00.000Z', email: 'under@example.com', name: 'a_b', user_metadata: { code: 'x_1' } },
-  { id: 'database|notunder', created_at: '2024-02-07T09:00:00.000Z', email: 'plain@example.com', name: 'axb', user_metadata: { code: 'xy1' } },
+  {
+    id: 'database|notunder',
+    created_at: '2024-02-07T09:00:00.000Z',
+    email: 'plain@example.com',
+    name: 'axb',
+    user_metadata: { code: 'xy1' },
+  },
 ];
 
 // Filler users; three share one timestamp down to the microsecond so that id breaks the tie.
@@ -304,7 +310,13 @@ describe('user search', () => {
     it('sorts by a field either way, breaking ties by id', async () => {
       const page = (sort: string) =>
         search
-          .searchPage({ query: parseUserQuery('logins_count:[10 TO 13]'), sort: parseUserSort(sort), page: 0, perPage: 10, includeTotals: false })
+          .searchPage({
+            query: parseUserQuery('logins_count:[10 TO 13]'),
+            sort: parseUserSort(sort),
+            page: 0,
+            perPage: 10,
+            includeTotals: false,
+          })
           .then(({ rows }) => rows.map((row) => row.user.id));
       expect(await page('logins_count:1')).toEqual(['database|f10', 'database|f11', 'database|f12', 'database|jane', 'database|f13']);
       expect(await page('logins_count:-1')).toEqual(['database|f13', 'database|jane', 'database|f12', 'database|f11', 'database|f10']);

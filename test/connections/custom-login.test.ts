@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLegacyDatabase, LEGACY_SCRIPT, type LegacyDatabase } from '../fixtures/custom-db/legacy-database.js';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
-import { logSink } from '../support/log-sink.js';
 
 interface LogLine {
   level: number;
@@ -77,7 +77,14 @@ describe('logging in through a custom database connection', () => {
   });
 
   it('logs a member in through the script, normalizing mail, first_name and surname into the profile, ID token and userinfo', async () => {
-    const memberNo = await legacy.addMember({ mail: 'Ada@Legacy.example', login: 'ada', first_name: 'Ada', surname: 'Lovelace', verified: true, password: 'analytical engine' });
+    const memberNo = await legacy.addMember({
+      mail: 'Ada@Legacy.example',
+      login: 'ada',
+      first_name: 'Ada',
+      surname: 'Lovelace',
+      verified: true,
+      password: 'analytical engine',
+    });
     const userId = `custom|Legacy|${memberNo}`;
     const { tokens } = await logIn('Legacy', 'ada@legacy.example', 'analytical engine');
 
@@ -90,26 +97,48 @@ describe('logging in through a custom database connection', () => {
       preferred_username: 'ada',
     });
     const profile = await admin.users.get.query({ id: userId });
-    expect(profile).toMatchObject({ email: 'ada@legacy.example', given_name: 'Ada', family_name: 'Lovelace', username: 'ada', name: 'ada@legacy.example', nickname: 'ada', logins_count: 1 });
+    expect(profile).toMatchObject({
+      email: 'ada@legacy.example',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      username: 'ada',
+      name: 'ada@legacy.example',
+      nickname: 'ada',
+      logins_count: 1,
+    });
     expect(profile.identities).toEqual([{ connection: 'Legacy', provider: 'custom', user_id: `Legacy|${memberNo}`, isSocial: false }]);
     expect(await oidc.fetchUserInfo(config, tokens.access_token, userId)).toMatchObject({ sub: userId, family_name: 'Lovelace' });
   });
 
   it('accepts the username as well as the email, as the script does', async () => {
-    const memberNo = await legacy.addMember({ mail: 'grace@legacy.example', login: 'grace', surname: 'Hopper', password: 'compiler pioneer' });
+    const memberNo = await legacy.addMember({
+      mail: 'grace@legacy.example',
+      login: 'grace',
+      surname: 'Hopper',
+      password: 'compiler pioneer',
+    });
     const { tokens } = await logIn('Legacy', 'grace', 'compiler pioneer');
     expect(tokens.claims()?.['sub']).toBe(`custom|Legacy|${memberNo}`);
   });
 
   it('asks the script at every login without import_users, and refreshes the profile from what it returns', async () => {
-    const memberNo = await legacy.addMember({ mail: 'alan@legacy.example', first_name: 'Alan', surname: 'Turing', password: 'imitation game' });
+    const memberNo = await legacy.addMember({
+      mail: 'alan@legacy.example',
+      first_name: 'Alan',
+      surname: 'Turing',
+      password: 'imitation game',
+    });
     const userId = `custom|Legacy|${memberNo}`;
     await logIn('Legacy', 'alan@legacy.example', 'imitation game');
     await legacy.setSurname(memberNo, 'Turing-Renamed');
 
     const { tokens } = await logIn('Legacy', 'alan@legacy.example', 'imitation game');
     expect(await legacy.calls('login', 'alan@legacy.example')).toBe(2);
-    expect(await admin.users.get.query({ id: userId })).toMatchObject({ family_name: 'Turing-Renamed', given_name: 'Alan', logins_count: 2 });
+    expect(await admin.users.get.query({ id: userId })).toMatchObject({
+      family_name: 'Turing-Renamed',
+      given_name: 'Alan',
+      logins_count: 2,
+    });
     expect(await oidc.fetchUserInfo(config, tokens.access_token, userId)).toMatchObject({ family_name: 'Turing-Renamed' });
     const [identity] = await tessera.database.sequelize.query<{ password_hash: string | null }>(
       `SELECT password_hash FROM identities WHERE external_id = $1`,
@@ -119,7 +148,12 @@ describe('logging in through a custom database connection', () => {
   });
 
   it('imports the user at the first login with import_users, then checks the local argon2id hash without asking the script', async () => {
-    const memberNo = await legacy.addMember({ mail: 'edsger@legacy.example', first_name: 'Edsger', surname: 'Dijkstra', password: 'shortest path' });
+    const memberNo = await legacy.addMember({
+      mail: 'edsger@legacy.example',
+      first_name: 'Edsger',
+      surname: 'Dijkstra',
+      password: 'shortest path',
+    });
     const userId = `custom|Legacy-Import|${memberNo}`;
     await logIn('Legacy-Import', 'edsger@legacy.example', 'shortest path');
     const [identity] = await tessera.database.sequelize.query<{ password_hash: string | null }>(
@@ -179,7 +213,11 @@ describe('logging in through a custom database connection', () => {
     const errorId = errorIdOn(page);
     expect(errorId).toBeDefined();
     const logged = logLines.find((line) => line.msg === 'custom database script failed' && line.connection === 'Legacy-Gone');
-    expect(logged).toMatchObject({ error_id: errorId, script_function: 'login', err: { message: 'database "legacy_gone" does not exist' } });
+    expect(logged).toMatchObject({
+      error_id: errorId,
+      script_function: 'login',
+      err: { message: 'database "legacy_gone" does not exist' },
+    });
     expect(logged?.err?.stack).toBeTruthy();
     await noUserWithEmail('claude@legacy.example');
   });
@@ -198,7 +236,9 @@ describe('logging in through a custom database connection', () => {
     expect(errorId).toBeDefined();
     const logged = logLines.find((line) => line.msg === 'custom database script failed' && line.connection === 'Legacy-Slow');
     expect(logged).toMatchObject({ error_id: errorId, reason: 'login timed out after 1000 ms' });
-    expect(loggedFailure('Legacy-Slow')).toContain(`This login could not be completed because of a problem on the server. Error id: ${errorId}.`);
+    expect(loggedFailure('Legacy-Slow')).toContain(
+      `This login could not be completed because of a problem on the server. Error id: ${errorId}.`,
+    );
     await noUserWithEmail('donald@legacy.example');
   });
 
@@ -213,7 +253,12 @@ describe('logging in through a custom database connection', () => {
 
   it('signs in the primary user through a linked custom identity and refreshes only that identity’s profileData', async () => {
     const { profile: primary } = await createUser(tessera, { name: 'Primary Person', given_name: 'Primary', family_name: 'Root' });
-    const memberNo = await legacy.addMember({ mail: 'linked@legacy.example', first_name: 'Linked', surname: 'Before', password: 'linked password' });
+    const memberNo = await legacy.addMember({
+      mail: 'linked@legacy.example',
+      first_name: 'Linked',
+      surname: 'Before',
+      password: 'linked password',
+    });
     const secondaryId = `custom|Legacy|${memberNo}`;
     await logIn('Legacy', 'linked@legacy.example', 'linked password');
     await admin.users.link.mutate({ id: primary.user_id, link_with: secondaryId });
@@ -233,10 +278,18 @@ describe('logging in through a custom database connection', () => {
     expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({ family_name: 'Root' });
   });
   it('blocks the 11th password for a member from one IP, the right one too, until users.unblock lifts it', async () => {
-    const memberNo = await legacy.addMember({ mail: 'guessed@legacy.example', login: 'guessed', first_name: 'Gus', surname: 'Sed', verified: true, password: 'the right password' });
+    const memberNo = await legacy.addMember({
+      mail: 'guessed@legacy.example',
+      login: 'guessed',
+      first_name: 'Gus',
+      surname: 'Sed',
+      verified: true,
+      password: 'the right password',
+    });
     await logIn('Legacy', 'guessed@legacy.example', 'the right password');
     const statuses: number[] = [];
-    for (let attempt = 1; attempt <= 11; attempt += 1) statuses.push((await failedLogin('Legacy', 'guessed@legacy.example', `wrong ${attempt}`)).status);
+    for (let attempt = 1; attempt <= 11; attempt += 1)
+      statuses.push((await failedLogin('Legacy', 'guessed@legacy.example', `wrong ${attempt}`)).status);
     expect(statuses).toEqual([...Array<number>(10).fill(401), 429]);
     expect((await failedLogin('Legacy', 'guessed@legacy.example', 'the right password')).status).toBe(429);
 

@@ -32,7 +32,12 @@ describe('managing the users of a custom database connection', () => {
       ['Legacy-Import', { import_users: true }],
       ['Legacy-Fragile', {}],
     ] as const) {
-      const created = await admin.connections.create.mutate({ name, strategy: 'custom', options: options(extra), enabled_clients: [client.client_id] });
+      const created = await admin.connections.create.mutate({
+        name,
+        strategy: 'custom',
+        options: options(extra),
+        enabled_clients: [client.client_id],
+      });
       connectionIds.set(name, created.id);
     }
     config = await discover(tessera.issuer, client.client_id, client.client_secret);
@@ -55,10 +60,13 @@ describe('managing the users of a custom database connection', () => {
 
   const passwordHashOf = async (externalId: string) =>
     (
-      await tessera.database.sequelize.query<{ password_hash: string | null }>(`SELECT password_hash FROM identities WHERE external_id = $1`, {
-        bind: [externalId],
-        type: QueryTypes.SELECT,
-      })
+      await tessera.database.sequelize.query<{ password_hash: string | null }>(
+        `SELECT password_hash FROM identities WHERE external_id = $1`,
+        {
+          bind: [externalId],
+          type: QueryTypes.SELECT,
+        },
+      )
     )[0]?.password_hash;
 
   /** Points a connection's script at a database that is gone, for the length of `body`. */
@@ -102,7 +110,11 @@ describe('managing the users of a custom database connection', () => {
   });
 
   it('keeps the argon2id hash of a user created with import_users, so logins never ask the script', async () => {
-    const created = await admin.users.create.mutate({ connection: 'Legacy-Import', email: 'imported@legacy.example', password: 'imported password' });
+    const created = await admin.users.create.mutate({
+      connection: 'Legacy-Import',
+      email: 'imported@legacy.example',
+      password: 'imported password',
+    });
     expect(await passwordHashOf(created.identities![0]!.user_id)).toMatch(/^\$argon2id\$/);
     const { tokens } = await logIn('Legacy-Import', 'imported@legacy.example', 'imported password');
     expect(tokens.claims()?.sub).toBe(created.user_id);
@@ -111,8 +123,14 @@ describe('managing the users of a custom database connection', () => {
 
   it('refuses with CONFLICT an email the legacy database already has, asking getUser first, and creates nothing', async () => {
     await legacy.addMember({ mail: 'existing@legacy.example', password: 'already here' });
-    const error = await errorOf(admin.users.create.mutate({ connection: 'Legacy', email: 'EXISTING@legacy.example', password: 'another password' }));
-    expect(error).toMatchObject({ code: 'CONFLICT', field: 'email', message: 'a user with this email already exists in the custom database' });
+    const error = await errorOf(
+      admin.users.create.mutate({ connection: 'Legacy', email: 'EXISTING@legacy.example', password: 'another password' }),
+    );
+    expect(error).toMatchObject({
+      code: 'CONFLICT',
+      field: 'email',
+      message: 'a user with this email already exists in the custom database',
+    });
     expect(await legacy.calls('getUser', 'existing@legacy.example')).toBe(1);
     expect(await legacy.calls('create', 'existing@legacy.example')).toBe(0);
     expect(await admin.users.getByEmail.query({ email: 'existing@legacy.example' })).toEqual([]);
@@ -120,17 +138,23 @@ describe('managing the users of a custom database connection', () => {
 
   it('refuses with CONFLICT an email this connection already has, without asking the script', async () => {
     await admin.users.create.mutate({ connection: 'Legacy', email: 'twice@legacy.example', password: 'first password' });
-    const error = await errorOf(admin.users.create.mutate({ connection: 'Legacy', email: 'twice@legacy.example', password: 'second password' }));
+    const error = await errorOf(
+      admin.users.create.mutate({ connection: 'Legacy', email: 'twice@legacy.example', password: 'second password' }),
+    );
     expect(error).toMatchObject({ code: 'CONFLICT', message: 'a user with this email already exists in this connection' });
     expect(await legacy.calls('getUser', 'twice@legacy.example')).toBe(1);
   });
 
   it('refuses a weak password or a missing email with BAD_REQUEST naming the field, before the script is asked', async () => {
-    expect(await errorOf(admin.users.create.mutate({ connection: 'Legacy', email: 'weak@legacy.example', password: 'short' }))).toMatchObject({
+    expect(
+      await errorOf(admin.users.create.mutate({ connection: 'Legacy', email: 'weak@legacy.example', password: 'short' })),
+    ).toMatchObject({
       code: 'BAD_REQUEST',
       field: 'password',
     });
-    expect(await errorOf(admin.users.create.mutate({ connection: 'Legacy', username: 'nomail', password: 'long enough password' }))).toMatchObject({
+    expect(
+      await errorOf(admin.users.create.mutate({ connection: 'Legacy', username: 'nomail', password: 'long enough password' })),
+    ).toMatchObject({
       code: 'BAD_REQUEST',
       field: 'email',
     });
@@ -140,8 +164,13 @@ describe('managing the users of a custom database connection', () => {
 
   it('fails users.create with BAD_GATEWAY when the script fails, and creates nothing', async () => {
     await withLegacyGone('Legacy-Fragile', async () => {
-      const error = await errorOf(admin.users.create.mutate({ connection: 'Legacy-Fragile', email: 'unborn@legacy.example', password: 'never stored' }));
-      expect(error).toMatchObject({ code: 'BAD_GATEWAY', message: 'the custom database script failed: getUser: database "legacy_gone" does not exist' });
+      const error = await errorOf(
+        admin.users.create.mutate({ connection: 'Legacy-Fragile', email: 'unborn@legacy.example', password: 'never stored' }),
+      );
+      expect(error).toMatchObject({
+        code: 'BAD_GATEWAY',
+        message: 'the custom database script failed: getUser: database "legacy_gone" does not exist',
+      });
     });
     expect(await admin.users.getByEmail.query({ email: 'unborn@legacy.example' })).toEqual([]);
   });
@@ -182,14 +211,21 @@ describe('managing the users of a custom database connection', () => {
     const userId = tokens.claims()!.sub;
     await withLegacyGone('Legacy-Fragile', async () => {
       const error = await errorOf(admin.users.update.mutate({ id: userId, email_verified: true, name: 'Changed Name' }));
-      expect(error).toMatchObject({ code: 'BAD_GATEWAY', message: 'the custom database script failed: verify: database "legacy_gone" does not exist' });
+      expect(error).toMatchObject({
+        code: 'BAD_GATEWAY',
+        message: 'the custom database script failed: verify: database "legacy_gone" does not exist',
+      });
     });
     expect(await admin.users.get.query({ id: userId })).toMatchObject({ email_verified: false, name: 'unchanged@legacy.example' });
     expect(await legacy.member('unchanged@legacy.example')).toMatchObject({ verified: false });
   });
 
   it('deletes the member through delete, then the Tessera user', async () => {
-    const created = await admin.users.create.mutate({ connection: 'Legacy', email: 'leaving@legacy.example', password: 'goodbye password' });
+    const created = await admin.users.create.mutate({
+      connection: 'Legacy',
+      email: 'leaving@legacy.example',
+      password: 'goodbye password',
+    });
     expect(await admin.users.delete.mutate({ id: created.user_id! })).toEqual({ deleted: true });
     expect(await legacy.member('leaving@legacy.example')).toBeUndefined();
     expect(await errorOf(admin.users.get.query({ id: created.user_id! }))).toMatchObject({ code: 'NOT_FOUND' });
@@ -197,10 +233,17 @@ describe('managing the users of a custom database connection', () => {
   });
 
   it('keeps the Tessera user when the script’s delete fails, with BAD_GATEWAY saying why', async () => {
-    const created = await admin.users.create.mutate({ connection: 'Legacy-Fragile', email: 'staying@legacy.example', password: 'staying password' });
+    const created = await admin.users.create.mutate({
+      connection: 'Legacy-Fragile',
+      email: 'staying@legacy.example',
+      password: 'staying password',
+    });
     await withLegacyGone('Legacy-Fragile', async () => {
       const error = await errorOf(admin.users.delete.mutate({ id: created.user_id! }));
-      expect(error).toMatchObject({ code: 'BAD_GATEWAY', message: 'the custom database script failed: delete: database "legacy_gone" does not exist' });
+      expect(error).toMatchObject({
+        code: 'BAD_GATEWAY',
+        message: 'the custom database script failed: delete: database "legacy_gone" does not exist',
+      });
     });
     expect(await admin.users.get.query({ id: created.user_id! })).toMatchObject({ email: 'staying@legacy.example' });
     expect(await legacy.member('staying@legacy.example')).toBeDefined();

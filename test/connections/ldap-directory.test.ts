@@ -2,15 +2,15 @@ import type * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import type { CredentialStrategy } from '../../server/connections/strategy.js';
 import { isPage } from '../support/browser.js';
 import { createClient } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { clientCredentialsToken, managementClient } from '../support/management-client.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
-import { PEOPLE_DN, personDn, READER, startSlapd, type Slapd } from '../support/slapd.js';
+import { PEOPLE_DN, personDn, READER, type Slapd, startSlapd } from '../support/slapd.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
-import type { CredentialStrategy } from '../../server/connections/strategy.js';
-import { logSink } from '../support/log-sink.js';
 
 /** The connections to the directory behind an ldap connection: the service account's pool, timeouts, failures. */
 describe('the directory behind an ldap connection', () => {
@@ -24,7 +24,12 @@ describe('the directory behind an ldap connection', () => {
   const directory = () => ({ url: slapd.url, search_base: PEOPLE_DN, bind_dn: READER.dn, bind_password: READER.password });
 
   async function createConnection(name: string, options: Record<string, unknown> = {}) {
-    return admin.connections.create.mutate({ name, strategy: 'ldap', options: { ...directory(), ...options }, enabled_clients: [client.client_id] });
+    return admin.connections.create.mutate({
+      name,
+      strategy: 'ldap',
+      options: { ...directory(), ...options },
+      enabled_clients: [client.client_id],
+    });
   }
 
   async function loginAs(connection: string, uid: string) {
@@ -42,7 +47,8 @@ describe('the directory behind an ldap connection', () => {
   }
 
   const serviceConnections = () => slapd.connectionsBoundAs(READER.dn);
-  const userConnections = async () => (await Promise.all(['jane', 'alex', 'sam', 'kim'].map((uid) => slapd.connectionsBoundAs(personDn(uid))))).flat();
+  const userConnections = async () =>
+    (await Promise.all(['jane', 'alex', 'sam', 'kim'].map((uid) => slapd.connectionsBoundAs(personDn(uid))))).flat();
 
   beforeAll(async () => {
     slapd = await startSlapd();
@@ -128,7 +134,9 @@ describe('the directory behind an ldap connection', () => {
     const { status, error, logs } = await refusedLogin('Unreachable', 'jane');
     expect(status).toBe(502);
     expect(error).toBe('the directory could not be reached');
-    expect(logs).toContainEqual(expect.objectContaining({ msg: 'directory failed a login', connection: 'Unreachable', step: 'service bind' }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({ msg: 'directory failed a login', connection: 'Unreachable', step: 'service bind' }),
+    );
   });
 
   it('tells a refused service account from a wrong user password, and uses new credentials as soon as the options change', async () => {

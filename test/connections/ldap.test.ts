@@ -4,11 +4,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
-import { PEOPLE_DN, personDn, READER, startSlapd, type Slapd } from '../support/slapd.js';
+import { PEOPLE_DN, personDn, READER, type Slapd, startSlapd } from '../support/slapd.js';
 import { startTestTessera } from '../support/tessera.js';
-import { logSink } from '../support/log-sink.js';
 
 const INVALID_LOGIN = 'Wrong email, username or password.';
 
@@ -23,7 +23,12 @@ describe('logging in through an ldap connection', () => {
   const directory = () => ({ url: slapd.url, search_base: PEOPLE_DN, bind_dn: READER.dn, bind_password: READER.password });
 
   async function createConnection(name: string, options: Record<string, unknown> = {}) {
-    await admin.connections.create.mutate({ name, strategy: 'ldap', options: { ...directory(), ...options }, enabled_clients: [client.client_id] });
+    await admin.connections.create.mutate({
+      name,
+      strategy: 'ldap',
+      options: { ...directory(), ...options },
+      enabled_clients: [client.client_id],
+    });
   }
 
   /** A login through one connection's form, as the login page shows it for connection=<name>. */
@@ -42,7 +47,8 @@ describe('logging in through an ldap connection', () => {
   }
 
   const errorText = (page: Page) => page.document.querySelector('.error')?.text;
-  const usersOf = async (connection: string) => (await admin.users.list.query({ q: `identities.connection:"${connection}"`, per_page: 100 })).users.length;
+  const usersOf = async (connection: string) =>
+    (await admin.users.list.query({ q: `identities.connection:"${connection}"`, per_page: 100 })).users.length;
 
   beforeAll(async () => {
     slapd = await startSlapd();
@@ -61,7 +67,9 @@ describe('logging in through an ldap connection', () => {
   it('shows only the directory form for connection=<name> and logs the user in with a normalized profile', async () => {
     const { page } = await openLoginPage(config, 'openid', { connection: 'Corp-Directory' });
     if (!isPage(page)) throw new Error('expected the login page');
-    expect(page.document.querySelectorAll('form input[name=connection]').map((input) => input.getAttribute('value'))).toEqual(['Corp-Directory']);
+    expect(page.document.querySelectorAll('form input[name=connection]').map((input) => input.getAttribute('value'))).toEqual([
+      'Corp-Directory',
+    ]);
 
     const { tokens } = await ldapLogin('Corp-Directory', 'jane', 'jane-password');
     const userId = 'ldap|Corp-Directory|jane';
@@ -89,7 +97,11 @@ describe('logging in through an ldap connection', () => {
     ]);
     const after = await browser.submit(page, { connection: 'Corp-Directory', username: 'jane', password: 'jane-password' }, REDIRECT_URI);
     if (isPage(after)) throw new Error(`login did not complete: ${errorText(after)}`);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(after.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(after.redirect), {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
     expect(tokens.claims()?.sub).toBe('ldap|Corp-Directory|jane');
   });
 
@@ -115,7 +127,10 @@ describe('logging in through an ldap connection', () => {
 
     const { tokens } = await ldapLogin('Corp-Directory', 'sam', 'sam-password');
     expect(tokens.claims()).toMatchObject({ sub: primary.user_id, name: 'Samuel Primary', family_name: 'Primary', email: primary.email });
-    expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({ name: 'Samuel Primary', family_name: 'Primary' });
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({
+      name: 'Samuel Primary',
+      family_name: 'Primary',
+    });
     const profile = await admin.users.get.query({ id: primary.user_id });
     expect(profile).toMatchObject({ name: 'Samuel Primary', given_name: 'Samuel', family_name: 'Primary', email: primary.email });
     expect(profile.identities).toHaveLength(2);
@@ -131,8 +146,16 @@ describe('logging in through an ldap connection', () => {
   it("applies the connection's mapping over the defaults: nickname from title, name from cn", async () => {
     await createConnection('Corp-Titles', { mapping: { nickname: 'title', name: ['cn'] } });
     const { tokens } = await ldapLogin('Corp-Titles', 'jane', 'jane-password');
-    expect(tokens.claims()).toMatchObject({ sub: 'ldap|Corp-Titles|jane', nickname: 'Chief Cartographer', name: 'Jane Q. Doe', family_name: 'Doe' });
-    expect(await admin.users.get.query({ id: 'ldap|Corp-Titles|jane' })).toMatchObject({ nickname: 'Chief Cartographer', name: 'Jane Q. Doe' });
+    expect(tokens.claims()).toMatchObject({
+      sub: 'ldap|Corp-Titles|jane',
+      nickname: 'Chief Cartographer',
+      name: 'Jane Q. Doe',
+      family_name: 'Doe',
+    });
+    expect(await admin.users.get.query({ id: 'ldap|Corp-Titles|jane' })).toMatchObject({
+      nickname: 'Chief Cartographer',
+      name: 'Jane Q. Doe',
+    });
   });
 
   it('identifies users by the id_attribute the connection names, an operational one included', async () => {
@@ -173,7 +196,9 @@ describe('logging in through an ldap connection', () => {
       const { page, error, logs } = await refusedLogin('Corp-Directory', username, password);
       expect(page.status).toBe(401);
       expect(error).toBe(INVALID_LOGIN);
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'login failed', connection: 'Corp-Directory', code: 'auth.invalid_credentials' }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: 'login failed', connection: 'Corp-Directory', code: 'auth.invalid_credentials' }),
+      );
       expect(JSON.stringify(logs)).not.toContain(password);
       expect(await usersOf('Corp-Directory')).toBe(users);
       if (before) expect(await admin.users.get.query({ id: 'ldap|Corp-Directory|jane' })).toEqual(before);
@@ -216,7 +241,12 @@ describe('logging in through an ldap connection', () => {
     [{ search_filter: '(uid={login}' }, 'search_filter'],
   ])('refuses options %j naming %s', async (options, field) => {
     const failure = await errorOf(
-      admin.connections.create.mutate({ name: 'Corp-Invalid', strategy: 'ldap', options: { ...directory(), ...options }, enabled_clients: [] }),
+      admin.connections.create.mutate({
+        name: 'Corp-Invalid',
+        strategy: 'ldap',
+        options: { ...directory(), ...options },
+        enabled_clients: [],
+      }),
     );
     expect(failure).toMatchObject({ code: 'BAD_REQUEST' });
     expect(failure.message).toContain(field);

@@ -5,7 +5,7 @@ import { Browser, isPage } from '../support/browser.js';
 import { createClient } from '../support/fixtures.js';
 import { clientCredentialsToken, managementClient } from '../support/management-client.js';
 import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
-import { personDn, PEOPLE_DN, startSlapd, type Slapd } from '../support/slapd.js';
+import { PEOPLE_DN, personDn, type Slapd, startSlapd } from '../support/slapd.js';
 import { startTestTessera } from '../support/tessera.js';
 import { signInUpstream, startUpstreamOidc, type UpstreamOidc } from '../support/upstream-oidc.js';
 
@@ -26,7 +26,13 @@ describe('linking a directory identity with an upstream OpenID identity', () => 
     slapd = await startSlapd();
     tessera = await startTestTessera({ redis: true });
     upstream = await startUpstreamOidc(upstreamCallbackUrl(tessera.issuer));
-    upstream.accounts.set('alex-social', { email: 'alex.r@social.example', email_verified: true, first_name: 'Al', surname: 'R.', nickname: 'alr' });
+    upstream.accounts.set('alex-social', {
+      email: 'alex.r@social.example',
+      email_verified: true,
+      first_name: 'Al',
+      surname: 'R.',
+      nickname: 'alr',
+    });
     admin = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer));
     const client = await createClient(tessera);
     await admin.connections.create.mutate({
@@ -38,7 +44,12 @@ describe('linking a directory identity with an upstream OpenID identity', () => 
     await admin.connections.create.mutate({
       name: 'Social',
       strategy: 'oidc',
-      options: { issuer: upstream.issuer, client_id: upstream.client.clientId, client_secret: upstream.client.clientSecret, is_social: true },
+      options: {
+        issuer: upstream.issuer,
+        client_id: upstream.client.clientId,
+        client_secret: upstream.client.clientSecret,
+        is_social: true,
+      },
       enabled_clients: [client.client_id],
     });
     config = await discover(tessera.issuer, client.client_id, client.client_secret);
@@ -50,7 +61,14 @@ describe('linking a directory identity with an upstream OpenID identity', () => 
   });
 
   const directoryLogin = async () =>
-    (await login(config, { scope: 'openid profile email', username: 'alex', password: 'alex-password', extraParams: { connection: 'Corp-Directory' } })).tokens;
+    (
+      await login(config, {
+        scope: 'openid profile email',
+        username: 'alex',
+        password: 'alex-password',
+        extraParams: { connection: 'Corp-Directory' },
+      })
+    ).tokens;
 
   async function socialLogin() {
     const browser = new Browser();
@@ -82,7 +100,12 @@ describe('linking a directory identity with an upstream OpenID identity', () => 
 
     const tokens = await socialLogin();
     expect(tokens.claims()?.sub).toBe(directoryUser);
-    expect(await userinfo(tokens)).toMatchObject({ sub: directoryUser, email: 'alex@example.org', family_name: 'Rivera', given_name: 'Alex' });
+    expect(await userinfo(tokens)).toMatchObject({
+      sub: directoryUser,
+      email: 'alex@example.org',
+      family_name: 'Rivera',
+      given_name: 'Alex',
+    });
     const person = await admin.users.get.query({ id: directoryUser });
     expect(person).toMatchObject({ email: 'alex@example.org', given_name: 'Alex', family_name: 'Rivera', name: 'Alex Rivera' });
     expect(person.identities?.[1]).toMatchObject({

@@ -7,11 +7,11 @@ import { upstreamCallbackUrl } from '../../server/connections/upstream-callback-
 import type { Profile } from '../../server/profiles/profile.js';
 import { Browser, isPage, type Page, type Visit } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
 import { discover, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 import { signInUpstream, startSilentServer, startUpstreamOidc, type UpstreamOidc } from '../support/upstream-oidc.js';
-import { logSink } from '../support/log-sink.js';
 
 const CONNECTION = 'Partner-SSO';
 const SCOPE = 'openid profile email';
@@ -34,7 +34,12 @@ describe('logging in through an oidc connection', () => {
   }
 
   async function createConnection(name: string, peer: UpstreamOidc, options: Record<string, unknown> = {}) {
-    return admin.connections.create.mutate({ name, strategy: 'oidc', options: upstreamOptions(peer, options), enabled_clients: [client.client_id] });
+    return admin.connections.create.mutate({
+      name,
+      strategy: 'oidc',
+      options: upstreamOptions(peer, options),
+      enabled_clients: [client.client_id],
+    });
   }
 
   async function startOwnUpstream(): Promise<UpstreamOidc> {
@@ -64,7 +69,13 @@ describe('logging in through an oidc connection', () => {
 
   /** From the redirect into the upstream to the first Location back at Tessera's callback, signed in as `login`. */
   async function atUpstream(started: Started, peer: UpstreamOidc, login: string, toUpstream = started.toUpstream): Promise<string> {
-    const back = await signInUpstream(started.browser, peer, await started.browser.navigate(toUpstream.href, callbackUrl()), login, callbackUrl());
+    const back = await signInUpstream(
+      started.browser,
+      peer,
+      await started.browser.navigate(toUpstream.href, callbackUrl()),
+      login,
+      callbackUrl(),
+    );
     if (isPage(back)) throw new Error(`the upstream did not send the browser back: ${back.status} ${back.html.slice(0, 300)}`);
     return back.redirect;
   }
@@ -96,13 +107,17 @@ describe('logging in through an oidc connection', () => {
     return { page: end, error: errorText(end), logs: logLines.slice(logged) };
   }
 
-  const usersOf = async (connection: string) => (await admin.users.list.query({ q: `identities.connection:"${connection}"`, per_page: 100 })).users;
+  const usersOf = async (connection: string) =>
+    (await admin.users.list.query({ q: `identities.connection:"${connection}"`, per_page: 100 })).users;
 
   async function storedOptions(name: string): Promise<Record<string, unknown>> {
-    const [row] = await tessera.database.models.sequelize.query<{ options: Record<string, unknown> }>(`SELECT options FROM connections WHERE name = $1`, {
-      bind: [name],
-      type: QueryTypes.SELECT,
-    });
+    const [row] = await tessera.database.models.sequelize.query<{ options: Record<string, unknown> }>(
+      `SELECT options FROM connections WHERE name = $1`,
+      {
+        bind: [name],
+        type: QueryTypes.SELECT,
+      },
+    );
     if (!row) throw new Error(`no connection ${name}`);
     return row.options;
   }
@@ -149,7 +164,14 @@ describe('logging in through an oidc connection', () => {
   it("logs the user in with a profile normalized from the upstream's own claim names", async () => {
     const tokens = await upstreamLogin('alice');
     const userId = 'oidc|Partner-SSO|alice';
-    const expected = { email: 'alice.liddell@example.org', email_verified: true, given_name: 'Alice', family_name: 'Liddell', name: 'Alice Liddell', nickname: 'alice' };
+    const expected = {
+      email: 'alice.liddell@example.org',
+      email_verified: true,
+      given_name: 'Alice',
+      family_name: 'Liddell',
+      name: 'Alice Liddell',
+      nickname: 'alice',
+    };
     expect(tokens.claims()).toMatchObject({ sub: userId, ...expected });
     expect(await oidc.fetchUserInfo(config, tokens.access_token, userId)).toMatchObject({ sub: userId, ...expected });
     const profile = await admin.users.get.query({ id: userId });
@@ -184,7 +206,10 @@ describe('logging in through an oidc connection', () => {
 
     const tokens = await upstreamLogin('lorina');
     expect(tokens.claims()).toMatchObject({ sub: primary.user_id, name: 'Lorina Primary', family_name: 'Primary', email: primary.email });
-    expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({ name: 'Lorina Primary', family_name: 'Primary' });
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({
+      name: 'Lorina Primary',
+      family_name: 'Primary',
+    });
     const profile = await admin.users.get.query({ id: primary.user_id });
     expect(profile).toMatchObject({ name: 'Lorina Primary', given_name: 'Lorina', family_name: 'Primary', email: primary.email });
     expect(profile.identities).toHaveLength(2);
@@ -222,12 +247,24 @@ describe('logging in through an oidc connection', () => {
       const [identity] = (await admin.users.get.query({ id: userId })).identities ?? [];
       expect(identity).toMatchObject({ access_token: expect.any(String), refresh_token: expect.any(String) });
       const listed = await admin.users.list.query({ q: 'email:"dodo@example.org"' });
-      expect(listed.users[0]?.identities?.[0]).toMatchObject({ access_token: identity?.access_token, refresh_token: identity?.refresh_token });
-
-      const upstreamConfig = await oidc.discovery(new URL(upstream.issuer), upstream.client.clientId, upstream.client.clientSecret, undefined, {
-        execute: [oidc.allowInsecureRequests],
+      expect(listed.users[0]?.identities?.[0]).toMatchObject({
+        access_token: identity?.access_token,
+        refresh_token: identity?.refresh_token,
       });
-      expect(await oidc.fetchUserInfo(upstreamConfig, identity?.access_token ?? '', 'dodo')).toMatchObject({ sub: 'dodo', name: 'The Dodo' });
+
+      const upstreamConfig = await oidc.discovery(
+        new URL(upstream.issuer),
+        upstream.client.clientId,
+        upstream.client.clientSecret,
+        undefined,
+        {
+          execute: [oidc.allowInsecureRequests],
+        },
+      );
+      expect(await oidc.fetchUserInfo(upstreamConfig, identity?.access_token ?? '', 'dodo')).toMatchObject({
+        sub: 'dodo',
+        name: 'The Dodo',
+      });
       const refreshed = await oidc.refreshTokenGrant(upstreamConfig, identity?.refresh_token ?? '');
       expect(refreshed.access_token).toEqual(expect.any(String));
     });
@@ -254,7 +291,9 @@ describe('logging in through an oidc connection', () => {
     const stored = await storedOptions(CONNECTION);
     expect(String(stored['client_secret']).startsWith(SEALED_PREFIX)).toBe(true);
     expect(JSON.stringify(stored)).not.toContain(upstream.client.clientSecret);
-    const [listed] = (await admin.connections.list.query({ strategy: 'oidc' })).connections.filter((connection) => connection.name === CONNECTION);
+    const [listed] = (await admin.connections.list.query({ strategy: 'oidc' })).connections.filter(
+      (connection) => connection.name === CONNECTION,
+    );
     expect(listed?.options).toMatchObject({ issuer: upstream.issuer, client_id: upstream.client.clientId });
     expect(listed?.options).not.toHaveProperty('client_secret');
     expect((await admin.connections.get.query({ id: listed?.id ?? '' })).options).not.toHaveProperty('client_secret');
@@ -308,7 +347,9 @@ describe('logging in through an oidc connection', () => {
       );
       expect(page.status).toBe(401);
       expect(error).toBe('The upstream provider refused the login (access_denied: End-User aborted interaction).');
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'auth.invalid_credentials' }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'auth.invalid_credentials' }),
+      );
       await expectNoUserChanged();
     });
 
@@ -334,7 +375,9 @@ describe('logging in through an oidc connection', () => {
       });
       expect(page.status).toBe(502);
       expect(error).toBe('The upstream provider did not answer the discovery request within 300 ms.');
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login could not start', connection: 'Silent-SSO', code: 'auth.upstream_failed' }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: 'upstream login could not start', connection: 'Silent-SSO', code: 'auth.upstream_failed' }),
+      );
       expect(await usersOf('Silent-SSO')).toEqual([]);
     });
 
@@ -347,7 +390,9 @@ describe('logging in through an oidc connection', () => {
       const { page, error, logs } = await refused(() => started.browser.navigate(back, REDIRECT_URI));
       expect(page.status).toBe(502);
       expect(error).toMatch(/^The upstream provider could not be reached for the token request \(.+\)\.$/);
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login failed', connection: 'Flaky-SSO', code: 'auth.upstream_failed' }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: 'upstream login failed', connection: 'Flaky-SSO', code: 'auth.upstream_failed' }),
+      );
       expect(await usersOf('Flaky-SSO')).toEqual([]);
     });
 
@@ -369,8 +414,12 @@ describe('logging in through an oidc connection', () => {
       back.searchParams.set('state', theirs.toUpstream.searchParams.get('state') ?? '');
       const { page, error, logs } = await refused(() => mine.browser.navigate(back.href, REDIRECT_URI));
       expect(page.status).toBe(400);
-      expect(error).toMatch(/^The upstream provider refused the authorization code \(invalid_grant: .+\); it belongs to another login, was already used or expired\.$/);
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'auth.invalid_response' }));
+      expect(error).toMatch(
+        /^The upstream provider refused the authorization code \(invalid_grant: .+\); it belongs to another login, was already used or expired\.$/,
+      );
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'auth.invalid_response' }),
+      );
       await expectNoUserChanged();
     });
 
@@ -394,7 +443,9 @@ describe('logging in through an oidc connection', () => {
       const { page, error, logs } = await refused(() => started.browser.navigate(back, REDIRECT_URI));
       expect(page.status).toBe(400);
       expect(error).toBe("The ID token's nonce does not match this login.");
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'auth.invalid_response' }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'auth.invalid_response' }),
+      );
       await expectNoUserChanged();
     });
 
@@ -406,7 +457,9 @@ describe('logging in through an oidc connection', () => {
         const { page, error, logs } = await refused(() => started.browser.navigate(back, REDIRECT_URI));
         expect(page.status).toBe(400);
         expect(error).toMatch(/^connection "Partner-SSO" returned an invalid profile: email: /);
-        expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'profile.invalid' }));
+        expect(logs).toContainEqual(
+          expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'profile.invalid' }),
+        );
       }
       await expectNoUserChanged();
     });

@@ -10,7 +10,7 @@ import { Browser, isPage, type Page } from '../support/browser.js';
 import { createClient } from '../support/fixtures.js';
 import { logSink } from '../support/log-sink.js';
 import { adminClient, errorOf } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 /** Custom database scripts with nothing to import, so they run from a CODE_DIR outside the repository. */
@@ -84,7 +84,12 @@ describe('operator code: CODE_DIR, worker threads and error ids', () => {
   }
 
   const memberLogin = (current = config) =>
-    login(current, { scope: 'openid', username: 'ada@legacy.example', password: 'analytical engine', extraParams: { connection: 'Members' } });
+    login(current, {
+      scope: 'openid',
+      username: 'ada@legacy.example',
+      password: 'analytical engine',
+      extraParams: { connection: 'Members' },
+    });
   const errorIdOn = (page: Page) => /Error id: ([0-9a-f]{8})\./.exec(page.document.querySelector('[role=alert]')?.text ?? '')?.[1];
   const loggedWith = (errorId: string | undefined) => logLines.find((line) => errorId !== undefined && line.error_id === errorId);
 
@@ -98,12 +103,16 @@ describe('operator code: CODE_DIR, worker threads and error ids', () => {
       const script = await errorOf(admin.connections.create.mutate({ name: 'Escape', strategy: 'custom', options: { script: target } }));
       expect(script).toMatchObject({ code: 'BAD_REQUEST', field: 'options.script' });
       expect(script.message).toContain(says);
-      const mapper = await errorOf(admin.connections.create.mutate({ name: 'Escape', strategy: 'custom', options: { script: 'members.mjs', mapper: target } }));
+      const mapper = await errorOf(
+        admin.connections.create.mutate({ name: 'Escape', strategy: 'custom', options: { script: 'members.mjs', mapper: target } }),
+      );
       expect(mapper).toMatchObject({ code: 'BAD_REQUEST', field: 'options.mapper' });
     });
 
     it('refuses an update pointing a connection’s script out of CODE_DIR, and keeps its options', async () => {
-      const [members] = (await admin.connections.list.query({ strategy: 'custom' })).connections.filter((connection) => connection.name === 'Members');
+      const [members] = (await admin.connections.list.query({ strategy: 'custom' })).connections.filter(
+        (connection) => connection.name === 'Members',
+      );
       const error = await errorOf(admin.connections.update.mutate({ id: members!.id, options: { script: SERVER_CLI } }));
       expect(error).toMatchObject({ code: 'BAD_REQUEST', field: 'options.script' });
       expect((await admin.connections.get.query({ id: members!.id })).options).toMatchObject({ script: 'members.mjs' });
@@ -111,14 +120,25 @@ describe('operator code: CODE_DIR, worker threads and error ids', () => {
     });
 
     it('without CODE_DIR, refuses scripts and mappers on create, and fails logins of existing ones with an error id', async () => {
-      const bare = await startTestTessera({ databaseUrl: tessera.databaseUrl, env: { CODE_DIR: '' }, logger: pino({ level: 'info' }, logSink(logLines)) });
+      const bare = await startTestTessera({
+        databaseUrl: tessera.databaseUrl,
+        env: { CODE_DIR: '' },
+        logger: pino({ level: 'info' }, logSink(logLines)),
+      });
       try {
         const bareAdmin = await adminClient(bare.issuer);
-        const script = await errorOf(bareAdmin.connections.create.mutate({ name: 'No-Code', strategy: 'custom', options: { script: 'members.mjs' } }));
+        const script = await errorOf(
+          bareAdmin.connections.create.mutate({ name: 'No-Code', strategy: 'custom', options: { script: 'members.mjs' } }),
+        );
         expect(script).toMatchObject({ code: 'BAD_REQUEST', field: 'options.script' });
         expect(script.message).toContain('CODE_DIR is unset');
 
-        const page = await failedLogin(await discover(bare.issuer, client.client_id, client.client_secret), 'Members', 'ada@legacy.example', 'analytical engine');
+        const page = await failedLogin(
+          await discover(bare.issuer, client.client_id, client.client_secret),
+          'Members',
+          'ada@legacy.example',
+          'analytical engine',
+        );
         expect(page.status).toBe(502);
         const errorId = errorIdOn(page);
         expect(loggedWith(errorId)).toMatchObject({ connection: 'Members', reason: expect.stringContaining('CODE_DIR is unset') });
@@ -137,7 +157,11 @@ describe('operator code: CODE_DIR, worker threads and error ids', () => {
       expect(page.html).not.toContain(codeDir);
       const errorId = errorIdOn(page);
       expect(errorId).toMatch(/^[0-9a-f]{8}$/);
-      expect(loggedWith(errorId)).toMatchObject({ msg: 'custom database script failed', connection: 'Throws', err: { message: 'cannot open /srv/legacy/members.db for ada@legacy.example' } });
+      expect(loggedWith(errorId)).toMatchObject({
+        msg: 'custom database script failed',
+        connection: 'Throws',
+        err: { message: 'cannot open /srv/legacy/members.db for ada@legacy.example' },
+      });
     });
 
     it('show an error id and no server path when the script cannot be imported; the log has the import error', async () => {
@@ -175,7 +199,9 @@ describe('operator code: CODE_DIR, worker threads and error ids', () => {
       expect(Object.keys(probe.statuses)).toEqual(['200']);
       expect((await other).tokens.claims()?.sub).toBe('custom|Members|1');
       expect(settled).toEqual(['other', 'stuck']);
-      console.info(`while ${connection} looped: ${probe.statuses[200]} discovery answers (slowest ${Math.round(probe.slowestMs)} ms), another login completed`);
+      console.info(
+        `while ${connection} looped: ${probe.statuses[200]} discovery answers (slowest ${Math.round(probe.slowestMs)} ms), another login completed`,
+      );
     });
   });
 });

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RedirectStrategy } from '../../server/connections/strategy.js';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
 import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
-import { startSamlIdp, type ResponseShape, type SamlIdp, type SamlIdpUser } from '../support/saml-idp.js';
+import { type ResponseShape, type SamlIdp, type SamlIdpUser, startSamlIdp } from '../support/saml-idp.js';
 import { startTestTessera } from '../support/tessera.js';
-import { logSink } from '../support/log-sink.js';
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
 const DISPLAY_NAME_OID = 'urn:oid:2.16.840.1.113730.3.1.241';
@@ -141,14 +141,18 @@ describe('logging in through a saml connection', () => {
     expect(await oidc.fetchUserInfo(config, tokens.access_token, userId)).toMatchObject({ sub: userId, ...expected });
     const profile = await admin.users.get.query({ id: userId });
     expect(profile).toMatchObject({ user_id: userId, ...expected, logins_count: 1 });
-    expect(profile.identities).toEqual([expect.objectContaining({ connection: CONNECTION, provider: 'saml', user_id: `${CONNECTION}|alice`, isSocial: false })]);
+    expect(profile.identities).toEqual([
+      expect.objectContaining({ connection: CONNECTION, provider: 'saml', user_id: `${CONNECTION}|alice`, isSocial: false }),
+    ]);
   });
 
   it('refreshes the profile at the next login through the login page link, with the attributes the identity provider sends now', async () => {
     idp.user = person('alice', 'Alicia', 'Bowman', { [`${CLAIMS}/emailaddress`]: 'alicia.bowman@corp.example' });
     const { page, browser, codeVerifier, state, nonce } = await openLoginPage(config, 'openid profile email');
     if (!isPage(page)) throw new Error('expected the login page');
-    const link = page.document.querySelectorAll('a.connection').find((candidate) => candidate.text.trim() === `Continue with ${CONNECTION}`);
+    const link = page.document
+      .querySelectorAll('a.connection')
+      .find((candidate) => candidate.text.trim() === `Continue with ${CONNECTION}`);
     const form = await browser.navigate(new URL(link?.getAttribute('href') ?? '', page.url).toString(), REDIRECT_URI);
     if (!isPage(form)) throw new Error('expected the identity provider form');
     const tokens = await finish({ page, browser, codeVerifier, state, nonce, form });
@@ -183,28 +187,58 @@ describe('logging in through a saml connection', () => {
 
     const linked = await admin.users.get.query({ id: primary.user_id });
     expect(linked).toMatchObject({ name: 'Primary Person', given_name: 'Primary', family_name: 'Person', email: primary.email });
-    expect(linked.identities?.[1]).toMatchObject({ provider: 'saml', user_id: `${CONNECTION}|erin`, profileData: { given_name: 'Erin', family_name: 'First' } });
+    expect(linked.identities?.[1]).toMatchObject({
+      provider: 'saml',
+      user_id: `${CONNECTION}|erin`,
+      profileData: { given_name: 'Erin', family_name: 'First' },
+    });
     expect((await errorOf(admin.users.get.query({ id: secondaryId }))).code).toBe('NOT_FOUND');
 
     idp.user = person('erin', 'Erin', 'Second');
     const tokens = await samlLogin();
     expect(tokens.claims()).toMatchObject({ sub: primary.user_id, family_name: 'Person' });
-    expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({ name: 'Primary Person', family_name: 'Person' });
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, primary.user_id)).toMatchObject({
+      name: 'Primary Person',
+      family_name: 'Person',
+    });
     const after = await admin.users.get.query({ id: primary.user_id });
     expect(after).toMatchObject({ name: 'Primary Person', given_name: 'Primary', family_name: 'Person', email: primary.email });
-    expect(after.identities?.[1]).toMatchObject({ user_id: `${CONNECTION}|erin`, profileData: { given_name: 'Erin', family_name: 'Second' } });
+    expect(after.identities?.[1]).toMatchObject({
+      user_id: `${CONNECTION}|erin`,
+      profileData: { given_name: 'Erin', family_name: 'Second' },
+    });
   });
 
   describe('refuses a bad response with a page saying why, logs it, and creates or changes no user', () => {
     const cases: Array<[string, ResponseShape, string]> = [
       ['an unsigned response and assertion', { signing: 'none' }, 'the SAML assertion is not signed'],
       ['a signed response whose assertion is unsigned', { signing: 'response-only' }, 'the SAML assertion is not signed'],
-      ['an assertion signed with another key', { signing: 'other-key' }, "the SAML assertion's signature does not verify with the connection's signing certificate"],
+      [
+        'an assertion signed with another key',
+        { signing: 'other-key' },
+        "the SAML assertion's signature does not verify with the connection's signing certificate",
+      ],
       ['an assertion expired beyond the clock skew', { notOnOrAfter: new Date(Date.now() - 10 * 60_000) }, 'the SAML assertion is expired'],
-      ['an assertion for another audience', { audience: 'urn:tessera:elsewhere.example:Corp-SAML' }, 'the SAML assertion is meant for another audience than this service provider'],
-      ['an assertion for another recipient', { recipient: 'https://elsewhere.example/login/callback' }, 'the SAML assertion is meant for another recipient (https://elsewhere.example/login/callback)'],
-      ['a response to another destination', { destination: 'https://elsewhere.example/login/callback' }, 'the SAML response is addressed to another destination (https://elsewhere.example/login/callback)'],
-      ['an assertion from another issuer', { issuer: 'https://impostor.example/metadata' }, 'the SAML assertion was issued by "https://impostor.example/metadata", not by this connection\'s identity provider'],
+      [
+        'an assertion for another audience',
+        { audience: 'urn:tessera:elsewhere.example:Corp-SAML' },
+        'the SAML assertion is meant for another audience than this service provider',
+      ],
+      [
+        'an assertion for another recipient',
+        { recipient: 'https://elsewhere.example/login/callback' },
+        'the SAML assertion is meant for another recipient (https://elsewhere.example/login/callback)',
+      ],
+      [
+        'a response to another destination',
+        { destination: 'https://elsewhere.example/login/callback' },
+        'the SAML response is addressed to another destination (https://elsewhere.example/login/callback)',
+      ],
+      [
+        'an assertion from another issuer',
+        { issuer: 'https://impostor.example/metadata' },
+        'the SAML assertion was issued by "https://impostor.example/metadata", not by this connection\'s identity provider',
+      ],
     ];
 
     it.each(cases)('%s', async (_title, shape, message) => {
@@ -214,7 +248,14 @@ describe('logging in through a saml connection', () => {
       const { page, error, logs } = await refusedLogin();
       expect(page.status).toBe(400);
       expect(error).toContain(message);
-      expect(logs).toContainEqual(expect.objectContaining({ msg: 'upstream login failed', connection: CONNECTION, code: 'auth.invalid_response', reason: expect.stringContaining(message) }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          msg: 'upstream login failed',
+          connection: CONNECTION,
+          code: 'auth.invalid_response',
+          reason: expect.stringContaining(message),
+        }),
+      );
       expect(await allUsers()).toEqual(before);
     });
 

@@ -56,7 +56,19 @@ describe('documentation links', () => {
 
   it('has a page in docs/ for each reference topic, listed in docs/README.md', () => {
     const index = readFileSync(path.join(ROOT, 'docs', 'README.md'), 'utf8');
-    const topics = ['configuration', 'connecting-an-application', 'management-api', 'connections', 'post-login-rules', 'saml-identity-provider', 'security', 'running-several-nodes', 'benchmarks', 'layout', 'contract'];
+    const topics = [
+      'configuration',
+      'connecting-an-application',
+      'management-api',
+      'connections',
+      'post-login-rules',
+      'saml-identity-provider',
+      'security',
+      'running-several-nodes',
+      'benchmarks',
+      'layout',
+      'contract',
+    ];
     for (const topic of topics) {
       expect(existsSync(path.join(ROOT, 'docs', `${topic}.md`)), topic).toBe(true);
       expect(index, topic).toContain(`](${topic}.md)`);

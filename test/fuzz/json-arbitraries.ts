@@ -106,7 +106,10 @@ function withoutKey(seed: Record<string, unknown>, key: string): Record<string, 
 /** A valid input with one thing wrong, or anything at all. */
 export function nearValid(seed: Record<string, unknown> | undefined): fc.Arbitrary<unknown> {
   if (!seed || Object.keys(seed).length === 0) {
-    return fc.oneof(hostileValue, fc.tuple(fc.string({ maxLength: 10 }), hostileValue).map(([key, value]) => withKey({}, key || 'k', value)));
+    return fc.oneof(
+      hostileValue,
+      fc.tuple(fc.string({ maxLength: 10 }), hostileValue).map(([key, value]) => withKey({}, key || 'k', value)),
+    );
   }
   const keys = Object.keys(seed);
   const nestedKeys = keys.filter((key) => typeof seed[key] === 'object' && seed[key] !== null && !Array.isArray(seed[key]));
@@ -119,9 +122,9 @@ export function nearValid(seed: Record<string, unknown> | undefined): fc.Arbitra
   ];
   if (nestedKeys.length > 0) {
     changes.push(
-      fc.tuple(fc.constantFrom(...nestedKeys), fc.string({ maxLength: 12 }), hostileValue).map(([key, inner, value]) =>
-        withKey(seed, key, withKey(seed[key] as Record<string, unknown>, inner || 'k', value)),
-      ),
+      fc
+        .tuple(fc.constantFrom(...nestedKeys), fc.string({ maxLength: 12 }), hostileValue)
+        .map(([key, inner, value]) => withKey(seed, key, withKey(seed[key] as Record<string, unknown>, inner || 'k', value))),
     );
   }
   return fc.oneof(...changes);

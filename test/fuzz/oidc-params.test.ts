@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient } from '../support/fixtures.js';
-import { REDIRECT_URI } from '../support/relying-party.js';
 import { adminClient } from '../support/management-client.js';
+import { REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 import { FUZZ_SEED } from './json-arbitraries.js';
 
@@ -26,7 +26,21 @@ function encodeBytes(value: string): string {
 }
 
 /** Already encoded, some of it wrongly: invalid UTF-8, overlong NUL, half an escape. */
-const RAW = ['%', '%zz', '%00', '%25%00F%2B', '%C0%80', '%FF%FE', '%E2%82', '%ED%A0%80', '%2B', '+', '%0D%0A', '%2F..%2F', `${'a'.repeat(3000)}`];
+const RAW = [
+  '%',
+  '%zz',
+  '%00',
+  '%25%00F%2B',
+  '%C0%80',
+  '%FF%FE',
+  '%E2%82',
+  '%ED%A0%80',
+  '%2B',
+  '+',
+  '%0D%0A',
+  '%2F..%2F',
+  `${'a'.repeat(3000)}`,
+];
 
 const encodedValue = (valid: readonly string[]) =>
   fc.oneof(
@@ -117,7 +131,9 @@ const ENDPOINTS: readonly EndpointSpec[] = [
     credentials: () =>
       fc.oneof(
         fc.constant<Record<string, string>>({}),
-        fc.string({ unit: 'binary', maxLength: 40 }).map((token) => ({ authorization: `Bearer ${encodeURIComponent(token.replace(/[\ud800-\udfff]/g, ''))}` })),
+        fc
+          .string({ unit: 'binary', maxLength: 40 })
+          .map((token) => ({ authorization: `Bearer ${encodeURIComponent(token.replace(/[\ud800-\udfff]/g, ''))}` })),
         fc.constantFrom({ authorization: 'Bearer %00' }, { authorization: 'Bearer ' }, { authorization: 'DPoP abc' }),
       ),
   },
@@ -126,7 +142,12 @@ const ENDPOINTS: readonly EndpointSpec[] = [
       name,
       methods: ['POST'],
       path: () => fc.constant(name),
-      params: (ids) => ({ token: ['abc'], token_type_hint: ['access_token', 'refresh_token'], client_id: [ids.clientId], client_secret: [ids.clientSecret] }),
+      params: (ids) => ({
+        token: ['abc'],
+        token_type_hint: ['access_token', 'refresh_token'],
+        client_id: [ids.clientId],
+        client_secret: [ids.clientSecret],
+      }),
       credentials: basic,
     }),
   ),
@@ -149,7 +170,12 @@ const ENDPOINTS: readonly EndpointSpec[] = [
     name: '/samlp/:client_id',
     methods: ['GET', 'POST'],
     path: (ids) => segment([ids.samlClientId, ids.clientId]).map((id) => `/samlp/${id}`),
-    params: () => ({ SAMLRequest: [AUTHN_REQUEST], RelayState: ['r'], SigAlg: ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'], Signature: ['abc'] }),
+    params: () => ({
+      SAMLRequest: [AUTHN_REQUEST],
+      RelayState: ['r'],
+      SigAlg: ['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'],
+      Signature: ['abc'],
+    }),
   },
   {
     name: '/samlp/metadata/:client_id',
@@ -164,7 +190,14 @@ const ENDPOINTS: readonly EndpointSpec[] = [
       fc
         .tuple(segment([ids.uid]), fc.constantFrom('', '/login', '/confirm', '/abort', '/connection/Username-Password', '/resume/x'))
         .map(([uid, rest]) => `/interaction/${uid}${rest}`),
-    params: () => ({ username: ['a@example.com'], password: ['wrong password'], connection: ['Username-Password'], prompt: ['login'], state: ['s'], code: ['c'] }),
+    params: () => ({
+      username: ['a@example.com'],
+      password: ['wrong password'],
+      connection: ['Username-Password'],
+      prompt: ['login'],
+      state: ['s'],
+      code: ['c'],
+    }),
     credentials: (ids) => fc.constantFrom<Record<string, string>>({ cookie: ids.cookie }, {}),
   },
 ];
@@ -185,8 +218,12 @@ function requestFor(spec: EndpointSpec, ids: Ids): fc.Arbitrary<FuzzRequest> {
     fc.constantFrom(...RAW),
   );
   // A request that works, with one to three parameters changed, or only some of it kept.
-  const valid = Object.entries(params).flatMap(([name, values]): Array<[string, string]> => (values[0] === undefined ? [] : [[name, encodeBytes(values[0])]]));
-  const change = fc.constantFrom(...names).chain((name) => encodedValue(params[name] ?? ['x']).map((value): [string, string] => [name, value]));
+  const valid = Object.entries(params).flatMap(
+    ([name, values]): Array<[string, string]> => (values[0] === undefined ? [] : [[name, encodeBytes(values[0])]]),
+  );
+  const change = fc
+    .constantFrom(...names)
+    .chain((name) => encodedValue(params[name] ?? ['x']).map((value): [string, string] => [name, value]));
   const changed = fc.array(change, { minLength: 1, maxLength: 3 }).map((changes) => {
     const pairs = new Map(valid);
     for (const [name, value] of changes) pairs.set(name, value);
@@ -195,7 +232,9 @@ function requestFor(spec: EndpointSpec, ids: Ids): fc.Arbitrary<FuzzRequest> {
   const query = fc.oneof(
     fc.array(pair, { maxLength: 8 }).map((pairs) => pairs.join('&')),
     changed,
-    fc.tuple(fc.subarray(valid), fc.array(pair, { minLength: 1, maxLength: 3 })).map(([kept, extra]) => [...kept.map(([name, value]) => `${name}=${value}`), ...extra].join('&')),
+    fc
+      .tuple(fc.subarray(valid), fc.array(pair, { minLength: 1, maxLength: 3 }))
+      .map(([kept, extra]) => [...kept.map(([name, value]) => `${name}=${value}`), ...extra].join('&')),
   );
   return fc.record({
     method: fc.constantFrom(...spec.methods),
@@ -234,7 +273,13 @@ describe.each([
     if (!uid) throw new Error(`no interaction in ${page.url}`);
     const admin = await adminClient(tessera.issuer);
     const saml = await admin.clients.create.mutate({ name: 'fuzzed SP', saml_addon: { audience: SP_ENTITY_ID, acs_url: SP_ACS_URL } });
-    ids = { clientId: client.client_id, samlClientId: saml.client_id, clientSecret: client.client_secret, uid, cookie: browser.cookieHeader() };
+    ids = {
+      clientId: client.client_id,
+      samlClientId: saml.client_id,
+      clientSecret: client.client_secret,
+      uid,
+      cookie: browser.cookieHeader(),
+    };
   });
   afterAll(() => tessera?.stop());
 
@@ -251,7 +296,10 @@ describe.each([
             ...(method === 'POST' ? { body: query } : {}),
           });
           const body = await response.text();
-          expect(response.status, `${method} ${path} ${query.slice(0, 300)} answered ${response.status}: ${body.slice(0, 300)}`).toBeLessThan(500);
+          expect(
+            response.status,
+            `${method} ${path} ${query.slice(0, 300)} answered ${response.status}: ${body.slice(0, 300)}`,
+          ).toBeLessThan(500);
         },
       ),
       { numRuns: 500, endOnFailure: false, ...FUZZ_SEED },

@@ -29,10 +29,12 @@ const TRPC_CODES = new Set([
 ]);
 
 type ProcedureType = 'query' | 'mutation' | 'subscription';
-const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureType } }>).map(([path, procedure]) => ({
-  path,
-  type: procedure._def.type,
-}));
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureType } }>).map(
+  ([path, procedure]) => ({
+    path,
+    type: procedure._def.type,
+  }),
+);
 
 // Rotating keys is slow and has no input to fuzz: it gets one call with garbage, below.
 const FUZZED = procedures.filter(({ path }) => path !== 'keys.rotate');
@@ -46,13 +48,28 @@ describe('every tRPC procedure under fuzzed input', () => {
     tessera = await startTestTessera();
     token = await clientCredentialsToken(tessera.issuer);
     const admin = await adminClient(tessera.issuer);
-    const user = await admin.users.create.mutate({ connection: 'Username-Password', email: 'fuzz-seed@example.com', password: 'a long password' });
-    const other = await admin.users.create.mutate({ connection: 'Username-Password', email: 'fuzz-other@example.com', password: 'a long password' });
+    const user = await admin.users.create.mutate({
+      connection: 'Username-Password',
+      email: 'fuzz-seed@example.com',
+      password: 'a long password',
+    });
+    const other = await admin.users.create.mutate({
+      connection: 'Username-Password',
+      email: 'fuzz-other@example.com',
+      password: 'a long password',
+    });
     const client = await admin.clients.create.mutate({ name: 'fuzz seed', redirect_uris: ['https://app.example.com/cb'] });
     const connection = await admin.connections.create.mutate({ name: 'Fuzz-Seed', strategy: 'database' });
     // Valid inputs; ids to delete are ones that do not exist, so the seeds stay usable.
     seeds = {
-      'users.create': { connection: 'Username-Password', email: 'fuzz@example.com', password: 'a long password', name: 'Fuzz', picture: 'https://example.com/a.png', user_metadata: { plan: 'pro', nested: { a: 1 } } },
+      'users.create': {
+        connection: 'Username-Password',
+        email: 'fuzz@example.com',
+        password: 'a long password',
+        name: 'Fuzz',
+        picture: 'https://example.com/a.png',
+        user_metadata: { plan: 'pro', nested: { a: 1 } },
+      },
       'users.get': { id: user.user_id, fields: ['email', 'user_metadata'] },
       'users.list': { q: 'email:fuzz* AND user_metadata.plan:pro', page: 0, per_page: 5, include_totals: true, sort: 'created_at:-1' },
       'users.getByEmail': { email: 'fuzz-seed@example.com' },
@@ -62,7 +79,12 @@ describe('every tRPC procedure under fuzzed input', () => {
       'users.unlink': { id: user.user_id, provider: 'database', user_id: '000000000000' },
       'users.events': { user_id: user.user_id },
       'me.update': { name: 'Me', user_metadata: { a: 1 } },
-      'clients.create': { name: 'fuzzed', redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code'], management_scopes: [] },
+      'clients.create': {
+        name: 'fuzzed',
+        redirect_uris: ['https://app.example.com/cb'],
+        grant_types: ['authorization_code'],
+        management_scopes: [],
+      },
       'clients.get': { client_id: client.client_id },
       'clients.list': { page: 0, per_page: 10 },
       'clients.update': { client_id: client.client_id, name: 'renamed', redirect_uris: ['https://app.example.com/cb2'] },
@@ -95,7 +117,10 @@ describe('every tRPC procedure under fuzzed input', () => {
     }
     // A subscription streams until closed: its first event says whether it was refused.
     const controller = new AbortController();
-    const response = await fetch(`${tessera.issuer}/trpc/${path}${query}`, { headers: { ...headers, accept: 'text/event-stream' }, signal: controller.signal });
+    const response = await fetch(`${tessera.issuer}/trpc/${path}${query}`, {
+      headers: { ...headers, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     let text = '';
     const deadline = setTimeout(() => controller.abort(), 1_000);
@@ -122,10 +147,13 @@ describe('every tRPC procedure under fuzzed input', () => {
     if (status === 431) return;
     if (status < 400) {
       const error = /event: serialized-error\ndata: (.*)\n/.exec(body)?.[1];
-      if (error) expect(TRPC_CODES.has((JSON.parse(error) as { data?: { code?: string } }).data?.code ?? ''), `${where}: ${error}`).toBe(true);
+      if (error)
+        expect(TRPC_CODES.has((JSON.parse(error) as { data?: { code?: string } }).data?.code ?? ''), `${where}: ${error}`).toBe(true);
       return;
     }
-    const parsed = JSON.parse(body) as { error?: { message?: unknown; data?: { code?: unknown } } } | Array<{ error?: { data?: { code?: unknown } } }>;
+    const parsed = JSON.parse(body) as
+      | { error?: { message?: unknown; data?: { code?: unknown } } }
+      | Array<{ error?: { data?: { code?: unknown } } }>;
     const error = Array.isArray(parsed) ? parsed[0]?.error : parsed.error;
     expect(typeof error?.data?.code === 'string' && TRPC_CODES.has(error.data.code), `${where}: ${body.slice(0, 300)}`).toBe(true);
   }

@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 describe('bad input gets the standard OAuth error, never a 500', () => {
@@ -156,14 +156,24 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
     });
 
     it('answers a made-up code with invalid_grant', async () => {
-      const { status, body } = await token({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: REDIRECT_URI, code_verifier: 'a'.repeat(43) });
+      const { status, body } = await token({
+        grant_type: 'authorization_code',
+        code: 'not-a-code',
+        redirect_uri: REDIRECT_URI,
+        code_verifier: 'a'.repeat(43),
+      });
       expect(status).toBe(400);
       expect(body['error']).toBe('invalid_grant');
     });
 
     it('answers a wrong PKCE verifier with invalid_grant', async () => {
       const { code } = await codeFor('openid');
-      const { status, body } = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: 'b'.repeat(43) });
+      const { status, body } = await token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: 'b'.repeat(43),
+      });
       expect(status).toBe(400);
       expect(body['error']).toBe('invalid_grant');
     });
@@ -187,7 +197,9 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
       expect(replay.status).toBe(400);
       expect(replay.body['error']).toBe('invalid_grant');
 
-      const userinfo = await fetch(`${tessera.issuer}/userinfo`, { headers: { authorization: `Bearer ${String(first.body['access_token'])}` } });
+      const userinfo = await fetch(`${tessera.issuer}/userinfo`, {
+        headers: { authorization: `Bearer ${String(first.body['access_token'])}` },
+      });
       expect(userinfo.status).toBe(401);
       const refresh = await token({ grant_type: 'refresh_token', refresh_token: String(first.body['refresh_token']) });
       expect(refresh.body['error']).toBe('invalid_grant');
@@ -203,8 +215,7 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
 
     it('introspects an access token as active, and as inactive once revoked', async () => {
       const { tokens } = await login(config, { scope: 'openid', username: user.email, password: user.password });
-      const introspect = async () =>
-        (await oidc.tokenIntrospection(config, tokens.access_token)) as { active: boolean; sub?: string };
+      const introspect = async () => (await oidc.tokenIntrospection(config, tokens.access_token)) as { active: boolean; sub?: string };
       expect(await introspect()).toMatchObject({ active: true, sub: user.profile.user_id });
       await oidc.tokenRevocation(config, tokens.access_token);
       expect((await introspect()).active).toBe(false);
@@ -255,25 +266,28 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
       expect(response.status).toBeLessThan(500);
     });
 
-    it.each(['state', 'nonce', 'login_hint', 'connection'])('sends an authorization request whose %s holds NUL back to the client with invalid_request', async (name) => {
-      const url = new URL(`${tessera.issuer}/auth`);
-      for (const [key, value] of Object.entries({
-        client_id: client.client_id,
-        redirect_uri: REDIRECT_URI,
-        response_type: 'code',
-        scope: 'openid',
-        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-        code_challenge_method: 'S256',
-        [name]: 'a\u0000b',
-      })) {
-        url.searchParams.set(key, value);
-      }
-      const response = await fetch(url, { redirect: 'manual' });
-      expect(response.status).toBe(303);
-      const location = new URL(response.headers.get('location')!);
-      expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
-      expect(location.searchParams.get('error')).toBe('invalid_request');
-    });
+    it.each(['state', 'nonce', 'login_hint', 'connection'])(
+      'sends an authorization request whose %s holds NUL back to the client with invalid_request',
+      async (name) => {
+        const url = new URL(`${tessera.issuer}/auth`);
+        for (const [key, value] of Object.entries({
+          client_id: client.client_id,
+          redirect_uri: REDIRECT_URI,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+          [name]: 'a\u0000b',
+        })) {
+          url.searchParams.set(key, value);
+        }
+        const response = await fetch(url, { redirect: 'manual' });
+        expect(response.status).toBe(303);
+        const location = new URL(response.headers.get('location')!);
+        expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+        expect(location.searchParams.get('error')).toBe('invalid_request');
+      },
+    );
 
     it('answers an end-session request whose state holds NUL below 500', async () => {
       const response = await fetch(`${tessera.issuer}/session/end?state=s%00`, { redirect: 'manual' });
@@ -281,7 +295,9 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
     });
 
     it('answers a token request whose code holds NUL with invalid_grant', async () => {
-      expect(await token({ grant_type: 'authorization_code', code: 'a\u0000b', redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) })).toMatchObject({
+      expect(
+        await token({ grant_type: 'authorization_code', code: 'a\u0000b', redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) }),
+      ).toMatchObject({
         status: 400,
         body: { error: 'invalid_grant' },
       });

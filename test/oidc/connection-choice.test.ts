@@ -78,21 +78,32 @@ describe('choosing a connection at login', () => {
     expect(new URL(location).pathname).toMatch(/^\/interaction\/[^/]+\/connection\/Partner-SSO$/);
   });
 
-  it.each(['No-Such-Connection', 'Other-Apps-Only'])('refuses connection=%s, which this application may not use, with a page saying so', async (name) => {
-    const page = await loginPage({ connection: name });
-    expect(page.status).toBe(400);
-    expect(page.html).toContain(`connection &quot;${name}&quot; is not enabled for this application`);
-  });
+  it.each(['No-Such-Connection', 'Other-Apps-Only'])(
+    'refuses connection=%s, which this application may not use, with a page saying so',
+    async (name) => {
+      const page = await loginPage({ connection: name });
+      expect(page.status).toBe(400);
+      expect(page.html).toContain(`connection &quot;${name}&quot; is not enabled for this application`);
+    },
+  );
 
   it('refuses a form naming a connection the application may not use, and logs in through the one it names', async () => {
     const user = await createUser(tessera);
     const first = new Browser();
-    const refused = await first.submit(await loginPage({}, first), { connection: 'Other-Apps-Only', username: user.email, password: user.password }, REDIRECT_URI);
+    const refused = await first.submit(
+      await loginPage({}, first),
+      { connection: 'Other-Apps-Only', username: user.email, password: user.password },
+      REDIRECT_URI,
+    );
     expect(isPage(refused) && refused.status).toBe(400);
     expect(isPage(refused) && refused.html).toContain('Connection &quot;Other-Apps-Only&quot; is not enabled for this application.');
 
     const browser = new Browser();
-    const done = await browser.submit(await loginPage({}, browser), { connection: 'Username-Password', username: user.email, password: user.password }, REDIRECT_URI);
+    const done = await browser.submit(
+      await loginPage({}, browser),
+      { connection: 'Username-Password', username: user.email, password: user.password },
+      REDIRECT_URI,
+    );
     expect(isPage(done)).toBe(false);
   });
 });

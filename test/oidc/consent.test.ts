@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
-import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
+import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 describe('consent', () => {

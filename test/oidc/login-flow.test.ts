@@ -1,5 +1,5 @@
-import * as oidc from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login } from '../support/relying-party.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient, errorOf } from '../support/management-client.js';
-import { REDIRECT_URI, discover } from '../support/relying-party.js';
+import { discover, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 describe('PKCE on the authorization code flow', () => {
@@ -18,7 +18,8 @@ describe('PKCE on the authorization code flow', () => {
   });
   afterAll(() => tessera?.stop());
 
-  const webApp = (extra: Record<string, unknown> = {}) => admin.clients.create.mutate({ name: 'Web App', redirect_uris: [REDIRECT_URI], ...extra });
+  const webApp = (extra: Record<string, unknown> = {}) =>
+    admin.clients.create.mutate({ name: 'Web App', redirect_uris: [REDIRECT_URI], ...extra });
 
   /** An authorization request without code_challenge, as a relying party that never heard of PKCE sends it. */
   async function withoutPkce(config: oidc.Configuration, browser = new Browser()) {
@@ -63,13 +64,21 @@ describe('PKCE on the authorization code flow', () => {
   });
 
   it('never lets a public client opt out: BAD_REQUEST naming require_pkce on create and on update', async () => {
-    expect(await errorOf(webApp({ token_endpoint_auth_method: 'none', require_pkce: false }))).toMatchObject({ code: 'BAD_REQUEST', field: 'require_pkce' });
-    const optedOut = await webApp({ require_pkce: false });
-    expect(await errorOf(admin.clients.update.mutate({ client_id: optedOut.client_id, token_endpoint_auth_method: 'none' }))).toMatchObject({
+    expect(await errorOf(webApp({ token_endpoint_auth_method: 'none', require_pkce: false }))).toMatchObject({
       code: 'BAD_REQUEST',
       field: 'require_pkce',
     });
+    const optedOut = await webApp({ require_pkce: false });
+    expect(await errorOf(admin.clients.update.mutate({ client_id: optedOut.client_id, token_endpoint_auth_method: 'none' }))).toMatchObject(
+      {
+        code: 'BAD_REQUEST',
+        field: 'require_pkce',
+      },
+    );
     const spa = await webApp({ token_endpoint_auth_method: 'none' });
-    expect(await errorOf(admin.clients.update.mutate({ client_id: spa.client_id, require_pkce: false }))).toMatchObject({ code: 'BAD_REQUEST', field: 'require_pkce' });
+    expect(await errorOf(admin.clients.update.mutate({ client_id: spa.client_id, require_pkce: false }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      field: 'require_pkce',
+    });
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
-import { createClient, createUser } from '../support/fixtures.js';
 import { isPage } from '../support/browser.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { createClient, createUser } from '../support/fixtures.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
@@ -111,7 +111,12 @@ describe.each([
 
     const answers = await Promise.all(
       Array.from({ length: CONCURRENT_REFRESHES }, (_, index) =>
-        tokenRequest(all[index % all.length]!.url, client, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: codeVerifier }),
+        tokenRequest(all[index % all.length]!.url, client, {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: codeVerifier,
+        }),
       ),
     );
     const winners = answers.filter((answer) => answer.status === 200);

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 describe('a restart on the same data', () => {
@@ -16,7 +16,11 @@ describe('a restart on the same data', () => {
     const client = await createClient(first);
     const user = await createUser(first);
     const config = await discover(first.issuer, client.client_id, client.client_secret);
-    const { tokens, browser } = await login(config, { scope: 'openid email offline_access', username: user.email, password: user.password });
+    const { tokens, browser } = await login(config, {
+      scope: 'openid email offline_access',
+      username: user.email,
+      password: user.password,
+    });
     const jwksBefore = (await (await fetch(`${first.issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
     await first.stop();
     running.pop();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 const ROLES_CLAIM = 'https://tessera.example/roles';

@@ -5,12 +5,12 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Browser, isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { adminClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { takeEvents } from '../support/take-events.js';
 import { startTestTessera } from '../support/tessera.js';
 import { observations, writeRulesDir } from './rule-files.js';
-import { logSink } from '../support/log-sink.js';
 
 /** A browser that names itself, so the rule's event.request.user_agent can be checked. */
 class NamedBrowser extends Browser {
@@ -104,7 +104,11 @@ describe('post-login rules', () => {
       expect(idToken).toMatchObject({ 'https://rules.test/greeting': 'hello', 'https://rules.test/roles': ['admin', 'ops'] });
       expect(idToken).not.toHaveProperty(['https://rules.test/level']);
       const accessToken = decodeJwt(current.access_token);
-      expect(accessToken).toMatchObject({ sub: user.profile.user_id, 'https://rules.test/level': 3, 'https://rules.test/roles': ['admin', 'ops'] });
+      expect(accessToken).toMatchObject({
+        sub: user.profile.user_id,
+        'https://rules.test/level': 3,
+        'https://rules.test/roles': ['admin', 'ops'],
+      });
       expect(accessToken).not.toHaveProperty(['https://rules.test/greeting']);
     };
     expectTokens(tokens);
@@ -161,7 +165,9 @@ describe('post-login rules', () => {
     const saved = await admin.users.get.query({ id: user.profile.user_id });
     expect(saved.app_metadata).toEqual({ scenario: 'deny', denied_at_least_once: true });
     expect(saved.logins_count).toBe(0);
-    expect(logged(user.profile.user_id, 'login rule denied access')).toMatchObject([{ rule: '30-scenario.mjs', reason: 'Testers may not log in to this application.' }]);
+    expect(logged(user.profile.user_id, 'login rule denied access')).toMatchObject([
+      { rule: '30-scenario.mjs', reason: 'Testers may not log in to this application.' },
+    ]);
   });
 
   it.each([
@@ -174,7 +180,9 @@ describe('post-login rules', () => {
 
     expect(page.status).toBe(403);
     expect(page.document.querySelector('[role=alert]')?.text).toBe('A login rule failed (30-scenario.mjs).');
-    expect(logged(user.profile.user_id, 'login rule failed')).toMatchObject([{ rule: '30-scenario.mjs', reason: expect.stringContaining(name.replace('ISSUER', tessera.issuer)) }]);
+    expect(logged(user.profile.user_id, 'login rule failed')).toMatchObject([
+      { rule: '30-scenario.mjs', reason: expect.stringContaining(name.replace('ISSUER', tessera.issuer)) },
+    ]);
   });
 
   it('denies the login when a rule throws, naming the rule on the page and logging the error only', async () => {
@@ -192,9 +200,15 @@ describe('post-login rules', () => {
   it('ignores an api call a rule makes after it returned, and logs it', async () => {
     const user = await userWith('late');
     await login(config, { scope: 'openid', username: user.email, password: user.password });
-    await vi.waitFor(() => expect(logged(user.profile.user_id, 'login rule called the api after it had finished; ignored')).toMatchObject([{ rule: '30-scenario.mjs', method: 'api.access.deny' }]), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(
+      () =>
+        expect(logged(user.profile.user_id, 'login rule called the api after it had finished; ignored')).toMatchObject([
+          { rule: '30-scenario.mjs', method: 'api.access.deny' },
+        ]),
+      {
+        timeout: 10_000,
+      },
+    );
     expect((await admin.users.get.query({ id: user.profile.user_id })).logins_count).toBe(1);
   });
 

@@ -26,7 +26,12 @@ describe('RULES_DIR at start-up', () => {
   }
 
   async function open(dir: string) {
-    const config = loadConfig({ DATABASE_URL: await createTestDatabase(), SEALING_KEY: TEST_SEALING_KEY, RULES_DIR: dir, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATABASE_URL: await createTestDatabase(),
+      SEALING_KEY: TEST_SEALING_KEY,
+      RULES_DIR: dir,
+      LOG_LEVEL: 'silent',
+    });
     return openTessera(config, createLogger('silent'));
   }
 
@@ -36,8 +41,13 @@ describe('RULES_DIR at start-up', () => {
   });
 
   it('fails start-up naming a rule file that exports no onExecutePostLogin function', async () => {
-    const dir = await rulesDir({ '10-fine.mjs': 'export async function onExecutePostLogin() {}\n', '20-default.mjs': 'export default async function () {}\n' });
-    await expect(open(dir)).rejects.toThrow('invalid configuration: RULES_DIR: rule 20-default.mjs does not export an onExecutePostLogin function');
+    const dir = await rulesDir({
+      '10-fine.mjs': 'export async function onExecutePostLogin() {}\n',
+      '20-default.mjs': 'export default async function () {}\n',
+    });
+    await expect(open(dir)).rejects.toThrow(
+      'invalid configuration: RULES_DIR: rule 20-default.mjs does not export an onExecutePostLogin function',
+    );
   });
 
   it('fails start-up naming a rule file that cannot be loaded', async () => {

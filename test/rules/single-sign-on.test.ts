@@ -56,7 +56,11 @@ describe('post-login rules on single sign-on', () => {
     const { user, browser } = await signedInBrowser();
     const { page, codeVerifier, state, nonce } = await ssoTo('Second App', browser);
     if (isPage(page)) throw new Error(`expected single sign-on, got a page: ${page.html.slice(0, 300)}`);
-    const tokens = await oidc.authorizationCodeGrant(configs['Second App']!, new URL(page.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+    const tokens = await oidc.authorizationCodeGrant(configs['Second App']!, new URL(page.redirect), {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
     const claims = decodeJwt(tokens.id_token!);
     expect(claims['https://sso.test/app']).toBe('Second App');
     expect(claims['https://sso.test/connection']).toBe('Username-Password');
@@ -82,6 +86,9 @@ describe('post-login rules on single sign-on', () => {
     expect((await tessera.services.userService.get(user.profile.user_id)).app_metadata['rule_runs']).toEqual({ 'First App': 1 });
     const after = await browser.submit(page, {}, REDIRECT_URI);
     expect(isPage(after)).toBe(false);
-    expect((await tessera.services.userService.get(user.profile.user_id)).app_metadata['rule_runs']).toEqual({ 'First App': 1, 'Partner App': 1 });
+    expect((await tessera.services.userService.get(user.profile.user_id)).app_metadata['rule_runs']).toEqual({
+      'First App': 1,
+      'Partner App': 1,
+    });
   });
 });

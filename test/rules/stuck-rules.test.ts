@@ -9,7 +9,7 @@ import { askWhile } from '../support/ask-while.js';
 import { isPage, type Page } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { logSink } from '../support/log-sink.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 /** A rule that never yields for `loop` (beating a heartbeat file as it spins), ends its thread for `exit`, eats memory for `hog`. */
@@ -74,18 +74,24 @@ describe('post-login rules that never return', () => {
 
     const settled: string[] = [];
     const stuckLogin = refusedLogin(stuck.email, stuck.password).finally(() => settled.push('stuck'));
-    const otherLogin = login(config, { scope: 'openid', username: other.email, password: other.password }).finally(() => settled.push('other'));
+    const otherLogin = login(config, { scope: 'openid', username: other.email, password: other.password }).finally(() =>
+      settled.push('other'),
+    );
     const { result: page, probe } = await askWhile(`${tessera.issuer}/.well-known/openid-configuration`, stuckLogin);
 
     expect(page.status).toBe(403);
     expect(page.document.querySelector('[role=alert]')?.text).toBe('A login rule did not finish in time (10-stuck.mjs).');
-    expect(logLines.filter((line) => line.user_id === stuck.profile.user_id && line.msg === 'login rule did not finish in time')).toHaveLength(1);
+    expect(
+      logLines.filter((line) => line.user_id === stuck.profile.user_id && line.msg === 'login rule did not finish in time'),
+    ).toHaveLength(1);
     expect(probe.failures).toBe(0);
     expect(Object.keys(probe.statuses)).toEqual(['200']);
     expect(probe.statuses[200]).toBeGreaterThan(0);
     expect((await otherLogin).tokens.claims()?.sub).toBe(other.profile.user_id);
     expect(settled).toEqual(['other', 'stuck']);
-    console.info(`while the rule looped: ${probe.statuses[200]} discovery answers (slowest ${Math.round(probe.slowestMs)} ms), the other login completed`);
+    console.info(
+      `while the rule looped: ${probe.statuses[200]} discovery answers (slowest ${Math.round(probe.slowestMs)} ms), the other login completed`,
+    );
 
     // The rule beat while it ran; its thread was terminated at the time limit, so the beats stop.
     const lastBeat = await readFile(path.join(rulesDir, 'heartbeat'), 'utf8');
@@ -106,7 +112,9 @@ describe('post-login rules that never return', () => {
     expect(line?.err?.message).toMatch(logged);
 
     const other = await createUser(tessera, { app_metadata: { scenario: 'none' } });
-    expect((await login(config, { scope: 'openid', username: other.email, password: other.password })).tokens.claims()?.sub).toBe(other.profile.user_id);
+    expect((await login(config, { scope: 'openid', username: other.email, password: other.password })).tokens.claims()?.sub).toBe(
+      other.profile.user_id,
+    );
     expect((await fetch(`${tessera.issuer}/.well-known/openid-configuration`)).status).toBe(200);
   });
 });

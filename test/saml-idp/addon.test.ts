@@ -49,7 +49,10 @@ describe('the SAML add-on of a client', () => {
 
     it('is changed by update, kept by an update that does not name it, and removed by saml_addon: null', async () => {
       const created = await create({ ...ADDON, mappings: { email: 'mail' } }, { redirect_uris: ['https://app.example/oidc'] });
-      const changed = await admin.clients.update.mutate({ client_id: created.client_id, saml_addon: { ...ADDON, acs_url: 'https://sp.example.test/new-acs' } });
+      const changed = await admin.clients.update.mutate({
+        client_id: created.client_id,
+        saml_addon: { ...ADDON, acs_url: 'https://sp.example.test/new-acs' },
+      });
       expect(changed.saml_addon).toMatchObject({ acs_url: 'https://sp.example.test/new-acs', mappings: {} });
       const renamed = await admin.clients.update.mutate({ client_id: created.client_id, name: 'Renamed' });
       expect(renamed.saml_addon?.acs_url).toBe('https://sp.example.test/new-acs');
@@ -100,7 +103,11 @@ describe('the SAML add-on of a client', () => {
 
   describe('the identity provider metadata', () => {
     it('names the entity id, the SSO URL for both bindings, the NameID format, the mapped attributes and the signing certificate', async () => {
-      const created = await create({ ...ADDON, name_id_attribute: 'email', mappings: { email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', name: 'displayName' } });
+      const created = await create({
+        ...ADDON,
+        name_id_attribute: 'email',
+        mappings: { email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', name: 'displayName' },
+      });
       const response = await fetch(metadataUrl(created.client_id));
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^application\/samlmetadata\+xml/);
@@ -112,7 +119,9 @@ describe('the SAML add-on of a client', () => {
       expect(metadata.getSingleSignOnService('post')).toBe(`${tessera.issuer}/samlp/${created.client_id}`);
       expect(metadata.isWantAuthnRequestsSigned()).toBe(false);
       expect(metadata.getNameIDFormat()).toBe('urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
-      expect(xml).toContain('<saml:Attribute Name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"/>');
+      expect(xml).toContain(
+        '<saml:Attribute Name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"/>',
+      );
       expect(xml).toContain('<saml:Attribute Name="displayName" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic"/>');
 
       const certificate = new X509Certificate(certificateFromMetadata(xml));
@@ -130,7 +139,8 @@ describe('the SAML add-on of a client', () => {
 
     it('publishes one certificate for every client, kept across a restart', async () => {
       const [first, second] = await Promise.all([create(ADDON), create(ADDON)]);
-      const certificateOf = async (issuer: string, clientId: string) => certificateFromMetadata(await (await fetch(`${issuer}/samlp/metadata/${clientId}`)).text());
+      const certificateOf = async (issuer: string, clientId: string) =>
+        certificateFromMetadata(await (await fetch(`${issuer}/samlp/metadata/${clientId}`)).text());
       const before = await certificateOf(tessera.issuer, first.client_id);
       expect(await certificateOf(tessera.issuer, second.client_id)).toBe(before);
 

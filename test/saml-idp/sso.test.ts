@@ -7,10 +7,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, isPage, type Page, type Visit } from '../support/browser.js';
 import { createUser } from '../support/fixtures.js';
-import { clientCredentialsToken, managementClient } from '../support/management-client.js';
-import { certificateFromMetadata, formOf, pageOf, responseFacts, serviceProvider, SP_ACS_URL, SP_ENTITY_ID } from '../support/saml-sp.js';
-import { startTestTessera } from '../support/tessera.js';
 import { logSink } from '../support/log-sink.js';
+import { clientCredentialsToken, managementClient } from '../support/management-client.js';
+import { certificateFromMetadata, formOf, pageOf, responseFacts, SP_ACS_URL, SP_ENTITY_ID, serviceProvider } from '../support/saml-sp.js';
+import { startTestTessera } from '../support/tessera.js';
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
 const MAPPINGS = {
@@ -207,7 +207,10 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
     });
 
     it('uses the email as NameID, and the signature algorithm the add-on names', async () => {
-      const id = await createSamlClient({ name_id_attribute: 'email', signature_algorithm: 'rsa-sha512', lifetime_seconds: 300, mappings: {} }, 'Email App');
+      const id = await createSamlClient(
+        { name_id_attribute: 'email', signature_algorithm: 'rsa-sha512', lifetime_seconds: 300, mappings: {} },
+        'Email App',
+      );
       const saml = sp({ ssoUrl: ssoUrl(id) });
       const { answer } = await login(saml);
       const fields = formOf(answer.html).fields;
@@ -264,10 +267,12 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
     it('refuses an AuthnRequest that wants the response at another ACS', async () => {
       const { at, error } = await refused(await sp({ acsUrl: 'https://attacker.example/acs' }).getAuthorizeUrlAsync('', undefined, {}));
       expect(at.status).toBe(400);
-      expect(error).toBe('The AuthnRequest asks for the response at "https://attacker.example/acs", which is not this application\'s assertion consumer service.');
+      expect(error).toBe(
+        'The AuthnRequest asks for the response at "https://attacker.example/acs", which is not this application\'s assertion consumer service.',
+      );
     });
 
-    it('refuses a request without a SAMLRequest, with one that is not an AuthnRequest, or one that inflates past any AuthnRequest\'s size', async () => {
+    it("refuses a request without a SAMLRequest, with one that is not an AuthnRequest, or one that inflates past any AuthnRequest's size", async () => {
       expect((await refused(ssoUrl())).error).toBe('The request carries no SAMLRequest.');
       const garbage = await refused(`${ssoUrl()}?SAMLRequest=${encodeURIComponent(Buffer.from('<not-saml/>').toString('base64'))}`);
       expect(garbage.at.status).toBe(400);
@@ -290,7 +295,9 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       ['without an issuer', { Issuer: null }, 'The AuthnRequest names no issuer, so its service provider cannot be told.'],
     ])('refuses an AuthnRequest %s', async (_what, change, message) => {
       const { Issuer: issuer = SP_ENTITY_ID, ...attributes } = change as Record<string, string | null>;
-      const attributeText = Object.entries(attributes).map(([name, value]) => ` ${name}="${value}"`).join('');
+      const attributeText = Object.entries(attributes)
+        .map(([name, value]) => ` ${name}="${value}"`)
+        .join('');
       const xml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_handmade" Version="2.0" IssueInstant="${new Date().toISOString()}"${attributeText}>${issuer === null ? '' : `<saml:Issuer>${issuer}</saml:Issuer>`}</samlp:AuthnRequest>`;
       const { at, error } = await refused(`${ssoUrl()}?SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}`);
       expect(at.status).toBe(400);
@@ -311,7 +318,7 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       expect((await fetch(`${tessera.issuer}/samlp/metadata/no-such-client`)).status).toBe(404);
     });
 
-    it('gives a blocked user the login page\'s refusal and no response', async () => {
+    it("gives a blocked user the login page's refusal and no response", async () => {
       const blocked = await createUser(tessera, { blocked: true });
       const { answer } = await login(sp(), blocked);
       expect(answer.status).toBe(403);
@@ -319,7 +326,7 @@ describe('Tessera as the SAML identity provider of a client with the add-on', ()
       expect(answer.html).not.toContain('SAMLResponse');
     });
 
-    it('gives a user a rule denies the rule\'s page and no response', async () => {
+    it("gives a user a rule denies the rule's page and no response", async () => {
       const id = await createSamlClient({}, 'Ruled App');
       const suspended = await createUser(tessera, { app_metadata: { suspended: true } });
       const { answer } = await login(sp({ ssoUrl: ssoUrl(id) }), suspended);

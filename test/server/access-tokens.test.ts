@@ -1,6 +1,6 @@
-import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { InvalidAccessTokenError, createAccessTokenVerifier } from '../../server/oidc/access-tokens.js';
+import { createAccessTokenVerifier, InvalidAccessTokenError } from '../../server/oidc/access-tokens.js';
 import type { KeyMaterial } from '../../server/oidc/key-store.js';
 
 const ISSUER = 'http://127.0.0.1:1';
@@ -11,7 +11,7 @@ async function signingKey(kid: string) {
   return { privateKey, material: { kid, alg: 'ES256', createdAt: new Date(), jwk } };
 }
 
-function token(privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"], kid: string) {
+function token(privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'], kid: string) {
   return new SignJWT({ client_id: 'svc', scope: 'read:users', gty: 'client-credentials' })
     .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
     .setIssuer(ISSUER)
@@ -45,9 +45,14 @@ describe('management access token verification', () => {
     const known = await signingKey('known');
     const stranger = await signingKey('made-up');
     let reloads = 0;
-    const verify = createAccessTokenVerifier(ISSUER, () => ({ signingKeys: [known.material], cookieKeys: [] }), async () => true, async () => {
-      reloads += 1;
-    });
+    const verify = createAccessTokenVerifier(
+      ISSUER,
+      () => ({ signingKeys: [known.material], cookieKeys: [] }),
+      async () => true,
+      async () => {
+        reloads += 1;
+      },
+    );
     for (let attempt = 0; attempt < 5; attempt += 1) {
       await expect(verify(await token(stranger.privateKey, 'made-up'))).rejects.toBeInstanceOf(InvalidAccessTokenError);
     }

@@ -15,7 +15,9 @@ describe('operator CLI', () => {
   let admin: Awaited<ReturnType<typeof adminClient>>;
 
   function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['REDIS_URL', 'DATA_DIR', 'SEALING_KEY_PREVIOUS'].includes(key)));
+    const baseEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !['REDIS_URL', 'DATA_DIR', 'SEALING_KEY_PREVIOUS'].includes(key)),
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
       cwd: ROOT,
       env: { ...baseEnv, DATABASE_URL: tessera.databaseUrl, ISSUER: tessera.issuer, SEALING_KEY: TEST_SEALING_KEY, LOG_LEVEL: 'silent' },
@@ -37,7 +39,16 @@ describe('operator CLI', () => {
   });
 
   it('creates a client under the chosen id with the defaults clients.create gives, enabled for every database connection', async () => {
-    const { code, stdout } = await cli('client', 'create', '--name', 'Console App', '--id', 'console-app', '--redirect-uri', 'http://127.0.0.1:9/cb');
+    const { code, stdout } = await cli(
+      'client',
+      'create',
+      '--name',
+      'Console App',
+      '--id',
+      'console-app',
+      '--redirect-uri',
+      'http://127.0.0.1:9/cb',
+    );
     expect(code).toBe(0);
     const printed = JSON.parse(stdout) as { client_id: string; client_secret: string; connections: string[] };
     expect(printed).toEqual({ client_id: 'console-app', client_secret: expect.any(String), connections: ['Username-Password'] });
@@ -63,7 +74,16 @@ describe('operator CLI', () => {
     const { code, stdout } = await cli('connection', 'create', '--name', 'Staff', '--min-password-length', '12');
     expect(code).toBe(0);
     const printed = JSON.parse(stdout) as { id: string };
-    expect(printed).toEqual({ id: expect.any(String), name: 'Staff', strategy: 'database', options: { password_policy: { min_length: 12 }, requires_username: false } });
-    expect(await admin.connections.get.query({ id: printed.id })).toMatchObject({ name: 'Staff', strategy: 'database', enabled_clients: [] });
+    expect(printed).toEqual({
+      id: expect.any(String),
+      name: 'Staff',
+      strategy: 'database',
+      options: { password_policy: { min_length: 12 }, requires_username: false },
+    });
+    expect(await admin.connections.get.query({ id: printed.id })).toMatchObject({
+      name: 'Staff',
+      strategy: 'database',
+      enabled_clients: [],
+    });
   });
 });

@@ -42,7 +42,10 @@ describe('configuration', () => {
       passwordHashQueue: 256,
     });
     expect(loadConfig({}).limits.passwordHashConcurrency).toBeGreaterThan(0);
-    expect(loadConfig({ BRUTE_FORCE_MAX_ATTEMPTS: '5', PASSWORD_HASH_QUEUE: '0' }).limits).toMatchObject({ bruteForceMaxAttempts: 5, passwordHashQueue: 0 });
+    expect(loadConfig({ BRUTE_FORCE_MAX_ATTEMPTS: '5', PASSWORD_HASH_QUEUE: '0' }).limits).toMatchObject({
+      bruteForceMaxAttempts: 5,
+      passwordHashQueue: 0,
+    });
   });
 
   it('is frozen', () => {
@@ -75,13 +78,17 @@ describe('configuration', () => {
 
   it.each(['x', 'a'.repeat(31)])('refuses an ADMIN_CLIENT_SECRET of %j, shorter than 32 characters, naming the variable', (secret) => {
     expect(() => loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: secret })).toThrow(ConfigError);
-    expect(() => loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: secret })).toThrow(/ADMIN_CLIENT_SECRET: must be at least 32 characters/);
+    expect(() => loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: secret })).toThrow(
+      /ADMIN_CLIENT_SECRET: must be at least 32 characters/,
+    );
     expect(loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: 'a'.repeat(32) }).adminClient?.clientSecret).toBe('a'.repeat(32));
   });
 
   it('requires SEALING_KEY with DATABASE_URL, in one line saying how to make one', () => {
     expect(() => loadConfig({ DATABASE_URL })).toThrow(ConfigError);
-    expect(() => loadConfig({ DATABASE_URL })).toThrow(/^invalid configuration: SEALING_KEY is required with DATABASE_URL \(make one with `openssl rand -base64 32`[^\n]*$/);
+    expect(() => loadConfig({ DATABASE_URL })).toThrow(
+      /^invalid configuration: SEALING_KEY is required with DATABASE_URL \(make one with `openssl rand -base64 32`[^\n]*$/,
+    );
     expect(loadConfig({ DATABASE_URL, SEALING_KEY }).sealingKey).toEqual(Buffer.alloc(32, 1));
   });
 

@@ -22,9 +22,16 @@ describe('the table of error codes', () => {
 
 describe('login failures', () => {
   it('take the status of their code from the table', () => {
-    expect(loginFailure(new DomainError('auth.invalid_credentials', 'Wrong email or password.'))).toEqual({ code: 'auth.invalid_credentials', status: 401, message: 'Wrong email or password.' });
+    expect(loginFailure(new DomainError('auth.invalid_credentials', 'Wrong email or password.'))).toEqual({
+      code: 'auth.invalid_credentials',
+      status: 401,
+      message: 'Wrong email or password.',
+    });
     expect(loginFailure(new DomainError('auth.upstream_failed', 'The upstream provider is down.'))?.status).toBe(502);
-    expect(loginFailure(new RetryLater('auth.too_many_attempts', 'Too many failed login attempts.', 60))).toMatchObject({ status: 429, retryAfterSeconds: 60 });
+    expect(loginFailure(new RetryLater('auth.too_many_attempts', 'Too many failed login attempts.', 60))).toMatchObject({
+      status: 429,
+      retryAfterSeconds: 60,
+    });
   });
 
   it("leave Tessera's own errors, a store outage among them, to the error handler", () => {
@@ -50,11 +57,22 @@ describe('domain errors inside oidc-provider', () => {
   it('become the OAuth error, status and safe message of their code, shown as a page rather than sent to the client', async () => {
     const error = await store.find().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DomainOAuthError);
-    expect(error).toMatchObject({ status: 404, statusCode: 404, error: 'invalid_grant', error_description: 'user auth0|1 does not exist', expose: true, allow_redirect: false });
+    expect(error).toMatchObject({
+      status: 404,
+      statusCode: 404,
+      error: 'invalid_grant',
+      error_description: 'user auth0|1 does not exist',
+      expose: true,
+      allow_redirect: false,
+    });
   });
 
   it('include a store outage, which becomes 503 temporarily_unavailable', async () => {
-    expect(await store.lost().catch((caught: unknown) => caught)).toMatchObject({ status: 503, error: 'temporarily_unavailable', expose: true });
+    expect(await store.lost().catch((caught: unknown) => caught)).toMatchObject({
+      status: 503,
+      error: 'temporarily_unavailable',
+      expose: true,
+    });
   });
 
   it('leave any other error as it is, for the provider to answer 500', () => {

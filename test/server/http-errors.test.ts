@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { errors } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,13 @@ describe('the error handler of Tessera routes', () => {
 
   const page = async (path: string, accept = 'text/html') => {
     const response = await fetch(`${base}${path}`, { headers: { accept } });
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), type: response.headers.get('content-type') ?? '', cacheControl: response.headers.get('cache-control'), body: await response.text() };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      type: response.headers.get('content-type') ?? '',
+      cacheControl: response.headers.get('cache-control'),
+      body: await response.text(),
+    };
   };
 
   it('answers a domain error with the status of its code and its message, not 500', async () => {

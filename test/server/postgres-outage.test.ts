@@ -6,14 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as oidc from 'openid-client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../adapters/postgres/embedded.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
 import { freePort } from '../../adapters/postgres/free-port.js';
 import { createLogger } from '../../server/logger.js';
 import { Browser } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { logSink } from '../support/log-sink.js';
 import { clientCredentialsToken } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login } from '../support/relying-party.js';
+import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
 
@@ -72,7 +72,11 @@ describe.each([
 
   async function readyz(): Promise<Readyz> {
     const response = await fetch(`${tessera.issuer}/readyz`);
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, string> };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as Record<string, string>,
+    };
   }
 
   /** Four surfaces under load while PostgreSQL is stopped, with writes in flight, and started again. */
@@ -91,19 +95,28 @@ describe.each([
       keep(tokens);
       chains.push({ refreshToken: tokens.refresh_token!, accessToken: tokens.access_token });
     }
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-      state: oidc.randomState(),
-    }).toString();
+    const authorizationUrl = oidc
+      .buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        state: oidc.randomState(),
+      })
+      .toString();
 
     let phase: Phase = 'before';
     let running = true;
     const record = async (surface: Surface, response: Response): Promise<Answer> => {
       const body = await response.text();
-      const answer = { surface, phase, status: response.status, retryAfter: response.headers.get('retry-after'), contentType: response.headers.get('content-type') ?? '', body };
+      const answer = {
+        surface,
+        phase,
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        contentType: response.headers.get('content-type') ?? '',
+        body,
+      };
       answers.push(answer);
       return answer;
     };
@@ -134,7 +147,10 @@ describe.each([
       },
       async trpc() {
         const input = encodeURIComponent(JSON.stringify({ email: user.email }));
-        await record('trpc', await fetch(`${tessera.issuer}/trpc/users.getByEmail?input=${input}`, { headers: { authorization: `Bearer ${adminToken}` } }));
+        await record(
+          'trpc',
+          await fetch(`${tessera.issuer}/trpc/users.getByEmail?input=${input}`, { headers: { authorization: `Bearer ${adminToken}` } }),
+        );
       },
       async 'login page'() {
         const browser = new Browser();
@@ -168,7 +184,10 @@ describe.each([
       await locker.connect();
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE oidc_payloads IN EXCLUSIVE MODE');
-      await waitFor(async () => Number((await locker.query('SELECT count(*) AS waiting FROM pg_locks WHERE NOT granted')).rows[0].waiting) >= 2, 15_000);
+      await waitFor(
+        async () => Number((await locker.query('SELECT count(*) AS waiting FROM pg_locks WHERE NOT granted')).rows[0].waiting) >= 2,
+        15_000,
+      );
       phase = 'outage';
       await postgres!.stop();
       postgres = undefined;
@@ -181,14 +200,25 @@ describe.each([
 
       await waitFor(async () => (await readyz()).status === 200, 30_000);
       readiness.after = await readyz();
-      await waitFor(async () => SURFACES.every((surface) => answers.some((answer) => answer.surface === surface && answer.phase === 'after' && answer.status < 300)), 30_000);
+      await waitFor(
+        async () =>
+          SURFACES.every((surface) =>
+            answers.some((answer) => answer.surface === surface && answer.phase === 'after' && answer.status < 300),
+          ),
+        30_000,
+      );
     } finally {
       running = false;
       await Promise.all(loops);
     }
 
     const byStatus = (during: Phase) =>
-      Object.fromEntries(SURFACES.map((surface) => [surface, countBy(answers.filter((answer) => answer.surface === surface && answer.phase === during).map((answer) => answer.status))]));
+      Object.fromEntries(
+        SURFACES.map((surface) => [
+          surface,
+          countBy(answers.filter((answer) => answer.surface === surface && answer.phase === during).map((answer) => answer.status)),
+        ]),
+      );
     console.info('answers by status during the outage', JSON.stringify(byStatus('outage')));
     console.info('answers by status after it', JSON.stringify(byStatus('after')));
   }
@@ -226,7 +256,8 @@ describe.each([
   });
 
   it('refuses a refresh only when an interrupted rotation had already consumed its token', () => {
-    for (const answer of answers.filter((answer) => answer.status === 400)) expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_grant' });
+    for (const answer of answers.filter((answer) => answer.status === 400))
+      expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('answers SERVICE_UNAVAILABLE (503) with Retry-After on the management API', () => {
@@ -248,7 +279,11 @@ describe.each([
 
   it('is not ready while PostgreSQL is down and ready once it is back, alive throughout', () => {
     expect(readiness.before).toMatchObject({ status: 200, body: { status: 'ready', postgres: 'up', redis: redisState } });
-    expect(readiness.during).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^\d+$/), body: { status: 'not ready', postgres: 'down', redis: redisState } });
+    expect(readiness.during).toMatchObject({
+      status: 503,
+      retryAfter: expect.stringMatching(/^\d+$/),
+      body: { status: 'not ready', postgres: 'down', redis: redisState },
+    });
     expect(readiness.after).toMatchObject({ status: 200, body: { status: 'ready', postgres: 'up', redis: redisState } });
     expect(livenessDuring).toBe(200);
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { observations, writeRulesDir } from '../rules/rule-files.js';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { observations, writeRulesDir } from '../rules/rule-files.js';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
@@ -46,7 +46,15 @@ async function loginFrom(tessera: TestTessera, issuer: string, rulesDir: string,
   const user = await createUser(tessera);
   const browser = new ProxiedBrowser(issuer, tessera.url, { 'x-forwarded-for': forwardedFor });
   const authorize = new URL(`${issuer}/auth`);
-  authorize.search = new URLSearchParams({ client_id: client.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 'proxy-trust', code_challenge: PKCE_CHALLENGE, code_challenge_method: 'S256' }).toString();
+  authorize.search = new URLSearchParams({
+    client_id: client.client_id,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: REDIRECT_URI,
+    state: 'proxy-trust',
+    code_challenge: PKCE_CHALLENGE,
+    code_challenge_method: 'S256',
+  }).toString();
   const page = await browser.navigate(authorize.toString(), REDIRECT_URI);
   if (!isPage(page)) throw new Error('expected the login page');
   const done = await browser.submit(page, { username: user.email, password: user.password }, REDIRECT_URI);
@@ -58,9 +66,24 @@ async function loginFrom(tessera: TestTessera, issuer: string, rulesDir: string,
 }
 
 describe.each([
-  { trustProxy: undefined, forwardedFor: '6.6.6.6', expected: /^(::ffff:)?127\.0\.0\.1$/, what: 'ignores X-Forwarded-For with TRUST_PROXY unset' },
-  { trustProxy: '1', forwardedFor: '6.6.6.6, 203.0.113.9', expected: /^203\.0\.113\.9$/, what: 'takes the rightmost X-Forwarded-For entry with TRUST_PROXY=1' },
-  { trustProxy: '2', forwardedFor: '6.6.6.6, 198.51.100.4, 203.0.113.9', expected: /^198\.51\.100\.4$/, what: 'takes the second entry from the right with TRUST_PROXY=2' },
+  {
+    trustProxy: undefined,
+    forwardedFor: '6.6.6.6',
+    expected: /^(::ffff:)?127\.0\.0\.1$/,
+    what: 'ignores X-Forwarded-For with TRUST_PROXY unset',
+  },
+  {
+    trustProxy: '1',
+    forwardedFor: '6.6.6.6, 203.0.113.9',
+    expected: /^203\.0\.113\.9$/,
+    what: 'takes the rightmost X-Forwarded-For entry with TRUST_PROXY=1',
+  },
+  {
+    trustProxy: '2',
+    forwardedFor: '6.6.6.6, 198.51.100.4, 203.0.113.9',
+    expected: /^198\.51\.100\.4$/,
+    what: 'takes the second entry from the right with TRUST_PROXY=2',
+  },
 ])('client IP behind an https issuer: $what', ({ trustProxy, forwardedFor, expected }) => {
   let tessera: TestTessera;
   let issuer: string;
@@ -94,7 +117,9 @@ describe('the issuer pins the origin', () => {
     });
     const discovery = (await response.json()) as Record<string, unknown>;
     expect(discovery['issuer']).toBe(issuer);
-    const urls = Object.entries(discovery).filter(([key, value]) => key.endsWith('_endpoint') || key === 'jwks_uri' || (typeof value === 'string' && value.includes('://')));
+    const urls = Object.entries(discovery).filter(
+      ([key, value]) => key.endsWith('_endpoint') || key === 'jwks_uri' || (typeof value === 'string' && value.includes('://')),
+    );
     expect(urls.length).toBeGreaterThan(5);
     for (const [, url] of urls) expect(String(url).startsWith(`${issuer}/`) || url === issuer).toBe(true);
   });

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
 
 async function readyz(issuer: string) {
   const response = await fetch(`${issuer}/readyz`);
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, string> };
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Record<string, string>,
+  };
 }
 
 describe('/readyz with Redis configured', () => {
@@ -25,10 +29,18 @@ describe('/readyz with Redis configured', () => {
   });
 
   it('is ready while both stores answer, not while Redis is away, and ready again once it is back; /healthz stays 200', async () => {
-    expect(await readyz(tessera.issuer)).toMatchObject({ status: 200, retryAfter: null, body: { status: 'ready', postgres: 'up', redis: 'up' } });
+    expect(await readyz(tessera.issuer)).toMatchObject({
+      status: 200,
+      retryAfter: null,
+      body: { status: 'ready', postgres: 'up', redis: 'up' },
+    });
 
     await redis.stop();
-    expect(await readyz(tessera.issuer)).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^\d+$/), body: { status: 'not ready', postgres: 'up', redis: 'down' } });
+    expect(await readyz(tessera.issuer)).toMatchObject({
+      status: 503,
+      retryAfter: expect.stringMatching(/^\d+$/),
+      body: { status: 'not ready', postgres: 'up', redis: 'down' },
+    });
     expect((await fetch(`${tessera.issuer}/healthz`)).status).toBe(200);
 
     redis = await startRedisServer(redisPort);

@@ -3,12 +3,12 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { logSink } from '../support/log-sink.js';
 import { adminClient } from '../support/management-client.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { discover, login } from '../support/relying-party.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
-import { logSink } from '../support/log-sink.js';
 
 describe('when redis-server stops and starts again', () => {
   const logLines: Array<{ level: number; msg: string }> = [];
@@ -37,7 +37,9 @@ describe('when redis-server stops and starts again', () => {
 
     for (let round = 0; round < 3; round += 1) {
       const { tokens } = await login(config, { scope: 'openid profile offline_access', username: user.email, password: user.password });
-      expect((await oidc.fetchUserInfo(config, tokens.access_token, user.profile.user_id)).name).toBe(round === 0 ? 'Steady' : `Steady ${round - 1}`);
+      expect((await oidc.fetchUserInfo(config, tokens.access_token, user.profile.user_id)).name).toBe(
+        round === 0 ? 'Steady' : `Steady ${round - 1}`,
+      );
       expect((await oidc.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toBeTruthy();
       await admin.users.update.mutate({ id: user.profile.user_id, name: `Steady ${round}` });
       expect((await admin.users.get.query({ id: user.profile.user_id })).name).toBe(`Steady ${round}`);

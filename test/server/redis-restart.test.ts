@@ -6,8 +6,8 @@ import { freePort } from '../../adapters/postgres/free-port.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { logSink } from '../support/log-sink.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
 
@@ -65,8 +65,12 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
 
     // Revoked while Redis is up: one access token alone, and a refresh token with its grant's access token.
     const [revokedAlone, revokedGrant] = await Promise.all([signIn(), signIn()]);
-    expect((await post('/token/revocation', { token: revokedAlone.tokens.access_token, token_type_hint: 'access_token' })).status).toBe(200);
-    expect((await post('/token/revocation', { token: revokedGrant.tokens.refresh_token!, token_type_hint: 'refresh_token' })).status).toBe(200);
+    expect((await post('/token/revocation', { token: revokedAlone.tokens.access_token, token_type_hint: 'access_token' })).status).toBe(
+      200,
+    );
+    expect((await post('/token/revocation', { token: revokedGrant.tokens.refresh_token!, token_type_hint: 'refresh_token' })).status).toBe(
+      200,
+    );
     const revoked = [revokedAlone.tokens.access_token, revokedGrant.tokens.access_token];
     for (const token of revoked) expect((await userinfo(token)).status).toBe(401);
 
@@ -76,13 +80,18 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
     const redirected = await codeLogin.browser.submit(codeLogin.page, { username: user.email, password: user.password }, REDIRECT_URI);
     if (isPage(redirected)) throw new Error('login did not complete');
     const code = new URL(redirected.redirect).searchParams.get('code')!;
-    const redeemCode = () => post('/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: codeLogin.codeVerifier });
+    const redeemCode = () =>
+      post('/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: codeLogin.codeVerifier });
     expect((await redeemCode()).status).toBe(200);
 
     let phase: Phase = 'before';
     let stopping = false;
     let sent = 0;
-    const counts: Record<Phase, { sent: number; failed: number }> = { before: { sent: 0, failed: 0 }, outage: { sent: 0, failed: 0 }, after: { sent: 0, failed: 0 } };
+    const counts: Record<Phase, { sent: number; failed: number }> = {
+      before: { sent: 0, failed: 0 },
+      outage: { sent: 0, failed: 0 },
+      after: { sent: 0, failed: 0 },
+    };
     const failures: string[] = [];
     const attempt = async (what: string, request: () => Promise<boolean>) => {
       const during = phase;
@@ -100,7 +109,10 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
 
     const userinfoWorker = async (worker: number) => {
       for (let turn = worker; running(); turn += 1) {
-        await attempt('userinfo with an earlier token', async () => (await userinfo(earlierTokens[turn % earlierTokens.length]!)).status === 200);
+        await attempt(
+          'userinfo with an earlier token',
+          async () => (await userinfo(earlierTokens[turn % earlierTokens.length]!)).status === 200,
+        );
       }
     };
     // New token requests: each refresh rotates its own chain, then its new access token is used.
@@ -136,7 +148,11 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
     expect(counts.outage.sent).toBeGreaterThan(0);
     expect(counts.after.sent).toBeGreaterThan(0);
     expect({ counts, failures: failures.slice(0, 5) }).toEqual({
-      counts: { before: { sent: counts.before.sent, failed: 0 }, outage: { sent: counts.outage.sent, failed: 0 }, after: { sent: counts.after.sent, failed: 0 } },
+      counts: {
+        before: { sent: counts.before.sent, failed: 0 },
+        outage: { sent: counts.outage.sent, failed: 0 },
+        after: { sent: counts.after.sent, failed: 0 },
+      },
       failures: [],
     });
 

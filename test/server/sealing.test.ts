@@ -22,7 +22,7 @@ import { createClient, createUser } from '../support/fixtures.js';
 import { rewriteAsLegacy } from '../support/legacy-sealing.js';
 import { adminClient } from '../support/management-client.js';
 import { discover, login } from '../support/relying-party.js';
-import { certificateFromMetadata, formOf, serviceProvider, SP_ACS_URL, SP_ENTITY_ID } from '../support/saml-sp.js';
+import { certificateFromMetadata, formOf, SP_ACS_URL, SP_ENTITY_ID, serviceProvider } from '../support/saml-sp.js';
 import { spawnTessera, waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
@@ -35,9 +35,17 @@ const LEGACY_KEY = randomBytes(32);
 const base64 = (key: Buffer) => key.toString('base64');
 
 const OIDC = { issuer: 'https://idp.example.com', client_id: 'tessera', client_secret: `oidc-secret-${randomBytes(8).toString('hex')}` };
-const LDAP = { url: 'ldap://127.0.0.1:9', search_base: 'ou=people,dc=example,dc=org', bind_dn: 'cn=reader,dc=example,dc=org', bind_password: `ldap-secret-${randomBytes(8).toString('hex')}` };
+const LDAP = {
+  url: 'ldap://127.0.0.1:9',
+  search_base: 'ou=people,dc=example,dc=org',
+  bind_dn: 'cn=reader,dc=example,dc=org',
+  bind_password: `ldap-secret-${randomBytes(8).toString('hex')}`,
+};
 const DB_PASSWORD = `db-password-${randomBytes(8).toString('hex')}`;
-const UPSTREAM = { access_token: `upstream-access-${randomBytes(8).toString('hex')}`, refresh_token: `upstream-refresh-${randomBytes(8).toString('hex')}` };
+const UPSTREAM = {
+  access_token: `upstream-access-${randomBytes(8).toString('hex')}`,
+  refresh_token: `upstream-refresh-${randomBytes(8).toString('hex')}`,
+};
 
 /** Every row that holds a secret, as PostgreSQL returns it. */
 async function storedRows(databaseUrl: string): Promise<string> {
@@ -89,7 +97,8 @@ describe('secrets at rest under SEALING_KEY', () => {
   let cookieKeys: string[];
   let samlKey: SamlSigningKey;
 
-  const start = (key: Buffer, env: Record<string, string> = {}) => startTestTessera({ databaseUrl, port, env: { SEALING_KEY: base64(key), ...env } });
+  const start = (key: Buffer, env: Record<string, string> = {}) =>
+    startTestTessera({ databaseUrl, port, env: { SEALING_KEY: base64(key), ...env } });
   const publishedKeys = async () => ((await (await fetch(`${tessera.issuer}/jwks`)).json()) as { keys: JWK[] }).keys;
 
   /** Every secret the install holds, in clear. */
@@ -123,7 +132,9 @@ describe('secrets at rest under SEALING_KEY', () => {
     client = await createClient(tessera);
     clearClient = await createClient(tessera);
     user = await createUser(tessera);
-    samlClientId = (await admin.clients.create.mutate({ name: 'Expense Reports', saml_addon: { audience: SP_ENTITY_ID, acs_url: SP_ACS_URL } })).client_id;
+    samlClientId = (
+      await admin.clients.create.mutate({ name: 'Expense Reports', saml_addon: { audience: SP_ENTITY_ID, acs_url: SP_ACS_URL } })
+    ).client_id;
     samlCertificate = certificateFromMetadata(await (await fetch(`${tessera.issuer}/samlp/metadata/${samlClientId}`)).text());
 
     const { connections, users } = tessera.services;
@@ -139,7 +150,14 @@ describe('secrets at rest under SEALING_KEY', () => {
     connectionIds = { oidc: oidc.id, ldap: ldap.id, custom: custom.id };
     await users.insertWithIdentity(
       { id: customUserId, email: 'member@example.com' },
-      { connectionId: custom.id, provider: 'custom', externalId: 'legacy-db|42', isSocial: false, profileData: { email: 'member@example.com' }, passwordHash: null },
+      {
+        connectionId: custom.id,
+        provider: 'custom',
+        externalId: 'legacy-db|42',
+        isSocial: false,
+        profileData: { email: 'member@example.com' },
+        passwordHash: null,
+      },
     );
     await users.insertWithIdentity(
       { id: oidcUserId, email: 'upstream@example.com' },
@@ -180,7 +198,13 @@ describe('secrets at rest under SEALING_KEY', () => {
     }
     // The fixture is what the old code left: its key beside clear key material.
     const legacy = await storedRows(databaseUrl);
-    for (const secret of [clearClient.client_secret, DB_PASSWORD, samlKey.certificatePem.split('\n')[1]!, privateJwks[0]!.d!, LEGACY_KEY.toString('base64url')]) {
+    for (const secret of [
+      clearClient.client_secret,
+      DB_PASSWORD,
+      samlKey.certificatePem.split('\n')[1]!,
+      privateJwks[0]!.d!,
+      LEGACY_KEY.toString('base64url'),
+    ]) {
       expect(legacy).toContain(secret);
     }
 
@@ -200,7 +224,10 @@ describe('secrets at rest under SEALING_KEY', () => {
     expect((await connections.findById(connectionIds.oidc))?.options['client_secret']).toBe(OIDC.client_secret);
     expect((await connections.findById(connectionIds.ldap))?.options['bind_password']).toBe(LDAP.bind_password);
     expect((await connections.findById(connectionIds.custom))?.options['configuration']).toEqual({ DB_HOST: 'db.internal', DB_PASSWORD });
-    expect((await users.findById(customUserId))?.identities[0]?.connection?.options['configuration']).toEqual({ DB_HOST: 'db.internal', DB_PASSWORD });
+    expect((await users.findById(customUserId))?.identities[0]?.connection?.options['configuration']).toEqual({
+      DB_HOST: 'db.internal',
+      DB_PASSWORD,
+    });
 
     // Upstream tokens, revealed over the management API.
     const admin = await adminClient(tessera.issuer);
@@ -226,7 +253,10 @@ describe('secrets at rest under SEALING_KEY', () => {
     tessera = await start(KEY_C, { SEALING_KEY_PREVIOUS: base64(KEY_B) });
     expect((await loginWith(client)).claims()?.sub).toBe(user.profile.user_id);
     expect(await publishedKeys()).toEqual(jwks);
-    expect((await tessera.services.connections.findById(connectionIds.custom))?.options['configuration']).toEqual({ DB_HOST: 'db.internal', DB_PASSWORD });
+    expect((await tessera.services.connections.findById(connectionIds.custom))?.options['configuration']).toEqual({
+      DB_HOST: 'db.internal',
+      DB_PASSWORD,
+    });
     expect((await (await adminClient(tessera.issuer)).users.get.query({ id: oidcUserId })).identities?.[0]).toMatchObject(UPSTREAM);
     const after = await storedRows(databaseUrl);
     for (const secret of clearSecrets()) expect(after).not.toContain(secret);

@@ -37,7 +37,10 @@ describe('start-up', () => {
   it('stops with exit code 1 and one line asking for DATABASE_URL when the embedded PostgreSQL is not installed', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'tessera-start-'));
     try {
-      const { exited, output } = spawnTessera({ DATA_DIR: dataDir, PORT: String(await freePort()) }, ['--import', WITHOUT_EMBEDDED_POSTGRES]);
+      const { exited, output } = spawnTessera({ DATA_DIR: dataDir, PORT: String(await freePort()) }, [
+        '--import',
+        WITHOUT_EMBEDDED_POSTGRES,
+      ]);
       expect(await exited).toBe(1);
       const lines = output().stderr.trim().split('\n');
       expect(lines).toEqual(['tessera: the embedded PostgreSQL is not installed in this image: set DATABASE_URL']);

@@ -5,8 +5,8 @@ import { freePort } from '../../adapters/postgres/free-port.js';
 import { isPage, type Page } from '../support/browser.js';
 import { createTestDatabase } from '../support/databases.js';
 import { adminClient, clientCredentialsToken, managementClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, openLoginPage } from '../support/relying-party.js';
-import { spawnTessera, waitFor, type Spawned } from '../support/spawn-tessera.js';
+import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
+import { type Spawned, spawnTessera, waitFor } from '../support/spawn-tessera.js';
 import { ADMIN } from '../support/tessera.js';
 
 /** The same request, sent to the other node: every URL the provider hands out names node A. */
@@ -52,17 +52,28 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     const adminA = await adminClient(issuer);
     const adminB = await adminClient(`http://127.0.0.1:${portB}`);
     const web = await adminA.clients.create.mutate({ name: 'Two Nodes', redirect_uris: [REDIRECT_URI] });
-    const user = await adminA.users.create.mutate({ connection: 'Username-Password', email: 'both@example.com', password: 'a long password', name: 'Before' });
+    const user = await adminA.users.create.mutate({
+      connection: 'Username-Password',
+      email: 'both@example.com',
+      password: 'a long password',
+      name: 'Before',
+    });
 
     const config = await discover(issuer, web.client_id, web.client_secret!);
     const { page, browser, codeVerifier, state, nonce } = await openLoginPage(config, 'openid profile');
     if (!isPage(page)) throw new Error('expected the login page');
     const done = await browser.submit(page, { username: 'both@example.com', password: 'a long password' }, REDIRECT_URI);
     if (isPage(done)) throw new Error('login did not complete');
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.redirect), {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
 
     const userinfoOnB = async () =>
-      (await (await fetch(`http://127.0.0.1:${portB}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json()) as { name?: string };
+      (await (
+        await fetch(`http://127.0.0.1:${portB}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+      ).json()) as { name?: string };
     expect((await userinfoOnB()).name).toBe('Before');
     expect((await adminB.users.get.query({ id: user.user_id! })).name).toBe('Before');
 
@@ -85,7 +96,11 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     // The provider's redirects are relative, so the rest of the flow stays on node B.
     const resumed = await browser.submit(page, { username: 'hop@example.com', password: 'a long password' }, REDIRECT_URI);
     if (isPage(resumed)) throw new Error(`node B did not finish the flow: ${resumed.status} ${resumed.html.slice(0, 200)}`);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(resumed.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(resumed.redirect), {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
     expect(tokens.claims()?.['email']).toBe('hop@example.com');
   });
 
@@ -107,7 +122,8 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     };
     const portA = Number(new URL(issuer).port);
     const statuses: number[] = [];
-    for (let attempt = 1; attempt <= 10; attempt += 1) statuses.push(await submitOn(attempt % 2 ? portA : portB, `wrong password ${attempt}`));
+    for (let attempt = 1; attempt <= 10; attempt += 1)
+      statuses.push(await submitOn(attempt % 2 ? portA : portB, `wrong password ${attempt}`));
     expect(statuses).toEqual(Array<number>(10).fill(401));
     expect(await submitOn(portA, 'a long password')).toBe(429);
     expect(await submitOn(portB, 'a long password')).toBe(429);

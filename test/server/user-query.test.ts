@@ -3,7 +3,7 @@
  * query is refused, with the place it goes wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { FIELD_TYPES, MATCH_ALL, type FieldName, type UserQuery } from '../../adapters/queries/user-query-tree.js';
+import { FIELD_TYPES, type FieldName, MATCH_ALL, type UserQuery } from '../../adapters/queries/user-query-tree.js';
 import { DomainError } from '../../server/errors.js';
 import { MAX_QUERY_BYTES, parseUserQuery, parseUserSort } from '../../server/users/user-query.js';
 
@@ -79,8 +79,16 @@ describe('parseUserQuery', () => {
     });
 
     it('leaves an end open with *, and reads [* TO *] as presence', () => {
-      expect(parseUserQuery('logins_count:[5 TO *]')).toEqual({ kind: 'range', field: field('logins_count'), min: { value: 5, inclusive: true } });
-      expect(parseUserQuery('logins_count:[* TO 5]')).toEqual({ kind: 'range', field: field('logins_count'), max: { value: 5, inclusive: true } });
+      expect(parseUserQuery('logins_count:[5 TO *]')).toEqual({
+        kind: 'range',
+        field: field('logins_count'),
+        min: { value: 5, inclusive: true },
+      });
+      expect(parseUserQuery('logins_count:[* TO 5]')).toEqual({
+        kind: 'range',
+        field: field('logins_count'),
+        max: { value: 5, inclusive: true },
+      });
       expect(parseUserQuery('last_login:[* TO *]')).toEqual({ kind: 'exists', field: field('last_login') });
     });
 
@@ -117,8 +125,16 @@ describe('parseUserQuery', () => {
     });
 
     it('reads the comparison operators as one-sided ranges', () => {
-      expect(parseUserQuery('logins_count:>5')).toEqual({ kind: 'range', field: field('logins_count'), min: { value: 5, inclusive: false } });
-      expect(parseUserQuery('logins_count:<=5')).toEqual({ kind: 'range', field: field('logins_count'), max: { value: 5, inclusive: true } });
+      expect(parseUserQuery('logins_count:>5')).toEqual({
+        kind: 'range',
+        field: field('logins_count'),
+        min: { value: 5, inclusive: false },
+      });
+      expect(parseUserQuery('logins_count:<=5')).toEqual({
+        kind: 'range',
+        field: field('logins_count'),
+        max: { value: 5, inclusive: true },
+      });
       expect(parseUserQuery('created_at:<2024-03-01')).toEqual({
         kind: 'range',
         field: field('created_at'),
@@ -171,7 +187,12 @@ describe('parseUserQuery', () => {
     });
 
     it('matches a quoted value as a string only', () => {
-      expect(parseUserQuery('app_metadata.x:"30"')).toEqual({ kind: 'match', field: field('app_metadata', 'x'), value: '30', prefix: false });
+      expect(parseUserQuery('app_metadata.x:"30"')).toEqual({
+        kind: 'match',
+        field: field('app_metadata', 'x'),
+        value: '30',
+        prefix: false,
+      });
     });
 
     it('allows a key with spaces in a quoted field name', () => {
@@ -211,7 +232,12 @@ describe('parseUserQuery', () => {
     it('reads a bare term as a prefix on email, name, nickname or username', () => {
       expect(parseUserQuery('jane')).toEqual({
         kind: 'or',
-        operands: [match('email', 'jane', true), match('name', 'jane', true), match('nickname', 'jane', true), match('username', 'jane', true)],
+        operands: [
+          match('email', 'jane', true),
+          match('name', 'jane', true),
+          match('nickname', 'jane', true),
+          match('username', 'jane', true),
+        ],
       });
       expect(parseUserQuery('jane*')).toEqual(parseUserQuery('jane'));
     });
@@ -262,12 +288,18 @@ describe('parseUserQuery', () => {
       expect(rejection('blocked:yes').message).toBe('"blocked" expects true or false, got "yes" (at line 1, column 9)');
       expect(rejection('logins_count:1.5').message).toBe('"logins_count" expects an integer, got "1.5" (at line 1, column 14)');
       expect(rejection('logins_count:[1 TO many]').message).toBe('"logins_count" expects an integer, got "many" (at line 1, column 20)');
-      expect(rejection('created_at:yesterday').message).toBe('"created_at" expects an ISO 8601 date, got "yesterday" (at line 1, column 12)');
-      expect(rejection('created_at:2023-02-29').message).toBe('"created_at" expects an ISO 8601 date, got "2023-02-29" (at line 1, column 12)');
+      expect(rejection('created_at:yesterday').message).toBe(
+        '"created_at" expects an ISO 8601 date, got "yesterday" (at line 1, column 12)',
+      );
+      expect(rejection('created_at:2023-02-29').message).toBe(
+        '"created_at" expects an ISO 8601 date, got "2023-02-29" (at line 1, column 12)',
+      );
     });
 
     it('refuses a prefix on a field that is not text, and wildcards anywhere but the end', () => {
-      expect(rejection('logins_count:1*').message).toBe('prefix matching works on text fields, not on "logins_count" (at line 1, column 14)');
+      expect(rejection('logins_count:1*').message).toBe(
+        'prefix matching works on text fields, not on "logins_count" (at line 1, column 14)',
+      );
       expect(rejection('name:j*n').message).toBe('only a trailing * (prefix match) is supported (at line 1, column 6)');
       expect(rejection('name:j?n').message).toBe('only a trailing * (prefix match) is supported (at line 1, column 6)');
     });
@@ -290,8 +322,12 @@ describe('parseUserQuery', () => {
 
     it('refuses an unquoted term over 320 characters and a quoted value over 1024, saying where each starts', () => {
       expect(() => parseUserQuery(`name:${'a'.repeat(315)}`)).not.toThrow();
-      expect(rejection(`name:${'a'.repeat(316)}`).message).toBe('a term is longer than 320 characters; quote a longer value (at line 1, column 1)');
-      expect(rejection(`name:x OR\n  ${'a'.repeat(4000)}`).message).toBe('a term is longer than 320 characters; quote a longer value (at line 2, column 3)');
+      expect(rejection(`name:${'a'.repeat(316)}`).message).toBe(
+        'a term is longer than 320 characters; quote a longer value (at line 1, column 1)',
+      );
+      expect(rejection(`name:x OR\n  ${'a'.repeat(4000)}`).message).toBe(
+        'a term is longer than 320 characters; quote a longer value (at line 2, column 3)',
+      );
       expect(() => parseUserQuery(`name:"${'a'.repeat(1024)}"`)).not.toThrow();
       expect(rejection(`name:x "${'a'.repeat(1025)}"`).message).toBe('a quoted value is longer than 1024 characters (at line 1, column 8)');
       expect(rejection(`name:"${'a\\"'.repeat(400)}"`).message).toBe('a quoted value is longer than 1024 characters (at line 1, column 6)');

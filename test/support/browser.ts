@@ -2,7 +2,7 @@
  * A minimal browser for protocol tests: a cookie jar, manual redirects, and form submission
  * read from the served HTML, so tests drive the login page exactly as a person would.
  */
-import { parse, type HTMLElement } from 'node-html-parser';
+import { type HTMLElement, parse } from 'node-html-parser';
 
 export interface Page {
   url: string;

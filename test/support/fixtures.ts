@@ -2,8 +2,8 @@
  * Clients and users for tests, created through the same services the CLI and the management API use.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClientMetadata } from '../../server/clients/client-store.js';
 import { DEFAULT_DATABASE_CONNECTION } from '../../server/clients/bootstrap.js';
+import type { ClientMetadata } from '../../server/clients/client-store.js';
 import type { NewDatabaseUser } from '../../server/profiles/profile-service.js';
 import type { Tessera } from '../../server/tessera.js';
 import { REDIRECT_URI } from './relying-party.js';

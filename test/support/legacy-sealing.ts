@@ -13,7 +13,12 @@ import type { Json, Models } from '../../adapters/sequelize/models.js';
 
 const TEXT_SECRETS: Record<string, string> = { oidc: 'client_secret', ldap: 'bind_password' };
 
-export async function rewriteAsLegacy(models: Models, currentKey: Buffer, legacyKey: Buffer, clearClientIds: readonly string[] = []): Promise<void> {
+export async function rewriteAsLegacy(
+  models: Models,
+  currentKey: Buffer,
+  legacyKey: Buffer,
+  clearClientIds: readonly string[] = [],
+): Promise<void> {
   const { sequelize } = models;
   await sequelize.transaction(async (transaction) => {
     const select = <R extends object>(sql: string) => sequelize.query<R>(sql, { type: QueryTypes.SELECT, transaction });
@@ -26,10 +31,15 @@ export async function rewriteAsLegacy(models: Models, currentKey: Buffer, legacy
     )) {
       const clear = unseal(currentKey, `Client:${id}`, secret);
       const legacy = clearClientIds.includes(id) ? clear : seal(legacyKey, `Client:${id}`, clear);
-      await run(`UPDATE oidc_payloads SET payload = jsonb_set(payload, '{client_secret}', to_jsonb($2::text)) WHERE model = 'Client' AND id = $1`, [id, legacy]);
+      await run(
+        `UPDATE oidc_payloads SET payload = jsonb_set(payload, '{client_secret}', to_jsonb($2::text)) WHERE model = 'Client' AND id = $1`,
+        [id, legacy],
+      );
     }
 
-    for (const { id, strategy, options } of await select<{ id: string; strategy: string; options: Json }>(`SELECT id, strategy, options FROM connections`)) {
+    for (const { id, strategy, options } of await select<{ id: string; strategy: string; options: Json }>(
+      `SELECT id, strategy, options FROM connections`,
+    )) {
       const legacy = { ...options };
       const text = TEXT_SECRETS[strategy];
       if (text && typeof legacy[text] === 'string') {
@@ -48,12 +58,18 @@ export async function rewriteAsLegacy(models: Models, currentKey: Buffer, legacy
     }
 
     for (const { kid, jwk } of await select<{ kid: string; jwk: string }>(`SELECT kid, private_jwk AS jwk FROM signing_keys`)) {
-      await run(`UPDATE signing_keys SET private_jwk = $2::jsonb WHERE kid = $1`, [kid, JSON.stringify(unsealJson(currentKey, `SigningKey:${kid}`, jwk))]);
+      await run(`UPDATE signing_keys SET private_jwk = $2::jsonb WHERE kid = $1`, [
+        kid,
+        JSON.stringify(unsealJson(currentKey, `SigningKey:${kid}`, jwk)),
+      ]);
     }
 
     await run(`DELETE FROM secrets WHERE name = 'sealing_key_check'`, []);
     for (const { name, value } of await select<{ name: string; value: string }>(`SELECT name, value FROM secrets`)) {
-      await run(`UPDATE secrets SET value = $2::jsonb WHERE name = $1`, [name, JSON.stringify(unsealJson(currentKey, `Secret:${name}`, value))]);
+      await run(`UPDATE secrets SET value = $2::jsonb WHERE name = $1`, [
+        name,
+        JSON.stringify(unsealJson(currentKey, `Secret:${name}`, value)),
+      ]);
     }
     await run(`INSERT INTO secrets (name, value) VALUES ('client_secret_key', to_jsonb($1::text))`, [legacyKey.toString('base64url')]);
   });

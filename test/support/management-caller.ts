@@ -4,13 +4,13 @@
  * the test chooses. Errors read as a @trpc/client would see them (code, message, field).
  */
 import { TRPCError } from '@trpc/server';
+import { createLogger } from '../../server/logger.js';
 import type { ApiCaller } from '../../server/oidc/access-tokens.js';
 import { MANAGEMENT_SCOPES, type ManagementScope, type SelfServiceScope } from '../../server/oidc/management-api.js';
-import { createLogger } from '../../server/logger.js';
 import { openTessera, type TesseraCore } from '../../server/tessera.js';
 import { appRouter } from '../../trpc/routers/_app.js';
 import { createCallerFactory, describeError } from '../../trpc/trpc.js';
-import { testConfig, type TestTesseraOptions } from './tessera.js';
+import { type TestTesseraOptions, testConfig } from './tessera.js';
 
 const createCaller = createCallerFactory(appRouter);
 

@@ -45,7 +45,9 @@ export async function adminClient(issuer: string, scope?: string) {
 }
 
 /** The tRPC error code a call failed with. */
-export async function errorOf(call: Promise<unknown>): Promise<{ code: string; message: string; httpStatus: number | undefined; field: string | undefined }> {
+export async function errorOf(
+  call: Promise<unknown>,
+): Promise<{ code: string; message: string; httpStatus: number | undefined; field: string | undefined }> {
   try {
     await call;
   } catch (error) {

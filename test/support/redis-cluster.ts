@@ -1,7 +1,7 @@
 /**
  * A real three-master Redis Cluster on free loopback ports, for tests; redis-cli creates it.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,18 +31,28 @@ async function startNode(dir: string, port: number, busPort: number): Promise<Ch
   const child = spawn(
     'redis-server',
     [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--protected-mode', 'no',
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', dir,
-      '--cluster-enabled', 'yes',
-      '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--protected-mode',
+      'no',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      path.join(dir, `nodes-${port}.conf`),
       // freePort's ports can be above 55535, where the default bus port (port + 10000) does not exist.
-      '--cluster-port', String(busPort),
+      '--cluster-port',
+      String(busPort),
       // A stopped node is marked failed, and a restarted one accepted back, within a test's patience.
-      '--cluster-node-timeout', '1000',
+      '--cluster-node-timeout',
+      '1000',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -108,7 +118,14 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
       });
     }
     const ports = nodes.map((node) => node.port);
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     await waitForClusterOk(ports);
     const urls = nodes.map((node) => node.url);
     return { nodes, urls, url: urls.join(','), stop };

@@ -1,7 +1,7 @@
 /**
  * A real redis-server on a free loopback port, for tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '../../adapters/postgres/free-port.js';
 
 export interface RedisServer {

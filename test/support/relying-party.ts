@@ -31,7 +31,12 @@ export interface LoginResult {
 }
 
 /** Starts an authorization request and returns the login page it leads to. */
-export async function openLoginPage(config: oidc.Configuration, scope: string, extraParams: Record<string, string> = {}, browser = new Browser()) {
+export async function openLoginPage(
+  config: oidc.Configuration,
+  scope: string,
+  extraParams: Record<string, string> = {},
+  browser = new Browser(),
+) {
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import validator from '@authenio/samlify-node-xmllint';
 import samlify from 'samlify';
-import { selfSignedCertificate, type SelfSignedCertificate } from './certificates.js';
+import { type SelfSignedCertificate, selfSignedCertificate } from './certificates.js';
 
 samlify.setSchemaValidator(validator);
 
@@ -70,14 +70,17 @@ const escapeXml = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, 
 
 function attributeStatement(attributes: SamlIdpUser['attributes']): string {
   const items = Object.entries(attributes).map(([name, value]) => {
-    const values = (Array.isArray(value) ? value : [value]).map((item) => `<saml:AttributeValue xsi:type="xs:string">${escapeXml(item)}</saml:AttributeValue>`);
+    const values = (Array.isArray(value) ? value : [value]).map(
+      (item) => `<saml:AttributeValue xsi:type="xs:string">${escapeXml(item)}</saml:AttributeValue>`,
+    );
     return `<saml:Attribute Name="${escapeXml(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri">${values.join('')}</saml:Attribute>`;
   });
   return items.length ? `<saml:AttributeStatement>${items.join('')}</saml:AttributeStatement>` : '';
 }
 
 function authnStatement(now: string): string {
-  const context = '<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>';
+  const context =
+    '<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>';
   return `<saml:AuthnStatement AuthnInstant="${now}" SessionIndex="_${randomBytes(8).toString('hex')}"><saml:AuthnContext>${context}</saml:AuthnContext></saml:AuthnStatement>`;
 }
 
@@ -135,7 +138,10 @@ export async function startSamlIdp(user: SamlIdpUser): Promise<SamlIdp> {
       case 'response-and-assertion':
         return { from: idp, to: samlify.ServiceProvider({ metadata, wantMessageSigned: true }) };
       case 'response-only':
-        return { from: idp, to: samlify.ServiceProvider({ metadata: metadata.replace(/WantAssertionsSigned="true"/, 'WantAssertionsSigned="false"') }) };
+        return {
+          from: idp,
+          to: samlify.ServiceProvider({ metadata: metadata.replace(/WantAssertionsSigned="true"/, 'WantAssertionsSigned="false"') }),
+        };
       case 'none':
         return undefined;
     }
@@ -167,9 +173,15 @@ export async function startSamlIdp(user: SamlIdpUser): Promise<SamlIdp> {
 
     const signing = signer(metadata, sp, shape.signing ?? 'assertion');
     if (!signing) return { acs, samlResponse: Buffer.from(template).toString('base64') };
-    const response = await signing.from.createLoginResponse(signing.to, { extract: { request: { id: request.id } } }, 'post', {}, {
-      customTagReplacement: () => ({ id: request.id, context: template }),
-    });
+    const response = await signing.from.createLoginResponse(
+      signing.to,
+      { extract: { request: { id: request.id } } },
+      'post',
+      {},
+      {
+        customTagReplacement: () => ({ id: request.id, context: template }),
+      },
+    );
     return { acs, samlResponse: response.context };
   }
 
@@ -198,10 +210,15 @@ export async function startSamlIdp(user: SamlIdpUser): Promise<SamlIdp> {
     }
     const { acs, samlResponse } = await respond(request, sender.metadata, sender.sp);
     if (request.assertionConsumerServiceUrl !== undefined && request.assertionConsumerServiceUrl !== acs) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(`the request's ACS ${request.assertionConsumerServiceUrl} is not in the metadata`);
+      res
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end(`the request's ACS ${request.assertionConsumerServiceUrl} is not in the metadata`);
       return;
     }
-    const fields: Record<string, string> = { SAMLResponse: samlResponse, ...(request.relayState !== undefined ? { RelayState: request.relayState } : {}) };
+    const fields: Record<string, string> = {
+      SAMLResponse: samlResponse,
+      ...(request.relayState !== undefined ? { RelayState: request.relayState } : {}),
+    };
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(autoPostForm(acs, fields));
   }
 

@@ -5,7 +5,7 @@
  * Its assertion consumer service is only an address: the test browser runs no script, so
  * tests read Tessera's auto-posting form and hand its fields to the SP themselves.
  */
-import { SAML, ValidateInResponseTo, type SamlConfig } from '@node-saml/node-saml';
+import { SAML, type SamlConfig, ValidateInResponseTo } from '@node-saml/node-saml';
 import { parse } from 'node-html-parser';
 import samlify from 'samlify';
 import type { Page } from './browser.js';
@@ -30,7 +30,14 @@ export interface ServiceProviderOptions {
 }
 
 /** node-saml requiring signed assertions and responses, and answers to the requests it sent. */
-export function serviceProvider({ ssoUrl, idpCert, entityId = SP_ENTITY_ID, acsUrl = SP_ACS_URL, binding = 'HTTP-Redirect', extra }: ServiceProviderOptions): SAML {
+export function serviceProvider({
+  ssoUrl,
+  idpCert,
+  entityId = SP_ENTITY_ID,
+  acsUrl = SP_ACS_URL,
+  binding = 'HTTP-Redirect',
+  extra,
+}: ServiceProviderOptions): SAML {
   return new SAML({
     entryPoint: ssoUrl,
     issuer: entityId,
@@ -87,7 +94,11 @@ export function responseFacts(samlResponse: string): ResponseFacts {
   const extracted = samlify.Extractor.extract(xml, [
     { key: 'response', localPath: ['Response'], attributes: ['ID', 'Destination', 'InResponseTo'] },
     { key: 'assertion', localPath: ['Response', 'Assertion'], attributes: ['ID'] },
-    { key: 'confirmation', localPath: ['Response', 'Assertion', 'Subject', 'SubjectConfirmation', 'SubjectConfirmationData'], attributes: ['Recipient'] },
+    {
+      key: 'confirmation',
+      localPath: ['Response', 'Assertion', 'Subject', 'SubjectConfirmation', 'SubjectConfirmationData'],
+      attributes: ['Recipient'],
+    },
     { key: 'audience', localPath: ['Response', 'Assertion', 'Conditions', 'AudienceRestriction', 'Audience'], attributes: [] },
     { key: 'conditions', localPath: ['Response', 'Assertion', 'Conditions'], attributes: ['NotBefore', 'NotOnOrAfter'] },
   ]) as Record<string, Record<string, string> | string>;

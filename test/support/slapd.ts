@@ -4,7 +4,7 @@
  * with slapadd, and slapd on a free loopback port as the current user. Stopping it removes
  * the folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -160,7 +160,10 @@ export async function startSlapd(ldif = FIXTURE_LDIF): Promise<Slapd> {
           Object.entries(changes).map(([type, values]) =>
             values === null
               ? new Change({ operation: 'delete', modification: new Attribute({ type }) })
-              : new Change({ operation: 'replace', modification: new Attribute({ type, values: Array.isArray(values) ? values : [values] }) }),
+              : new Change({
+                  operation: 'replace',
+                  modification: new Attribute({ type, values: Array.isArray(values) ? values : [values] }),
+                }),
           ),
         ),
       ),
@@ -177,7 +180,10 @@ export async function startSlapd(ldif = FIXTURE_LDIF): Promise<Slapd> {
       }),
     bindsCompleted: () =>
       asAdmin(url, async (client) => {
-        const { searchEntries } = await client.search('cn=Bind,cn=Operations,cn=Monitor', { scope: 'base', attributes: ['monitorOpCompleted'] });
+        const { searchEntries } = await client.search('cn=Bind,cn=Operations,cn=Monitor', {
+          scope: 'base',
+          attributes: ['monitorOpCompleted'],
+        });
         return Number(searchEntries[0]?.['monitorOpCompleted']);
       }),
     pause: () => child.kill('SIGSTOP'),

@@ -1,7 +1,7 @@
 /**
  * Runs `server/index.ts` as its own process, as `npm start` does, for start-up tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { TEST_SEALING_KEY } from './tessera.js';
 
@@ -16,7 +16,9 @@ export interface Spawned {
 /** `nodeArgs` go to node before the script, such as an `--import` that changes module resolution. */
 export function spawnTessera(env: Record<string, string>, nodeArgs: readonly string[] = []): Spawned {
   const baseEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'REDIS_URL', 'ISSUER', 'PORT', 'DATA_DIR', 'SEALING_KEY', 'SEALING_KEY_PREVIOUS'].includes(key)),
+    Object.entries(process.env).filter(
+      ([key]) => !['DATABASE_URL', 'REDIS_URL', 'ISSUER', 'PORT', 'DATA_DIR', 'SEALING_KEY', 'SEALING_KEY_PREVIOUS'].includes(key),
+    ),
   );
   const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/index.ts'], {
     cwd: ROOT,

@@ -8,10 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import Provider, { type Configuration } from 'oidc-provider';
 import { generateSigningKey } from '../../server/oidc/key-store.js';
-import { isPage, type Browser, type Visit } from './browser.js';
+import { type Browser, isPage, type Visit } from './browser.js';
 
 export interface UpstreamOidc {
   readonly issuer: string;
@@ -92,7 +92,13 @@ export async function startUpstreamOidc(redirectUri: string): Promise<UpstreamOi
  * Signs in at the upstream's pages as `login` and consents: from a visit that reached them to
  * wherever the upstream sends the browser next, stopping at a Location starting with stopAt.
  */
-export async function signInUpstream(browser: Browser, upstream: UpstreamOidc, start: Visit, login: string, stopAt?: string): Promise<Visit> {
+export async function signInUpstream(
+  browser: Browser,
+  upstream: UpstreamOidc,
+  start: Visit,
+  login: string,
+  stopAt?: string,
+): Promise<Visit> {
   let visit = start;
   for (let pages = 0; pages < 4 && isPage(visit) && visit.url.startsWith(upstream.issuer); pages += 1) {
     visit = await browser.submit(visit, { login, password: 'any password' }, stopAt);

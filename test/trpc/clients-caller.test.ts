@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
-import { callErrorOf, openCallerTessera, type Caller, type CallerTessera } from '../support/management-caller.js';
+import { type Caller, type CallerTessera, callErrorOf, openCallerTessera } from '../support/management-caller.js';
 import { REDIRECT_URI } from '../support/relying-party.js';
 import { ADMIN } from '../support/tessera.js';
 
@@ -14,8 +14,10 @@ describe('clients.* through createCaller, without HTTP', () => {
   });
   afterAll(() => tessera?.stop());
 
-  const webApp = (extra: Record<string, unknown> = {}) => admin.clients.create({ name: 'Web App', redirect_uris: [REDIRECT_URI], ...extra });
-  const machine = (extra: Record<string, unknown> = {}) => admin.clients.create({ name: 'Machine', grant_types: ['client_credentials'], ...extra });
+  const webApp = (extra: Record<string, unknown> = {}) =>
+    admin.clients.create({ name: 'Web App', redirect_uris: [REDIRECT_URI], ...extra });
+  const machine = (extra: Record<string, unknown> = {}) =>
+    admin.clients.create({ name: 'Machine', grant_types: ['client_credentials'], ...extra });
 
   describe('authorization', () => {
     it('answers a call without a bearer token with UNAUTHORIZED', async () => {
@@ -73,9 +75,21 @@ describe('clients.* through createCaller, without HTTP', () => {
       ['an unknown connection', { connections: ['Nowhere'] }, 'connections'],
       ['no redirect URI for the code flow', { redirect_uris: [] }, 'redirect_uris'],
       ['a malformed redirect URI', { redirect_uris: ['not a url'] }, 'redirect_uris.0'],
-      ['a post-logout redirect URI with a fragment', { post_logout_redirect_uris: ['https://app.example.com/bye#now'] }, 'post_logout_redirect_uris'],
-      ['HS256 ID tokens for a public client', { token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'HS256' }, 'id_token_signed_response_alg'],
-      ['client_credentials without client authentication', { token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'client_credentials'] }, 'token_endpoint_auth_method'],
+      [
+        'a post-logout redirect URI with a fragment',
+        { post_logout_redirect_uris: ['https://app.example.com/bye#now'] },
+        'post_logout_redirect_uris',
+      ],
+      [
+        'HS256 ID tokens for a public client',
+        { token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'HS256' },
+        'id_token_signed_response_alg',
+      ],
+      [
+        'client_credentials without client authentication',
+        { token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'client_credentials'] },
+        'token_endpoint_auth_method',
+      ],
       ['management scopes without the client_credentials grant', { management_scopes: ['read:users'] }, 'management_scopes'],
     ])('refuses %s with BAD_REQUEST naming %s', async (_what, extra, field) => {
       expect(await callErrorOf(webApp(extra))).toMatchObject({ code: 'BAD_REQUEST', field });
@@ -89,11 +103,15 @@ describe('clients.* through createCaller, without HTTP', () => {
 
     it('refuses to grant a management scope the caller does not hold, with FORBIDDEN naming only that one', async () => {
       const limited = tessera.as(['create:clients', 'read:users']);
-      const error = await callErrorOf(limited.clients.create({ name: 'Greedy', grant_types: ['client_credentials'], management_scopes: ['read:users', 'delete:users'] }));
+      const error = await callErrorOf(
+        limited.clients.create({ name: 'Greedy', grant_types: ['client_credentials'], management_scopes: ['read:users', 'delete:users'] }),
+      );
       expect(error.code).toBe('FORBIDDEN');
       expect(error.message).toContain('delete:users');
       expect(error.message).not.toContain('read:users');
-      await expect(limited.clients.create({ name: 'Modest', grant_types: ['client_credentials'], management_scopes: ['read:users'] })).resolves.toMatchObject({
+      await expect(
+        limited.clients.create({ name: 'Modest', grant_types: ['client_credentials'], management_scopes: ['read:users'] }),
+      ).resolves.toMatchObject({
         management_scopes: ['read:users'],
       });
     });
@@ -101,14 +119,20 @@ describe('clients.* through createCaller, without HTTP', () => {
 
   describe('get and list', () => {
     it('get returns the client as created, without its secret', async () => {
-      const { client_secret: _secret, ...created } = await webApp({ is_first_party: false, post_logout_redirect_uris: ['http://127.0.0.1:9/bye'] });
+      const { client_secret: _secret, ...created } = await webApp({
+        is_first_party: false,
+        post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
+      });
       const found = await admin.clients.get({ client_id: created.client_id });
       expect(found).toEqual(created);
       expect(found.client_secret).toBeUndefined();
     });
 
     it('answers an unknown client with NOT_FOUND naming client_id', async () => {
-      expect(await callErrorOf(admin.clients.get({ client_id: 'no-such-client' }))).toMatchObject({ code: 'NOT_FOUND', field: 'client_id' });
+      expect(await callErrorOf(admin.clients.get({ client_id: 'no-such-client' }))).toMatchObject({
+        code: 'NOT_FOUND',
+        field: 'client_id',
+      });
     });
 
     it('lists every client, the admin one included, in client_id order, without secrets, and pages without skipping or repeating one', async () => {
@@ -121,7 +145,8 @@ describe('clients.* through createCaller, without HTTP', () => {
       expect(all.clients.every((client) => client.client_secret === undefined)).toBe(true);
       expect(all).toMatchObject({ total: ids.length, start: 0, limit: 100, length: ids.length });
       const paged: string[] = [];
-      for (let page = 0; page * 2 < all.total; page += 1) paged.push(...(await admin.clients.list({ page, per_page: 2 })).clients.map((client) => client.client_id));
+      for (let page = 0; page * 2 < all.total; page += 1)
+        paged.push(...(await admin.clients.list({ page, per_page: 2 })).clients.map((client) => client.client_id));
       expect(paged).toEqual(ids);
     });
 
@@ -133,7 +158,11 @@ describe('clients.* through createCaller, without HTTP', () => {
   describe('update', () => {
     it('replaces only the given fields', async () => {
       const { client_secret: _secret, ...client } = await machine({ management_scopes: ['read:users'] });
-      const updated = await admin.clients.update({ client_id: client.client_id, name: 'Renamed', management_scopes: ['read:users', 'read:clients'] });
+      const updated = await admin.clients.update({
+        client_id: client.client_id,
+        name: 'Renamed',
+        management_scopes: ['read:users', 'read:clients'],
+      });
       expect(updated).toEqual({ ...client, name: 'Renamed', management_scopes: ['read:users', 'read:clients'] });
       expect(await admin.clients.get({ client_id: client.client_id })).toEqual(updated);
     });
@@ -152,7 +181,10 @@ describe('clients.* through createCaller, without HTTP', () => {
       const client = await webApp();
       const updated = await admin.clients.update({ client_id: client.client_id, token_endpoint_auth_method: 'none' });
       expect(updated.client_secret).toBeUndefined();
-      expect(await callErrorOf(admin.clients.rotateSecret({ client_id: client.client_id }))).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
+      expect(await callErrorOf(admin.clients.rotateSecret({ client_id: client.client_id }))).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'token_endpoint_auth_method',
+      });
     });
 
     it('answers an unknown client with NOT_FOUND, and invalid changes with BAD_REQUEST naming the field, keeping the client as it was', async () => {
@@ -164,7 +196,10 @@ describe('clients.* through createCaller, without HTTP', () => {
         [{ name: '' }, 'name'],
       ];
       for (const [changes, field] of invalid) {
-        expect(await callErrorOf(admin.clients.update({ client_id: client.client_id, ...changes }))).toMatchObject({ code: 'BAD_REQUEST', field });
+        expect(await callErrorOf(admin.clients.update({ client_id: client.client_id, ...changes }))).toMatchObject({
+          code: 'BAD_REQUEST',
+          field,
+        });
       }
       expect(await admin.clients.get({ client_id: client.client_id })).toEqual(client);
     });
@@ -176,7 +211,9 @@ describe('clients.* through createCaller, without HTTP', () => {
         field: 'token_endpoint_auth_method',
       });
       const spa = await webApp({ token_endpoint_auth_method: 'none' });
-      expect(await callErrorOf(admin.clients.update({ client_id: spa.client_id, grant_types: ['authorization_code', 'client_credentials'] }))).toMatchObject({
+      expect(
+        await callErrorOf(admin.clients.update({ client_id: spa.client_id, grant_types: ['authorization_code', 'client_credentials'] })),
+      ).toMatchObject({
         code: 'BAD_REQUEST',
         field: 'token_endpoint_auth_method',
       });

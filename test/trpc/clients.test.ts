@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, isPage } from '../support/browser.js';
 import { adminClient, clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover } from '../support/relying-party.js';
+import { discover, REDIRECT_URI } from '../support/relying-party.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
 
 type Admin = Awaited<ReturnType<typeof adminClient>>;
@@ -29,7 +29,8 @@ describe('clients.* over a real @trpc/client', () => {
   });
   afterAll(() => tessera?.stop());
 
-  const webApp = (extra: Record<string, unknown> = {}) => admin.clients.create.mutate({ name: 'Web App', redirect_uris: [REDIRECT_URI], ...extra });
+  const webApp = (extra: Record<string, unknown> = {}) =>
+    admin.clients.create.mutate({ name: 'Web App', redirect_uris: [REDIRECT_URI], ...extra });
   const machine = (extra: Record<string, unknown> = {}) =>
     admin.clients.create.mutate({ name: 'Machine', grant_types: ['client_credentials'], ...extra });
 
@@ -99,9 +100,17 @@ describe('clients.* over a real @trpc/client', () => {
 
     it('refuses a post-logout redirect URI the provider would refuse, with BAD_REQUEST naming the field', async () => {
       const fragment = await errorOf(webApp({ post_logout_redirect_uris: ['https://app.example.com/bye#now'] }));
-      expect(fragment).toMatchObject({ code: 'BAD_REQUEST', field: 'post_logout_redirect_uris', message: 'post_logout_redirect_uris must not contain fragments' });
+      expect(fragment).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'post_logout_redirect_uris',
+        message: 'post_logout_redirect_uris must not contain fragments',
+      });
       const scheme = await errorOf(webApp({ post_logout_redirect_uris: ['myapp:/bye'] }));
-      expect(scheme).toMatchObject({ code: 'BAD_REQUEST', field: 'post_logout_redirect_uris', message: 'post_logout_redirect_uris must only contain web uris' });
+      expect(scheme).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'post_logout_redirect_uris',
+        message: 'post_logout_redirect_uris must only contain web uris',
+      });
     });
 
     it('refuses HS256 ID tokens for a public client, which has no secret to sign them with', async () => {
@@ -118,7 +127,10 @@ describe('clients.* over a real @trpc/client', () => {
     it('gives a machine client the management scopes it is created with, and no others', async () => {
       const client = await machine({ management_scopes: ['read:users'] });
       expect(client).toMatchObject({ grant_types: ['client_credentials'], management_scopes: ['read:users'] });
-      const api = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer, undefined, { clientId: client.client_id, clientSecret: client.client_secret! }));
+      const api = managementClient(
+        tessera.issuer,
+        await clientCredentialsToken(tessera.issuer, undefined, { clientId: client.client_id, clientSecret: client.client_secret! }),
+      );
       expect(await api.users.getByEmail.query({ email: 'nobody@example.com' })).toEqual([]);
       expect((await errorOf(api.clients.list.query())).code).toBe('FORBIDDEN');
     });
@@ -127,7 +139,9 @@ describe('clients.* over a real @trpc/client', () => {
       const error = await errorOf(machine({ token_endpoint_auth_method: 'none', management_scopes: ['read:users'] }));
       expect(error).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
       expect(error.message).toContain('client_credentials');
-      const mixed = await errorOf(webApp({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'client_credentials'] }));
+      const mixed = await errorOf(
+        webApp({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'client_credentials'] }),
+      );
       expect(mixed).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
     });
 
@@ -138,7 +152,13 @@ describe('clients.* over a real @trpc/client', () => {
 
     it('refuses to grant a management scope the caller does not hold, with FORBIDDEN naming it', async () => {
       const limited = await adminClient(tessera.issuer, 'create:clients read:users');
-      const error = await errorOf(limited.clients.create.mutate({ name: 'Greedy', grant_types: ['client_credentials'], management_scopes: ['read:users', 'delete:users'] }));
+      const error = await errorOf(
+        limited.clients.create.mutate({
+          name: 'Greedy',
+          grant_types: ['client_credentials'],
+          management_scopes: ['read:users', 'delete:users'],
+        }),
+      );
       expect(error.code).toBe('FORBIDDEN');
       expect(error.message).toContain('delete:users');
       expect(error.message).not.toContain('read:users');
@@ -147,7 +167,10 @@ describe('clients.* over a real @trpc/client', () => {
 
   describe('get and list', () => {
     it('get returns the client without its secret', async () => {
-      const { client_secret: _secret, ...created } = await webApp({ is_first_party: false, post_logout_redirect_uris: ['http://127.0.0.1:9/bye'] });
+      const { client_secret: _secret, ...created } = await webApp({
+        is_first_party: false,
+        post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
+      });
       const found = await admin.clients.get.query({ client_id: created.client_id });
       expect(found).toEqual(created);
       expect(found).not.toHaveProperty('client_secret');
@@ -187,7 +210,11 @@ describe('clients.* over a real @trpc/client', () => {
   describe('update', () => {
     it('replaces only the given fields and keeps the secret', async () => {
       const client = await machine({ management_scopes: ['read:users'] });
-      const updated = await admin.clients.update.mutate({ client_id: client.client_id, name: 'Renamed', management_scopes: ['read:users', 'read:clients'] });
+      const updated = await admin.clients.update.mutate({
+        client_id: client.client_id,
+        name: 'Renamed',
+        management_scopes: ['read:users', 'read:clients'],
+      });
       const { client_secret: _secret, ...before } = client;
       expect(updated).toEqual({ ...before, name: 'Renamed', management_scopes: ['read:users', 'read:clients'] });
       const { body } = await clientCredentials(tessera.issuer, client.client_id, client.client_secret!);
@@ -238,8 +265,12 @@ describe('clients.* over a real @trpc/client', () => {
     it('refuses to add a management scope the caller does not hold, yet lets it edit a client whose scopes it holds', async () => {
       const client = await machine({ management_scopes: ['read:users'] });
       const limited = await adminClient(tessera.issuer, 'update:clients read:users');
-      expect((await limited.clients.update.mutate({ client_id: client.client_id, name: 'Still' })).management_scopes).toEqual(['read:users']);
-      const error = await errorOf(limited.clients.update.mutate({ client_id: client.client_id, management_scopes: ['read:users', 'create:users'] }));
+      expect((await limited.clients.update.mutate({ client_id: client.client_id, name: 'Still' })).management_scopes).toEqual([
+        'read:users',
+      ]);
+      const error = await errorOf(
+        limited.clients.update.mutate({ client_id: client.client_id, management_scopes: ['read:users', 'create:users'] }),
+      );
       expect(error.code).toBe('FORBIDDEN');
       expect(error.message).toContain('create:users');
       expect((await admin.clients.get.query({ client_id: client.client_id })).management_scopes).toEqual(['read:users']);
@@ -251,7 +282,9 @@ describe('clients.* over a real @trpc/client', () => {
       expect(toPublic).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
       expect((await clientCredentials(tessera.issuer, client.client_id, client.client_secret!)).status).toBe(200);
       const spa = await webApp({ token_endpoint_auth_method: 'none' });
-      const toMachine = await errorOf(admin.clients.update.mutate({ client_id: spa.client_id, grant_types: ['authorization_code', 'client_credentials'] }));
+      const toMachine = await errorOf(
+        admin.clients.update.mutate({ client_id: spa.client_id, grant_types: ['authorization_code', 'client_credentials'] }),
+      );
       expect(toMachine).toMatchObject({ code: 'BAD_REQUEST', field: 'token_endpoint_auth_method' });
       expect((await admin.clients.get.query({ client_id: spa.client_id })).grant_types).toEqual(['authorization_code', 'refresh_token']);
     });
@@ -322,7 +355,11 @@ describe('clients.* over a real @trpc/client', () => {
     it('cannot be made public, renamed or given new redirect URIs by such a caller', async () => {
       const limited = await adminClient(tessera.issuer, 'update:clients read:clients');
       const before = await admin.clients.get.query({ client_id: ADMIN.clientId });
-      for (const changes of [{ token_endpoint_auth_method: 'none' as const }, { name: 'Mine now' }, { grant_types: ['client_credentials' as const, 'authorization_code' as const], redirect_uris: [REDIRECT_URI] }]) {
+      for (const changes of [
+        { token_endpoint_auth_method: 'none' as const },
+        { name: 'Mine now' },
+        { grant_types: ['client_credentials' as const, 'authorization_code' as const], redirect_uris: [REDIRECT_URI] },
+      ]) {
         const error = await errorOf(limited.clients.update.mutate({ client_id: ADMIN.clientId, ...changes }));
         expect(error.code).toBe('FORBIDDEN');
         expect(error.message).toContain('create:signing_keys');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
-import { callErrorOf, openCallerTessera, type Caller, type CallerTessera } from '../support/management-caller.js';
+import { type Caller, type CallerTessera, callErrorOf, openCallerTessera } from '../support/management-caller.js';
 import { REDIRECT_URI } from '../support/relying-party.js';
 
 const PASSWORD = 'a long password';
@@ -15,7 +15,8 @@ describe('connections.* through createCaller, without HTTP', () => {
   });
   afterAll(() => tessera?.stop());
 
-  const createConnection = (name: string, extra: Record<string, unknown> = {}) => admin.connections.create({ name, strategy: 'database', ...extra });
+  const createConnection = (name: string, extra: Record<string, unknown> = {}) =>
+    admin.connections.create({ name, strategy: 'database', ...extra });
   const createUser = (connection: string, email: string) => admin.users.create({ connection, email, password: PASSWORD });
   const webApp = () => admin.clients.create({ name: 'Web App', redirect_uris: [REDIRECT_URI], connections: [] });
 
@@ -50,7 +51,10 @@ describe('connections.* through createCaller, without HTTP', () => {
 
     it('enables the given clients, which then list the connection', async () => {
       const client = await webApp();
-      const connection = await createConnection('Partners', { enabled_clients: [client.client_id], options: { password_policy: { min_length: 12 } } });
+      const connection = await createConnection('Partners', {
+        enabled_clients: [client.client_id],
+        options: { password_policy: { min_length: 12 } },
+      });
       expect(connection).toMatchObject({ enabled_clients: [client.client_id], options: { password_policy: { min_length: 12 } } });
       expect((await admin.clients.get({ client_id: client.client_id })).connections).toEqual(['Partners']);
     });
@@ -80,7 +84,10 @@ describe('connections.* through createCaller, without HTTP', () => {
       ['saml', 'options.sign_in_url'],
       ['custom', 'options.script'],
     ] as const)('checks a %s connection against its own options schema, naming %s when it is missing', async (strategy, field) => {
-      expect(await callErrorOf(admin.connections.create({ name: `Upstream-${strategy}`, strategy, options: {} as never }))).toMatchObject({ code: 'BAD_REQUEST', field });
+      expect(await callErrorOf(admin.connections.create({ name: `Upstream-${strategy}`, strategy, options: {} as never }))).toMatchObject({
+        code: 'BAD_REQUEST',
+        field,
+      });
     });
 
     it.each([
@@ -109,7 +116,12 @@ describe('connections.* through createCaller, without HTTP', () => {
       expect(all.total).toBe(names.length);
       expect((await admin.connections.list({ strategy: 'database' })).total).toBe(all.total);
       expect((await admin.connections.list({ strategy: 'saml' })).connections).toEqual([]);
-      expect(await admin.connections.list({ page: 1, per_page: 1 })).toMatchObject({ start: 1, limit: 1, length: 1, connections: [all.connections[1]] });
+      expect(await admin.connections.list({ page: 1, per_page: 1 })).toMatchObject({
+        start: 1,
+        limit: 1,
+        length: 1,
+        connections: [all.connections[1]],
+      });
     });
 
     it('refuses per_page over 100 with BAD_REQUEST naming per_page', async () => {
@@ -130,21 +142,31 @@ describe('connections.* through createCaller, without HTTP', () => {
       const [a, b] = [await webApp(), await webApp()];
       await admin.connections.update({ id: connection.id, enabled_clients: [a.client_id, b.client_id] });
       expect((await admin.clients.get({ client_id: a.client_id })).connections).toEqual(['Shared']);
-      expect((await admin.connections.update({ id: connection.id, enabled_clients: [b.client_id] })).enabled_clients).toEqual([b.client_id]);
+      expect((await admin.connections.update({ id: connection.id, enabled_clients: [b.client_id] })).enabled_clients).toEqual([
+        b.client_id,
+      ]);
       expect((await admin.clients.get({ client_id: a.client_id })).connections).toEqual([]);
     });
 
     it('accepts the current name and strategy but refuses to change either with BAD_REQUEST naming it', async () => {
       const connection = await createConnection('Fixed');
       expect(await admin.connections.update({ id: connection.id, name: 'Fixed', strategy: 'database' })).toEqual(connection);
-      expect(await callErrorOf(admin.connections.update({ id: connection.id, strategy: 'oidc' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'strategy' });
-      expect(await callErrorOf(admin.connections.update({ id: connection.id, name: 'Moved' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'name' });
+      expect(await callErrorOf(admin.connections.update({ id: connection.id, strategy: 'oidc' }))).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'strategy',
+      });
+      expect(await callErrorOf(admin.connections.update({ id: connection.id, name: 'Moved' }))).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'name',
+      });
     });
 
     it('answers an unknown id with NOT_FOUND, and bad options or unknown clients with BAD_REQUEST, keeping the connection as it was', async () => {
       expect((await callErrorOf(admin.connections.update({ id: 'con_nope', options: {} }))).code).toBe('NOT_FOUND');
       const connection = await createConnection('Checked');
-      expect(await callErrorOf(admin.connections.update({ id: connection.id, options: { requires_username: 'yes' } as never }))).toMatchObject({
+      expect(
+        await callErrorOf(admin.connections.update({ id: connection.id, options: { requires_username: 'yes' } as never })),
+      ).toMatchObject({
         code: 'BAD_REQUEST',
         field: 'options.requires_username',
       });
@@ -209,7 +231,11 @@ describe('connections.* through createCaller, without HTTP', () => {
     it('with cascade, deletes its users', async () => {
       const connection = await createConnection('Doomed');
       const user = await createUser('Doomed', 'doomed@example.com');
-      expect(await admin.connections.delete({ id: connection.id, cascade: true })).toEqual({ deleted: true, deleted_users: 1, unlinked_users: 0 });
+      expect(await admin.connections.delete({ id: connection.id, cascade: true })).toEqual({
+        deleted: true,
+        deleted_users: 1,
+        unlinked_users: 0,
+      });
       expect((await callErrorOf(admin.users.get({ id: user.user_id! }))).code).toBe('NOT_FOUND');
       expect((await callErrorOf(admin.connections.get({ id: connection.id }))).code).toBe('NOT_FOUND');
     });
@@ -219,7 +245,11 @@ describe('connections.* through createCaller, without HTTP', () => {
       const primary = await createUser('Username-Password', 'keeper@example.com');
       const secondary = await createUser('Sideline', 'keeper-side@example.com');
       await admin.users.link({ id: primary.user_id!, link_with: secondary.user_id! });
-      expect(await admin.connections.delete({ id: connection.id, cascade: true })).toEqual({ deleted: true, deleted_users: 0, unlinked_users: 1 });
+      expect(await admin.connections.delete({ id: connection.id, cascade: true })).toEqual({
+        deleted: true,
+        deleted_users: 0,
+        unlinked_users: 1,
+      });
       expect((await admin.users.get({ id: primary.user_id! })).identities).toEqual(primary.identities);
     });
 

@@ -3,7 +3,7 @@ import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEALED_PREFIX } from '../../adapters/crypto/sealing.js';
 import { adminClient, errorOf, managementClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login } from '../support/relying-party.js';
+import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type Admin = Awaited<ReturnType<typeof adminClient>>;
@@ -61,7 +61,10 @@ describe('connections.* over a real @trpc/client', () => {
 
     it('enables the given clients, which then list the connection', async () => {
       const client = await webApp([]);
-      const connection = await createConnection('Partners', { enabled_clients: [client.client_id], options: { password_policy: { min_length: 12 } } });
+      const connection = await createConnection('Partners', {
+        enabled_clients: [client.client_id],
+        options: { password_policy: { min_length: 12 } },
+      });
       expect(connection).toMatchObject({ enabled_clients: [client.client_id], options: { password_policy: { min_length: 12 } } });
       expect((await admin.clients.get.query({ client_id: client.client_id })).connections).toEqual(['Partners']);
     });
@@ -191,47 +194,71 @@ describe('connections.* over a real @trpc/client', () => {
 
   describe('upstream secrets', () => {
     const OIDC = { issuer: 'https://idp.example.com', client_id: 'tessera', client_secret: 'oidc-secret-0123456789' };
-    const LDAP = { url: 'ldap://127.0.0.1:9', search_base: 'ou=people,dc=example,dc=org', bind_dn: 'cn=reader,dc=example,dc=org', bind_password: 'ldap-secret-0123456789' };
+    const LDAP = {
+      url: 'ldap://127.0.0.1:9',
+      search_base: 'ou=people,dc=example,dc=org',
+      bind_dn: 'cn=reader,dc=example,dc=org',
+      bind_password: 'ldap-secret-0123456789',
+    };
 
     async function stored(id: string): Promise<Record<string, unknown>> {
-      const [row] = await tessera.database.models.sequelize.query<{ options: Record<string, unknown> }>('SELECT options FROM connections WHERE id = $1', {
-        bind: [id],
-        type: QueryTypes.SELECT,
-      });
+      const [row] = await tessera.database.models.sequelize.query<{ options: Record<string, unknown> }>(
+        'SELECT options FROM connections WHERE id = $1',
+        {
+          bind: [id],
+          type: QueryTypes.SELECT,
+        },
+      );
       return row?.options ?? {};
     }
     /** The options as strategies get them. */
     const opened = async (id: string) => (await tessera.services.connections.findById(id))?.options ?? {};
 
     it.each([
-      { strategy: 'oidc', secret: 'client_secret', options: OIDC, create: () => admin.connections.create.mutate({ name: 'Sealed-oidc', strategy: 'oidc', options: OIDC }) },
-      { strategy: 'ldap', secret: 'bind_password', options: LDAP, create: () => admin.connections.create.mutate({ name: 'Sealed-ldap', strategy: 'ldap', options: LDAP }) },
-    ] as const)('keeps a $strategy connection’s $secret sealed in the table, clear for its strategy, and out of create, get, list and update', async ({ strategy, secret, options, create }) => {
-      const value = (options as Record<string, string>)[secret];
-      const created = await create();
-      const views = [
-        created,
-        await admin.connections.get.query({ id: created.id }),
-        (await admin.connections.list.query({ strategy })).connections.find((connection) => connection.id === created.id),
-        await admin.connections.update.mutate({ id: created.id, enabled_clients: [] }),
-      ];
-      for (const view of views) {
-        expect(view?.options).not.toHaveProperty(secret);
-        expect(JSON.stringify(view)).not.toContain(value);
-      }
-      expect(created.options).toMatchObject(Object.fromEntries(Object.entries(options).filter(([name]) => name !== secret)));
-      const row = await stored(created.id);
-      expect(String(row[secret]).startsWith(SEALED_PREFIX)).toBe(true);
-      expect(JSON.stringify(row)).not.toContain(value);
-      expect((await opened(created.id))[secret]).toBe(value);
-    });
+      {
+        strategy: 'oidc',
+        secret: 'client_secret',
+        options: OIDC,
+        create: () => admin.connections.create.mutate({ name: 'Sealed-oidc', strategy: 'oidc', options: OIDC }),
+      },
+      {
+        strategy: 'ldap',
+        secret: 'bind_password',
+        options: LDAP,
+        create: () => admin.connections.create.mutate({ name: 'Sealed-ldap', strategy: 'ldap', options: LDAP }),
+      },
+    ] as const)(
+      'keeps a $strategy connection’s $secret sealed in the table, clear for its strategy, and out of create, get, list and update',
+      async ({ strategy, secret, options, create }) => {
+        const value = (options as Record<string, string>)[secret];
+        const created = await create();
+        const views = [
+          created,
+          await admin.connections.get.query({ id: created.id }),
+          (await admin.connections.list.query({ strategy })).connections.find((connection) => connection.id === created.id),
+          await admin.connections.update.mutate({ id: created.id, enabled_clients: [] }),
+        ];
+        for (const view of views) {
+          expect(view?.options).not.toHaveProperty(secret);
+          expect(JSON.stringify(view)).not.toContain(value);
+        }
+        expect(created.options).toMatchObject(Object.fromEntries(Object.entries(options).filter(([name]) => name !== secret)));
+        const row = await stored(created.id);
+        expect(String(row[secret]).startsWith(SEALED_PREFIX)).toBe(true);
+        expect(JSON.stringify(row)).not.toContain(value);
+        expect((await opened(created.id))[secret]).toBe(value);
+      },
+    );
 
     it('keeps a stored secret through an update that omits it, drops it when the issuer or directory it belongs with changes, and removes it for null', async () => {
       const { client_secret: _secret, ...withoutSecret } = OIDC;
       const oidcConnection = await admin.connections.create.mutate({ name: 'Rotating-oidc', strategy: 'oidc', options: OIDC });
       await admin.connections.update.mutate({ id: oidcConnection.id, options: { ...withoutSecret, scope: 'openid email' } });
       expect(await opened(oidcConnection.id)).toMatchObject({ scope: 'openid email', client_secret: OIDC.client_secret });
-      await admin.connections.update.mutate({ id: oidcConnection.id, options: { ...withoutSecret, issuer: 'https://elsewhere.example.com' } });
+      await admin.connections.update.mutate({
+        id: oidcConnection.id,
+        options: { ...withoutSecret, issuer: 'https://elsewhere.example.com' },
+      });
       expect(await opened(oidcConnection.id)).not.toHaveProperty('client_secret');
       await admin.connections.update.mutate({ id: oidcConnection.id, options: { ...OIDC, client_secret: 'a-new-secret' } });
       expect((await opened(oidcConnection.id))['client_secret']).toBe('a-new-secret');
@@ -276,7 +303,11 @@ describe('connections.* over a real @trpc/client', () => {
       const grants = tessera.services.adapter('Grant');
       expect(await grants.idsByAccount(user.user_id!)).toHaveLength(1);
 
-      expect(await admin.connections.delete.mutate({ id: connection.id, cascade: true })).toEqual({ deleted: true, deleted_users: 1, unlinked_users: 0 });
+      expect(await admin.connections.delete.mutate({ id: connection.id, cascade: true })).toEqual({
+        deleted: true,
+        deleted_users: 1,
+        unlinked_users: 0,
+      });
       expect((await errorOf(admin.users.get.query({ id: user.user_id! }))).code).toBe('NOT_FOUND');
       expect((await errorOf(admin.connections.get.query({ id: connection.id }))).code).toBe('NOT_FOUND');
       expect(await grants.idsByAccount(user.user_id!)).toEqual([]);
@@ -291,7 +322,11 @@ describe('connections.* over a real @trpc/client', () => {
       await admin.users.link.mutate({ id: primary.user_id!, link_with: secondary.user_id! });
       const connection = (await admin.connections.list.query()).connections.find((candidate) => candidate.name === 'Sideline')!;
 
-      expect(await admin.connections.delete.mutate({ id: connection.id, cascade: true })).toEqual({ deleted: true, deleted_users: 0, unlinked_users: 1 });
+      expect(await admin.connections.delete.mutate({ id: connection.id, cascade: true })).toEqual({
+        deleted: true,
+        deleted_users: 0,
+        unlinked_users: 1,
+      });
       const kept = await admin.users.get.query({ id: primary.user_id! });
       expect(kept.identities).toEqual(primary.identities);
       expect((await eventsOf(primary.user_id!, 3)).map((event) => event.type)).toEqual(['user.created', 'user.linked', 'user.unlinked']);

@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, clientCredentialsToken, managementClient } from '../support/management-client.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type Client = ReturnType<typeof managementClient>;
@@ -55,7 +55,10 @@ describe('users.events subscribers', () => {
   const feeds: Feed[] = [];
   let baseline = 0;
 
-  const redisClients = async () => String(await probe.client('LIST')).split('\n').filter((line: string) => line.includes('cmd=')).length;
+  const redisClients = async () =>
+    String(await probe.client('LIST'))
+      .split('\n')
+      .filter((line: string) => line.includes('cmd=')).length;
 
   beforeAll(async () => {
     redisServer = await startRedisServer();
@@ -63,8 +66,15 @@ describe('users.events subscribers', () => {
     tessera = await startTestTessera({ redis: redisServer.url, env: { EVENT_SUBSCRIBERS_MAX: '5', EVENT_SUBSCRIBERS_PER_CALLER: '3' } });
     admin = await adminClient(tessera.issuer);
     first = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer, 'read:users'));
-    const other = await admin.clients.create.mutate({ name: 'second reader', grant_types: ['client_credentials'], management_scopes: ['read:users'] });
-    second = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer, 'read:users', { clientId: other.client_id, clientSecret: other.client_secret! }));
+    const other = await admin.clients.create.mutate({
+      name: 'second reader',
+      grant_types: ['client_credentials'],
+      management_scopes: ['read:users'],
+    });
+    second = managementClient(
+      tessera.issuer,
+      await clientCredentialsToken(tessera.issuer, 'read:users', { clientId: other.client_id, clientSecret: other.client_secret! }),
+    );
   });
   afterAll(async () => {
     for (const feed of feeds) feed.stop();
@@ -80,7 +90,11 @@ describe('users.events subscribers', () => {
     await Promise.all(feeds.map((feed) => feed.started));
     // The shared reader connects once the first feed asks; give it its moment.
     await until(async () => (await redisClients()) > before, 'the shared reader');
-    const user = await admin.users.create.mutate({ connection: 'Username-Password', email: 'fan-out@example.com', password: 'a long password' });
+    const user = await admin.users.create.mutate({
+      connection: 'Username-Password',
+      email: 'fan-out@example.com',
+      password: 'a long password',
+    });
     await until(() => feeds.every((feed) => feed.events.includes(user.user_id!)), 'every feed to receive the event');
     expect((await redisClients()) - before).toBe(1);
   });
@@ -95,7 +109,11 @@ describe('users.events subscribers', () => {
     const again = open(first);
     feeds.push(again);
     await again.started;
-    const user = await admin.users.create.mutate({ connection: 'Username-Password', email: 'after-close@example.com', password: 'a long password' });
+    const user = await admin.users.create.mutate({
+      connection: 'Username-Password',
+      email: 'after-close@example.com',
+      password: 'a long password',
+    });
     await until(() => again.events.includes(user.user_id!), 'the reopened feed to receive the event');
   });
 

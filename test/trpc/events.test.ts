@@ -56,7 +56,11 @@ describe.each([
   it('resumes after lastEventId without losing the events published while disconnected', async () => {
     const first = collect(reader, {}, 1);
     await first.ready;
-    const a = await admin.users.create.mutate({ connection: 'Username-Password', email: 'resume-a@example.com', password: 'a long password' });
+    const a = await admin.users.create.mutate({
+      connection: 'Username-Password',
+      email: 'resume-a@example.com',
+      password: 'a long password',
+    });
     const [seen] = await first.done;
     expect(seen).toMatchObject({ type: 'user.created', user_id: a.user_id });
 
@@ -75,12 +79,15 @@ describe.each([
   it('refuses a subscriber without read:users', async () => {
     const limited = managementClient(tessera.issuer, await clientCredentialsToken(tessera.issuer, 'create:users'));
     const error = await new Promise<unknown>((resolve) => {
-      const subscription = limited.users.events.subscribe({}, {
-        onError: (err) => {
-          subscription.unsubscribe();
-          resolve(err);
+      const subscription = limited.users.events.subscribe(
+        {},
+        {
+          onError: (err) => {
+            subscription.unsubscribe();
+            resolve(err);
+          },
         },
-      });
+      );
     });
     expect((error as { data?: { code?: string } }).data?.code).toBe('FORBIDDEN');
   });

@@ -13,7 +13,10 @@ describe('the management API over plain HTTP', () => {
   afterAll(() => tessera?.stop());
 
   const call = (path: string, init: RequestInit = {}) =>
-    fetch(`${tessera.issuer}/trpc/${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${tessera.issuer}/trpc/${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+    });
 
   it('answers a query as GET with ?input= and a mutation as POST with a JSON body', async () => {
     const created = await call('users.create', {
@@ -37,11 +40,16 @@ describe('the management API over plain HTTP', () => {
   it('refuses a batch of 51 calls with 400 naming the limit, before running any of them', async () => {
     const paths = Array.from({ length: 51 }, () => 'users.create').join(',');
     const inputs = Object.fromEntries(
-      Array.from({ length: 51 }, (_, index) => [index, { connection: 'Username-Password', email: `batch-${index}@example.com`, password: 'a long password' }]),
+      Array.from({ length: 51 }, (_, index) => [
+        index,
+        { connection: 'Username-Password', email: `batch-${index}@example.com`, password: 'a long password' },
+      ]),
     );
     const response = await call(`${paths}?batch=1`, { method: 'POST', body: JSON.stringify(inputs) });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { message: expect.stringContaining('at most 50 calls'), data: { code: 'BAD_REQUEST' } } });
+    expect(await response.json()).toMatchObject({
+      error: { message: expect.stringContaining('at most 50 calls'), data: { code: 'BAD_REQUEST' } },
+    });
     const found = await call(`users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'batch-0@example.com' }))}`);
     expect(((await found.json()) as { result: { data: unknown[] } }).result.data).toEqual([]);
   });
@@ -57,7 +65,12 @@ describe('the management API over plain HTTP', () => {
   it('refuses a body over 100 kB with 413', async () => {
     const response = await call('users.create', {
       method: 'POST',
-      body: JSON.stringify({ connection: 'Username-Password', email: 'big@example.com', password: 'a long password', user_metadata: { blob: 'x'.repeat(120_000) } }),
+      body: JSON.stringify({
+        connection: 'Username-Password',
+        email: 'big@example.com',
+        password: 'a long password',
+        user_metadata: { blob: 'x'.repeat(120_000) },
+      }),
     });
     expect(response.status).toBe(413);
   });
@@ -78,21 +91,29 @@ describe('the management API over plain HTTP', () => {
   });
 
   it('answers a missing token with 401 and a missing scope with 403', async () => {
-    const anonymous = await fetch(`${tessera.issuer}/trpc/users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'a@b.c' }))}`);
+    const anonymous = await fetch(
+      `${tessera.issuer}/trpc/users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'a@b.c' }))}`,
+    );
     expect(anonymous.status).toBe(401);
     const limited = await clientCredentialsToken(tessera.issuer, 'read:clients');
-    const forbidden = await fetch(`${tessera.issuer}/trpc/users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'a@b.c' }))}`, {
-      headers: { authorization: `Bearer ${limited}` },
-    });
+    const forbidden = await fetch(
+      `${tessera.issuer}/trpc/users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'a@b.c' }))}`,
+      {
+        headers: { authorization: `Bearer ${limited}` },
+      },
+    );
     expect(forbidden.status).toBe(403);
     expect(JSON.stringify(await forbidden.json())).toContain('read:users');
   });
 
   it('refuses a token whose signature does not verify', async () => {
     const forged = `${token.split('.').slice(0, 2).join('.')}.invalidsignature`;
-    const response = await fetch(`${tessera.issuer}/trpc/users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'a@b.c' }))}`, {
-      headers: { authorization: `Bearer ${forged}` },
-    });
+    const response = await fetch(
+      `${tessera.issuer}/trpc/users.getByEmail?input=${encodeURIComponent(JSON.stringify({ email: 'a@b.c' }))}`,
+      {
+        headers: { authorization: `Bearer ${forged}` },
+      },
+    );
     expect(response.status).toBe(401);
   });
 });

@@ -2,7 +2,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../support/fixtures.js';
 import { adminClient, clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login } from '../support/relying-party.js';
+import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 type Admin = Awaited<ReturnType<typeof adminClient>>;
@@ -26,7 +26,11 @@ describe('keys.* over a real @trpc/client', () => {
 
   /** An ID token from a login through the HTML form, for a client created over the API. */
   async function idToken(alg: 'RS256' | 'ES256' = 'RS256') {
-    const client = await admin.clients.create.mutate({ name: `Signed ${alg}`, redirect_uris: [REDIRECT_URI], id_token_signed_response_alg: alg });
+    const client = await admin.clients.create.mutate({
+      name: `Signed ${alg}`,
+      redirect_uris: [REDIRECT_URI],
+      id_token_signed_response_alg: alg,
+    });
     const config = await discover(tessera.issuer, client.client_id, client.client_secret, { id_token_signed_response_alg: alg });
     const { tokens } = await login(config, { scope: 'openid', username: user.email, password: user.password });
     return tokens.id_token!;
@@ -49,7 +53,12 @@ describe('keys.* over a real @trpc/client', () => {
       for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
     }
     expect(keys.find((key) => key.alg === 'RS256')).toMatchObject({ kty: 'RSA', n: expect.any(String), e: 'AQAB' });
-    expect(keys.find((key) => key.alg === 'ES256')).toMatchObject({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
+    expect(keys.find((key) => key.alg === 'ES256')).toMatchObject({
+      kty: 'EC',
+      crv: 'P-256',
+      x: expect.any(String),
+      y: expect.any(String),
+    });
     expect(new Set(keys.map((key) => key.kid))).toEqual(new Set((await publishedJwks()).keys.map((key) => key.kid)));
   });
 
@@ -67,7 +76,12 @@ describe('keys.* over a real @trpc/client', () => {
 
     const after = await admin.keys.list.query();
     expect(after).toHaveLength(4);
-    expect(after.filter((key) => key.current).map((key) => key.kid).sort()).toEqual(rotated.map((key) => key.kid).sort());
+    expect(
+      after
+        .filter((key) => key.current)
+        .map((key) => key.kid)
+        .sort(),
+    ).toEqual(rotated.map((key) => key.kid).sort());
     expect(new Set((await publishedJwks()).keys.map((key) => key.kid))).toEqual(new Set(after.map((key) => key.kid)));
 
     // Issued before the rotation: still verifiable against the JWKS, and still accepted by the API.

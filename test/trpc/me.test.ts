@@ -1,15 +1,19 @@
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPage, type Browser } from '../support/browser.js';
+import { type Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient, errorOf, managementClient } from '../support/management-client.js';
-import { REDIRECT_URI, discover, login, openLoginPage } from '../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
 const SELF_SERVICE = 'read:current_user update:current_user_metadata';
 
-const scopesOf = (accessToken: string) => String(decodeJwt(accessToken)['scope'] ?? '').split(' ').filter(Boolean).sort();
+const scopesOf = (accessToken: string) =>
+  String(decodeJwt(accessToken)['scope'] ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .sort();
 
 describe("me.* with a user's own access token", () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -47,7 +51,11 @@ describe("me.* with a user's own access token", () => {
   it('me.update changes the allowed attributes and merges user_metadata', async () => {
     const me = managementClient(tessera.issuer, (await userToken()).access_token);
     const updated = await me.me.update.mutate({ nickname: 'memyself', user_metadata: { tz: 'Europe/Paris' } });
-    expect(updated).toMatchObject({ nickname: 'memyself', user_metadata: { lang: 'fr', tz: 'Europe/Paris' }, app_metadata: { role: 'admin' } });
+    expect(updated).toMatchObject({
+      nickname: 'memyself',
+      user_metadata: { lang: 'fr', tz: 'Europe/Paris' },
+      app_metadata: { role: 'admin' },
+    });
   });
 
   it.each([
@@ -134,7 +142,9 @@ describe("me.* with a user's own access token", () => {
     it('never puts management scopes in a user’s token, even when asked', async () => {
       const tokens = await userToken(`openid read:current_user read:users update:users update:clients`);
       expect(scopesOf(tokens.access_token)).toEqual(['read:current_user']);
-      expect((await errorOf(managementClient(tessera.issuer, tokens.access_token).users.get.query({ id: user.profile.user_id }))).code).toBe('FORBIDDEN');
+      expect(
+        (await errorOf(managementClient(tessera.issuer, tokens.access_token).users.get.query({ id: user.profile.user_id }))).code,
+      ).toBe('FORBIDDEN');
     });
 
     it('refuses me.get without read:current_user and me.update without update:current_user_metadata, FORBIDDEN naming the scope', async () => {
@@ -168,11 +178,17 @@ describe("me.* with a user's own access token", () => {
         if (!isPage(consent)) throw new Error('a third-party client must get a consent page');
         const done = await browser.submit(consent, {}, REDIRECT_URI);
         if (isPage(done)) throw new Error(`consent did not complete the flow: ${done.status}`);
-        const tokens = await oidc.authorizationCodeGrant(thirdParty, new URL(done.redirect), { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+        const tokens = await oidc.authorizationCodeGrant(thirdParty, new URL(done.redirect), {
+          pkceCodeVerifier: codeVerifier,
+          expectedState: state,
+          expectedNonce: nonce,
+        });
         return { consent, tokens, browser };
       }
 
-      const listed = (consent: { document: { querySelectorAll(selector: string): Array<{ getAttribute(name: string): string | undefined; text: string }> } }) =>
+      const listed = (consent: {
+        document: { querySelectorAll(selector: string): Array<{ getAttribute(name: string): string | undefined; text: string }> };
+      }) =>
         Object.fromEntries(consent.document.querySelectorAll('li[data-scope]').map((item) => [item.getAttribute('data-scope'), item.text]));
 
       it('cannot reach me.get or me.update with a token whose consent did not include these scopes', async () => {

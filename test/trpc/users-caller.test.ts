@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginSubject } from '../../server/abuse/login-subjects.js';
 import { RetryLater } from '../../server/abuse/retry-later.js';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
-import { callErrorOf, openCallerTessera, type Caller, type CallerTessera } from '../support/management-caller.js';
+import { type Caller, type CallerTessera, callErrorOf, openCallerTessera } from '../support/management-caller.js';
 
 describe('users.* through createCaller, without HTTP', () => {
   let tessera: CallerTessera;
@@ -19,11 +19,18 @@ describe('users.* through createCaller, without HTTP', () => {
 
   describe('authorization', () => {
     it('answers a call without a bearer token with UNAUTHORIZED', async () => {
-      expect(await callErrorOf(tessera.anonymous().users.get({ id: 'database|x' }))).toMatchObject({ code: 'UNAUTHORIZED', message: 'missing bearer token' });
+      expect(await callErrorOf(tessera.anonymous().users.get({ id: 'database|x' }))).toMatchObject({
+        code: 'UNAUTHORIZED',
+        message: 'missing bearer token',
+      });
     });
 
     it.each([
-      ['create', 'create:users', (c: Caller) => c.users.create({ connection: 'Username-Password', email: 'f@example.com', password: 'a long password' })],
+      [
+        'create',
+        'create:users',
+        (c: Caller) => c.users.create({ connection: 'Username-Password', email: 'f@example.com', password: 'a long password' }),
+      ],
       ['get', 'read:users', (c: Caller) => c.users.get({ id: 'database|x' })],
       ['list', 'read:users', (c: Caller) => c.users.list({})],
       ['getByEmail', 'read:users', (c: Caller) => c.users.getByEmail({ email: 'x@example.com' })],
@@ -40,7 +47,9 @@ describe('users.* through createCaller, without HTTP', () => {
 
     it('lets a caller holding only the one scope a procedure needs call it', async () => {
       const user = await create('scoped@example.com');
-      await expect(tessera.as(['read:users']).users.get({ id: user.user_id!, fields: ['email'] })).resolves.toEqual({ email: 'scoped@example.com' });
+      await expect(tessera.as(['read:users']).users.get({ id: user.user_id!, fields: ['email'] })).resolves.toEqual({
+        email: 'scoped@example.com',
+      });
       await expect(tessera.as(['delete:users']).users.delete({ id: user.user_id! })).resolves.toEqual({ deleted: true });
     });
   });
@@ -103,7 +112,10 @@ describe('users.* through createCaller, without HTTP', () => {
 
     it('returns only the requested fields', async () => {
       const user = await create('fields@example.com', { name: 'Fields' });
-      expect(await admin.users.get({ id: user.user_id!, fields: ['email', 'name'] })).toEqual({ email: 'fields@example.com', name: 'Fields' });
+      expect(await admin.users.get({ id: user.user_id!, fields: ['email', 'name'] })).toEqual({
+        email: 'fields@example.com',
+        name: 'Fields',
+      });
     });
 
     it('answers an unknown user with NOT_FOUND', async () => {
@@ -125,7 +137,12 @@ describe('users.* through createCaller, without HTTP', () => {
         user_metadata: { a: 1, b: 2, nested: { x: 1, y: 2 } },
         app_metadata: { keep: true },
       });
-      const updated = await admin.users.update({ id: user.user_id!, name: 'New', nickname: null, user_metadata: { b: null, c: 3, nested: { z: 3 } } });
+      const updated = await admin.users.update({
+        id: user.user_id!,
+        name: 'New',
+        nickname: null,
+        user_metadata: { b: null, c: 3, nested: { z: 3 } },
+      });
       expect(updated.name).toBe('New');
       // Undefined here is what JSON leaves out: over HTTP the cleared attribute is absent.
       expect(updated.nickname).toBeUndefined();
@@ -146,7 +163,10 @@ describe('users.* through createCaller, without HTTP', () => {
 
     it('refuses a new password below the policy with BAD_REQUEST naming password', async () => {
       const user = await create('pw@example.com');
-      expect(await callErrorOf(admin.users.update({ id: user.user_id!, password: 'short' }))).toMatchObject({ code: 'BAD_REQUEST', field: 'password' });
+      expect(await callErrorOf(admin.users.update({ id: user.user_id!, password: 'short' }))).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'password',
+      });
     });
 
     it('answers an unknown user with NOT_FOUND and a taken email with CONFLICT', async () => {
@@ -185,7 +205,11 @@ describe('users.* through createCaller, without HTTP', () => {
       expect(linked.family_name).toBeUndefined();
       expect((await callErrorOf(admin.users.get({ id: secondary.user_id! }))).code).toBe('NOT_FOUND');
 
-      const remaining = await admin.users.unlink({ id: primary.user_id!, provider: 'database', user_id: secondary.user_id!.split('|')[1]! });
+      const remaining = await admin.users.unlink({
+        id: primary.user_id!,
+        provider: 'database',
+        user_id: secondary.user_id!.split('|')[1]!,
+      });
       expect(remaining).toEqual([primary.identities![0]]);
       const restored = await admin.users.get({ id: secondary.user_id! });
       expect(restored).toMatchObject({ email: 'secondary@example.com', name: 'Secondary', family_name: 'Sec' });
@@ -216,7 +240,8 @@ describe('users.* through createCaller, without HTTP', () => {
       const attempts = tessera.services.loginAttempts;
       const ips = ['203.0.113.1', '198.51.100.1'];
       for (const ip of ips) {
-        for (let attempt = 0; attempt < tessera.services.config.limits.bruteForceMaxAttempts; attempt += 1) await (await attempts.begin(subject, ip)).failed();
+        for (let attempt = 0; attempt < tessera.services.config.limits.bruteForceMaxAttempts; attempt += 1)
+          await (await attempts.begin(subject, ip)).failed();
         await expect(attempts.begin(subject, ip)).rejects.toBeInstanceOf(RetryLater);
       }
 
@@ -251,14 +276,24 @@ describe('users.* through createCaller, without HTTP', () => {
 
     it('pages with page/per_page/include_totals and returns only the requested fields', async () => {
       const page = await admin.users.list({ q, per_page: 2, page: 1, include_totals: true, sort: 'email:1', fields: ['email'] });
-      expect(page).toEqual({ users: [{ email: 'bob@list.example' }, { email: 'carol@list.example' }], start: 2, limit: 2, length: 2, total: 5 });
+      expect(page).toEqual({
+        users: [{ email: 'bob@list.example' }, { email: 'carol@list.example' }],
+        start: 2,
+        limit: 2,
+        length: 2,
+        total: 5,
+      });
     });
 
     it('pages through every user with checkpoints, each full page carrying next and the last page none', async () => {
       const pages: Array<{ users: Array<{ user_id?: string }>; next?: string }> = [];
       let from: string | undefined;
       do {
-        const page: { users: Array<{ user_id?: string }>; next?: string } = await admin.users.list({ q, take: 2, ...(from ? { from } : {}) });
+        const page: { users: Array<{ user_id?: string }>; next?: string } = await admin.users.list({
+          q,
+          take: 2,
+          ...(from ? { from } : {}),
+        });
         pages.push(page);
         from = page.next;
       } while (from && pages.length < 10);

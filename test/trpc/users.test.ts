@@ -148,7 +148,11 @@ describe('users.* over a real @trpc/client', () => {
       expect(after).not.toHaveProperty('family_name');
       expect((await errorOf(admin.users.get.query({ id: secondary.user_id! }))).code).toBe('NOT_FOUND');
 
-      const remaining = await admin.users.unlink.mutate({ id: primary.user_id!, provider: 'database', user_id: secondary.user_id!.split('|')[1]! });
+      const remaining = await admin.users.unlink.mutate({
+        id: primary.user_id!,
+        provider: 'database',
+        user_id: secondary.user_id!.split('|')[1]!,
+      });
       expect(remaining).toEqual([primary.identities![0]]);
       const restored = await admin.users.get.query({ id: secondary.user_id! });
       expect(restored).toMatchObject({ email: 'secondary@example.com', name: 'Secondary', family_name: 'Sec' });
@@ -158,8 +162,12 @@ describe('users.* over a real @trpc/client', () => {
     it('refuses to unlink the primary identity or an identity the user does not have', async () => {
       const user = await create('solo@example.com');
       const own = user.user_id!.split('|')[1]!;
-      expect((await errorOf(admin.users.unlink.mutate({ id: user.user_id!, provider: 'database', user_id: own }))).code).toBe('BAD_REQUEST');
-      expect((await errorOf(admin.users.unlink.mutate({ id: user.user_id!, provider: 'database', user_id: 'other' }))).code).toBe('NOT_FOUND');
+      expect((await errorOf(admin.users.unlink.mutate({ id: user.user_id!, provider: 'database', user_id: own }))).code).toBe(
+        'BAD_REQUEST',
+      );
+      expect((await errorOf(admin.users.unlink.mutate({ id: user.user_id!, provider: 'database', user_id: 'other' }))).code).toBe(
+        'NOT_FOUND',
+      );
     });
 
     it('refuses to link a user with itself or with an unknown user', async () => {
@@ -176,13 +184,26 @@ describe('users.* over a real @trpc/client', () => {
     });
 
     it.each([
-      ['create', 'create:users', (c: Awaited<ReturnType<typeof adminClient>>) => c.users.create.mutate({ connection: 'Username-Password', email: 'f@example.com', password: 'a long password' })],
+      [
+        'create',
+        'create:users',
+        (c: Awaited<ReturnType<typeof adminClient>>) =>
+          c.users.create.mutate({ connection: 'Username-Password', email: 'f@example.com', password: 'a long password' }),
+      ],
       ['get', 'read:users', (c: Awaited<ReturnType<typeof adminClient>>) => c.users.get.query({ id: 'database|x' })],
       ['getByEmail', 'read:users', (c: Awaited<ReturnType<typeof adminClient>>) => c.users.getByEmail.query({ email: 'x@example.com' })],
       ['update', 'update:users', (c: Awaited<ReturnType<typeof adminClient>>) => c.users.update.mutate({ id: 'database|x', name: 'x' })],
       ['delete', 'delete:users', (c: Awaited<ReturnType<typeof adminClient>>) => c.users.delete.mutate({ id: 'database|x' })],
-      ['link', 'update:users', (c: Awaited<ReturnType<typeof adminClient>>) => c.users.link.mutate({ id: 'database|x', link_with: 'database|y' })],
-      ['unlink', 'update:users', (c: Awaited<ReturnType<typeof adminClient>>) => c.users.unlink.mutate({ id: 'database|x', provider: 'database', user_id: 'y' })],
+      [
+        'link',
+        'update:users',
+        (c: Awaited<ReturnType<typeof adminClient>>) => c.users.link.mutate({ id: 'database|x', link_with: 'database|y' }),
+      ],
+      [
+        'unlink',
+        'update:users',
+        (c: Awaited<ReturnType<typeof adminClient>>) => c.users.unlink.mutate({ id: 'database|x', provider: 'database', user_id: 'y' }),
+      ],
     ])('refuses users.%s without %s with FORBIDDEN naming the scope', async (_name, scope, call) => {
       const limited = await adminClient(tessera.issuer, 'read:clients');
       const error = await errorOf(call(limited));
@@ -219,20 +240,32 @@ describe('users.list over a real @trpc/client', () => {
     expect(byPrefix.users.map((user) => user.email)).toEqual(['alan@example.com', 'alice@example.com']);
     const byMetadata = await admin.users.list.query({ q: 'user_metadata.plan:pro AND NOT name:"carol white"' });
     expect(byMetadata.users.map((user) => user.email)).toEqual(['alan@example.com']);
-    const byIdentity = await admin.users.list.query({ q: 'identities.connection:"Username-Password" AND app_metadata.tier:[3 TO *]', sort: 'email:-1' });
+    const byIdentity = await admin.users.list.query({
+      q: 'identities.connection:"Username-Password" AND app_metadata.tier:[3 TO *]',
+      sort: 'email:-1',
+    });
     expect(byIdentity.users.map((user) => user.email)).toEqual(['dave@example.com', 'carol@example.com']);
   });
 
   it('pages with page/per_page/include_totals and returns only the requested fields', async () => {
     const page = await admin.users.list.query({ per_page: 2, page: 1, include_totals: true, sort: 'email:1', fields: ['email'] });
-    expect(page).toEqual({ users: [{ email: 'bob@example.com' }, { email: 'carol@example.com' }], start: 2, limit: 2, length: 2, total: 5 });
+    expect(page).toEqual({
+      users: [{ email: 'bob@example.com' }, { email: 'carol@example.com' }],
+      start: 2,
+      limit: 2,
+      length: 2,
+      total: 5,
+    });
   });
 
   it('pages through every user with checkpoints, omitting next on the last page', async () => {
     const seen: string[] = [];
     let from: string | undefined;
     for (let round = 0; round < 10; round += 1) {
-      const page: { users: Array<{ user_id?: string }>; next?: string } = await admin.users.list.query({ take: 2, ...(from ? { from } : {}) });
+      const page: { users: Array<{ user_id?: string }>; next?: string } = await admin.users.list.query({
+        take: 2,
+        ...(from ? { from } : {}),
+      });
       seen.push(...page.users.map((user) => user.user_id!));
       if (!page.next) break;
       expect(page.users).toHaveLength(2);

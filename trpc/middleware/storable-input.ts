@@ -23,14 +23,21 @@ function problem(input: unknown): { path: string; message: string } | undefined 
     if (path.length >= MAX_INPUT_DEPTH) return { path: path.join('.'), message: `nests deeper than ${MAX_INPUT_DEPTH} levels` };
     for (const [key, child] of Object.entries(value)) {
       if (key.includes('\u0000')) return { path: path.join('.'), message: 'must not hold a key with the NUL character (\\u0000)' };
-      if (!key.isWellFormed()) return { path: path.join('.'), message: 'must not hold a key that is invalid Unicode (an unpaired surrogate)' };
+      if (!key.isWellFormed())
+        return { path: path.join('.'), message: 'must not hold a key that is invalid Unicode (an unpaired surrogate)' };
       pending.push([child, [...path, key]]);
     }
   }
   return undefined;
 }
 
-export async function refuseUnstorableInput<T>({ getRawInput, next }: { getRawInput: () => Promise<unknown>; next: () => Promise<T> }): Promise<T> {
+export async function refuseUnstorableInput<T>({
+  getRawInput,
+  next,
+}: {
+  getRawInput: () => Promise<unknown>;
+  next: () => Promise<T>;
+}): Promise<T> {
   const found = problem(await getRawInput());
   if (found) {
     const message = `${found.path || 'input'}: ${found.message}`;

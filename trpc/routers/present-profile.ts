@@ -4,8 +4,8 @@
  * never hold those tokens: the read procedures open them from storage for each call.
  */
 import type { ApiCaller } from '../../server/oidc/access-tokens.js';
-import { pickFields } from '../../server/profiles/profile-fields.js';
 import type { Profile } from '../../server/profiles/profile.js';
+import { pickFields } from '../../server/profiles/profile-fields.js';
 import type { IdpTokenReveal } from '../../server/users/idp-token-reveal.js';
 
 const IDP_TOKENS_SCOPE = 'read:user_idp_tokens';
@@ -32,7 +32,12 @@ export async function presentProfilesWithIdpTokens(
   return visible.map((profile) => presentProfile(profile, caller, fields));
 }
 
-export async function presentProfileWithIdpTokens(profile: Profile, caller: ApiCaller, idpTokens: IdpTokenReveal, fields?: Fields): Promise<Partial<Profile>> {
+export async function presentProfileWithIdpTokens(
+  profile: Profile,
+  caller: ApiCaller,
+  idpTokens: IdpTokenReveal,
+  fields?: Fields,
+): Promise<Partial<Profile>> {
   const [visible = profile] = wantsIdpTokens(caller, fields) ? await idpTokens.reveal([profile]) : [];
   return presentProfile(visible, caller, fields);
 }

@@ -16,7 +16,9 @@ export const usersRouter = router({
 
   get: requireScope('read:users')
     .input(z.strictObject({ id: userIdSchema, fields: profileFields.optional() }))
-    .query(async ({ ctx, input }) => presentProfileWithIdpTokens(await ctx.services.users.get(input.id), ctx.caller, ctx.services.idpTokens, input.fields)),
+    .query(async ({ ctx, input }) =>
+      presentProfileWithIdpTokens(await ctx.services.users.get(input.id), ctx.caller, ctx.services.idpTokens, input.fields),
+    ),
 
   list: requireScope('read:users')
     .input(listUsersInput)
@@ -27,7 +29,9 @@ export const usersRouter = router({
 
   getByEmail: requireScope('read:users')
     .input(z.strictObject({ email: z.string().min(1).max(512) }))
-    .query(async ({ ctx, input }) => presentProfilesWithIdpTokens(await ctx.services.users.getByEmail(input.email), ctx.caller, ctx.services.idpTokens)),
+    .query(async ({ ctx, input }) =>
+      presentProfilesWithIdpTokens(await ctx.services.users.getByEmail(input.email), ctx.caller, ctx.services.idpTokens),
+    ),
 
   update: requireScope('update:users')
     .input(updateUserInput)
@@ -56,7 +60,12 @@ export const usersRouter = router({
     .input(z.strictObject({ user_id: userIdSchema.optional(), lastEventId: z.string().max(128).optional() }))
     .subscription(({ ctx, input, signal }) => {
       // Subscribing before iterating takes the subscriber's slot (or is refused) at once.
-      const events = ctx.services.events.subscribe({ userId: input.user_id, lastEventId: input.lastEventId, signal, subscriber: ctx.caller.subject });
+      const events = ctx.services.events.subscribe({
+        userId: input.user_id,
+        lastEventId: input.lastEventId,
+        signal,
+        subscriber: ctx.caller.subject,
+      });
       return (async function* () {
         for await (const event of events) yield tracked(event.id, { type: event.type, user_id: event.user_id, at: event.at });
       })();

@@ -12,9 +12,9 @@ import { rootColumns, upstreamIdentityId } from '../../profiles/connection-login
 import { isPrimaryIdentity } from '../../profiles/profile.js';
 import type { CreateUserInput, UserChanges } from '../../users/user-schemas.js';
 import { checkPasswordPolicy } from '../database-connection.js';
-import { normalizeProfile, type LoadMapper } from '../normalize.js';
-import { customOptions, type CustomOptions } from './options.js';
+import { type LoadMapper, normalizeProfile } from '../normalize.js';
 import { strategyTraits } from '../strategies.js';
+import { type CustomOptions, customOptions } from './options.js';
 import type { ScriptRunner } from './script.js';
 import { scriptIdOf } from './strategy.js';
 
@@ -62,12 +62,21 @@ export function createCustomLifecycle({ users, scripts, loadMapper }: CustomLife
 
       const created = await scripts.profile(connection, 'create', { ...fields, email, password });
       if (!created) throw new DomainError('auth.upstream_failed', 'the custom database script failed: create returned no profile');
-      const profile = await normalizeProfile({ connection: { name: connection.name, strategy: 'custom', options }, attributes: created.attributes }, loadMapper);
+      const profile = await normalizeProfile(
+        { connection: { name: connection.name, strategy: 'custom', options }, attributes: created.attributes },
+        loadMapper,
+      );
       const externalId = upstreamIdentityId(connection, created.id);
       const userId = `custom|${externalId}`;
       try {
         await users.insertWithIdentity(
-          { id: userId, ...rootColumns(profile, created.id), user_metadata: userMetadata ?? {}, app_metadata: appMetadata ?? {}, blocked: blocked ?? false },
+          {
+            id: userId,
+            ...rootColumns(profile, created.id),
+            user_metadata: userMetadata ?? {},
+            app_metadata: appMetadata ?? {},
+            blocked: blocked ?? false,
+          },
           {
             connectionId: connection.id,
             provider: 'custom',

@@ -25,8 +25,8 @@
 import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { DomainError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { CodePathError, type CodeDir } from '../../sandbox/code-dir.js';
-import { loggedCodeFailure, type CodeFailure } from '../../sandbox/code-failure.js';
+import { type CodeDir, CodePathError } from '../../sandbox/code-dir.js';
+import { type CodeFailure, loggedCodeFailure } from '../../sandbox/code-failure.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { asError } from '../../sandbox/tasks.js';
 import { credentialsRefused } from '../credentials-refused.js';
@@ -90,7 +90,10 @@ export function createScriptRunner({ sandbox, codeDir, logger }: ScriptRunnerDep
       if (!(error instanceof CodePathError)) throw error;
       throw failure(`the script cannot be loaded: options.script: ${error.message}`);
     }
-    const outcome = await sandbox.run({ kind: 'call', file, required: [...SCRIPT_FUNCTIONS], fn, args: [...args, context] }, options.timeout_ms);
+    const outcome = await sandbox.run(
+      { kind: 'call', file, required: [...SCRIPT_FUNCTIONS], fn, args: [...args, context] },
+      options.timeout_ms,
+    );
     switch (outcome.status) {
       case 'returned':
         return outcome.value;

@@ -17,7 +17,12 @@ export function scriptIdOf(connection: ConnectionRecord, externalId: string): st
 }
 
 /** An imported user signs in against the local hash; undefined when this login is not an imported user's. */
-async function importedLogin(users: UserQueries, connection: ConnectionRecord, login: string, password: string): Promise<UpstreamUser | undefined> {
+async function importedLogin(
+  users: UserQueries,
+  connection: ConnectionRecord,
+  login: string,
+  password: string,
+): Promise<UpstreamUser | undefined> {
   const identity = await users.findCustomIdentity(connection.id, login);
   if (!identity?.password_hash) return undefined;
   if (!(await verifyPassword(identity.password_hash, password))) throw credentialsRefused();

@@ -15,9 +15,9 @@ import { DomainError } from '../../errors.js';
 import { credentialsRefused } from '../credentials-refused.js';
 import type { Closable, StrategyDependencies } from '../strategies.js';
 import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
-import { directoryFailure, directoryTimeout, type DirectoryStep } from './directory-errors.js';
+import { type DirectoryStep, directoryFailure, directoryTimeout } from './directory-errors.js';
 import { entryAttributes } from './entry-attributes.js';
-import { ldapOptionsSchema, type LdapOptions } from './options.js';
+import { type LdapOptions, ldapOptionsSchema } from './options.js';
 import { userSearchFilter } from './search-filter.js';
 import { createServicePool, ServiceBindError, type ServicePool } from './service-pool.js';
 
@@ -96,7 +96,10 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
       attempt,
       'user search',
       // Two are enough to know the login is ambiguous; '1.1' asks for no attributes, only DNs.
-      poolFor(connection, options).use((client) => client.search(options.search_base, { scope: 'sub', filter, sizeLimit: 2, attributes: ['1.1'] }), signal),
+      poolFor(connection, options).use(
+        (client) => client.search(options.search_base, { scope: 'sub', filter, sizeLimit: 2, attributes: ['1.1'] }),
+        signal,
+      ),
     );
     const [first, second] = searchEntries;
     if (second) log.warn({ connection: connection.name }, 'login refused: the search filter matches several directory entries');
@@ -146,7 +149,8 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
         directoryTimeout,
       );
       const { id, attributes } = entryAttributes(entry, options.id_attribute);
-      if (!id) throw new DomainError('profile.invalid', `the directory entry has no ${options.id_attribute} attribute to identify the user by`);
+      if (!id)
+        throw new DomainError('profile.invalid', `the directory entry has no ${options.id_attribute} attribute to identify the user by`);
       return { id, attributes };
     },
 

@@ -20,7 +20,9 @@ interface Entry {
 /** What a Configuration is built from; hashed, so the cache's keys hold no secret. */
 function fingerprintOf(options: OidcOptions): string {
   const { issuer, client_id, client_secret, token_endpoint_auth_method, timeout_ms } = options;
-  return createHash('sha256').update(JSON.stringify([issuer, client_id, client_secret, token_endpoint_auth_method, timeout_ms])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([issuer, client_id, client_secret, token_endpoint_auth_method, timeout_ms]))
+    .digest('base64url');
 }
 
 function clientAuthentication(options: OidcOptions): oidc.ClientAuth {

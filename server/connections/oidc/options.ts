@@ -16,11 +16,9 @@ export function isLoopbackHttp(url: URL): boolean {
 
 export const oidcOptionsSchema = z.strictObject({
   /** The upstream's issuer; its discovery document is read from `<issuer>/.well-known/openid-configuration`. */
-  issuer: z
-    .url()
-    .refine((issuer) => URL.canParse(issuer) && (new URL(issuer).protocol === 'https:' || isLoopbackHttp(new URL(issuer))), {
-      message: 'must be an https:// URL (http:// only for localhost or 127.0.0.1)',
-    }),
+  issuer: z.url().refine((issuer) => URL.canParse(issuer) && (new URL(issuer).protocol === 'https:' || isLoopbackHttp(new URL(issuer))), {
+    message: 'must be an https:// URL (http:// only for localhost or 127.0.0.1)',
+  }),
   client_id: z.string().min(1).max(512),
   /** Omitted for a public client (PKCE only). Sealed at rest and never shown by the API. */
   client_secret: z.string().min(1).max(1024).optional(),

@@ -13,16 +13,32 @@ import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { DomainError } from '../../errors.js';
 import type { StrategyDependencies } from '../strategies.js';
 import type { IdpTokens, RedirectStrategy, UpstreamUser } from '../strategy.js';
-import { createDiscoveryCache } from './discovery.js';
-import { oidcOptionsSchema, type OidcOptions } from './options.js';
 import { upstreamCallbackUrl } from '../upstream-callback-url.js';
-import { upstreamFailure, type UpstreamStep } from './upstream-errors.js';
+import { createDiscoveryCache } from './discovery.js';
+import { type OidcOptions, oidcOptionsSchema } from './options.js';
+import { type UpstreamStep, upstreamFailure } from './upstream-errors.js';
 
 /** What a login keeps between leaving for the upstream and coming back. */
 const flowStateSchema = z.object({ state: z.string(), nonce: z.string(), code_verifier: z.string() });
 
 /** Claims about the ID token itself rather than the user: no mapping should see them. */
-const TOKEN_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 's_hash', 'auth_time', 'azp', 'sid', 'acr', 'amr'];
+const TOKEN_CLAIMS = [
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  'auth_time',
+  'azp',
+  'sid',
+  'acr',
+  'amr',
+];
 
 function userClaims(claims: oidc.IDToken): Record<string, unknown> {
   return Object.fromEntries(Object.entries(claims).filter(([name]) => !TOKEN_CLAIMS.includes(name)));
@@ -51,7 +67,10 @@ export function createOidcStrategy({ issuer, logger }: StrategyDependencies): Re
       if (failure !== error && failure.code !== 'auth.invalid_credentials') {
         // The page shows the failure; the cause it summarizes is for the operator. A user's own refusal needs no more.
         const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-        log.warn({ connection: connection.name, step: name, code: failure.code, err: (error as Error).message, cause }, 'upstream provider failed a login');
+        log.warn(
+          { connection: connection.name, step: name, code: failure.code, err: (error as Error).message, cause },
+          'upstream provider failed a login',
+        );
       }
       throw failure;
     }
@@ -86,7 +105,11 @@ export function createOidcStrategy({ issuer, logger }: StrategyDependencies): Re
     async complete(connection, flowState, request): Promise<UpstreamUser> {
       const options = oidcOptionsSchema.parse(connection.options);
       const saved = flowStateSchema.safeParse(flowState);
-      if (!saved.success) throw new DomainError('auth.invalid_response', 'This login was not started for an OpenID provider. Please start again from the application.');
+      if (!saved.success)
+        throw new DomainError(
+          'auth.invalid_response',
+          'This login was not started for an OpenID provider. Please start again from the application.',
+        );
       const config = await configuration(connection, options);
       // The redirect_uri exactly as sent, whatever Host the browser came back through.
       const response = new URL(`${redirectUri}${request.url.search}`);

@@ -44,14 +44,20 @@ function fromClientError(error: oidc.ClientError, step: UpstreamStep, timeoutMs:
       return new DomainError('auth.upstream_failed', `The upstream provider did not answer ${STEP[step]} within ${timeoutMs} ms.`);
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED': {
       const claim = (cause?.cause as { claim?: string } | undefined)?.claim ?? '';
-      return new DomainError('auth.invalid_response', ID_TOKEN_CLAIMS[claim] ?? `The ID token's ${claim || 'claims'} claim does not match this login.`);
+      return new DomainError(
+        'auth.invalid_response',
+        ID_TOKEN_CLAIMS[claim] ?? `The ID token's ${claim || 'claims'} claim does not match this login.`,
+      );
     }
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED':
       return new DomainError('auth.invalid_response', `The ID token is expired or not yet valid (${detail}).`);
     case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED':
       return step === 'discovery'
         ? new DomainError('auth.upstream_failed', "The upstream provider's discovery document names another issuer than the connection's.")
-        : new DomainError('auth.invalid_response', `The upstream provider's answer to ${STEP[step]} does not match this login (${detail}).`);
+        : new DomainError(
+            'auth.invalid_response',
+            `The upstream provider's answer to ${STEP[step]} does not match this login (${detail}).`,
+          );
     case 'OAUTH_RESPONSE_IS_NOT_CONFORM': {
       const status = error.cause instanceof Response ? ` with HTTP ${error.cause.status}` : ' unexpectedly';
       return new DomainError('auth.upstream_failed', `The upstream provider answered ${STEP[step]}${status}.`);
@@ -75,13 +81,22 @@ export function upstreamFailure(error: unknown, step: UpstreamStep, timeoutMs: n
   if (error instanceof DomainError) return error;
   if (error instanceof oidc.AuthorizationResponseError) {
     return REFUSALS.has(error.error)
-      ? new DomainError('auth.invalid_credentials', `The upstream provider refused the login (${described(error.error, error.error_description)}).`)
-      : new DomainError('auth.upstream_failed', `The upstream provider answered the login with an error (${described(error.error, error.error_description)}).`);
+      ? new DomainError(
+          'auth.invalid_credentials',
+          `The upstream provider refused the login (${described(error.error, error.error_description)}).`,
+        )
+      : new DomainError(
+          'auth.upstream_failed',
+          `The upstream provider answered the login with an error (${described(error.error, error.error_description)}).`,
+        );
   }
   if (error instanceof oidc.ResponseBodyError) {
     const what = described(error.error, error.error_description);
     if (error.error === 'invalid_grant') {
-      return new DomainError('auth.invalid_response', `The upstream provider refused the authorization code (${what}); it belongs to another login, was already used or expired.`);
+      return new DomainError(
+        'auth.invalid_response',
+        `The upstream provider refused the authorization code (${what}); it belongs to another login, was already used or expired.`,
+      );
     }
     if (error.error === 'invalid_client' || error.error === 'unauthorized_client') {
       return new DomainError('auth.upstream_failed', `The upstream provider refused this connection's client credentials (${what}).`);
@@ -89,7 +104,10 @@ export function upstreamFailure(error: unknown, step: UpstreamStep, timeoutMs: n
     return new DomainError('auth.upstream_failed', `The upstream provider answered ${STEP[step]} with an error (${what}).`);
   }
   if (error instanceof oidc.WWWAuthenticateChallengeError) {
-    return new DomainError('auth.upstream_failed', `The upstream provider refused its own access token at ${STEP[step]} (HTTP ${error.status}).`);
+    return new DomainError(
+      'auth.upstream_failed',
+      `The upstream provider refused its own access token at ${STEP[step]} (HTTP ${error.status}).`,
+    );
   }
   if (error instanceof oidc.ClientError) return fromClientError(error, step, timeoutMs);
   const network = unreachable(error);

@@ -71,7 +71,7 @@ export function checkAssertion(assertion: XmlNode, expected: AssertionExpectatio
   const until = forUs.map((data) => instant(attribute(data, 'NotOnOrAfter'), 'subject confirmation NotOnOrAfter'));
   const latest = Math.max(...until.map((time) => time ?? Number.NEGATIVE_INFINITY));
   // The profile requires NotOnOrAfter: without it an intercepted assertion would be valid forever.
-  if (latest === Number.NEGATIVE_INFINITY) throw invalid('the SAML assertion\'s subject confirmation has no NotOnOrAfter');
+  if (latest === Number.NEGATIVE_INFINITY) throw invalid("the SAML assertion's subject confirmation has no NotOnOrAfter");
   if (expected.now - expected.clockSkewMs >= latest) throw invalid('the SAML assertion is expired');
 
   const conditionsUntil = instant(attribute(child(assertion, 'Conditions'), 'NotOnOrAfter'), 'Conditions NotOnOrAfter') ?? latest;

@@ -32,7 +32,8 @@ function signatureFailure(response: XmlNode | undefined): DomainError {
  * `response` is the posted response, parsed but not verified: it only chooses the words.
  */
 export function samlFailure(error: unknown, response: XmlNode | undefined, now: number, clockSkewMs: number): DomainError | undefined {
-  if (error instanceof SamlStatusError) return new DomainError('auth.upstream_failed', `the identity provider refused the login: ${error.message}`);
+  if (error instanceof SamlStatusError)
+    return new DomainError('auth.upstream_failed', `the identity provider refused the login: ${error.message}`);
   const message = error instanceof Error ? error.message : '';
   if (/multiple assertions/.test(message)) return invalid('the SAML response holds more than one assertion');
   if (/^Invalid (document )?signature|Cannot obtain assertion from signed data/.test(message)) return signatureFailure(response);
@@ -40,7 +41,8 @@ export function samlFailure(error: unknown, response: XmlNode | undefined, now: 
   if (/^SAML assertion expired/.test(message)) return invalid('the SAML assertion is expired');
   if (/^SAML assertion not yet valid/.test(message)) return invalid('the SAML assertion is not valid yet');
   if (/^No valid subject confirmation/.test(message)) return subjectConfirmationFailure(response, now, clockSkewMs);
-  if (/audience mismatch|AudienceRestriction/.test(message)) return invalid('the SAML assertion is meant for another audience than this service provider');
+  if (/audience mismatch|AudienceRestriction/.test(message))
+    return invalid('the SAML assertion is meant for another audience than this service provider');
   if (/^No decryption key/.test(message)) return invalid('the SAML assertion is encrypted, which this connection does not support');
   if (/^Missing SAML assertion/.test(message)) return invalid('the SAML response holds no assertion');
   return undefined;

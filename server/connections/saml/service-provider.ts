@@ -7,7 +7,7 @@
  * the same if the metadata moves, and a connection's name cannot change, so neither can it.
  * @see https://auth0.com/docs/authenticate/protocols/saml/saml-sso-integrations/configure-auth0-saml-service-provider
  */
-import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
+import { type CacheProvider, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { upstreamCallbackUrl } from '../upstream-callback-url.js';
 import type { SamlOptions } from './options.js';
 

@@ -11,7 +11,7 @@ import { DomainError } from '../../errors.js';
 import type { StrategyDependencies } from '../strategies.js';
 import type { FlowState, RedirectStrategy, UpstreamRequest, UpstreamUser } from '../strategy.js';
 import { checkAssertion, checkResponse } from './assertion-checks.js';
-import { samlOptionsSchema, type SamlOptions } from './options.js';
+import { type SamlOptions, samlOptionsSchema } from './options.js';
 import { samlFailure } from './saml-errors.js';
 import { createSaml, serviceProvider } from './service-provider.js';
 import { parseResponse, root, type XmlNode } from './xml-tree.js';
@@ -100,7 +100,11 @@ export function createSamlStrategy({ issuer, flows, logger }: StrategyDependenci
     async begin(connection, flowId) {
       const options = optionsOf(connection);
       let request: { id: string; instant: string } | undefined;
-      const saml = createSaml(serviceProvider(issuer, connection.name), options, recordingCache((id, instant) => (request = { id, instant })));
+      const saml = createSaml(
+        serviceProvider(issuer, connection.name),
+        options,
+        recordingCache((id, instant) => (request = { id, instant })),
+      );
       const url = await saml.getAuthorizeUrlAsync(flowId, undefined, {});
       if (!request) throw new Error('node-saml did not record the AuthnRequest it built');
       const state: SamlFlowState = { requestId: request.id, requestedAt: request.instant };

@@ -4,7 +4,7 @@
  */
 import { browserCookie } from '../flow.js';
 import { refuse, type SamlIdpSite } from '../site.js';
-import { reached, type CallbackStep } from './state.js';
+import { type CallbackStep, reached } from './state.js';
 
 export const checkBrowser =
   ({ log }: SamlIdpSite): CallbackStep =>

@@ -3,7 +3,7 @@
  * there is no user to answer for, and the page says why.
  */
 import { refuse, type SamlIdpSite } from '../site.js';
-import { reached, type CallbackStep } from './state.js';
+import { type CallbackStep, reached } from './state.js';
 
 export const checkLoginOutcome =
   ({ log }: SamlIdpSite): CallbackStep =>

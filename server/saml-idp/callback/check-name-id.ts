@@ -1,7 +1,7 @@
 /** Finds the NameID the add-on asks for, refusing a user who has none (an email-less account). */
 import { nameIdOf } from '../attributes.js';
 import { refuse, type SamlIdpSite } from '../site.js';
-import { reached, type CallbackStep } from './state.js';
+import { type CallbackStep, reached } from './state.js';
 
 export const checkNameId =
   ({ log }: SamlIdpSite): CallbackStep =>

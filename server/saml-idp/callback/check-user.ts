@@ -3,7 +3,7 @@
  * page turned away users blocked before.
  */
 import { refuse, type SamlIdpSite } from '../site.js';
-import { reached, type CallbackStep } from './state.js';
+import { type CallbackStep, reached } from './state.js';
 
 export const checkUser =
   ({ profiles, log }: SamlIdpSite): CallbackStep =>

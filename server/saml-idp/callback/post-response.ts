@@ -7,7 +7,7 @@ import { samlPair } from '../entities.js';
 import { POST_FORM_CSP, postFormPage } from '../post-form.js';
 import { signedResponse } from '../response.js';
 import type { SamlIdpSite } from '../site.js';
-import { reached, type CallbackStep } from './state.js';
+import { type CallbackStep, reached } from './state.js';
 
 export const postResponse =
   ({ idpEntityId, metadataFor, log }: SamlIdpSite): CallbackStep =>

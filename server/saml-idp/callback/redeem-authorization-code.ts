@@ -5,7 +5,7 @@
 import { samlCallbackUrl } from '../addon.js';
 import { redeemCode } from '../authorization-code.js';
 import { refuse, type SamlIdpSite } from '../site.js';
-import { reached, type CallbackStep } from './state.js';
+import { type CallbackStep, reached } from './state.js';
 
 export const redeemAuthorizationCode =
   ({ issuer, providers, log }: SamlIdpSite): CallbackStep =>
@@ -14,7 +14,11 @@ export const redeemAuthorizationCode =
     const clientId = flow.clientId;
     const code = typeof ctx.query['code'] === 'string' ? ctx.query['code'] : '';
     const redeemed = code
-      ? await redeemCode(providers.provider, code, { clientId, redirectUri: samlCallbackUrl(issuer, clientId), codeVerifier: flow.codeVerifier })
+      ? await redeemCode(providers.provider, code, {
+          clientId,
+          redirectUri: samlCallbackUrl(issuer, clientId),
+          codeVerifier: flow.codeVerifier,
+        })
       : undefined;
     if (!redeemed) {
       log.warn({ client_id: clientId }, 'SAML callback with an invalid authorization code');

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { applyChanges, clientView, settingsOf, toMetadata } from '../../../server/clients/client-fields.js';
 import type { ClientSettings } from '../../../server/clients/client-schemas.js';
 
-const addon = { audience: 'urn:sp', acs_url: 'https://sp.example/acs', mappings: {}, name_id_attribute: 'user_id', signature_algorithm: 'rsa-sha256', lifetime_seconds: 3600 } as const;
+const addon = {
+  audience: 'urn:sp',
+  acs_url: 'https://sp.example/acs',
+  mappings: {},
+  name_id_attribute: 'user_id',
+  signature_algorithm: 'rsa-sha256',
+  lifetime_seconds: 3600,
+} as const;
 
 const settings: ClientSettings = {
   name: 'Web App',
@@ -70,7 +77,11 @@ describe('client fields', () => {
   });
 
   it('replaces only the given fields, and turns the add-on off with null', () => {
-    expect(applyChanges(settings, { name: 'Renamed', require_pkce: true })).toStrictEqual({ ...settings, name: 'Renamed', require_pkce: true });
+    expect(applyChanges(settings, { name: 'Renamed', require_pkce: true })).toStrictEqual({
+      ...settings,
+      name: 'Renamed',
+      require_pkce: true,
+    });
     const { saml_addon: _, ...withoutAddon } = settings;
     expect(applyChanges(settings, { saml_addon: null })).toStrictEqual(withoutAddon);
     expect(applyChanges(withoutAddon, { saml_addon: addon })).toStrictEqual(settings);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { isDomainError } from '../../../server/errors.js';
 import { applyMapping, createMapperLoader, effectiveMapping, normalizeProfile } from '../../../server/connections/normalize.js';
+import { isDomainError } from '../../../server/errors.js';
 import { createLogger } from '../../../server/logger.js';
 import { createCodeDir } from '../../../server/sandbox/code-dir.js';
 import { createSandbox } from '../../../server/sandbox/sandbox.js';
@@ -54,7 +54,10 @@ describe('profile normalization', () => {
 
   it('lets a connection override a field declaratively, with one name or several', async () => {
     const profile = await normalizeProfile(
-      { connection: connection('ldap', { mapping: { family_name: 'lastname', nickname: ['alias', 'uid'] } }), attributes: { sn: 'Ignored', lastname: 'Doe', uid: 'jdoe' } },
+      {
+        connection: connection('ldap', { mapping: { family_name: 'lastname', nickname: ['alias', 'uid'] } }),
+        attributes: { sn: 'Ignored', lastname: 'Doe', uid: 'jdoe' },
+      },
       loadMapper,
     );
     expect(profile).toEqual({ family_name: 'Doe', nickname: 'jdoe' });
@@ -62,38 +65,57 @@ describe('profile normalization', () => {
 
   it('applies a mapper module after the declarative mapping, its answer winning', async () => {
     const profile = await normalizeProfile(
-      { connection: connection('oidc', { mapper: 'mappers/upper-nickname.mjs' }), attributes: { handle: 'jd', nickname: 'plain', email: 'jd@example.com' } },
+      {
+        connection: connection('oidc', { mapper: 'mappers/upper-nickname.mjs' }),
+        attributes: { handle: 'jd', nickname: 'plain', email: 'jd@example.com' },
+      },
       loadMapper,
     );
     expect(profile).toEqual({ email: 'jd@example.com', nickname: 'JD@Upstream' });
   });
 
   it('fails with the field named when the mapped email is invalid', async () => {
-    const error = await normalizeProfile({ connection: connection('oidc'), attributes: { email: 'not-an-email' } }, loadMapper).catch((caught: unknown) => caught);
+    const error = await normalizeProfile({ connection: connection('oidc'), attributes: { email: 'not-an-email' } }, loadMapper).catch(
+      (caught: unknown) => caught,
+    );
     expect(isDomainError(error, 'profile.invalid')).toBe(true);
     expect((error as Error).message).toMatch(/connection "Upstream" returned an invalid profile: email/);
   });
 
   it('drops an upstream picture that is not an https URL and keeps the rest of the profile', async () => {
     for (const picture of ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'http://evil.example.com/a.png']) {
-      const profile = await normalizeProfile({ connection: connection('oidc'), attributes: { email: 'pic@example.com', picture } }, loadMapper);
+      const profile = await normalizeProfile(
+        { connection: connection('oidc'), attributes: { email: 'pic@example.com', picture } },
+        loadMapper,
+      );
       expect(profile).toEqual({ email: 'pic@example.com' });
     }
-    const kept = await normalizeProfile({ connection: connection('oidc'), attributes: { picture: 'https://images.example.com/a.png' } }, loadMapper);
+    const kept = await normalizeProfile(
+      { connection: connection('oidc'), attributes: { picture: 'https://images.example.com/a.png' } },
+      loadMapper,
+    );
     expect(kept).toEqual({ picture: 'https://images.example.com/a.png' });
   });
 
   it('fails with the field named when an upstream attribute holds the NUL character, which PostgreSQL cannot store', async () => {
-    const error = await normalizeProfile({ connection: connection('ldap'), attributes: { cn: 'Jane\u0000Doe' } }, loadMapper).catch((caught: unknown) => caught);
+    const error = await normalizeProfile({ connection: connection('ldap'), attributes: { cn: 'Jane\u0000Doe' } }, loadMapper).catch(
+      (caught: unknown) => caught,
+    );
     expect(isDomainError(error, 'profile.invalid')).toBe(true);
     expect((error as Error).message).toBe('connection "Upstream" returned an invalid profile: name: must not contain the NUL character');
   });
 
   it('fails clearly when the mapper module throws or returns something else than an object', async () => {
-    const thrown = await normalizeProfile({ connection: connection('oidc', { mapper: 'mappers/broken.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
+    const thrown = await normalizeProfile(
+      { connection: connection('oidc', { mapper: 'mappers/broken.mjs' }), attributes: {} },
+      loadMapper,
+    ).catch((caught: unknown) => caught);
     expect(isDomainError(thrown, 'profile.invalid')).toBe(true);
     expect((thrown as Error).message).toContain('directory schema changed');
-    const missing = await normalizeProfile({ connection: connection('oidc', { mapper: 'mappers/none.mjs' }), attributes: {} }, loadMapper).catch((caught: unknown) => caught);
+    const missing = await normalizeProfile(
+      { connection: connection('oidc', { mapper: 'mappers/none.mjs' }), attributes: {} },
+      loadMapper,
+    ).catch((caught: unknown) => caught);
     expect(isDomainError(missing, 'profile.invalid')).toBe(true);
   });
 });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { takeEvents } from '../../support/take-events.js';
-import { afterAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createInProcessEventBus, type EventBus } from '../../../server/events/event-bus.js';
 import { createRedisEventBus } from '../../../server/events/redis-event-bus.js';
+import { takeEvents } from '../../support/take-events.js';
 
 const connections: Redis[] = [];
 afterAll(() => {
@@ -17,7 +17,6 @@ function redisBus(): EventBus {
   connections.push(redis);
   return createRedisEventBus(redis, namespace);
 }
-
 
 describe.each([
   ['in-process', () => createInProcessEventBus()],

@@ -27,11 +27,22 @@ describe('persisting a login through an upstream connection', () => {
   const profileOf = (userId: string) => tessera.services.userService.get(userId);
 
   it('creates <provider>|<connection>|<id> with the normalized attributes at the root', async () => {
-    const { userId, created } = await login('u-1', { email: 'Jane@Example.com', first_name: 'Jane', surname: 'Doe', picture: 'https://example.com/j.png' });
+    const { userId, created } = await login('u-1', {
+      email: 'Jane@Example.com',
+      first_name: 'Jane',
+      surname: 'Doe',
+      picture: 'https://example.com/j.png',
+    });
     expect(created).toBe(true);
     expect(userId).toBe('oidc|Upstream|u-1');
     const profile = await profileOf(userId);
-    expect(profile).toMatchObject({ email: 'jane@example.com', given_name: 'Jane', family_name: 'Doe', name: 'jane@example.com', nickname: 'jane' });
+    expect(profile).toMatchObject({
+      email: 'jane@example.com',
+      given_name: 'Jane',
+      family_name: 'Doe',
+      name: 'jane@example.com',
+      nickname: 'jane',
+    });
     expect(profile.identities).toEqual([{ connection: 'Upstream', provider: 'oidc', user_id: 'Upstream|u-1', isSocial: true }]);
   });
 
@@ -53,7 +64,11 @@ describe('persisting a login through an upstream connection', () => {
   });
 
   it('keeps upstream tokens sealed at rest, out of the profile', async () => {
-    const { userId } = await login('u-4', { email: 'tok@example.com' }, { access_token: 'upstream-access-token-value', refresh_token: 'upstream-refresh-token-value' });
+    const { userId } = await login(
+      'u-4',
+      { email: 'tok@example.com' },
+      { access_token: 'upstream-access-token-value', refresh_token: 'upstream-refresh-token-value' },
+    );
     const rows = await tessera.database.sequelize.query<{ idp_tokens: string }>(`SELECT idp_tokens FROM identities WHERE user_id = $1`, {
       bind: [userId],
       type: QueryTypes.SELECT,
@@ -74,7 +89,11 @@ describe('persisting a login through an upstream connection', () => {
     const profile = await profileOf(primary.user_id);
     expect(profile).toMatchObject({ name: 'Primary Person', given_name: 'Primary', email: primary.email });
     expect(profile.family_name).toBeUndefined();
-    expect(profile.identities[1]).toMatchObject({ provider: 'oidc', user_id: 'Upstream|u-5', profileData: { family_name: 'Second', given_name: 'Linked' } });
+    expect(profile.identities[1]).toMatchObject({
+      provider: 'oidc',
+      user_id: 'Upstream|u-5',
+      profileData: { family_name: 'Second', given_name: 'Linked' },
+    });
   });
 
   it('makes one user when two first logins of the same upstream user race', async () => {
