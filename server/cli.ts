@@ -4,14 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
-import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
 import { createClientInput } from './clients/client-schemas.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createConnectionInput } from './connections/connection-schemas.js';
 import { isDomainError } from './errors.js';
 import { createLogger } from './logger.js';
 import { MANAGEMENT_SCOPES } from './oidc/management-api.js';
+import { isStartupRefusal } from './startup-refusal.js';
 import { openTessera, type TesseraCore } from './tessera.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -152,12 +151,7 @@ async function main(): Promise<number> {
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (
-      error instanceof ConfigError ||
-      error instanceof EmbeddedPostgresMissingError ||
-      error instanceof DataDirAccessError ||
-      isDomainError(error)
-    ) {
+    if (isStartupRefusal(error) || isDomainError(error)) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

@@ -2,11 +2,9 @@
  * `npm start`: loads the configuration, starts Tessera, and stops it cleanly on SIGINT/SIGTERM.
  */
 
-import { DataDirAccessError } from '../adapters/postgres/data-dir-access.js';
-import { EmbeddedPostgresMissingError } from '../adapters/postgres/embedded-package.js';
-import { DatabaseUnreachableError } from '../adapters/sequelize/database.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { isStartupRefusal } from './startup-refusal.js';
 import { startTessera } from './tessera.js';
 
 async function main(): Promise<void> {
@@ -14,7 +12,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (isStartupRefusal(error)) {
       process.stderr.write(`tessera: ${error.message}\n`);
       process.exit(1);
     }
@@ -39,12 +37,7 @@ async function main(): Promise<void> {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   } catch (error) {
-    if (
-      error instanceof DatabaseUnreachableError ||
-      error instanceof EmbeddedPostgresMissingError ||
-      error instanceof DataDirAccessError ||
-      error instanceof ConfigError
-    ) {
+    if (isStartupRefusal(error)) {
       process.stderr.write(`tessera: ${error.message}\n`);
     } else {
       logger.fatal({ err: error }, 'start-up failed');

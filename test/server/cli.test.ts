@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../adapters/postgres/free-port.js';
 import { adminClient } from '../support/management-client.js';
 import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
@@ -14,13 +15,24 @@ describe('operator CLI', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   let admin: Awaited<ReturnType<typeof adminClient>>;
 
-  function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function cli(...args: string[]) {
+    return cliWith({}, ...args);
+  }
+
+  function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const baseEnv = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !['REDIS_URL', 'DATA_DIR', 'SEALING_KEY_PREVIOUS'].includes(key)),
     );
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
       cwd: ROOT,
-      env: { ...baseEnv, DATABASE_URL: tessera.databaseUrl, ISSUER: tessera.issuer, SEALING_KEY: TEST_SEALING_KEY, LOG_LEVEL: 'silent' },
+      env: {
+        ...baseEnv,
+        DATABASE_URL: tessera.databaseUrl,
+        ISSUER: tessera.issuer,
+        SEALING_KEY: TEST_SEALING_KEY,
+        LOG_LEVEL: 'silent',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -36,6 +48,21 @@ describe('operator CLI', () => {
   });
   afterAll(async () => {
     await tessera?.stop();
+  });
+
+  it('stops with exit code 1 and one line naming the database when PostgreSQL is unreachable', async () => {
+    const port = await freePort();
+    const { code, stdout, stderr } = await cliWith(
+      { DATABASE_URL: `postgres://tessera:secret@127.0.0.1:${port}/tessera` },
+      'connection',
+      'list',
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}/tessera is unreachable`));
+    expect(stderr).not.toContain('secret');
   });
 
   it('creates a client under the chosen id with the defaults clients.create gives, enabled for every database connection', async () => {
