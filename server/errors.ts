@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   'auth.upstream_failed': { trpc: 'BAD_GATEWAY', oauth: 'access_denied', http: 502 },
   'auth.invalid_response': { trpc: 'BAD_REQUEST', oauth: 'access_denied', http: 400 },
   'auth.denied_by_rule': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  // A login that ended without a user: the person cancelled, or the provider refused it.
+  'auth.access_denied': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'profile.invalid': { trpc: 'BAD_REQUEST', oauth: 'access_denied', http: 400 },
   'password.too_weak': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'connection.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },

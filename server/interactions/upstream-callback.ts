@@ -12,6 +12,7 @@ import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
 import type { Strategies } from '../connections/strategies.js';
 import type { FlowState } from '../connections/strategy.js';
 import { UPSTREAM_CALLBACK_PATH } from '../connections/upstream-callback-url.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import { loginFailure } from './login-failure.js';
@@ -44,8 +45,8 @@ export function createUpstreamCallbackRouter({ connections, strategies, connecti
   const router = new Router();
   const log = logger.child({ component: 'upstream-login' });
 
-  function refuse(ctx: Context, status: number, message: string, uid?: string) {
-    ctx.status = status;
+  function refuse(ctx: Context, code: ErrorCode, message: string, uid?: string) {
+    ctx.status = ERROR_CODES[code].http;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = errorPage('Login failed', message, uid ? `/interaction/${uid}` : undefined);
@@ -58,20 +59,25 @@ export function createUpstreamCallbackRouter({ connections, strategies, connecti
       text(url.searchParams.get('state')) ?? text(body['RelayState']) ?? text(body['state']) ?? text(url.searchParams.get('RelayState'));
     if (!flowId) {
       log.info({ method: ctx.method }, 'upstream callback without state');
-      return refuse(ctx, 400, 'This login answer names no login in progress (missing state). Please start again from the application.');
+      return refuse(
+        ctx,
+        'auth.invalid_response',
+        'This login answer names no login in progress (missing state). Please start again from the application.',
+      );
     }
     const flow = (await flows.take(flowId)) as Partial<UpstreamFlow> | undefined;
     if (flow?.kind !== 'upstream' || !flow.uid || !flow.connectionId) {
       log.info('upstream callback with an unknown, expired or already used state');
       return refuse(
         ctx,
-        400,
+        'auth.invalid_response',
         'This login has expired, was already used, or does not match its state. Please start again from the application.',
       );
     }
     const connection = await connections.findById(flow.connectionId);
     const strategy = connection ? strategies.get(connection.strategy) : undefined;
-    if (!connection || strategy?.kind !== 'redirect') return refuse(ctx, 400, 'The connection of this login no longer exists.');
+    if (!connection || strategy?.kind !== 'redirect')
+      return refuse(ctx, 'connection.not_enabled', 'The connection of this login no longer exists.');
 
     let userId: string;
     try {
@@ -81,7 +87,7 @@ export function createUpstreamCallbackRouter({ connections, strategies, connecti
       const failure = loginFailure(error);
       if (!failure) throw error;
       log.warn({ connection: connection.name, code: failure.code, reason: failure.message }, 'upstream login failed');
-      return refuse(ctx, failure.status, failure.message, flow.uid);
+      return refuse(ctx, failure.code, failure.message, flow.uid);
     }
     const resultId = newFlowId();
     const result: UpstreamResult = { kind: 'result', uid: flow.uid, userId, connectionId: connection.id };

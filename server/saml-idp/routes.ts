@@ -42,7 +42,7 @@ export function createSamlIdpRouter(dependencies: SamlIdpDependencies) {
     } catch (error) {
       if (!(error instanceof SamlRequestRefused)) throw error;
       log.info({ client_id: client.clientId, reason: error.message }, 'SAML AuthnRequest refused');
-      return refuse(ctx, error.httpStatus, error.message);
+      return refuse(ctx, error.code, error.message);
     }
 
     const flowId = newFlowId();

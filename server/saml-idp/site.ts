@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type { Client } from 'oidc-provider';
 import type { KeyQueries } from '../../adapters/queries/keys.js';
 import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import { errorPage } from '../interactions/views.js';
 import type { Logger } from '../logger.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
@@ -24,8 +25,9 @@ export interface SamlIdpDependencies {
   logger: Logger;
 }
 
-export function refuse(ctx: Context, status: number, message: string): void {
-  ctx.status = status;
+/** The error page of a refused SAML login, with the status the refusal's code has in the error table. */
+export function refuse(ctx: Context, code: ErrorCode, message: string): void {
+  ctx.status = ERROR_CODES[code].http;
   ctx.type = 'html';
   ctx.body = errorPage('SAML login refused', message);
 }
@@ -39,12 +41,12 @@ export function createSamlIdpSite({ issuer, providers, profiles, flows, keys, lo
     const clientId = String(ctx.params['client_id']);
     const client = await providers.provider.Client.find(clientId);
     if (!client) {
-      refuse(ctx, 404, `There is no application with client_id "${clientId}".`);
+      refuse(ctx, 'client.not_found', `There is no application with client_id "${clientId}".`);
       return undefined;
     }
     const addon = samlAddonSchema.safeParse(client[SAML_ADDON]);
     if (!addon.success) {
-      refuse(ctx, 404, `The application "${client.clientName ?? clientId}" does not have the SAML add-on enabled.`);
+      refuse(ctx, 'client.not_found', `The application "${client.clientName ?? clientId}" does not have the SAML add-on enabled.`);
       return undefined;
     }
     return { client, addon: addon.data };

@@ -15,7 +15,11 @@ export const checkBrowser =
     ctx.cookies.set(cookie, null, { path: ctx.path });
     if (!browserKey || browserKey !== flow.browserKey) {
       log.warn({ client_id: flow.clientId }, 'SAML callback in another browser than the one that brought the request');
-      return refuse(ctx, 400, 'This SAML login was started in another browser. Please start again from the application.');
+      return refuse(
+        ctx,
+        'saml.request_refused',
+        'This SAML login was started in another browser. Please start again from the application.',
+      );
     }
     await next();
   };

@@ -13,7 +13,11 @@ export const checkLoginOutcome =
     if (typeof error === 'string') {
       const description = (typeof ctx.query['error_description'] === 'string' ? ctx.query['error_description'] : error).replace(/\.$/, '');
       log.info({ client_id: flow.clientId, error }, 'SAML login ended without a user');
-      return refuse(ctx, error === 'access_denied' ? 403 : 400, `The login did not complete: ${description}.`);
+      return refuse(
+        ctx,
+        error === 'access_denied' ? 'auth.access_denied' : 'saml.request_refused',
+        `The login did not complete: ${description}.`,
+      );
     }
     await next();
   };

@@ -10,7 +10,11 @@ export const checkNameId =
     const nameId = nameIdOf(profile, addon);
     if (nameId === undefined) {
       log.info({ client_id: flow.clientId, user_id: profile.user_id }, 'SAML response refused: no email for the NameID');
-      return refuse(ctx, 400, `This account has no email address, which ${client.clientName ?? flow.clientId} needs to identify you.`);
+      return refuse(
+        ctx,
+        'profile.invalid',
+        `This account has no email address, which ${client.clientName ?? flow.clientId} needs to identify you.`,
+      );
     }
     ctx.state.nameId = nameId;
     await next();

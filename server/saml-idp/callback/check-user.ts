@@ -12,7 +12,11 @@ export const checkUser =
     const profile = await profiles.getProfile(redeemed.accountId);
     if (!profile || profile.blocked) {
       log.info({ client_id: flow.clientId, user_id: redeemed.accountId }, 'SAML response refused: user blocked or deleted');
-      return refuse(ctx, 403, profile ? 'This account is blocked.' : 'This account no longer exists.');
+      return refuse(
+        ctx,
+        profile ? 'user.blocked' : 'auth.access_denied',
+        profile ? 'This account is blocked.' : 'This account no longer exists.',
+      );
     }
     ctx.state.profile = profile;
     await next();

@@ -14,7 +14,11 @@ export const findFlow =
     const flow = flowId ? ((await flows.take(flowId)) as Partial<SamlFlow> | undefined) : undefined;
     if (flow?.kind !== 'saml-idp' || flow.clientId !== clientId || !flow.requestId || !flow.codeVerifier) {
       log.info({ client_id: clientId }, 'SAML callback with an unknown, expired or used state');
-      return refuse(ctx, 400, 'This SAML login has expired or was already used. Please start again from the application.');
+      return refuse(
+        ctx,
+        'saml.request_refused',
+        'This SAML login has expired or was already used. Please start again from the application.',
+      );
     }
     ctx.state.flowId = flowId;
     ctx.state.flow = flow as SamlFlow;

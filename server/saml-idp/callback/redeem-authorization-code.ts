@@ -22,7 +22,7 @@ export const redeemAuthorizationCode =
       : undefined;
     if (!redeemed) {
       log.warn({ client_id: clientId }, 'SAML callback with an invalid authorization code');
-      return refuse(ctx, 400, 'This SAML login could not be completed. Please start again from the application.');
+      return refuse(ctx, 'saml.request_refused', 'This SAML login could not be completed. Please start again from the application.');
     }
     ctx.state.redeemed = redeemed;
     await next();
