@@ -4,19 +4,24 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The prepare script (the console's build) runs below, once its sources are in.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY server ./server
 COPY adapters ./adapters
 COPY trpc ./trpc
+COPY console ./console
 RUN npm run build
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# No install script is needed at run time, and prepare would look for Vite, a dev dependency.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Where server/console/console-site.ts, compiled to dist/server/console/, looks for the bundle.
+COPY --from=build /app/console/dist ./dist/console/dist
 # A DATA_DIR the node user can write; with DATABASE_URL and SEALING_KEY nothing is kept in it today.
 ENV DATA_DIR=/var/lib/tessera
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera

@@ -4,10 +4,12 @@
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
+import { CONSOLE_CLIENT_ID, createConsoleRouter } from './console/console-site.js';
 import { renderErrors } from './http-errors.js';
 import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
+import { MANAGEMENT_SCOPES, managementAudience } from './oidc/management-api.js';
 import { type ReadinessProbe, readinessEndpoint } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
@@ -87,6 +89,14 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(createSamlMetadataRouter(deps).routes());
   // After the connections' `/samlp/metadata`, which `/samlp/:client_id` would otherwise shadow.
   app.use(createSamlIdpRouter(deps).routes());
+  app.use(
+    createConsoleRouter({
+      issuer: deps.issuer,
+      client_id: CONSOLE_CLIENT_ID,
+      audience: managementAudience(deps.issuer),
+      scopes: MANAGEMENT_SCOPES,
+    }).routes(),
+  );
   app.use(deps.providers.middleware);
   return app;
 }
