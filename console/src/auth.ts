@@ -35,9 +35,14 @@ export async function loadSettings(): Promise<ConsoleSettings> {
   return (await response.json()) as ConsoleSettings;
 }
 
+/** A plain-http issuer is a developer's own machine; oauth4webapi refuses http unless told. */
+function transport(settings: ConsoleSettings): { [oauth.allowInsecureRequests]?: boolean } {
+  return new URL(settings.issuer).protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {};
+}
+
 async function discover(settings: ConsoleSettings): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(settings.issuer);
-  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer));
+  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, transport(settings)));
 }
 
 function redirectUri(): string {
@@ -80,6 +85,7 @@ export async function completeSignIn(settings: ConsoleSettings): Promise<{ sessi
   const params = oauth.validateAuthResponse(server, client, new URL(window.location.href), pending.state);
   const response = await oauth.authorizationCodeGrantRequest(server, client, oauth.None(), params, redirectUri(), pending.verifier, {
     additionalParameters: { resource: settings.audience },
+    ...transport(settings),
   });
   const result = await oauth.processAuthorizationCodeResponse(server, client, response);
   const claims = oauth.getValidatedIdTokenClaims(result);
