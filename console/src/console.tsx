@@ -3,11 +3,12 @@
  * current path. A call refused as UNAUTHORIZED (the token expired) sends the operator back
  * through the login page, which returns them here.
  */
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import { createApi, isSignedOut } from './api.js';
 import type { Session } from './auth.js';
 import { Link } from './link.js';
 import { usePath } from './navigation.js';
+import { UserPage } from './pages/user.js';
 import { UsersPage } from './pages/users.js';
 
 export interface PageProps {
@@ -17,13 +18,24 @@ export interface PageProps {
   failed: (error: unknown) => void;
 }
 
+const USER_PATH = /^\/admin\/users\/([^/?]+)/;
+
+function CurrentPage({ path, props }: { path: string; props: PageProps }) {
+  const user = USER_PATH.exec(path);
+  if (user?.[1]) return <UserPage key={user[1]} {...props} userId={decodeURIComponent(user[1])} />;
+  return <UsersPage {...props} />;
+}
+
 export function Console({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
   const path = usePath();
   const api = useMemo(() => createApi(() => session.accessToken), [session]);
-  const failed = (error: unknown) => {
-    if (isSignedOut(error) || Date.now() >= session.expiresAt) onSignedOut();
-  };
-  const props: PageProps = { api, scopes: session.scopes, failed };
+  const failed = useCallback(
+    (error: unknown) => {
+      if (isSignedOut(error) || Date.now() >= session.expiresAt) onSignedOut();
+    },
+    [session, onSignedOut],
+  );
+  const props: PageProps = useMemo(() => ({ api, scopes: session.scopes, failed }), [api, session, failed]);
 
   return (
     <div className="console">
@@ -39,7 +51,7 @@ export function Console({ session, onSignedOut }: { session: Session; onSignedOu
         <span className="operator">Signed in as {session.subject}</span>
       </header>
       <main>
-        <UsersPage {...props} />
+        <CurrentPage path={path} props={props} />
       </main>
     </div>
   );

@@ -1,0 +1,196 @@
+/**
+ * One user: the profile's root attributes, its identities, both metadata editors, block and
+ * unblock, delete (confirmed by typing the email or id), and the raw JSON. Controls an
+ * operator's scopes do not allow are not shown; the API refuses them anyway.
+ */
+import type { inferRouterOutputs } from '@trpc/server';
+import { useCallback, useEffect, useState } from 'react';
+import type { AppRouter } from '../../../trpc/index.js';
+import { type ApiFailure, describeFailure } from '../api.js';
+import type { PageProps } from '../console.js';
+import { Link } from '../link.js';
+import { navigate } from '../navigation.js';
+import { MetadataEditor } from './metadata-editor.js';
+
+type Profile = inferRouterOutputs<AppRouter>['users']['get'];
+
+const ROOT_ATTRIBUTES = [
+  'user_id',
+  'email',
+  'email_verified',
+  'username',
+  'name',
+  'nickname',
+  'given_name',
+  'family_name',
+  'phone_number',
+  'locale',
+  'created_at',
+  'updated_at',
+  'last_login',
+  'last_ip',
+  'logins_count',
+  'blocked',
+] as const;
+
+function show(value: unknown): string {
+  if (value === undefined || value === null) return '—';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: string }) {
+  const [user, setUser] = useState<Profile | undefined>();
+  const [failure, setFailure] = useState<ApiFailure | undefined>();
+  const [confirmation, setConfirmation] = useState('');
+  const canUpdate = scopes.has('update:users');
+  const canDelete = scopes.has('delete:users');
+
+  const refuse = useCallback(
+    (error: unknown) => {
+      setFailure(describeFailure(error));
+      failed(error);
+    },
+    [failed],
+  );
+
+  const load = useCallback(async () => {
+    try {
+      setUser(await api.users.get.query({ id: userId }));
+      setFailure(undefined);
+    } catch (error) {
+      refuse(error);
+    }
+  }, [api, userId, refuse]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const update = async (changes: Record<string, unknown>): Promise<boolean> => {
+    try {
+      setUser(await api.users.update.mutate({ id: userId, ...changes }));
+      setFailure(undefined);
+      return true;
+    } catch (error) {
+      refuse(error);
+      return false;
+    }
+  };
+
+  if (!user) {
+    return (
+      <section>
+        <h1>User</h1>
+        {failure ? (
+          <p className="error" role="alert">
+            {failure.message}
+          </p>
+        ) : (
+          <p className="status">Loading…</p>
+        )}
+      </section>
+    );
+  }
+
+  const confirmWith = user.email ?? user.user_id ?? '';
+  return (
+    <section aria-labelledby="user-heading">
+      <p>
+        <Link href="/admin/users">← Users</Link>
+      </p>
+      <h1 id="user-heading">{user.name ?? user.email ?? user.user_id}</h1>
+      {failure ? (
+        <p className="error" role="alert">
+          {failure.field ? `${failure.field}: ` : ''}
+          {failure.message}
+        </p>
+      ) : null}
+      <dl className="attributes">
+        {ROOT_ATTRIBUTES.map((attribute) => (
+          <div key={attribute} className="attribute">
+            <dt>{attribute}</dt>
+            <dd data-attribute={attribute}>{show(user[attribute])}</dd>
+          </div>
+        ))}
+      </dl>
+      {canUpdate ? (
+        <div className="actions">
+          <button type="button" onClick={() => update({ blocked: !user.blocked })}>
+            {user.blocked ? 'Unblock user' : 'Block user'}
+          </button>
+        </div>
+      ) : null}
+
+      <h2>Identities</h2>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Provider</th>
+              <th scope="col">Connection</th>
+              <th scope="col">User id</th>
+              <th scope="col">Social</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(user.identities ?? []).map((identity) => (
+              <tr key={`${identity.provider}|${identity.user_id}`}>
+                <td>{identity.provider}</td>
+                <td>{identity.connection}</td>
+                <td>{identity.user_id}</td>
+                <td>{identity.isSocial ? 'Yes' : 'No'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <MetadataEditor
+        label="user_metadata"
+        value={(user.user_metadata ?? {}) as Record<string, unknown>}
+        editable={canUpdate}
+        save={(patch) => update({ user_metadata: patch })}
+      />
+      <MetadataEditor
+        label="app_metadata"
+        value={(user.app_metadata ?? {}) as Record<string, unknown>}
+        editable={canUpdate}
+        save={(patch) => update({ app_metadata: patch })}
+      />
+
+      <details className="raw">
+        <summary>Raw JSON</summary>
+        <pre>{JSON.stringify(user, null, 2)}</pre>
+      </details>
+
+      {canDelete ? (
+        <section className="danger" aria-labelledby="delete-heading">
+          <h2 id="delete-heading">Delete this user</h2>
+          <label htmlFor="delete-confirmation">
+            Type <strong>{confirmWith}</strong> to confirm
+          </label>
+          <input
+            id="delete-confirmation"
+            value={confirmation}
+            autoComplete="off"
+            onChange={(event) => setConfirmation(event.target.value)}
+          />
+          <button
+            type="button"
+            disabled={confirmation !== confirmWith}
+            onClick={async () => {
+              try {
+                await api.users.delete.mutate({ id: userId });
+                navigate('/admin/users');
+              } catch (error) {
+                refuse(error);
+              }
+            }}
+          >
+            Delete user
+          </button>
+        </section>
+      ) : null}
+    </section>
+  );
+}
