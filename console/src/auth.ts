@@ -5,12 +5,13 @@
  * removed as soon as the callback reads it.
  */
 import * as oauth from 'oauth4webapi';
+import type { ManagementScope } from '../../server/oidc/management-api.js';
 
 export interface ConsoleSettings {
   issuer: string;
   client_id: string;
   audience: string;
-  scopes: string[];
+  scopes: ManagementScope[];
 }
 
 export interface Session {

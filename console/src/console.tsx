@@ -4,29 +4,39 @@
  * through the login page, which returns them here.
  */
 import { useCallback, useMemo } from 'react';
+import type { ManagementScope } from '../../server/oidc/management-api.js';
 import { createApi, isSignedOut } from './api.js';
-import type { Session } from './auth.js';
+import type { ConsoleSettings, Session } from './auth.js';
 import { Link } from './link.js';
 import { usePath } from './navigation.js';
+import { ApplicationPage } from './pages/application.js';
+import { ApplicationsPage } from './pages/applications.js';
 import { UserPage } from './pages/user.js';
 import { UsersPage } from './pages/users.js';
 
 export interface PageProps {
   api: ReturnType<typeof createApi>;
+  /** The scopes the operator's token carries. */
   scopes: ReadonlySet<string>;
+  /** Every management scope there is, as the server listed them. */
+  managementScopes: readonly ManagementScope[];
   /** Every failed call goes through here, so an expired session is noticed wherever it happens. */
   failed: (error: unknown) => void;
 }
 
 const USER_PATH = /^\/admin\/users\/([^/?]+)/;
+const APPLICATION_PATH = /^\/admin\/applications\/([^/?]+)/;
 
 function CurrentPage({ path, props }: { path: string; props: PageProps }) {
   const user = USER_PATH.exec(path);
   if (user?.[1]) return <UserPage key={user[1]} {...props} userId={decodeURIComponent(user[1])} />;
+  const application = APPLICATION_PATH.exec(path);
+  if (application?.[1]) return <ApplicationPage key={application[1]} {...props} clientId={decodeURIComponent(application[1])} />;
+  if (path.startsWith('/admin/applications')) return <ApplicationsPage {...props} />;
   return <UsersPage {...props} />;
 }
 
-export function Console({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+export function Console({ settings, session, onSignedOut }: { settings: ConsoleSettings; session: Session; onSignedOut: () => void }) {
   const path = usePath();
   const api = useMemo(() => createApi(() => session.accessToken), [session]);
   const failed = useCallback(
@@ -35,7 +45,10 @@ export function Console({ session, onSignedOut }: { session: Session; onSignedOu
     },
     [session, onSignedOut],
   );
-  const props: PageProps = useMemo(() => ({ api, scopes: session.scopes, failed }), [api, session, failed]);
+  const props: PageProps = useMemo(
+    () => ({ api, scopes: session.scopes, managementScopes: settings.scopes, failed }),
+    [api, session, settings, failed],
+  );
 
   return (
     <div className="console">
@@ -47,6 +60,11 @@ export function Console({ session, onSignedOut }: { session: Session; onSignedOu
           <Link href="/admin/users" aria-current={path.startsWith('/admin/users') || path === '/admin/' ? 'page' : undefined}>
             Users
           </Link>
+          {props.scopes.has('read:clients') ? (
+            <Link href="/admin/applications" aria-current={path.startsWith('/admin/applications') ? 'page' : undefined}>
+              Applications
+            </Link>
+          ) : null}
         </nav>
         <span className="operator">Signed in as {session.subject}</span>
       </header>

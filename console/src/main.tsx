@@ -16,7 +16,11 @@ async function start(): Promise<void> {
   const { session, returnTo } = await completeSignIn(settings);
   window.history.replaceState(null, '', returnTo);
   createRoot(root).render(
-    <Console session={session} onSignedOut={() => signIn(settings, window.location.pathname + window.location.search)} />,
+    <Console
+      settings={settings}
+      session={session}
+      onSignedOut={() => signIn(settings, window.location.pathname + window.location.search)}
+    />,
   );
 }
 
