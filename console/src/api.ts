@@ -1,15 +1,31 @@
 /**
  * The management API through the typed tRPC client (AppRouter), on the same origin, with the
  * signed-in operator's access token read at each call so a renewed token is used at once.
+ * Subscriptions (users.events) go over server-sent events through the `eventsource` package,
+ * whose fetch can carry the Authorization header that the browser's own EventSource cannot.
  */
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
+import { EventSource } from 'eventsource';
 import type { AppRouter } from '../../trpc/index.js';
 
 export type Api = ReturnType<typeof createApi>;
 
 export function createApi(accessToken: () => string) {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: '/trpc', headers: () => ({ authorization: `Bearer ${accessToken()}` }) })],
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({
+          url: '/trpc',
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (url, init) =>
+              fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${accessToken()}` } }),
+          }),
+        }),
+        false: httpBatchLink({ url: '/trpc', headers: () => ({ authorization: `Bearer ${accessToken()}` }) }),
+      }),
+    ],
   });
 }
 

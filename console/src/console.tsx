@@ -11,6 +11,8 @@ import { Link } from './link.js';
 import { usePath } from './navigation.js';
 import { ApplicationPage } from './pages/application.js';
 import { ApplicationsPage } from './pages/applications.js';
+import { EventsPage } from './pages/events.js';
+import { KeysPage } from './pages/keys.js';
 import { UserPage } from './pages/user.js';
 import { UsersPage } from './pages/users.js';
 
@@ -33,6 +35,8 @@ function CurrentPage({ path, props }: { path: string; props: PageProps }) {
   const application = APPLICATION_PATH.exec(path);
   if (application?.[1]) return <ApplicationPage key={application[1]} {...props} clientId={decodeURIComponent(application[1])} />;
   if (path.startsWith('/admin/applications')) return <ApplicationsPage {...props} />;
+  if (path.startsWith('/admin/keys')) return <KeysPage {...props} />;
+  if (path.startsWith('/admin/events')) return <EventsPage {...props} />;
   return <UsersPage {...props} />;
 }
 
@@ -65,6 +69,14 @@ export function Console({ settings, session, onSignedOut }: { settings: ConsoleS
               Applications
             </Link>
           ) : null}
+          {props.scopes.has('read:signing_keys') ? (
+            <Link href="/admin/keys" aria-current={path.startsWith('/admin/keys') ? 'page' : undefined}>
+              Signing keys
+            </Link>
+          ) : null}
+          <Link href="/admin/events" aria-current={path.startsWith('/admin/events') ? 'page' : undefined}>
+            Live events
+          </Link>
         </nav>
         <span className="operator">Signed in as {session.subject}</span>
       </header>

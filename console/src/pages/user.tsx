@@ -10,6 +10,7 @@ import { type ApiFailure, describeFailure } from '../api.js';
 import type { PageProps } from '../console.js';
 import { Link } from '../link.js';
 import { navigate } from '../navigation.js';
+import { useUserEvents } from '../user-events.js';
 import { MetadataEditor } from './metadata-editor.js';
 
 type Profile = inferRouterOutputs<AppRouter>['users']['get'];
@@ -65,6 +66,9 @@ export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: 
   useEffect(() => {
     void load();
   }, [load]);
+
+  // Another operator, a login or the API changed this user: show it without a reload.
+  useUserEvents(api, userId, () => void load(), failed);
 
   const update = async (changes: Record<string, unknown>): Promise<boolean> => {
     try {
