@@ -26,6 +26,7 @@ import { createApp } from './app.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
 import { type ClientStore, createClientStore } from './clients/client-store.js';
+import { ensureConsoleClient } from './clients/console-client.js';
 import type { Config } from './config.js';
 import { createConnectionManagement } from './connections/connection-management.js';
 import { createCustomLifecycle } from './connections/custom/lifecycle.js';
@@ -254,6 +255,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     signals.on('oidc.changed', async (key) => forget(services.memo, key));
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
+    await ensureConsoleClient(clients, services.connections, config.issuer);
     const management: ManagementServices = {
       users: services.userService,
       events: services.events,

@@ -23,6 +23,8 @@ export interface UserRecord {
   user_metadata: Json;
   app_metadata: Json;
   blocked: boolean;
+  /** Management API scopes the user holds (server/oidc/management-api.ts); empty for everyone but operators. */
+  management_scopes: string[];
   logins_count: number;
   last_login: Date | null;
   last_ip: string | null;
@@ -73,6 +75,7 @@ export function toUserRecord(row: UserRow): UserRecord {
     user_metadata: row.user_metadata,
     app_metadata: row.app_metadata,
     blocked: row.blocked,
+    management_scopes: row.management_scopes ?? [],
     logins_count: row.logins_count,
     last_login: row.last_login,
     last_ip: row.last_ip,

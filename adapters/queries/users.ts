@@ -40,6 +40,8 @@ export interface UserUpdate {
   columns: Record<string, unknown>;
   user_metadata?: MetadataPatch | undefined;
   app_metadata?: MetadataPatch | undefined;
+  /** Replaces the management scopes the user holds; not a root column, so linking never copies it. */
+  management_scopes?: readonly string[] | undefined;
 }
 
 export interface NewIdentity {
@@ -183,6 +185,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
         if (!patch) continue;
         sets.push(`${column} = (${column} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
       }
+      if (changes.management_scopes) sets.push(`management_scopes = ${param([...changes.management_scopes])}::text[]`);
       const rows = await reportingConflicts(
         models.sequelize.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, {
           bind,
@@ -222,6 +225,15 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
 
     async remove(userId: string, transaction?: Transaction): Promise<boolean> {
       return (await User.destroy({ where: { id: userId }, transaction: transaction ?? null })) > 0;
+    },
+
+    /** Whether any user holds a management scope: one probe of the partial index of migration 0009. */
+    async hasAdministrator(transaction?: Transaction): Promise<boolean> {
+      const rows = await models.sequelize.query(`SELECT 1 FROM users WHERE management_scopes <> '{}' LIMIT 1`, {
+        transaction: transaction ?? null,
+        type: QueryTypes.SELECT,
+      });
+      return rows.length > 0;
     },
 
     async recordLogin(userId: string, ip: string | undefined): Promise<void> {

@@ -31,6 +31,7 @@ export class UserRow extends Model<InferAttributes<UserRow>, InferCreationAttrib
   declare user_metadata: CreationOptional<Json>;
   declare app_metadata: CreationOptional<Json>;
   declare blocked: CreationOptional<boolean>;
+  declare management_scopes: CreationOptional<string[]>;
   declare logins_count: CreationOptional<number>;
   declare last_login: Date | null;
   declare last_ip: string | null;
@@ -136,6 +137,7 @@ export function defineModels(sequelize: Sequelize): Models {
       user_metadata: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
       app_metadata: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
       blocked: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      management_scopes: { type: DataTypes.ARRAY(DataTypes.TEXT), allowNull: false, defaultValue: [] },
       logins_count: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       last_login: DataTypes.DATE,
       last_ip: DataTypes.TEXT,

@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { strategyTraits } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
+import { checkGrantable, checkManageable as checkHolderManageable } from '../oidc/management-api.js';
 import { applyChanges, clientView, settingsOf, toMetadata } from './client-fields.js';
 import type { ClientChanges, ClientSettings, ClientView, CreateClientInput } from './client-schemas.js';
 import type { ClientMetadata, ClientStore } from './client-store.js';
+import { checkConsoleChange, checkNotConsole } from './console-client.js';
 
 export interface ClientManagementDependencies {
   clients: ClientStore;
@@ -59,33 +61,9 @@ function checkConsistency(settings: ClientSettings): void {
   }
 }
 
-const notHeld = (scopes: readonly string[], callerScopes: ReadonlySet<string>) => scopes.filter((scope) => !callerScopes.has(scope));
-
-/** A caller cannot hand a client more of the management API than it holds itself. */
-function checkGrantable(scopes: readonly string[], callerScopes: ReadonlySet<string>): void {
-  const missing = notHeld(scopes, callerScopes);
-  if (missing.length > 0) {
-    throw new DomainError(
-      'client.scope_not_held',
-      `cannot grant management scopes this token does not hold: ${missing.join(', ')}`,
-      'management_scopes',
-    );
-  }
-}
-
-/**
- * Nor change a client that holds more than the caller: its secret, its authentication method
- * or its very existence would let the caller take (or take away) what it was never given.
- */
+/** A client holding more than the caller is out of its reach (server/oidc/management-api.ts). */
 function checkManageable(clientId: string, target: ClientSettings, callerScopes: ReadonlySet<string>): void {
-  const missing = notHeld(target.management_scopes, callerScopes);
-  if (missing.length > 0) {
-    throw new DomainError(
-      'client.scope_not_held',
-      `client ${clientId} holds management scopes this token does not hold (${missing.join(', ')}); only a caller holding all of them can change it`,
-      'client_id',
-    );
-  }
+  checkHolderManageable(`client ${clientId}`, target.management_scopes, callerScopes, 'client_id');
 }
 
 export function createClientManagement({ clients, connections }: ClientManagementDependencies) {
@@ -137,6 +115,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       callerScopes: ReadonlySet<string>,
       { clientId = newClientId() }: { clientId?: string } = {},
     ): Promise<ClientView> {
+      checkNotConsole(clientId, 'created again');
       const { connections: wanted, saml_addon, ...rest } = input;
       const settings: ClientSettings = { ...rest, ...(saml_addon === undefined ? {} : { saml_addon }) };
       checkConsistency(settings);
@@ -174,6 +153,10 @@ export function createClientManagement({ clients, connections }: ClientManagemen
 
     async update(clientId: string, changes: ClientChanges, callerScopes: ReadonlySet<string>): Promise<ClientView> {
       const metadata = await load(clientId);
+      checkConsoleChange(
+        clientId,
+        Object.keys(changes).filter((field) => changes[field as keyof ClientChanges] !== undefined),
+      );
       const before = settingsOf(metadata);
       checkManageable(clientId, before, callerScopes);
       const settings = applyChanges(before, changes);
@@ -188,6 +171,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     },
 
     async remove(clientId: string, callerScopes: ReadonlySet<string>): Promise<{ deleted: true }> {
+      checkNotConsole(clientId, 'deleted');
       checkManageable(clientId, settingsOf(await load(clientId)), callerScopes);
       await clients.remove(clientId);
       await connections.removeClient(clientId);
@@ -196,6 +180,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
 
     async rotateSecret(clientId: string, callerScopes: ReadonlySet<string>): Promise<ClientView> {
       const metadata = await load(clientId);
+      checkNotConsole(clientId, 'given a secret');
       const settings = settingsOf(metadata);
       checkManageable(clientId, settings, callerScopes);
       if (isPublic(settings)) {

@@ -1,7 +1,10 @@
 /**
- * The management API as a resource server: its audience, the scopes a machine client can be
- * granted for it (docs/contract.md's procedure table), and the self-service scopes of a user's own token.
+ * The management API as a resource server: its audience, the scopes a machine client or a user
+ * can be granted for it (docs/contract.md's procedure table), the self-service scopes of a user's
+ * own token, and the one rule for granting scopes: nobody hands out more than they hold.
  */
+import { DomainError } from '../errors.js';
+
 export const MANAGEMENT_SCOPES = [
   'read:users',
   'create:users',
@@ -35,8 +38,38 @@ export function isManagementScopeList(value: unknown): value is ManagementScope[
   return Array.isArray(value) && value.every((scope) => (MANAGEMENT_SCOPES as readonly unknown[]).includes(scope));
 }
 
-/** The management scopes a client's `management_scopes` metadata allows it, in canonical order. */
+/** The management scopes a client's or a user's `management_scopes` allows it, in canonical order; anything else as none. */
 export function allowedManagementScopes(granted: unknown): ManagementScope[] {
   const allowed = new Set(isManagementScopeList(granted) ? granted : []);
   return MANAGEMENT_SCOPES.filter((scope) => allowed.has(scope));
+}
+
+const notHeld = (scopes: readonly string[], callerScopes: ReadonlySet<string>) => scopes.filter((scope) => !callerScopes.has(scope));
+
+/** A caller cannot hand a client or a user more of the management API than it holds itself. */
+export function checkGrantable(scopes: readonly string[], callerScopes: ReadonlySet<string>): void {
+  const missing = notHeld(scopes, callerScopes);
+  if (missing.length > 0) {
+    throw new DomainError(
+      'client.scope_not_held',
+      `cannot grant management scopes this token does not hold: ${missing.join(', ')}`,
+      'management_scopes',
+    );
+  }
+}
+
+/**
+ * Nor change a client or a user that holds more than the caller: a client's secret, a user's
+ * password or email, or their very existence would let the caller take (or take away) what it
+ * was never given. `holder` names them in the message ("client abc", "user database|42").
+ */
+export function checkManageable(holder: string, held: readonly string[], callerScopes: ReadonlySet<string>, field: string): void {
+  const missing = notHeld(held, callerScopes);
+  if (missing.length > 0) {
+    throw new DomainError(
+      'client.scope_not_held',
+      `${holder} holds management scopes this token does not hold (${missing.join(', ')}); only a caller holding all of them can change it`,
+      field,
+    );
+  }
 }

@@ -49,6 +49,18 @@ function clientName(ctx: KoaContextWithOIDC): string | undefined {
   return client ? (client.clientName ?? client.clientId) : undefined;
 }
 
+/**
+ * The management scopes a user's token may carry: those the user holds now (read at every
+ * authorization, code exchange and refresh, so a removed scope is gone from the next token),
+ * and only through a first-party client: an operator's powers are never handed to a third
+ * party, consent or not.
+ */
+async function heldScopes(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, profiles: Pick<ProfileService, 'getProfile'>) {
+  const accountId = ctx.oidc.account?.accountId ?? ctx.oidc.session?.accountId;
+  if (!accountId || client['is_first_party'] !== true) return [];
+  return allowedManagementScopes((await profiles.getProfile(accountId))?.management_scopes);
+}
+
 export function createProvider({
   config,
   adapter,
@@ -65,6 +77,8 @@ export function createProvider({
     profiles: domainErrorsAsOAuthErrors(profiles),
     ruleClaims: domainErrorsAsOAuthErrors(ruleClaims),
   };
+
+  const operatorScopes = (ctx: KoaContextWithOIDC, client: { [key: string]: unknown }) => heldScopes(ctx, client, stores.profiles);
 
   const configuration: Configuration = {
     adapter: stores.adapter,
@@ -179,9 +193,10 @@ export function createProvider({
           if (isClientCredentials(ctx) && !ctx.oidc.params?.['scope'] && allowed.length > 0) {
             (ctx.oidc.params as Record<string, unknown>)['scope'] = allowed.join(' ');
           }
+          const userScopes = isClientCredentials(ctx) ? [] : [...SELF_SERVICE_SCOPES, ...(await operatorScopes(ctx, client))];
           return {
-            // A user's token carries only the self-service scopes it asked for and was granted.
-            scope: isClientCredentials(ctx) ? allowed.join(' ') : SELF_SERVICE_SCOPES.join(' '),
+            // A token carries what it asked for among these (and, for a user's, was granted).
+            scope: isClientCredentials(ctx) ? allowed.join(' ') : userScopes.join(' '),
             audience,
             accessTokenTTL: API_ACCESS_TOKEN_TTL_SECONDS,
             accessTokenFormat: 'jwt',

@@ -11,6 +11,7 @@ import { checkPasswordPolicy, databaseOptions } from '../connections/database-co
 import { strategyTraits } from '../connections/strategies.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { allowedManagementScopes } from '../oidc/management-api.js';
 import { hashPassword } from '../passwords.js';
 import type { CreateUserInput } from '../users/user-schemas.js';
 import { type Profile, primaryUserId, toProfile } from './profile.js';
@@ -65,6 +66,7 @@ export function createProfileService(users: UserQueries, connections: Connection
             user_metadata: input.user_metadata ?? {},
             app_metadata: input.app_metadata ?? {},
             blocked: input.blocked ?? false,
+            management_scopes: allowedManagementScopes(input.management_scopes),
           },
           {
             connectionId: connection.id,

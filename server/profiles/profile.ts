@@ -37,6 +37,8 @@ export const profileSchema = z.object({
   last_ip: z.string().optional(),
   logins_count: z.number().int(),
   blocked: z.boolean(),
+  /** The management API scopes the user holds: shown to management callers only, never in tokens' claims, userinfo or rules. */
+  management_scopes: z.array(z.string()),
 });
 
 export type Identity = z.infer<typeof identitySchema>;
@@ -99,5 +101,12 @@ export function toProfile(user: UserRecord, identities: readonly IdentityRecord[
     last_ip: optional(user.last_ip),
     logins_count: user.logins_count,
     blocked: user.blocked,
+    management_scopes: user.management_scopes,
   };
+}
+
+/** The profile as the user themselves, a login rule or a SAML service provider may see it: without the operator's privileges. */
+export function withoutManagementScopes<T extends Partial<Profile>>(profile: T): Omit<T, 'management_scopes'> {
+  const { management_scopes: _privileges, ...rest } = profile;
+  return rest;
 }

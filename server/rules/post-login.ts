@@ -4,8 +4,11 @@
  */
 import type { Profile } from '../profiles/profile.js';
 
+/** The user as rules see them: the operator's privileges (management_scopes) stay out of rules and so of their claims. */
+export type RuleUser = Omit<Profile, 'management_scopes'>;
+
 export interface PostLoginEvent {
-  user: Profile;
+  user: RuleUser;
   client: { client_id: string; name: string };
   connection: { name: string; strategy: string };
   request: { ip: string; user_agent: string | undefined };

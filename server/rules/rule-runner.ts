@@ -9,7 +9,7 @@
  * (an error's message may hold secrets).
  */
 import type { Logger } from '../logger.js';
-import type { Profile } from '../profiles/profile.js';
+import { type Profile, withoutManagementScopes } from '../profiles/profile.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { asError } from '../sandbox/tasks.js';
 import type { UserChanges } from '../users/user-schemas.js';
@@ -50,7 +50,10 @@ export function createPostLoginRules({ rules, issuer, users, claims, sandbox, lo
       for (const rule of rules) {
         const context = { rule: rule.name, user_id: user.user_id, client_id: login.client.client_id };
         const failed = { denied: `A login rule failed (${rule.name}).` };
-        const outcome = await sandbox.run({ kind: 'rule', file: rule.file, issuer, event: { ...login, user } }, RULE_TIME_LIMIT_MS);
+        const outcome = await sandbox.run(
+          { kind: 'rule', file: rule.file, issuer, event: { ...login, user: withoutManagementScopes(user) } },
+          RULE_TIME_LIMIT_MS,
+        );
 
         if (outcome.status === 'timed-out') {
           log.error({ ...context, time_limit_ms: RULE_TIME_LIMIT_MS }, 'login rule did not finish in time');

@@ -11,7 +11,7 @@ export const SAML_ADDON = 'saml_addon';
 
 /** Profile attributes a SAML attribute can carry: the root's values, and metadata keys by name. */
 const ROOT_FIELDS: ReadonlySet<string> = new Set(
-  Object.keys(profileSchema.shape).filter((field) => !['identities', 'user_metadata', 'app_metadata'].includes(field)),
+  Object.keys(profileSchema.shape).filter((field) => !['identities', 'user_metadata', 'app_metadata', 'management_scopes'].includes(field)),
 );
 const METADATA_FIELD = /^(user_metadata|app_metadata)\.[^.\s]+$/;
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ROOT_COLUMNS as STORED_ROOT_COLUMNS } from '../../adapters/queries/users.js';
+import { MANAGEMENT_SCOPES } from '../oidc/management-api.js';
 import { pictureSchema } from '../profiles/picture-url.js';
 import { profileFields } from '../profiles/profile-fields.js';
 import { metadataProblem } from './metadata-limits.js';
@@ -32,6 +33,8 @@ const username = z
 const phoneNumber = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15555550100');
 const picture = z.url().pipe(pictureSchema);
 const password = z.string().max(1024);
+/** What the user may do with the management API (an operator); only a caller holding every one of them may grant them. */
+const managementScopes = z.array(z.enum(MANAGEMENT_SCOPES)).max(MANAGEMENT_SCOPES.length);
 
 export const createUserInput = z.strictObject({
   connection: text(128),
@@ -50,6 +53,7 @@ export const createUserInput = z.strictObject({
   blocked: z.boolean().optional(),
   user_metadata: metadata(z.unknown()).optional(),
   app_metadata: metadata(z.unknown()).optional(),
+  management_scopes: managementScopes.optional(),
 });
 export type CreateUserInput = z.infer<typeof createUserInput>;
 
@@ -70,6 +74,8 @@ export const userChanges = z.strictObject({
   password: password.optional(),
   user_metadata: metadata(z.unknown().nullable()).optional(),
   app_metadata: metadata(z.unknown().nullable()).optional(),
+  /** Replaces the scopes the user holds; [] makes them an ordinary user again. */
+  management_scopes: managementScopes.optional(),
 });
 export type UserChanges = z.infer<typeof userChanges>;
 

@@ -15,6 +15,7 @@ import { strategyTraits } from '../connections/strategies.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
+import { allowedManagementScopes, checkGrantable, checkManageable } from '../oidc/management-api.js';
 import { hashPassword } from '../passwords.js';
 import { isPrimaryIdentity, type Profile, toProfile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
@@ -87,6 +88,27 @@ export function createUserService({
 }: UserServiceDependencies) {
   const linking = createAccountLinking({ users, events, revokeAccount });
 
+  /**
+   * `callerScopes` are those of the management caller making the change; undefined for changes
+   * the user makes themselves (me.update) or a login rule makes, which never touch privileges.
+   */
+  function checkUserManageable(user: UserRecord, callerScopes: ReadonlySet<string> | undefined, field = 'id'): void {
+    if (callerScopes) checkManageable(`user ${user.id}`, user.management_scopes, callerScopes, field);
+  }
+
+  async function checkManageableById(userId: string, callerScopes: ReadonlySet<string> | undefined, field = 'id'): Promise<void> {
+    if (!callerScopes) return;
+    const found = await users.findById(userId);
+    if (found) checkUserManageable(found.user, callerScopes, field);
+  }
+
+  function checkScopesGrantable(scopes: readonly string[] | undefined, callerScopes: ReadonlySet<string> | undefined): void {
+    if (scopes === undefined) return;
+    if (!callerScopes)
+      throw new DomainError('user.invalid', 'management_scopes are granted through the management API only', 'management_scopes');
+    checkGrantable(scopes, callerScopes);
+  }
+
   async function load(userId: string) {
     const found = await users.findById(userId);
     if (!found) throw notFound(userId);
@@ -99,12 +121,18 @@ export function createUserService({
   }
 
   return {
-    async create(input: CreateUserInput): Promise<Profile> {
+    async create(input: CreateUserInput, callerScopes?: ReadonlySet<string>): Promise<Profile> {
+      checkScopesGrantable(input.management_scopes, callerScopes);
       const connection = await connections.findByName(input.connection);
       if (!connection) throw new DomainError('connection.not_found', `connection "${input.connection}" does not exist`, 'connection');
       const traits = strategyTraits(connection.strategy);
       if (traits?.scriptedUsers) {
-        const userId = await custom.create(connection, input);
+        const { management_scopes: managementScopes, ...scripted } = input;
+        const userId = await custom.create(connection, scripted);
+        // The legacy script knows nothing of Tessera's privileges: they are Tessera's own column.
+        if (managementScopes?.length) {
+          await users.update(userId, { columns: {}, management_scopes: allowedManagementScopes(managementScopes) });
+        }
         await events.publish('user.created', userId);
         return this.get(userId);
       }
@@ -166,8 +194,10 @@ export function createUserService({
       return (await users.findByEmail(email)).map(({ user, identities }) => toProfile(user, identities));
     },
 
-    async update(userId: string, changes: UserChanges): Promise<Profile> {
+    async update(userId: string, changes: UserChanges, callerScopes?: ReadonlySet<string>): Promise<Profile> {
       const { user, identities } = await load(userId);
+      checkUserManageable(user, callerScopes);
+      checkScopesGrantable(changes.management_scopes, callerScopes);
       checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
       checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
       const credential = credentialIdentity(user, identities);
@@ -179,6 +209,7 @@ export function createUserService({
         columns,
         user_metadata: splitMetadata(changes.user_metadata),
         app_metadata: splitMetadata(changes.app_metadata),
+        management_scopes: changes.management_scopes && allowedManagementScopes(changes.management_scopes),
       };
 
       let passwordHash: string | undefined;
@@ -239,15 +270,27 @@ export function createUserService({
       return { unblocked: true };
     },
 
-    async remove(userId: string): Promise<{ deleted: true }> {
-      await custom.beforeDelete((await load(userId)).identities);
+    async remove(userId: string, callerScopes?: ReadonlySet<string>): Promise<{ deleted: true }> {
+      const { user, identities } = await load(userId);
+      checkUserManageable(user, callerScopes);
+      await custom.beforeDelete(identities);
       if (!(await users.remove(userId))) throw notFound(userId);
       await revokeAccount(userId);
       await events.publish('user.deleted', userId);
       return { deleted: true };
     },
 
-    ...linking,
+    /** Linking a user holding more than the caller into another, or another into them, would hand over their logins. */
+    async link(primaryId: string, secondaryId: string, callerScopes?: ReadonlySet<string>) {
+      await checkManageableById(primaryId, callerScopes);
+      await checkManageableById(secondaryId, callerScopes, 'link_with');
+      return linking.link(primaryId, secondaryId);
+    },
+
+    async unlink(primaryId: string, provider: string, externalId: string, callerScopes?: ReadonlySet<string>) {
+      await checkManageableById(primaryId, callerScopes);
+      return linking.unlink(primaryId, provider, externalId);
+    },
   };
 }
 

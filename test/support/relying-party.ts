@@ -22,6 +22,8 @@ export interface LoginOptions {
   password: string;
   extraParams?: Record<string, string>;
   browser?: Browser;
+  /** The client's redirect URI, when it is not REDIRECT_URI (the console's `$ISSUER/admin/callback`). */
+  redirectUri?: string;
 }
 
 export interface LoginResult {
@@ -36,12 +38,13 @@ export async function openLoginPage(
   scope: string,
   extraParams: Record<string, string> = {},
   browser = new Browser(),
+  redirectUri = REDIRECT_URI,
 ) {
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: redirectUri,
     scope,
     code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
@@ -49,14 +52,21 @@ export async function openLoginPage(
     nonce,
     ...extraParams,
   });
-  const page = await browser.navigate(url.toString(), REDIRECT_URI);
+  const page = await browser.navigate(url.toString(), redirectUri);
   return { page, browser, codeVerifier, state, nonce };
 }
 
 export async function login(config: oidc.Configuration, options: LoginOptions): Promise<LoginResult> {
-  const { page, browser, codeVerifier, state, nonce } = await openLoginPage(config, options.scope, options.extraParams, options.browser);
+  const redirectUri = options.redirectUri ?? REDIRECT_URI;
+  const { page, browser, codeVerifier, state, nonce } = await openLoginPage(
+    config,
+    options.scope,
+    options.extraParams,
+    options.browser,
+    redirectUri,
+  );
   if (!isPage(page)) throw new Error(`expected a login page, got a redirect to ${page.redirect}`);
-  const after = await browser.submit(page, { username: options.username, password: options.password }, REDIRECT_URI);
+  const after = await browser.submit(page, { username: options.username, password: options.password }, redirectUri);
   if (isPage(after)) throw new Error(`login did not complete: ${after.status} ${after.html.slice(0, 500)}`);
   const tokens = await oidc.authorizationCodeGrant(config, new URL(after.redirect), {
     pkceCodeVerifier: codeVerifier,

@@ -4,7 +4,7 @@
  * never hold those tokens: the read procedures open them from storage for each call.
  */
 import type { ApiCaller } from '../../server/oidc/access-tokens.js';
-import type { Profile } from '../../server/profiles/profile.js';
+import { type Profile, withoutManagementScopes } from '../../server/profiles/profile.js';
 import { pickFields } from '../../server/profiles/profile-fields.js';
 import type { IdpTokenReveal } from '../../server/users/idp-token-reveal.js';
 
@@ -17,6 +17,11 @@ export function presentProfile(profile: Profile, caller: ApiCaller, fields?: Fie
     ? profile
     : { ...profile, identities: profile.identities.map(({ access_token: _access, refresh_token: _refresh, ...identity }) => identity) };
   return pickFields(visible, fields);
+}
+
+/** me.*: a user's own profile, without the privileges only management callers see. */
+export function presentOwnProfile(profile: Profile, caller: ApiCaller): Partial<Profile> {
+  return withoutManagementScopes(presentProfile(profile, caller));
 }
 
 const wantsIdpTokens = (caller: ApiCaller, fields: Fields | undefined) =>

@@ -12,7 +12,7 @@ import { presentProfile, presentProfilesWithIdpTokens, presentProfileWithIdpToke
 export const usersRouter = router({
   create: requireScope('create:users')
     .input(createUserInput)
-    .mutation(async ({ ctx, input }) => presentProfile(await ctx.services.users.create(input), ctx.caller)),
+    .mutation(async ({ ctx, input }) => presentProfile(await ctx.services.users.create(input, ctx.caller.scopes), ctx.caller)),
 
   get: requireScope('read:users')
     .input(z.strictObject({ id: userIdSchema, fields: profileFields.optional() }))
@@ -37,7 +37,7 @@ export const usersRouter = router({
     .input(updateUserInput)
     .mutation(async ({ ctx, input }) => {
       const { id, ...changes } = input;
-      return presentProfile(await ctx.services.users.update(id, changes), ctx.caller);
+      return presentProfile(await ctx.services.users.update(id, changes, ctx.caller.scopes), ctx.caller);
     }),
 
   unblock: requireScope('update:users')
@@ -46,15 +46,15 @@ export const usersRouter = router({
 
   delete: requireScope('delete:users')
     .input(z.strictObject({ id: userIdSchema }))
-    .mutation(({ ctx, input }) => ctx.services.users.remove(input.id)),
+    .mutation(({ ctx, input }) => ctx.services.users.remove(input.id, ctx.caller.scopes)),
 
   link: requireScope('update:users')
     .input(z.strictObject({ id: userIdSchema, link_with: userIdSchema }))
-    .mutation(({ ctx, input }) => ctx.services.users.link(input.id, input.link_with)),
+    .mutation(({ ctx, input }) => ctx.services.users.link(input.id, input.link_with, ctx.caller.scopes)),
 
   unlink: requireScope('update:users')
     .input(z.strictObject({ id: userIdSchema, provider: z.string().min(1).max(128), user_id: z.string().min(1).max(512) }))
-    .mutation(({ ctx, input }) => ctx.services.users.unlink(input.id, input.provider, input.user_id)),
+    .mutation(({ ctx, input }) => ctx.services.users.unlink(input.id, input.provider, input.user_id, ctx.caller.scopes)),
 
   events: requireScope('read:users')
     .input(z.strictObject({ user_id: userIdSchema.optional(), lastEventId: z.string().max(128).optional() }))

@@ -1,0 +1,60 @@
+/**
+ * The admin console's own OIDC client, registered by every node at every start: a public
+ * client (the console is a single-page application with no secret to keep) using the
+ * authorization code flow with PKCE, first-party so an operator meets no consent page, coming
+ * back to `$ISSUER/admin/callback`. Its fixed id `tessera-console` is what the console asks for.
+ * Tessera owns it: clients.* may enable or disable its connections (how operators log in), and
+ * nothing else; a start rewrites any other field back to what is here.
+ */
+import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import { DomainError } from '../errors.js';
+import { DEFAULT_DATABASE_CONNECTION } from './bootstrap.js';
+import type { ClientMetadata, ClientStore } from './client-store.js';
+
+export const CONSOLE_CLIENT_ID = 'tessera-console';
+
+/** Where the console is served: `$ISSUER/admin`. */
+export const consoleUrl = (issuer: string) => `${issuer}/admin`;
+
+export function consoleClientMetadata(issuer: string): ClientMetadata {
+  return {
+    client_id: CONSOLE_CLIENT_ID,
+    client_name: 'Tessera console',
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    // No refresh token: the console keeps its token in memory, and a new one costs a trip
+    // through the login page, which the operator's session there usually answers at once.
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [`${consoleUrl(issuer)}/callback`],
+    post_logout_redirect_uris: [`${consoleUrl(issuer)}/`],
+    id_token_signed_response_alg: 'RS256',
+    is_first_party: true,
+    require_pkce: true,
+  };
+}
+
+/** Idempotent, and safe on nodes starting together: the same metadata is written by each. */
+export async function ensureConsoleClient(clients: ClientStore, connections: ConnectionQueries, issuer: string): Promise<void> {
+  const existed = (await clients.find(CONSOLE_CLIENT_ID)) !== undefined;
+  await clients.save(consoleClientMetadata(issuer));
+  if (existed) return;
+  // At first registration operators log in with the default database connection; clients.update may change that.
+  const database = await connections.findByName(DEFAULT_DATABASE_CONNECTION);
+  if (database) await connections.setEnabledForClient(CONSOLE_CLIENT_ID, [database.id]);
+}
+
+const reserved = (what: string) =>
+  new DomainError('client.reserved', `${CONSOLE_CLIENT_ID} is the admin console's own client, managed by Tessera: ${what}`, 'client_id');
+
+/** clients.update may change which connections operators log in with, nothing else. */
+export function checkConsoleChange(clientId: string, changed: readonly string[]): void {
+  if (clientId !== CONSOLE_CLIENT_ID) return;
+  const refused = changed.filter((field) => field !== 'connections');
+  if (refused.length > 0) throw reserved(`only its connections can be changed, not ${refused.join(', ')}`);
+}
+
+/** Deleting it, rotating a secret it does not have, or creating another client under its id. */
+export function checkNotConsole(clientId: string, action: string): void {
+  if (clientId === CONSOLE_CLIENT_ID) throw reserved(`it cannot be ${action}`);
+}
