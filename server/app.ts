@@ -3,8 +3,9 @@
  */
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
+import { CONSOLE_CLIENT_ID } from './clients/console-client.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
-import { CONSOLE_CLIENT_ID, createConsoleRouter } from './console/console-site.js';
+import { createConsoleRouter } from './console/console-site.js';
 import { renderErrors } from './http-errors.js';
 import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';

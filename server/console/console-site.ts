@@ -10,9 +10,6 @@ import path from 'node:path';
 import Router from '@koa/router';
 import send from 'koa-send';
 
-/** The console's own OIDC client: public, PKCE, first-party, registered at start. */
-export const CONSOLE_CLIENT_ID = 'tessera-console';
-
 /** Where `npm run build:console` writes the bundle, from this module in source or compiled form. */
 export const CONSOLE_BUNDLE_DIR = path.resolve(import.meta.dirname, '../../console/dist');
 

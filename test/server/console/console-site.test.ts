@@ -5,7 +5,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_BUNDLE_DIR, CONSOLE_CLIENT_ID } from '../../../server/console/console-site.js';
+import { CONSOLE_CLIENT_ID } from '../../../server/clients/console-client.js';
+import { CONSOLE_BUNDLE_DIR } from '../../../server/console/console-site.js';
 import { MANAGEMENT_SCOPES } from '../../../server/oidc/management-api.js';
 import { startTestTessera } from '../../support/tessera.js';
 

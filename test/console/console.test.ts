@@ -1,0 +1,157 @@
+/**
+ * The admin console in Debian's Chromium, signed in through Tessera's own login page: what an
+ * operator does in it shows through the management API and the protocol, and an operator sees
+ * only the controls their scopes allow.
+ */
+import * as oidc from 'openid-client';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANAGEMENT_SCOPES, type ManagementScope } from '../../server/oidc/management-api.js';
+import { launchChromium, pageErrors } from '../support/chromium.js';
+import { createClient, createUser } from '../support/fixtures.js';
+import { adminClient } from '../support/management-client.js';
+import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
+import { startTestTessera } from '../support/tessera.js';
+
+describe('admin console in a browser', () => {
+  let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+  let admin: Awaited<ReturnType<typeof adminClient>>;
+  let chromium: Browser;
+
+  async function operator(scopes: readonly ManagementScope[]) {
+    const person = await createUser(tessera);
+    await admin.users.update.mutate({ id: person.profile.user_id, management_scopes: [...scopes] });
+    return person;
+  }
+
+  /** Opens `path` in a fresh browser context, signs in on the login page, and waits for the console. */
+  async function signedIn(person: { email: string; password: string }, path = '/admin/') {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${tessera.issuer}${path}`);
+    await page.getByLabel('Email or username').fill(person.email);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/admin') && !url.pathname.startsWith('/admin/callback'));
+    await page.getByRole('navigation', { name: 'Pages', exact: true }).waitFor();
+    return { page, errors };
+  }
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+    admin = await adminClient(tessera.issuer);
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await tessera?.stop();
+  });
+
+  it('signs in through the login page and comes back to the page asked for, with no error in the page', async () => {
+    const { page, errors } = await signedIn(await operator(MANAGEMENT_SCOPES), '/admin/keys');
+    expect(new URL(page.url()).pathname).toBe('/admin/keys');
+    await expect(page.getByRole('heading', { name: 'Signing keys' }).isVisible()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('finds a user by a q query, and shows a parse error with its line and column under the box', async () => {
+    const found = await createUser(tessera, { name: 'Findable Person' });
+    const { page } = await signedIn(await operator(['read:users']));
+    await page.getByLabel('Search').fill(`email:"${found.email}"`);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'Findable Person' }).waitFor();
+    expect(await page.locator('table.users tbody tr').count()).toBe(1);
+
+    await page.getByLabel('Search').fill('email:(');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/line 1, column \d+/);
+    expect(await page.getByLabel('Search').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('edits user_metadata after reviewing the change, and users.get returns it', async () => {
+    const person = await createUser(tessera, { user_metadata: { plan: 'free', theme: 'dark' } });
+    const { page } = await signedIn(
+      await operator(['read:users', 'update:users']),
+      `/admin/users/${encodeURIComponent(person.profile.user_id)}`,
+    );
+    const editor = page.getByLabel('user_metadata as JSON');
+    await editor.waitFor();
+    await editor.fill('{"plan": ');
+    expect(await page.getByRole('button', { name: 'Review changes' }).first().isDisabled()).toBe(true);
+    await editor.fill(JSON.stringify({ plan: 'pro', seats: 5 }));
+    await page.getByRole('button', { name: 'Review changes' }).first().click();
+    const review = page.locator('.review');
+    expect(await review.textContent()).toContain('set plan to "pro"');
+    expect(await review.textContent()).toContain('add seats to 5');
+    expect(await review.textContent()).toContain('remove theme');
+    await page.getByRole('button', { name: 'Save user_metadata' }).click();
+    await review.waitFor({ state: 'detached' });
+    expect((await admin.users.get.query({ id: person.profile.user_id })).user_metadata).toEqual({ plan: 'pro', seats: 5 });
+  });
+
+  it('blocks a user, whose refresh token is then refused', async () => {
+    const client = await createClient(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const person = await createUser(tessera);
+    const { tokens } = await login(config, { scope: 'openid offline_access', username: person.email, password: person.password });
+    expect(tokens.refresh_token).toBeDefined();
+
+    const { page } = await signedIn(
+      await operator(['read:users', 'update:users']),
+      `/admin/users/${encodeURIComponent(person.profile.user_id)}`,
+    );
+    await page.getByRole('button', { name: 'Block user' }).click();
+    await page.getByRole('button', { name: 'Unblock user' }).waitFor();
+    expect((await admin.users.get.query({ id: person.profile.user_id })).blocked).toBe(true);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('creates a regular web application whose secret, shown once, logs a relying party in', async () => {
+    const { page } = await signedIn(await operator(MANAGEMENT_SCOPES), '/admin/applications');
+    await page.getByText('Create an application').click();
+    await page.getByLabel('Regular web application').check();
+    await page.getByLabel('Name', { exact: true }).fill('Console-made App');
+    await page.getByLabel('Redirect URIs (one per line)').fill(REDIRECT_URI);
+    await page.getByRole('button', { name: 'Create application' }).click();
+    const secret = (await page.getByTestId('client-secret').textContent()) ?? '';
+    const clientId =
+      (await page
+        .getByRole('row', { name: /Console-made App/ })
+        .locator('code')
+        .textContent()) ?? '';
+    expect(secret.length).toBeGreaterThan(20);
+
+    const person = await createUser(tessera);
+    const config = await discover(tessera.issuer, clientId, secret);
+    const { tokens } = await login(config, { scope: 'openid email', username: person.email, password: person.password });
+    expect(tokens.claims()?.sub).toBe(person.profile.user_id);
+  });
+
+  it('rotates the signing keys: a new key signs, the old one stays published', async () => {
+    const before = await admin.keys.list.query();
+    const { page } = await signedIn(await operator(MANAGEMENT_SCOPES), '/admin/keys');
+    await page.getByRole('button', { name: 'Rotate keys' }).click();
+    await page.getByRole('button', { name: 'Rotate now' }).click();
+    await page.locator('table.keys tbody tr').nth(before.length).waitFor();
+    const after = await admin.keys.list.query();
+    const newKid = after.find((key) => key.current && !before.some((old) => old.kid === key.kid))?.kid ?? '';
+    expect(newKid).not.toBe('');
+    await page.getByRole('cell', { name: newKid }).waitFor();
+    for (const old of before) expect(after.map((key) => key.kid)).toContain(old.kid);
+  });
+
+  it('shows a read-only operator no control that changes anything', async () => {
+    const person = await createUser(tessera, { user_metadata: { plan: 'free' } });
+    const { page } = await signedIn(await operator(['read:users']), `/admin/users/${encodeURIComponent(person.profile.user_id)}`);
+    const editor = page.getByLabel('user_metadata as JSON');
+    await editor.waitFor();
+    expect(await editor.getAttribute('readonly')).not.toBeNull();
+    for (const name of ['Review changes', 'Block user', 'Delete user']) {
+      expect(await page.getByRole('button', { name }).count()).toBe(0);
+    }
+    expect(await page.getByRole('link', { name: 'Applications' }).count()).toBe(0);
+  });
+});
