@@ -92,6 +92,36 @@ describe('admin console in a browser', () => {
     expect((await admin.users.get.query({ id: person.profile.user_id })).user_metadata).toEqual({ plan: 'pro', seats: 5 });
   });
 
+  it('links another user found by email, unlinks it again, and sets a password under the policy', async () => {
+    const primary = await createUser(tessera);
+    const secondary = await createUser(tessera);
+    const { page } = await signedIn(
+      await operator(['read:users', 'update:users']),
+      `/admin/users/${encodeURIComponent(primary.profile.user_id)}`,
+    );
+    await page.getByLabel('Link another user (user id or email) under this one').fill(secondary.email);
+    await page.getByRole('button', { name: 'Link', exact: true }).click();
+    const unlink = page.getByRole('button', { name: `Unlink ${secondary.profile.user_id}` });
+    await unlink.waitFor();
+    expect((await admin.users.get.query({ id: primary.profile.user_id })).identities).toHaveLength(2);
+    await unlink.click();
+    await unlink.waitFor({ state: 'detached' });
+    expect((await admin.users.get.query({ id: secondary.profile.user_id })).user_id).toBe(secondary.profile.user_id);
+
+    await page.getByLabel('New password').fill('short');
+    await page.getByLabel('Repeat it').fill('short');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/^password: /);
+    await page.getByLabel('New password').fill('a much longer passphrase');
+    await page.getByLabel('Repeat it').fill('a much longer passphrase');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Password set.').waitFor();
+    const client = await createClient(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const { tokens } = await login(config, { scope: 'openid', username: primary.email, password: 'a much longer passphrase' });
+    expect(tokens.claims()?.sub).toBe(primary.profile.user_id);
+  });
+
   it('blocks a user, whose refresh token is then refused', async () => {
     const client = await createClient(tessera);
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);

@@ -12,6 +12,8 @@ import { Link } from '../link.js';
 import { navigate } from '../navigation.js';
 import { useUserEvents } from '../user-events.js';
 import { MetadataEditor } from './metadata-editor.js';
+import { SetPassword } from './set-password.js';
+import { UserIdentities } from './user-identities.js';
 
 type Profile = inferRouterOutputs<AppRouter>['users']['get'];
 
@@ -125,29 +127,10 @@ export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: 
         </div>
       ) : null}
 
-      <h2>Identities</h2>
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Provider</th>
-              <th scope="col">Connection</th>
-              <th scope="col">User id</th>
-              <th scope="col">Social</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(user.identities ?? []).map((identity) => (
-              <tr key={`${identity.provider}|${identity.user_id}`}>
-                <td>{identity.provider}</td>
-                <td>{identity.connection}</td>
-                <td>{identity.user_id}</td>
-                <td>{identity.isSocial ? 'Yes' : 'No'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <UserIdentities api={api} userId={userId} identities={user.identities ?? []} canUpdate={canUpdate} changed={load} refuse={refuse} />
+
+      {/* The API says when a user has no password here (an upstream identity) and what the policy wants. */}
+      {canUpdate ? <SetPassword save={(password) => update({ password })} /> : null}
 
       <MetadataEditor
         label="user_metadata"
