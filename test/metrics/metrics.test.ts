@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../../server/config.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login, openLoginPage } from '../support/relying-party.js';
-import { startTestTessera } from '../support/tessera.js';
+import { ADMIN, startTestTessera } from '../support/tessera.js';
 
 type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
 
@@ -68,8 +68,10 @@ async function failLogin(tessera: TestTessera, client: { client_id: string; clie
 describe('Prometheus metrics with METRICS_PORT set', () => {
   let tessera: TestTessera;
   beforeAll(async () => {
-    // Two failures start a block, so the third attempt shows a brute-force refusal.
-    tessera = await startTestTessera({ env: { METRICS_PORT: String(await freePort()), BRUTE_FORCE_MAX_ATTEMPTS: '2' } });
+    // Two failures start a block, so the third attempt shows a refusal.
+    tessera = await startTestTessera({
+      env: { METRICS_PORT: String(await freePort()), BRUTE_FORCE_MAX_ATTEMPTS: '2', TOKEN_CLIENT_MAX_FAILURES: '2' },
+    });
   });
   afterAll(async () => {
     await tessera?.stop();
@@ -140,6 +142,38 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
     expect(grew('tessera_logins_total', { connection, outcome: 'too_many_attempts' })).toBe(1);
     expect(grew('tessera_logins_total', { connection, outcome: 'success' })).toBe(0);
     expect(grew('tessera_abuse_blocks_total', { limit: 'login_attempts' })).toBe(1);
+  });
+
+  it('counts client_credentials tokens, labels the management API by procedure, and counts client-secret blocks', async () => {
+    const before = await scrape(tessera);
+    const basic = (secret: string) => `Basic ${Buffer.from(`${ADMIN.clientId}:${secret}`).toString('base64')}`;
+    const token = (secret: string) =>
+      fetch(`${tessera.url}/token`, {
+        method: 'POST',
+        headers: { authorization: basic(secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${tessera.issuer}/api/v2/`, scope: 'read:users' }),
+      });
+    const granted = await token(ADMIN.clientSecret);
+    expect(granted.status).toBe(200);
+    const { access_token: accessToken } = (await granted.json()) as { access_token: string };
+    const listed = await fetch(`${tessera.url}/trpc/users.list?input=${encodeURIComponent('{}')}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(listed.status).toBe(200);
+    expect((await fetch(`${tessera.url}/jwks`)).status).toBe(200);
+    expect((await token('wrong-secret')).status).toBe(401);
+    expect((await token('wrong-secret')).status).toBe(401);
+    expect((await token(ADMIN.clientSecret)).status).toBe(429);
+    const after = await scrape(tessera);
+
+    const grew = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+    const count = 'tessera_http_request_duration_seconds_count';
+    expect(grew('tessera_tokens_issued_total', { grant_type: 'client_credentials' })).toBe(1);
+    expect(grew(count, { route: 'token:client_credentials', status: '2xx' })).toBe(1);
+    expect(grew(count, { route: 'token:client_credentials', status: '4xx' })).toBe(3);
+    expect(grew(count, { route: 'trpc:users.list', status: '2xx' })).toBe(1);
+    expect(grew(count, { route: 'jwks', status: '2xx' })).toBe(1);
+    expect(grew('tessera_abuse_blocks_total', { limit: 'client_authentication' })).toBe(1);
   });
 
   it('labels requests to unknown paths `other`, never with the path itself', async () => {
