@@ -6,26 +6,30 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
+import type { Series } from './cheap-histogram.js';
 import { routeLabel } from './route-label.js';
 import type { TesseraMetrics } from './tessera-metrics.js';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
-type Observer = { observe(seconds: number): void };
-
 export function timeRequests(metrics: Pick<TesseraMetrics, 'requestDuration'>): Middleware {
   const { requestDuration } = metrics;
   // Route labels come from fixed sets, so this map stays as small as they are.
-  const children = new Map<string, Observer[]>();
+  const children = new Map<string, Array<Series | undefined>>();
 
-  function observerFor(route: string, status: number): Observer {
+  function observerFor(route: string, status: number): Series {
     let byClass = children.get(route);
     if (!byClass) {
-      byClass = STATUS_CLASSES.map((statusClass) => requestDuration.labels(route, statusClass));
+      byClass = STATUS_CLASSES.map(() => undefined);
       children.set(route, byClass);
     }
     const index = Math.min(Math.max(Math.trunc(status / 100) - 1, 0), STATUS_CLASSES.length - 1);
-    return byClass[index] as Observer;
+    let series = byClass[index];
+    if (!series) {
+      series = requestDuration.series(route, STATUS_CLASSES[index] as string);
+      byClass[index] = series;
+    }
+    return series;
   }
 
   return async (ctx, next) => {
