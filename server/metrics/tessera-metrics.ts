@@ -64,9 +64,10 @@ export function createTesseraMetrics() {
     labelNames: ['limit'] as const,
     registers,
   });
+  // The cache counts for itself; a scrape copies its totals (reset, then the total: a counter has no set).
   new Counter({
     name: 'tessera_profile_cache_lookups_total',
-    help: 'Profile cache lookups by result: hit, miss, or error (a Redis error, read from PostgreSQL).',
+    help: 'Profile cache lookups by result: hit, or miss (read from PostgreSQL, a Redis error included).',
     labelNames: ['result'] as const,
     registers,
     collect() {
@@ -75,7 +76,17 @@ export function createTesseraMetrics() {
       this.reset();
       this.inc({ result: 'hit' }, stats.hits);
       this.inc({ result: 'miss' }, stats.misses);
-      this.inc({ result: 'error' }, stats.errors);
+    },
+  });
+  new Counter({
+    name: 'tessera_profile_cache_errors_total',
+    help: 'Redis errors met by the profile cache (each one served from PostgreSQL, or a write left to expire).',
+    registers,
+    collect() {
+      const stats = sources.profileCache?.();
+      if (!stats) return;
+      this.reset();
+      this.inc(stats.errors);
     },
   });
   new Gauge({
