@@ -55,13 +55,18 @@ async function refresh(tessera: TestTessera, client: { client_id: string; client
   expect(response.status).toBe(200);
 }
 
-/** Submits a wrong password on the login form; returns the status of the page that answers. */
-async function failLogin(tessera: TestTessera, client: { client_id: string; client_secret: string }, username: string) {
+/** Submits the login form (a wrong password unless given); returns the status of the page that answers. */
+async function failLogin(
+  tessera: TestTessera,
+  client: { client_id: string; client_secret: string },
+  username: string,
+  password = 'not-the-password',
+) {
   const config = await discover(tessera.issuer, client.client_id, client.client_secret);
   const { page, browser } = await openLoginPage(config, 'openid');
   if (!isPage(page)) throw new Error('expected the login page');
-  const answer = await browser.submit(page, { username, password: 'not-the-password' });
-  if (!isPage(answer)) throw new Error('a wrong password must not complete the login');
+  const answer = await browser.submit(page, { username, password });
+  if (!isPage(answer)) throw new Error('this login must not complete');
   return answer.status;
 }
 
@@ -126,20 +131,23 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
     expect(lookups(after)).toBeGreaterThan(lookups(before));
   });
 
-  it('counts a wrong password as invalid credentials, and a brute-force refusal as a block', async () => {
+  it('counts a wrong password as invalid credentials, a brute-force refusal as a block, and a blocked user as blocked', async () => {
     const client = await createClient(tessera);
     const user = await createUser(tessera);
+    const blocked = await createUser(tessera, { blocked: true });
     const before = await scrape(tessera);
 
     expect(await failLogin(tessera, client, user.email)).toBe(401);
     expect(await failLogin(tessera, client, user.email)).toBe(401);
     expect(await failLogin(tessera, client, user.email)).toBe(429);
+    expect(await failLogin(tessera, client, blocked.email, blocked.password)).toBe(403);
     const after = await scrape(tessera);
 
     const connection = DEFAULT_DATABASE_CONNECTION;
     const grew = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
     expect(grew('tessera_logins_total', { connection, outcome: 'invalid_credentials' })).toBe(2);
     expect(grew('tessera_logins_total', { connection, outcome: 'too_many_attempts' })).toBe(1);
+    expect(grew('tessera_logins_total', { connection, outcome: 'blocked' })).toBe(1);
     expect(grew('tessera_logins_total', { connection, outcome: 'success' })).toBe(0);
     expect(grew('tessera_abuse_blocks_total', { limit: 'login_attempts' })).toBe(1);
   });
