@@ -21,6 +21,8 @@ export type AppDependencies = InteractionDependencies &
     trustProxy: number;
     createTrpcContext: Parameters<typeof trpcMiddleware>[0];
     readiness: ReadinessProbe;
+    /** The request latency histogram's middleware, when metrics are on (server/metrics/). */
+    requestTiming?: Koa.Middleware | undefined;
   };
 
 /**
@@ -72,6 +74,7 @@ export function createApp(deps: AppDependencies): Koa {
   const interactions = createInteractionRouter(deps);
   const upstreamCallback = createUpstreamCallbackRouter(deps);
 
+  if (deps.requestTiming) app.use(deps.requestTiming);
   app.use(pinIssuerOrigin(deps.issuer));
   app.use(securityHeaders(deps.issuer));
   app.use(renderErrors(deps.logger));

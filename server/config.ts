@@ -84,6 +84,9 @@ const envSchema = z.object({
   // Open users.events feeds a node serves, and that one caller (client or user) may hold.
   EVENT_SUBSCRIBERS_MAX: positiveInt(1000),
   EVENT_SUBSCRIBERS_PER_CALLER: positiveInt(10),
+  // Prometheus metrics on their own listener, never the issuer's (server/metrics/); unset: none collected.
+  METRICS_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
+  METRICS_HOST: z.preprocess(emptyAsUnset, z.string().default('127.0.0.1')),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 
@@ -111,6 +114,8 @@ export interface Config {
   readonly eventSubscribers: { readonly perNode: number; readonly perCaller: number };
   readonly logLevel: string;
   readonly limits: Limits;
+  /** Where /metrics listens; undefined (the default) when no metrics are collected at all. */
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
 }
 
 /** Brute-force, throttling and load limits (server/abuse/). */
@@ -155,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.SEALING_KEY_PREVIOUS && !values.SEALING_KEY) {
     throw new ConfigError('invalid configuration: SEALING_KEY_PREVIOUS is only read beside SEALING_KEY, the key to rotate to');
   }
+  // The metrics listener exists to be kept apart from the issuer's.
+  if (values.METRICS_PORT !== undefined && values.METRICS_PORT === values.PORT) {
+    throw new ConfigError('invalid configuration: METRICS_PORT must differ from PORT, so /metrics is never served with the issuer');
+  }
   return Object.freeze({
     port: values.PORT,
     issuer: values.ISSUER ?? `http://localhost:${values.PORT}`,
@@ -186,5 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       passwordHashConcurrency: values.PASSWORD_HASH_CONCURRENCY,
       passwordHashQueue: values.PASSWORD_HASH_QUEUE,
     }),
+    metrics: values.METRICS_PORT === undefined ? undefined : Object.freeze({ port: values.METRICS_PORT, host: values.METRICS_HOST }),
   });
 }

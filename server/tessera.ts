@@ -42,6 +42,13 @@ import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import type { Logger } from './logger.js';
 import type { ManagementServices } from './management.js';
+import { countAbuseBlocks } from './metrics/abuse-blocks.js';
+import { countLoginOutcomes, ignoreLoginOutcomes } from './metrics/login-outcomes.js';
+import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
+import { observePool } from './metrics/pool-metrics.js';
+import { countProviderEvents } from './metrics/provider-events.js';
+import { timeRequests } from './metrics/request-timing.js';
+import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
 import { createBackchannelNotifier } from './oidc/backchannel-logout.js';
@@ -70,6 +77,8 @@ import { createUserService } from './users/user-service.js';
 export interface Tessera extends TesseraCore {
   readonly url: string;
   readonly server: Server;
+  /** The Prometheus scrape URL on its own listener; undefined when METRICS_PORT is unset. */
+  readonly metricsUrl: string | undefined;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -104,6 +113,9 @@ function buildServices(
   loadedRules: readonly LoadedRule[] | undefined,
   sandbox: Sandbox,
 ) {
+  // Only with METRICS_PORT: otherwise nothing is registered and no hook is installed.
+  const metrics = config.metrics ? createTesseraMetrics() : undefined;
+  if (metrics) observePool(database.sequelize, metrics);
   const optionSecrets = createOptionSecrets(sealingKey);
   const users = createUserQueries(database.models, optionSecrets);
   const connections = createConnectionQueries(database.models, optionSecrets);
@@ -117,7 +129,9 @@ function buildServices(
   const bus = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const events = limitSubscribers(bus, config.eventSubscribers);
   const profiles = createProfileService(users, connections, events, profileCache);
-  const { loginAttempts, guardClientSecrets, requestLimit } = createAbuseLimits(redis, config);
+  const limits = createAbuseLimits(redis, config);
+  const { loginAttempts, guardClientSecrets, requestLimit } = metrics ? countAbuseBlocks(limits, metrics) : limits;
+  if (metrics) metrics.sources.profileCache = () => profileCache.stats();
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
   const codeDir = createCodeDir(config.codeDir);
   const loadMapper = createMapperLoader({ sandbox, codeDir, logger });
@@ -166,6 +180,8 @@ function buildServices(
     loginAttempts,
     guardClientSecrets,
     requestLimit,
+    loginOutcomes: metrics ? countLoginOutcomes(metrics) : ignoreLoginOutcomes,
+    metrics,
   };
 }
 
@@ -234,8 +250,8 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     providers = createProviderHost(
-      (keys) =>
-        createProvider({
+      (keys) => {
+        const provider = createProvider({
           config,
           adapter: services.adapter,
           keys,
@@ -243,7 +259,9 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
           ruleClaims: services.ruleClaims,
           logger,
           guardClientSecrets: services.guardClientSecrets,
-        }),
+        });
+        return services.metrics ? countProviderEvents(provider, services.metrics) : provider;
+      },
       await keyStore.load(),
     );
     const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
@@ -290,8 +308,10 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
 /** openTessera, then the HTTP server on config.port. */
 export async function startTessera(config: Config, logger: Logger): Promise<Tessera> {
   const core = await openTessera(config, logger);
+  let metricsServer: MetricsServer | undefined;
   try {
     const { services } = core;
+    const { metrics } = services;
     const verifier = createAccessTokenVerifier(
       config.issuer,
       () => services.providers.keys,
@@ -304,7 +324,10 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       trustProxy: config.trustProxy,
       createTrpcContext: createContextFactory(services.management, verifier),
       ...services,
+      requestTiming: metrics && timeRequests(metrics),
     });
+    // Before the issuer's port opens, so a metrics port already taken stops start-up cleanly.
+    if (metrics && config.metrics) metricsServer = await startMetricsServer(metrics.registry, config.metrics, logger);
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -316,15 +339,18 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
       ...core,
       url: `http://127.0.0.1:${port}`,
       server,
+      metricsUrl: metricsServer?.url,
       async stop() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await metricsServer?.close();
         await core.stop();
       },
     };
   } catch (error) {
+    await metricsServer?.close();
     await core.stop();
     throw error;
   }

@@ -24,7 +24,7 @@ export const requestedConnection = (details: Details) =>
   typeof details.params['connection'] === 'string' ? details.params['connection'] : undefined;
 
 export function createLoginSteps(deps: InteractionDependencies) {
-  const { providers, profiles, connections, strategies, rules } = deps;
+  const { providers, profiles, connections, strategies, rules, loginOutcomes } = deps;
   const log = deps.logger.child({ component: 'interactions' });
 
   async function load(ctx: RouterContext): Promise<Details> {
@@ -97,11 +97,15 @@ export function createLoginSteps(deps: InteractionDependencies) {
     const profile = await profiles.getProfile(userId);
     if (!profile || profile.blocked) {
       log.info({ user_id: userId }, 'login refused: user blocked');
+      loginOutcomes.record(connection.name, 'user.blocked');
       return showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')), username);
     }
-    if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) return;
+    if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) {
+      return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
+    }
     await profiles.recordLogin(userId, ctx.ip);
     log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
+    loginOutcomes.record(connection.name, 'success');
     return finish(ctx, { login: { accountId: userId } }, false);
   }
 

@@ -15,6 +15,7 @@ import { loginSubject } from '../abuse/login-subjects.js';
 import type { Strategies } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { LoginOutcomes } from '../metrics/login-outcomes.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import type { ProfileService } from '../profiles/profile-service.js';
@@ -35,13 +36,14 @@ export interface InteractionDependencies {
   flows: LoginFlowQueries;
   rules: PostLoginRules;
   loginAttempts: LoginAttempts;
+  loginOutcomes: LoginOutcomes;
   logger: Logger;
 }
 
 const FORM_LIMIT = '16kb';
 
 export function createInteractionRouter(deps: InteractionDependencies) {
-  const { providers, strategies, connectionLogin, flows, connections, loginAttempts } = deps;
+  const { providers, strategies, connectionLogin, flows, connections, loginAttempts, loginOutcomes } = deps;
   const { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed } = createLoginSteps(deps);
   const router = new Router({ prefix: '/interaction' });
 
@@ -126,6 +128,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
         { connection: connection.name, client_id: clientIdOf(details), code: failure.code, reason: failure.message },
         'login failed',
       );
+      loginOutcomes.record(connection.name, failure.code);
       return showFailure(ctx, details, failure, username);
     }
     return completeLogin(ctx, details, userId, connection, username);
@@ -155,6 +158,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
       const failure = loginFailure(error);
       if (!failure) throw error;
       log.warn({ connection: connection.name, code: failure.code, reason: failure.message }, 'upstream login could not start');
+      loginOutcomes.record(connection.name, failure.code);
       return showFailure(ctx, details, failure);
     }
     ctx.status = 303;

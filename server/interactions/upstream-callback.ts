@@ -14,6 +14,7 @@ import type { FlowState } from '../connections/strategy.js';
 import { UPSTREAM_CALLBACK_PATH } from '../connections/upstream-callback-url.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { LoginOutcomes } from '../metrics/login-outcomes.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import { loginFailure } from './login-failure.js';
 import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
@@ -24,6 +25,7 @@ export interface UpstreamCallbackDependencies {
   strategies: Strategies;
   connectionLogin: ConnectionLogin;
   flows: LoginFlowQueries;
+  loginOutcomes: LoginOutcomes;
   logger: Logger;
 }
 
@@ -41,7 +43,14 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-export function createUpstreamCallbackRouter({ connections, strategies, connectionLogin, flows, logger }: UpstreamCallbackDependencies) {
+export function createUpstreamCallbackRouter({
+  connections,
+  strategies,
+  connectionLogin,
+  flows,
+  loginOutcomes,
+  logger,
+}: UpstreamCallbackDependencies) {
   const router = new Router();
   const log = logger.child({ component: 'upstream-login' });
 
@@ -87,6 +96,7 @@ export function createUpstreamCallbackRouter({ connections, strategies, connecti
       const failure = loginFailure(error);
       if (!failure) throw error;
       log.warn({ connection: connection.name, code: failure.code, reason: failure.message }, 'upstream login failed');
+      loginOutcomes.record(connection.name, failure.code);
       return refuse(ctx, failure.code, failure.message, flow.uid);
     }
     const resultId = newFlowId();

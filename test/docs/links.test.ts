@@ -66,6 +66,7 @@ describe('documentation links', () => {
       'security',
       'running-several-nodes',
       'benchmarks',
+      'metrics',
       'layout',
       'contract',
     ];
