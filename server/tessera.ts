@@ -284,6 +284,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         events: services.events,
         revokeAccount: services.revokeAccount,
         codeDir: services.codeDir,
+        strategies: services.strategies,
       }),
       keys: createKeyManagement({ keyStore, providers, signals }),
       idpTokens: services.idpTokenReveal,

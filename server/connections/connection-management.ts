@@ -9,7 +9,7 @@ import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { ClientStore } from '../clients/client-store.js';
-import { DomainError } from '../errors.js';
+import { DomainError, isDomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { isPrimaryIdentity } from '../profiles/profile.js';
@@ -22,7 +22,7 @@ import {
   parseOptions,
 } from './connection-schemas.js';
 import { keepSecrets, withoutSecrets } from './option-secrets.js';
-import { strategyTraits } from './strategies.js';
+import { type Strategies, strategyTraits } from './strategies.js';
 
 export interface ConnectionManagementDependencies {
   connections: ConnectionQueries;
@@ -31,6 +31,13 @@ export interface ConnectionManagementDependencies {
   revokeAccount: RevokeAccount;
   /** Where `options.script` and `options.mapper` must point. */
   codeDir: CodeDir;
+  /** For `check`: the strategies that can reach their upstream on demand. */
+  strategies: Strategies;
+}
+
+export interface ConnectionCheckResult {
+  ok: boolean;
+  message: string;
 }
 
 export interface ConnectionRemoval {
@@ -65,7 +72,14 @@ function view(row: ConnectionRecord, enabledClients: string[]): ConnectionView {
 /** The options naming operator code, each checked against CODE_DIR on create and update. */
 const CODE_OPTIONS = ['script', 'mapper'] as const;
 
-export function createConnectionManagement({ connections, clients, events, revokeAccount, codeDir }: ConnectionManagementDependencies) {
+export function createConnectionManagement({
+  connections,
+  clients,
+  events,
+  revokeAccount,
+  codeDir,
+  strategies,
+}: ConnectionManagementDependencies) {
   async function load(id: string): Promise<ConnectionRecord> {
     const row = await connections.findById(id);
     if (!row) throw notFound(id);
@@ -95,6 +109,25 @@ export function createConnectionManagement({ connections, clients, events, revok
   }
 
   return {
+    /**
+     * Reaches the connection's upstream as a login would (an ldap service bind, an oidc
+     * discovery) and says what answered; a failure is the result, with the sentence a login
+     * page would show, not an error of the call.
+     */
+    async check(id: string): Promise<ConnectionCheckResult> {
+      const connection = await load(id);
+      const strategy = strategyTraits(connection.strategy)?.checkable ? strategies.get(connection.strategy) : undefined;
+      if (!strategy?.check) {
+        throw new DomainError('connection.invalid', `a ${connection.strategy} connection has nothing to check before a login`, 'id');
+      }
+      try {
+        return { ok: true, message: await strategy.check(connection) };
+      } catch (error) {
+        if (isDomainError(error)) return { ok: false, message: error.message };
+        throw error;
+      }
+    },
+
     async create(input: CreateConnectionInput): Promise<ConnectionView> {
       await checkClientsExist(input.enabled_clients);
       await checkCodeOptions(input.options ?? {});

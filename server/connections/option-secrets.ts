@@ -31,6 +31,11 @@ const secretsOf = (strategy: string): readonly SecretOption[] => SECRET_OPTIONS[
 
 const boundTo = (connectionId: string, option: string) => `Connection:${connectionId}:${option}`;
 
+/** The names of a strategy's secret options: write-only through the API. */
+export function secretOptionNames(strategy: string): string[] {
+  return secretsOf(strategy).map((secret) => secret.name);
+}
+
 /** Options as the management API shows them. */
 export function withoutSecrets(strategy: string, options: Json): Json {
   const hidden = new Set(secretsOf(strategy).map((secret) => secret.name));

@@ -42,6 +42,8 @@ export interface StrategyTraits {
   readonly enabledForNewClients: boolean;
   /** Listed first among the login form's connections. */
   readonly offeredFirst: boolean;
+  /** Its upstream can be reached on demand, before any login (connections.check, the console's "try"). */
+  readonly checkable: boolean;
   /** Stored options as the API shows them, defaults filled in; when absent, as stored. */
   readonly readOptions?: (stored: unknown) => Record<string, unknown>;
 }
@@ -50,7 +52,13 @@ interface StrategyEntry extends StrategyTraits {
   create(deps: StrategyDependencies): Closable<LoginStrategy>;
 }
 
-const UPSTREAM: StrategyTraits = { ownsCredentials: false, scriptedUsers: false, enabledForNewClients: false, offeredFirst: false };
+const UPSTREAM: StrategyTraits = {
+  ownsCredentials: false,
+  scriptedUsers: false,
+  enabledForNewClients: false,
+  offeredFirst: false,
+  checkable: false,
+};
 
 const TABLE: Record<ConnectionStrategy, StrategyEntry> = {
   // The default connection is stored bare, so its defaults are filled in when shown.
@@ -60,10 +68,11 @@ const TABLE: Record<ConnectionStrategy, StrategyEntry> = {
     scriptedUsers: false,
     enabledForNewClients: true,
     offeredFirst: true,
+    checkable: false,
     readOptions: (stored) => databaseOptionsSchema.parse(raiseToPasswordFloor(stored)),
   },
-  oidc: { create: createOidcStrategy, ...UPSTREAM },
-  ldap: { create: createLdapStrategy, ...UPSTREAM },
+  oidc: { create: createOidcStrategy, ...UPSTREAM, checkable: true },
+  ldap: { create: createLdapStrategy, ...UPSTREAM, checkable: true },
   saml: { create: createSamlStrategy, ...UPSTREAM },
   custom: { create: createCustomStrategy, ...UPSTREAM, scriptedUsers: true },
 };

@@ -60,4 +60,12 @@ export interface RedirectStrategy {
   complete(connection: ConnectionRecord, state: FlowState, request: UpstreamRequest): Promise<UpstreamUser>;
 }
 
-export type LoginStrategy = CredentialStrategy | RedirectStrategy;
+/**
+ * A check an operator runs from the console before anyone logs in: reach the upstream with the
+ * connection's options and say what answered, or throw the DomainError a login would show.
+ */
+export interface ConnectionCheck {
+  check(connection: ConnectionRecord): Promise<string>;
+}
+
+export type LoginStrategy = (CredentialStrategy | RedirectStrategy) & Partial<ConnectionCheck>;

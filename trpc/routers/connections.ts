@@ -8,6 +8,7 @@ import {
   listConnectionsInput,
   updateConnectionInput,
 } from '../../server/connections/connection-schemas.js';
+import { connectionOptionForms } from '../../server/connections/option-forms.js';
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
 
@@ -30,6 +31,14 @@ export const connectionsRouter = router({
       const { id, ...changes } = input;
       return ctx.services.connections.update(id, changes);
     }),
+
+  /** Each strategy's options as JSON Schema, with its write-only secrets: what the console's forms are built from. */
+  optionForms: requireScope('read:connections').query(() => connectionOptionForms()),
+
+  /** Reaches an ldap or oidc connection's upstream now and says what answered (the console's "try"). */
+  check: requireScope('read:connections')
+    .input(connectionIdInput)
+    .mutation(({ ctx, input }) => ctx.services.connections.check(input.id)),
 
   delete: requireScope('delete:connections')
     .input(deleteConnectionInput)

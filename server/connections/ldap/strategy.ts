@@ -14,7 +14,7 @@ import { withinDeadline } from '../../deadline.js';
 import { DomainError } from '../../errors.js';
 import { credentialsRefused } from '../credentials-refused.js';
 import type { Closable, StrategyDependencies } from '../strategies.js';
-import type { CredentialStrategy, UpstreamUser } from '../strategy.js';
+import type { ConnectionCheck, CredentialStrategy, UpstreamUser } from '../strategy.js';
 import { type DirectoryStep, directoryFailure, directoryTimeout } from './directory-errors.js';
 import { entryAttributes } from './entry-attributes.js';
 import { type LdapOptions, ldapOptionsSchema } from './options.js';
@@ -36,7 +36,7 @@ function closeQuietly(client: Client): void {
   void client.unbind().catch(() => undefined);
 }
 
-export function createLdapStrategy({ logger }: StrategyDependencies): Closable<CredentialStrategy> {
+export function createLdapStrategy({ logger }: StrategyDependencies): Closable<CredentialStrategy & ConnectionCheck> {
   const log = logger.child({ component: 'ldap' });
   const pools = new Map<string, { key: string; pool: ServicePool }>();
 
@@ -152,6 +152,34 @@ export function createLdapStrategy({ logger }: StrategyDependencies): Closable<C
       if (!id)
         throw new DomainError('profile.invalid', `the directory entry has no ${options.id_attribute} attribute to identify the user by`);
       return { id, attributes };
+    },
+
+    /** Binds as the service account (or anonymously) on a connection of its own and reads the search base. */
+    async check(connection) {
+      const options = ldapOptionsSchema.parse(connection.options);
+      const client = openClient(options);
+      try {
+        await withinDeadline(
+          options.timeout_ms,
+          async () => {
+            try {
+              await client.bind(options.bind_dn ?? '', options.bind_password ?? '');
+            } catch (error) {
+              throw directoryFailure('service bind', error);
+            }
+            try {
+              await client.search(options.search_base, { scope: 'base', attributes: ['1.1'] });
+            } catch (error) {
+              throw directoryFailure('user search', error);
+            }
+          },
+          directoryTimeout,
+        );
+      } finally {
+        closeQuietly(client);
+      }
+      const who = options.bind_dn ? `as ${options.bind_dn}` : 'anonymously';
+      return `Bound to ${options.url} ${who} and read ${options.search_base}.`;
     },
 
     async close() {

@@ -32,7 +32,7 @@ function clientAuthentication(options: OidcOptions): oidc.ClientAuth {
     : oidc.ClientSecretBasic(options.client_secret);
 }
 
-function discover(options: OidcOptions): Promise<oidc.Configuration> {
+export function discover(options: OidcOptions): Promise<oidc.Configuration> {
   const issuer = new URL(options.issuer);
   return oidc.discovery(issuer, options.client_id, undefined, clientAuthentication(options), {
     // Seconds; it also bounds every later request made with this Configuration.

@@ -12,9 +12,9 @@ import { z } from 'zod';
 import type { ConnectionRecord } from '../../../adapters/queries/records.js';
 import { DomainError } from '../../errors.js';
 import type { StrategyDependencies } from '../strategies.js';
-import type { IdpTokens, RedirectStrategy, UpstreamUser } from '../strategy.js';
+import type { ConnectionCheck, IdpTokens, RedirectStrategy, UpstreamUser } from '../strategy.js';
 import { upstreamCallbackUrl } from '../upstream-callback-url.js';
-import { createDiscoveryCache } from './discovery.js';
+import { createDiscoveryCache, discover } from './discovery.js';
 import { type OidcOptions, oidcOptionsSchema } from './options.js';
 import { type UpstreamStep, upstreamFailure } from './upstream-errors.js';
 
@@ -53,7 +53,7 @@ function idpTokens(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointRespon
   };
 }
 
-export function createOidcStrategy({ issuer, logger }: StrategyDependencies): RedirectStrategy {
+export function createOidcStrategy({ issuer, logger }: StrategyDependencies): RedirectStrategy & ConnectionCheck {
   const log = logger.child({ component: 'oidc-upstream' });
   const discovery = createDiscoveryCache();
   const redirectUri = upstreamCallbackUrl(issuer);
@@ -100,6 +100,17 @@ export function createOidcStrategy({ issuer, logger }: StrategyDependencies): Re
         }),
       );
       return { url: url.href, state: { state: flowId, nonce, code_verifier: codeVerifier } };
+    },
+
+    /** A fresh discovery, not the cached one, so the answer is the upstream's as it is now. */
+    async check(connection) {
+      const options = oidcOptionsSchema.parse(connection.options);
+      const config = await step(connection, options, 'discovery', () => discover(options));
+      const metadata = config.serverMetadata();
+      if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
+        throw new DomainError('auth.upstream_failed', `${options.issuer} answered discovery without an authorization and a token endpoint`);
+      }
+      return `Discovery of ${metadata.issuer} succeeded: authorization at ${metadata.authorization_endpoint}, tokens at ${metadata.token_endpoint}.`;
     },
 
     async complete(connection, flowState, request): Promise<UpstreamUser> {

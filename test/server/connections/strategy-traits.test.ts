@@ -24,6 +24,10 @@ describe('strategy traits', () => {
     expect(CONNECTION_STRATEGIES.filter((strategy) => strategyTraits(strategy)?.scriptedUsers)).toEqual(['custom']);
   });
 
+  it('let connections.check reach the upstream of oidc and ldap connections only', () => {
+    expect(CONNECTION_STRATEGIES.filter((strategy) => strategyTraits(strategy)?.checkable)).toEqual(['oidc', 'ldap']);
+  });
+
   it('fill in a bare database connection’s defaults and raise a stored length below the floor', () => {
     const read = strategyTraits('database')?.readOptions;
     expect(read?.({})).toEqual({ password_policy: { min_length: 8 }, requires_username: false });
