@@ -11,6 +11,8 @@ import { Link } from './link.js';
 import { usePath } from './navigation.js';
 import { ApplicationPage } from './pages/application.js';
 import { ApplicationsPage } from './pages/applications.js';
+import { ConnectionPage } from './pages/connection.js';
+import { ConnectionsPage } from './pages/connections.js';
 import { EventsPage } from './pages/events.js';
 import { KeysPage } from './pages/keys.js';
 import { UserPage } from './pages/user.js';
@@ -28,6 +30,7 @@ export interface PageProps {
 
 const USER_PATH = /^\/admin\/users\/([^/?]+)/;
 const APPLICATION_PATH = /^\/admin\/applications\/([^/?]+)/;
+const CONNECTION_PATH = /^\/admin\/connections\/([^/?]+)/;
 
 function CurrentPage({ path, props }: { path: string; props: PageProps }) {
   const user = USER_PATH.exec(path);
@@ -35,6 +38,9 @@ function CurrentPage({ path, props }: { path: string; props: PageProps }) {
   const application = APPLICATION_PATH.exec(path);
   if (application?.[1]) return <ApplicationPage key={application[1]} {...props} clientId={decodeURIComponent(application[1])} />;
   if (path.startsWith('/admin/applications')) return <ApplicationsPage {...props} />;
+  const connection = CONNECTION_PATH.exec(path);
+  if (connection?.[1]) return <ConnectionPage key={connection[1]} {...props} connectionId={decodeURIComponent(connection[1])} />;
+  if (path.startsWith('/admin/connections')) return <ConnectionsPage {...props} />;
   if (path.startsWith('/admin/keys')) return <KeysPage {...props} />;
   if (path.startsWith('/admin/events')) return <EventsPage {...props} />;
   return <UsersPage {...props} />;
@@ -67,6 +73,11 @@ export function Console({ settings, session, onSignedOut }: { settings: ConsoleS
           {props.scopes.has('read:clients') ? (
             <Link href="/admin/applications" aria-current={path.startsWith('/admin/applications') ? 'page' : undefined}>
               Applications
+            </Link>
+          ) : null}
+          {props.scopes.has('read:connections') ? (
+            <Link href="/admin/connections" aria-current={path.startsWith('/admin/connections') ? 'page' : undefined}>
+              Connections
             </Link>
           ) : null}
           {props.scopes.has('read:signing_keys') ? (

@@ -11,6 +11,7 @@ import { launchChromium, pageErrors } from '../support/chromium.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
 import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
+import { PEOPLE_DN, READER, startSlapd } from '../support/slapd.js';
 import { startTestTessera } from '../support/tessera.js';
 
 describe('admin console in a browser', () => {
@@ -158,6 +159,40 @@ describe('admin console in a browser', () => {
     const config = await discover(tessera.issuer, clientId, secret);
     const { tokens } = await login(config, { scope: 'openid email', username: person.email, password: person.password });
     expect(tokens.claims()?.sub).toBe(person.profile.user_id);
+  });
+
+  it('creates an ldap connection from its schema’s form, keeps its secret write-only, and tries it against the directory', async () => {
+    const slapd = await startSlapd();
+    try {
+      const { page } = await signedIn(await operator(MANAGEMENT_SCOPES), '/admin/connections');
+      await page.getByText('Create a connection').click();
+      await page.getByLabel('Name', { exact: true }).fill('Console-Ldap');
+      await page.getByLabel('Strategy').selectOption('ldap');
+      await page.getByLabel('url (required)').fill(slapd.url);
+      await page.getByLabel('search_base (required)').fill(PEOPLE_DN);
+      await page.getByLabel('bind_dn').fill(READER.dn);
+      await page.getByLabel('bind_password (write-only)').fill(READER.password);
+      await page.getByRole('button', { name: 'Create connection' }).click();
+      await page.getByRole('heading', { name: 'Console-Ldap' }).waitFor();
+
+      const [stored] = (await admin.connections.list.query({ strategy: 'ldap' })).connections.filter(
+        (connection) => connection.name === 'Console-Ldap',
+      );
+      expect(stored?.options).toMatchObject({ url: slapd.url, search_base: PEOPLE_DN, bind_dn: READER.dn });
+      expect(stored?.options).not.toHaveProperty('bind_password');
+      expect(await page.getByLabel('bind_password (write-only)').inputValue()).toBe('');
+
+      // Saved again with the secret left empty: the stored one is kept, and the directory still takes it.
+      await page.getByLabel('timeout_ms').fill('4000');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Saved.').waitFor();
+      await page.getByRole('button', { name: 'Try the connection' }).click();
+      expect(await page.getByTestId('connection-check').textContent()).toBe(
+        `Works: Bound to ${slapd.url} as ${READER.dn} and read ${PEOPLE_DN}.`,
+      );
+    } finally {
+      await slapd.stop();
+    }
   });
 
   it('rotates the signing keys: a new key signs, the old one stays published', async () => {
