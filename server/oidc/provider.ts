@@ -101,8 +101,8 @@ export function createProvider({
       response_types: [...CLIENT_DEFAULTS.response_types],
     },
     enabledJWA: {
-      idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
-      userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA', 'HS256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'EdDSA', 'HS256'],
     },
     pkce: { required: (_ctx, client) => pkceRequired(client) },
     rotateRefreshToken: true,
