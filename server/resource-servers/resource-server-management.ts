@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { StoreConflict } from '../../adapters/errors.js';
 import type { ResourceServerFields, ResourceServerQueries } from '../../adapters/queries/resource-servers.js';
 import { DomainError } from '../errors.js';
-import type { ResourceServer, ResourceServerRegistry } from './resource-server-registry.js';
+import { MANAGEMENT_API_ID, type ResourceServer, type ResourceServerRegistry } from './resource-server-registry.js';
 import type { CreateResourceServerInput, ResourceServerView, UpdateResourceServerInput } from './resource-server-schemas.js';
 
 export interface ResourceServerManagementDependencies {
@@ -119,7 +119,8 @@ export function createResourceServerManagement({ queries, registry, clientExists
         }
       }
       const fields: ResourceServerFields = {
-        identifier: before.identifier,
+        // The management API's identifier follows ISSUER, so its row stores none that a changed ISSUER would leave behind.
+        identifier: before.is_system ? MANAGEMENT_API_ID : before.identifier,
         name: changes.name ?? before.name,
         scopes: changes.scopes ?? before.scopes,
         signing_alg: changes.signing_alg ?? before.signing_alg,
