@@ -1,5 +1,6 @@
-/** The four measured requests, each built for a given target from its clients and user tokens. */
+/** The measured requests, each built for a given target from its clients and user tokens. */
 import { MANAGEMENT_SCOPES } from '../server/oidc/management-api.js';
+import { ES256_API_IDENTIFIER } from './es256-api.js';
 import type { LoadRequest } from './load.js';
 import type { UserTokens } from './login.js';
 import { basicAuthorization, type Target } from './target.js';
@@ -35,6 +36,22 @@ export const SCENARIOS: readonly Scenario[] = [
       // Scopes spelled out so both servers get the identical body and sign the same JWT: left
       // out, Tessera would fill in every allowed scope and the bare provider none.
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: MANAGEMENT_SCOPES.join(' ') }).toString(),
+    }),
+  },
+  {
+    // Tessera asks for an API it signs with ES256 (bench/es256-api.ts); the bare provider makes its
+    // RS256 client_credentials request, so the ratio is ES256 Tessera against the RS256 library.
+    name: 'client_credentials (ES256)',
+    request: (target) => ({
+      origin: target.issuer,
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': FORM, authorization: basicAuthorization(target.machineClient) },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: MANAGEMENT_SCOPES.join(' '),
+        ...(target.name === 'tessera' ? { resource: ES256_API_IDENTIFIER } : {}),
+      }).toString(),
     }),
   },
   {

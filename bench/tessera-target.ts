@@ -4,6 +4,7 @@ import { freePort } from '../adapters/postgres/free-port.js';
 import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { startTessera } from '../server/tessera.js';
+import { registerEs256Api } from './es256-api.js';
 import { REDIRECT_URI } from './login.js';
 import { startScratchPostgres } from './scratch-postgres.js';
 import { seedUser, seedWebClient } from './seed.js';
@@ -31,6 +32,7 @@ export async function startTesseraTarget(): Promise<Target> {
     try {
       const webClient = await seedWebClient(tessera, REDIRECT_URI);
       const user = await seedUser(tessera);
+      await registerEs256Api(tessera, machineClient.clientId);
       return {
         name: 'tessera',
         issuer,

@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   'client.scope_not_held': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   // A client Tessera registers and owns itself (the admin console's).
   'client.reserved': { trpc: 'FORBIDDEN', oauth: 'invalid_client', http: 403 },
+  // A `resource` naming no registered API is the provider's own invalid_target; these are the registry's answers.
+  'resource_server.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_target', http: 404 },
+  'resource_server.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
+  'resource_server.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  // The management API is built in: deleting it, or changing more than its signing_alg and token_lifetime.
+  'resource_server.built_in': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'saml.request_refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied', http: 429 },
   // RFC 6749 §5.2 has no code for it; invalid_client says the client's authentication was refused.

@@ -8,6 +8,7 @@ import type { ConnectionManagement } from './connections/connection-management.j
 import type { EventBus } from './events/event-bus.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
+import type { ResourceServerManagement } from './resource-servers/resource-server-management.js';
 import type { IdpTokenReveal } from './users/idp-token-reveal.js';
 import type { UserService } from './users/user-service.js';
 
@@ -17,6 +18,7 @@ export interface ManagementServices {
   clients: ClientManagement;
   connections: ConnectionManagement;
   keys: KeyManagement;
+  resourceServers: ResourceServerManagement;
   idpTokens: IdpTokenReveal;
   /** Calls per caller: every authenticated procedure takes one. */
   requestLimit: RequestLimit;

@@ -14,6 +14,7 @@ import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
+import { createResourceServerQueries } from '../adapters/queries/resource-servers.js';
 import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
 import { withSealedValues } from '../adapters/queries/sealed-values.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
@@ -63,6 +64,8 @@ import { createConnectionLogin } from './profiles/connection-login.js';
 import type { Profile } from './profiles/profile.js';
 import { createProfileService } from './profiles/profile-service.js';
 import { createReadinessProbe } from './readiness.js';
+import { createResourceServerManagement } from './resource-servers/resource-server-management.js';
+import { createResourceServerRegistry, type ResourceServerRegistry } from './resource-servers/resource-server-registry.js';
 import { noRules, type PostLoginRules } from './rules/post-login.js';
 import { createRuleClaimsStore, noRuleClaims } from './rules/rule-claims.js';
 import { type LoadedRule, loadRules } from './rules/rule-loader.js';
@@ -87,6 +90,8 @@ const PROFILE_CACHE_TTL_SECONDS = 5 * 60;
 const MEMO_ENTRIES = 10_000;
 const MEMO_TTL_MS = 60_000;
 const PROFILE_CACHE_ENTRIES = 10_000;
+/** How long a node trusts its copy of the resource servers when a change signal was lost. */
+const RESOURCE_SERVERS_MAX_AGE_MS = 60_000;
 
 function createCache(redis: RedisClient | undefined, logger: Logger): ProfileCache<Profile> {
   const options = {
@@ -197,6 +202,7 @@ type Services = ReturnType<typeof buildServices> & {
   keyStore: KeyStore;
   refreshKeys: RefreshKeys;
   signals: NodeSignals;
+  resourceServers: ResourceServerRegistry;
   /** What the management API calls; the CLI and test fixtures create clients and connections through it too. */
   management: ManagementServices;
 };
@@ -249,6 +255,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     const services = buildServices(database, redis, config, sealingKey, logger, currentProvider, announceChange, loadedRules, sandbox);
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
+    const resourceServerQueries = createResourceServerQueries(database.models);
+    const resourceServers = createResourceServerRegistry({
+      queries: resourceServerQueries,
+      issuer: config.issuer,
+      maxAgeMs: RESOURCE_SERVERS_MAX_AGE_MS,
+    });
     providers = createProviderHost(
       (keys) => {
         const provider = createProvider({
@@ -259,6 +271,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
           ruleClaims: services.ruleClaims,
           logger,
           guardClientSecrets: services.guardClientSecrets,
+          resourceServers,
         });
         return services.metrics ? countProviderEvents(provider, services.metrics) : provider;
       },
@@ -271,6 +284,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     cleanup.push(() => close());
     signals.on('keys.rotated', refreshKeys);
     signals.on('oidc.changed', async (key) => forget(services.memo, key));
+    signals.on('resource_servers.changed', async () => resourceServers.invalidate());
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
     await ensureConsoleClient(clients, services.connections, config.issuer);
@@ -287,6 +301,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         strategies: services.strategies,
       }),
       keys: createKeyManagement({ keyStore, providers, signals }),
+      resourceServers: createResourceServerManagement({
+        queries: resourceServerQueries,
+        registry: resourceServers,
+        clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
+        announceChange: () => signals.announce('resource_servers.changed'),
+      }),
       idpTokens: services.idpTokenReveal,
       requestLimit: services.requestLimit,
     };
@@ -299,7 +319,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));
 
-    return { database, services: { ...services, clients, providers, keyStore, refreshKeys, signals, management }, stop };
+    return { database, services: { ...services, clients, providers, keyStore, refreshKeys, signals, resourceServers, management }, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -11,7 +11,7 @@ import { type SamlAddon, samlAddonSchema } from '../saml-idp/addon.js';
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 // private_key_jwt and tls_client_auth need a jwks or certificate this API does not take yet.
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'none'] as const;
-export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'HS256'] as const;
+export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
 
 const distinct = <T>(values: readonly T[]) => new Set(values).size === values.length;
 

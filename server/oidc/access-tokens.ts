@@ -3,7 +3,7 @@
  * so tokens from before a rotation still verify) for the audience `$ISSUER/api/v2/`.
  */
 import { createLocalJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
-import { type KeyMaterial, publicJwk } from './key-store.js';
+import { type KeyMaterial, publicJwk, SIGNING_ALGS } from './key-store.js';
 import { managementAudience } from './management-api.js';
 
 export interface ApiCaller {
@@ -54,7 +54,7 @@ export function createAccessTokenVerifier(
   }
 
   return async function verifyAccessToken(token: string): Promise<ApiCaller> {
-    const verify = () => jwtVerify(token, keySet(), { issuer, audience, typ: 'at+jwt', algorithms: ['RS256', 'ES256'] });
+    const verify = () => jwtVerify(token, keySet(), { issuer, audience, typ: 'at+jwt', algorithms: [...SIGNING_ALGS] });
     let payload: JWTPayload;
     try {
       ({ payload } = await verify().catch(async (error: unknown) => {

@@ -15,7 +15,7 @@ export interface SigningKeyView {
   /** RSA */
   n?: string;
   e?: string;
-  /** EC */
+  /** EC and OKP (Ed25519) */
   crv?: string;
   x?: string;
   y?: string;

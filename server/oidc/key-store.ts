@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { KeyQueries } from '../../adapters/queries/keys.js';
 
-export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
+/** EdDSA keys are Ed25519 (RFC 8037). */
+export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 export interface SigningKey {
@@ -33,7 +34,11 @@ export function publicJwk(jwk: JWK): JWK {
 }
 
 export async function generateSigningKey(alg: SigningAlg): Promise<{ kid: string; jwk: JWK }> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const { privateKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+  });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(jwk);
   return { kid, jwk: { ...jwk, kid, alg, use: 'sig' } };

@@ -21,6 +21,10 @@ export const MANAGEMENT_SCOPES = [
   'delete:connections',
   'read:signing_keys',
   'create:signing_keys',
+  'read:resource_servers',
+  'create:resource_servers',
+  'update:resource_servers',
+  'delete:resource_servers',
 ] as const;
 
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];

@@ -1,9 +1,9 @@
 /**
  * node-oidc-provider configured as docs/contract.md fixes it: code + PKCE, rotating refresh tokens,
- * client_credentials for the management API, introspection, revocation, RP-initiated logout,
+ * client_credentials for the management API and the registered APIs, introspection, revocation, RP-initiated logout,
  * claims by scope in the ID token too, HS256 ID tokens for clients that ask for them.
  */
-import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AdapterFactory } from '../../adapters/oidc/types.js';
 import type { ClientSecretGuard } from '../abuse/client-authentication.js';
 import type { Config } from '../config.js';
@@ -11,23 +11,19 @@ import { trusted } from '../interactions/html.js';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { Logger } from '../logger.js';
 import type { ProfileService } from '../profiles/profile-service.js';
+import type { ResourceServerRegistry } from '../resource-servers/resource-server-registry.js';
 import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
 import type { RuleClaimsStore } from '../rules/rule-claims.js';
 import { SAML_ADDON, samlAddonProblem, withSamlCallback } from '../saml-idp/addon.js';
 import { OIDC_SCOPES, profileToClaims, SCOPE_CLAIMS } from './claims.js';
 import { CLIENT_DEFAULTS } from './client-defaults.js';
 import type { KeyMaterial } from './key-store.js';
-import { API_ACCESS_TOKEN_TTL_SECONDS, ARTIFACT_TTL_SECONDS } from './lifetimes.js';
-import {
-  allowedManagementScopes,
-  isManagementScopeList,
-  MANAGEMENT_SCOPES,
-  managementAudience,
-  SELF_SERVICE_SCOPES,
-} from './management-api.js';
+import { PROVIDER_TTL } from './lifetimes.js';
+import { isManagementScopeList, MANAGEMENT_SCOPES, managementAudience } from './management-api.js';
 import { domainErrorsAsOAuthErrors, InvalidClientProperty } from './oauth-errors.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
 import { pkceRequired, REQUIRE_PKCE } from './pkce-policy.js';
+import { createResourceServerInfo, isClientCredentials } from './resource-server-info.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -38,27 +34,13 @@ export interface ProviderDependencies {
   logger: Logger;
   /** Counts and blocks wrong client secrets (server/abuse/client-authentication.ts). */
   guardClientSecrets: ClientSecretGuard;
-}
-
-function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
-  return ctx.oidc.route === 'token' && ctx.oidc.params?.['grant_type'] === 'client_credentials';
+  /** The APIs a client may name as `resource`, the management API among them. */
+  resourceServers: Pick<ResourceServerRegistry, 'find'>;
 }
 
 function clientName(ctx: KoaContextWithOIDC): string | undefined {
   const client = ctx.oidc.client;
   return client ? (client.clientName ?? client.clientId) : undefined;
-}
-
-/**
- * The management scopes a user's token may carry: those the user holds now (read at every
- * authorization, code exchange and refresh, so a removed scope is gone from the next token),
- * and only through a first-party client: an operator's powers are never handed to a third
- * party, consent or not.
- */
-async function heldScopes(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, profiles: Pick<ProfileService, 'getProfile'>) {
-  const accountId = ctx.oidc.account?.accountId ?? ctx.oidc.session?.accountId;
-  if (!accountId || client['is_first_party'] !== true) return [];
-  return allowedManagementScopes((await profiles.getProfile(accountId))?.management_scopes);
 }
 
 export function createProvider({
@@ -69,6 +51,7 @@ export function createProvider({
   ruleClaims,
   logger,
   guardClientSecrets,
+  resourceServers,
 }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
   // What the provider reads and writes, with a domain error (a store outage: 503 temporarily_unavailable) as an OAuth error.
@@ -76,9 +59,8 @@ export function createProvider({
     adapter: (model: string) => domainErrorsAsOAuthErrors(adapter(model)),
     profiles: domainErrorsAsOAuthErrors(profiles),
     ruleClaims: domainErrorsAsOAuthErrors(ruleClaims),
+    resourceServers: domainErrorsAsOAuthErrors(resourceServers),
   };
-
-  const operatorScopes = (ctx: KoaContextWithOIDC, client: { [key: string]: unknown }) => heldScopes(ctx, client, stores.profiles);
 
   const configuration: Configuration = {
     adapter: stores.adapter,
@@ -115,12 +97,12 @@ export function createProvider({
       response_types: [...CLIENT_DEFAULTS.response_types],
     },
     enabledJWA: {
-      idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
-      userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA', 'HS256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'EdDSA', 'HS256'],
     },
     pkce: { required: (_ctx, client) => pkceRequired(client) },
     rotateRefreshToken: true,
-    ttl: { ...ARTIFACT_TTL_SECONDS },
+    ttl: PROVIDER_TTL,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // oidc-provider refuses outgoing requests to private and loopback addresses, a guard
     // against URLs from untrusted, self-registered clients. Tessera's clients are registered
@@ -180,29 +162,7 @@ export function createProvider({
           return isClientCredentials(ctx) ? audience : undefined;
         },
         useGrantedResource: () => true,
-        async getResourceServerInfo(ctx, resourceIndicator, client) {
-          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
-          // A client stored without a secret before clients.* refused it: its client_id alone must not buy a token.
-          if (isClientCredentials(ctx) && client.clientAuthMethod === 'none') {
-            throw new errors.UnauthorizedClient('the client_credentials grant needs a client that authenticates');
-          }
-          const allowed = isClientCredentials(ctx) ? allowedManagementScopes(client['management_scopes']) : [];
-          // Auth0's rule: a client_credentials request without `scope` gets every scope the
-          // client is allowed. oidc-provider grants only requested scopes, so fill them in here,
-          // the one hook that runs before the grant reads them.
-          if (isClientCredentials(ctx) && !ctx.oidc.params?.['scope'] && allowed.length > 0) {
-            (ctx.oidc.params as Record<string, unknown>)['scope'] = allowed.join(' ');
-          }
-          const userScopes = isClientCredentials(ctx) ? [] : [...SELF_SERVICE_SCOPES, ...(await operatorScopes(ctx, client))];
-          return {
-            // A token carries what it asked for among these (and, for a user's, was granted).
-            scope: isClientCredentials(ctx) ? allowed.join(' ') : userScopes.join(' '),
-            audience,
-            accessTokenTTL: API_ACCESS_TOKEN_TTL_SECONDS,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
-          };
-        },
+        getResourceServerInfo: createResourceServerInfo(stores.resourceServers, stores.profiles),
       },
     },
 

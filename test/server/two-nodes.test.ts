@@ -143,6 +143,43 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
     expect(await onB.users.getByEmail.query({ email: 'nobody@example.com' })).toEqual([]);
   });
 
+  it('signs the next token node B issues with the signing_alg just set on node A, for the management API and a custom API', async () => {
+    const adminA = await adminClient(issuer);
+    const builtIn = (await adminA.resourceServers.list.query()).resource_servers.find((api) => api.is_system)!;
+    const machine = await adminA.clients.create.mutate({ name: 'Both nodes', grant_types: ['client_credentials'] });
+    const credentials = { clientId: machine.client_id, clientSecret: machine.client_secret! };
+    const api = await adminA.resourceServers.create.mutate({
+      identifier: 'https://two-nodes.example.com/',
+      name: 'Two nodes',
+      scopes: [{ value: 'read:things' }],
+      client_grants: [{ client_id: machine.client_id, scope: ['read:things'] }],
+    });
+    const nodeB = `http://127.0.0.1:${portB}`;
+    const tokenOnB = async (resource?: string) => {
+      const response = await fetch(`${nodeB}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...(resource ? { resource } : {}) }),
+      });
+      return decodeProtectedHeader(((await response.json()) as { access_token: string }).access_token).alg;
+    };
+    expect(await tokenOnB(api.identifier)).toBe('RS256');
+    expect(decodeProtectedHeader(await clientCredentialsToken(nodeB)).alg).toBe('RS256');
+    try {
+      for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {
+        await adminA.resourceServers.update.mutate({ id: api.id, signing_alg: alg });
+        await adminA.resourceServers.update.mutate({ id: builtIn.id, signing_alg: alg });
+        expect(await tokenOnB(api.identifier)).toBe(alg);
+        expect(decodeProtectedHeader(await clientCredentialsToken(nodeB)).alg).toBe(alg);
+      }
+    } finally {
+      await adminA.resourceServers.update.mutate({ id: builtIn.id, signing_alg: 'RS256' });
+    }
+  });
+
   it('carries a client change made on node A to node B', async () => {
     const adminA = await adminClient(issuer);
     const web = await adminA.clients.create.mutate({ name: 'Moving', redirect_uris: [REDIRECT_URI] });

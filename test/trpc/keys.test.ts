@@ -25,7 +25,7 @@ describe('keys.* over a real @trpc/client', () => {
   const publishedJwks = async () => (await (await fetch(`${tessera.issuer}/jwks`)).json()) as Jwks;
 
   /** An ID token from a login through the HTML form, for a client created over the API. */
-  async function idToken(alg: 'RS256' | 'ES256' = 'RS256') {
+  async function idToken(alg: 'RS256' | 'ES256' | 'EdDSA' = 'RS256') {
     const client = await admin.clients.create.mutate({
       name: `Signed ${alg}`,
       redirect_uris: [REDIRECT_URI],
@@ -46,7 +46,7 @@ describe('keys.* over a real @trpc/client', () => {
 
   it('list shows the published keys with their public members only, one current key per algorithm', async () => {
     const keys = await admin.keys.list.query();
-    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     for (const key of keys) {
       expect(key).toMatchObject({ kid: expect.any(String), use: 'sig', current: true });
       expect(Date.parse(key.created_at)).not.toBeNaN();
@@ -59,6 +59,7 @@ describe('keys.* over a real @trpc/client', () => {
       x: expect.any(String),
       y: expect.any(String),
     });
+    expect(keys.find((key) => key.alg === 'EdDSA')).toMatchObject({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String) });
     expect(new Set(keys.map((key) => key.kid))).toEqual(new Set((await publishedJwks()).keys.map((key) => key.kid)));
   });
 
@@ -70,12 +71,12 @@ describe('keys.* over a real @trpc/client', () => {
     expect(decodeProtectedHeader(oldIdToken).kid).toBe(oldRs256);
 
     const rotated = await admin.keys.rotate.mutate();
-    expect(rotated.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(rotated.map((key) => key.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     expect(rotated.every((key) => key.current && !before.some((old) => old.kid === key.kid))).toBe(true);
     for (const key of rotated) for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
 
     const after = await admin.keys.list.query();
-    expect(after).toHaveLength(4);
+    expect(after).toHaveLength(6);
     expect(
       after
         .filter((key) => key.current)
@@ -94,7 +95,13 @@ describe('keys.* over a real @trpc/client', () => {
     const newEs256 = rotated.find((key) => key.alg === 'ES256')!.kid;
     expect(await verifies(await idToken())).toBe(newRs256);
     expect(await verifies(await idToken('ES256'))).toBe(newEs256);
+    expect(await verifies(await idToken('EdDSA'))).toBe(rotated.find((key) => key.alg === 'EdDSA')!.kid);
     expect(await verifies(await clientCredentialsToken(tessera.issuer), `${tessera.issuer}/api/v2/`)).toBe(newRs256);
+  });
+
+  it('discovery lists every algorithm a key is published for among the ID token signing algorithms', async () => {
+    const discovery = (await (await fetch(`${tessera.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    expect(discovery['id_token_signing_alg_values_supported']).toEqual(expect.arrayContaining(['RS256', 'ES256', 'EdDSA']));
   });
 
   it('answers a missing token with UNAUTHORIZED', async () => {

@@ -6,6 +6,7 @@ import { clientsRouter } from './clients.js';
 import { connectionsRouter } from './connections.js';
 import { keysRouter } from './keys.js';
 import { meRouter } from './me.js';
+import { resourceServersRouter } from './resource-servers.js';
 import { usersRouter } from './users.js';
 
 export const appRouter = router({
@@ -14,6 +15,7 @@ export const appRouter = router({
   clients: clientsRouter,
   connections: connectionsRouter,
   keys: keysRouter,
+  resourceServers: resourceServersRouter,
 });
 
 export type AppRouter = typeof appRouter;
