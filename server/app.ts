@@ -4,6 +4,7 @@
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
+import { createSetupRouter, type SetupRouteDependencies } from './first-administrator/setup-routes.js';
 import { renderErrors } from './http-errors.js';
 import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
@@ -12,7 +13,8 @@ import { type ReadinessProbe, readinessEndpoint } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
 export type AppDependencies = InteractionDependencies &
-  SamlIdpDependencies & {
+  SamlIdpDependencies &
+  SetupRouteDependencies & {
     issuer: string;
     /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
     trustProxy: number;
@@ -81,6 +83,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
+  app.use(createSetupRouter(deps).routes());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(upstreamCallback.routes());
