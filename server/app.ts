@@ -6,6 +6,7 @@ import { trpcMiddleware } from '../trpc/http.js';
 import { CONSOLE_CLIENT_ID } from './clients/console-client.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { createConsoleRouter } from './console/console-site.js';
+import { createSetupRouter, type SetupRouteDependencies } from './first-administrator/setup-routes.js';
 import { renderErrors } from './http-errors.js';
 import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
@@ -15,7 +16,8 @@ import { type ReadinessProbe, readinessEndpoint } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
 export type AppDependencies = InteractionDependencies &
-  SamlIdpDependencies & {
+  SamlIdpDependencies &
+  SetupRouteDependencies & {
     issuer: string;
     /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
     trustProxy: number;
@@ -87,6 +89,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
+  app.use(createSetupRouter(deps).routes());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(upstreamCallback.routes());

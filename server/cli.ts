@@ -21,11 +21,12 @@ const USAGE = `usage: npm run cli -- <command> [options]
   connection create --name NAME [--min-password-length N]
   connection list
   user create --email EMAIL [--username NAME] --password PASSWORD [--connection NAME]
-              [--name NAME] [--given-name NAME] [--family-name NAME] [--email-verified]
+              [--name NAME] [--given-name NAME] [--family-name NAME] [--email-verified] [--admin]
   user get --id USER_ID
 
 Without --connection, a client may log in with every database connection and a user is
-created in "Username-Password". It reads the server's configuration: DATABASE_URL with the
+created in "Username-Password". --admin gives the user every management scope: an administrator
+who signs in to the console at $ISSUER/admin (the first one, or one more). It reads the server's configuration: DATABASE_URL with the
 same SEALING_KEY, or the embedded database and sealing key under DATA_DIR.`;
 
 class UsageError extends Error {}
@@ -46,6 +47,7 @@ const options = {
   'given-name': { type: 'string' },
   'family-name': { type: 'string' },
   'email-verified': { type: 'boolean' },
+  admin: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -111,6 +113,8 @@ async function run(tessera: TesseraCore, command: string, values: Values): Promi
         given_name: values['given-name'],
         family_name: values['family-name'],
         email_verified: values['email-verified'] === true,
+        // Whoever runs the CLI holds the database and the sealing key: every scope is theirs to give.
+        ...(values.admin === true ? { management_scopes: [...MANAGEMENT_SCOPES] } : {}),
       });
     case 'user get': {
       const profile = await profiles.getProfile(required(values, 'id'));

@@ -38,6 +38,9 @@ export const ERROR_CODES = {
   'resource_server.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   // The management API is built in: deleting it, or changing more than its signing_alg and token_lifetime.
   'resource_server.built_in': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  // A setup link that is unknown, used or expired; and any setup once an administrator exists.
+  'setup.link_refused': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  'setup.admin_exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
   'saml.request_refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied', http: 429 },
   // RFC 6749 §5.2 has no code for it; invalid_client says the client's authentication was refused.

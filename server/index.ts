@@ -3,6 +3,7 @@
  */
 
 import { type Config, loadConfig } from './config.js';
+import { announce, logFormat } from './first-minute.js';
 import { createLogger } from './logger.js';
 import { isStartupRefusal } from './startup-refusal.js';
 import { startTessera } from './tessera.js';
@@ -18,9 +19,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const isTTY = process.stdout.isTTY === true;
+  const logger = createLogger(config.logLevel, undefined, logFormat(isTTY));
   try {
     const tessera = await startTessera(config, logger);
+    const { banner, setupLogLine } = announce(isTTY, { issuer: config.issuer, setupLink: tessera.setupLink });
+    if (banner) process.stdout.write(banner);
+    // warn: a fresh install is unusable without this line, so LOG_LEVEL=warn still shows it.
+    if (setupLogLine) logger.warn(setupLogLine.fields, setupLogLine.message);
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;

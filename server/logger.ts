@@ -4,7 +4,9 @@
  * a serializer that keeps what explains them and drops what they carry (SQL, parameters, payloads).
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 import { serializeError } from './error-serializer.js';
+import type { LogFormat } from './first-minute.js';
 
 export type { Logger };
 
@@ -22,8 +24,15 @@ const redactPaths = [
   '*.id_token',
 ];
 
-/** `destination` is stdout unless given (tests read the log through one). */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * `destination` is stdout unless given (tests read the log through one). `pretty` is for a
+ * person at a terminal (server/first-minute.ts); it formats in this thread, synchronously, so a
+ * line logged just before an exit is still shown, and after the redaction above.
+ */
+export function createLogger(level: string, destination?: DestinationStream, format: LogFormat = 'json'): Logger {
   const options = { level, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { err: serializeError } };
+  if (format === 'pretty') {
+    return pino(options, pretty({ sync: true, colorize: !destination, ...(destination ? { destination } : {}) }));
+  }
   return destination ? pino(options, destination) : pino(options);
 }

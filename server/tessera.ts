@@ -17,6 +17,7 @@ import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
 import { createResourceServerQueries } from '../adapters/queries/resource-servers.js';
 import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
 import { withSealedValues } from '../adapters/queries/sealed-values.js';
+import { createSetupTokenQueries } from '../adapters/queries/setup-tokens.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
@@ -41,6 +42,7 @@ import { invalidateOnPublish } from './events/invalidate-on-publish.js';
 import { createRedisNodeSignals, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
+import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
 import type { Logger } from './logger.js';
 import type { ManagementServices } from './management.js';
 import { countAbuseBlocks } from './metrics/abuse-blocks.js';
@@ -82,6 +84,8 @@ export interface Tessera extends TesseraCore {
   readonly server: Server;
   /** The Prometheus scrape URL on its own listener; undefined when METRICS_PORT is unset. */
   readonly metricsUrl: string | undefined;
+  /** The single-use link to create the first administrator, while there is none (server/first-administrator/). */
+  readonly setupLink: string | undefined;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -162,9 +166,11 @@ function buildServices(
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
+  const firstAdministrator = createFirstAdministratorSetup({ tokens: createSetupTokenQueries(database.models), users, profiles, events });
   return {
     codeDir,
     users,
+    firstAdministrator,
     connections,
     keys,
     adapter,
@@ -356,11 +362,14 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     });
     const { port } = server.address() as AddressInfo;
     logger.info({ port, issuer: config.issuer }, 'tessera listening');
+    // Only a start offers one (not the CLI): whoever starts the server is the one reading its output.
+    const setupToken = await services.firstAdministrator.offer();
     return {
       ...core,
       url: `http://127.0.0.1:${port}`,
       server,
       metricsUrl: metricsServer?.url,
+      setupLink: setupToken === undefined ? undefined : setupLink(config.issuer, setupToken),
       async stop() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -11,6 +11,8 @@ export const ADVISORY_LOCKS = {
   migrations: 7265373,
   /** Key material is made, re-sealed or rotated by one node at a time. */
   keyMaterial: 7265374,
+  /** The first administrator is created once, whichever node and setup link it comes through. */
+  firstAdministrator: 7265379,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

@@ -22,7 +22,8 @@ ul{padding-left:1.2rem}
 a{color:#2f54eb}
 `;
 
-function layout(title: string, body: SafeHtml): string {
+/** The frame and style of every Tessera page, for pages kept beside their own routes (the setup page). */
+export function layout(title: string, body: SafeHtml): string {
   return pageDocument(title, STYLE, html`<main>${body}</main>`);
 }
 

@@ -109,6 +109,17 @@ describe('managing the users of a custom database connection', () => {
     expect(await admin.users.get.query({ id: created.user_id! })).toMatchObject({ logins_count: 1, user_metadata: { theme: 'dark' } });
   });
 
+  it('gives a user created through the script the management scopes asked for, held by Tessera', async () => {
+    const created = await admin.users.create.mutate({
+      connection: 'Legacy',
+      email: 'operator@legacy.example',
+      password: 'an operator password',
+      management_scopes: ['read:users'],
+    });
+    expect(created.management_scopes).toEqual(['read:users']);
+    expect((await admin.users.get.query({ id: created.user_id! })).management_scopes).toEqual(['read:users']);
+  });
+
   it('keeps the argon2id hash of a user created with import_users, so logins never ask the script', async () => {
     const created = await admin.users.create.mutate({
       connection: 'Legacy-Import',

@@ -91,6 +91,15 @@ describe('post-login rules', () => {
     });
   });
 
+  it("keeps an operator's management_scopes out of the rules' event", async () => {
+    const user = await userWith('none');
+    await admin.users.update.mutate({ id: user.profile.user_id, management_scopes: ['read:users'] });
+    await login(config, { scope: 'openid', username: user.email, password: user.password });
+    const [first] = await observations(rulesDir, user.profile.user_id);
+    expect(first?.event).toMatchObject({ user: { user_id: user.profile.user_id } });
+    expect(first?.event?.['user']).not.toHaveProperty('management_scopes');
+  });
+
   it('puts namespaced claims in the ID token and the access token, and keeps them after a refresh', async () => {
     const user = await userWith('claims');
     const { tokens } = await login(config, {

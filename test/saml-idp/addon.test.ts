@@ -77,6 +77,7 @@ describe('the SAML add-on of a client', () => {
       ['an ACS that is not an http(s) URL', { ...ADDON, acs_url: 'javascript:alert(1)' }],
       ['a mapping from something that is not a profile attribute', { ...ADDON, mappings: { password: 'pwd' } }],
       ['a mapping from a nested metadata key', { ...ADDON, mappings: { 'app_metadata.a.b': 'ab' } }],
+      ["a mapping from an operator's management_scopes", { ...ADDON, mappings: { management_scopes: 'roles' } }],
       ['two profile attributes mapped to one SAML attribute', { ...ADDON, mappings: { email: 'id', user_id: 'id' } }],
       ['an attribute name with a space', { ...ADDON, mappings: { email: 'e mail' } }],
       ['SHA-1 signatures', { ...ADDON, signature_algorithm: 'rsa-sha1' }],

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
 import { adminClient } from '../support/management-client.js';
 import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
@@ -112,5 +113,30 @@ describe('operator CLI', () => {
       strategy: 'database',
       enabled_clients: [],
     });
+  });
+
+  it('creates an administrator holding every management scope with user create --admin, after which no setup link is offered', async () => {
+    expect(await tessera.services.firstAdministrator.offer()).toEqual(expect.any(String));
+    const { code, stdout, stderr } = await cli(
+      'user',
+      'create',
+      '--email',
+      'ops@example.com',
+      '--password',
+      'a long admin password',
+      '--admin',
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as { user_id: string; management_scopes: string[] };
+    expect(printed.management_scopes).toEqual([...MANAGEMENT_SCOPES]);
+    expect((await admin.users.get.query({ id: printed.user_id })).management_scopes).toEqual([...MANAGEMENT_SCOPES]);
+    expect(await tessera.services.firstAdministrator.offer()).toBeUndefined();
+  });
+
+  it('creates an ordinary user without --admin', async () => {
+    const { code, stdout } = await cli('user', 'create', '--email', 'plain@example.com', '--password', 'a long plain password');
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { management_scopes: string[] }).management_scopes).toEqual([]);
   });
 });
