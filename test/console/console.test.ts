@@ -49,6 +49,37 @@ describe('admin console in a browser', () => {
     await tessera?.stop();
   });
 
+  // First, while no user holds a management scope: the start-up offered a setup link.
+  it('creates the first administrator from the setup link, who then signs in to the console with every scope', async () => {
+    const link = tessera.setupLink ?? '';
+    expect(link).toMatch(/\/admin\/setup\?token=/);
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(link);
+    await page.getByLabel('Email').fill('first-admin@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('a first admin passphrase');
+    await page.getByLabel('Password again').fill('a first admin passphrase');
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.getByRole('heading', { name: 'Administrator created' }).waitFor();
+    await page.getByRole('link', { name: 'Open the console' }).click();
+    await page.getByLabel('Email or username').fill('first-admin@example.com');
+    await page.getByLabel('Password').fill('a first admin passphrase');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const nav = page.getByRole('navigation', { name: 'Pages', exact: true });
+    await nav.waitFor();
+    for (const name of ['Users', 'Applications', 'Connections', 'Signing keys', 'Live events']) {
+      expect(await nav.getByRole('link', { name }).count()).toBe(1);
+    }
+    expect(errors).toEqual([]);
+
+    // An administrator exists now: the link, and any other, is refused.
+    const again = await context.newPage();
+    const response = await again.goto(link);
+    expect(response?.status()).toBe(409);
+    await context.close();
+  });
+
   it('signs in through the login page and comes back to the page asked for, with no error in the page', async () => {
     const { page, errors } = await signedIn(await operator(MANAGEMENT_SCOPES), '/admin/keys');
     expect(new URL(page.url()).pathname).toBe('/admin/keys');
