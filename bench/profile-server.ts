@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Target } from './target.js';
 
@@ -42,6 +43,13 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unkn
   texts[text] = (texts[text] ?? 0) + 1;
   return query.apply(this, args);
 } as typeof pg.Client.prototype.query;
+
+const sendCommand = Redis.prototype.sendCommand as (...args: unknown[]) => unknown;
+Redis.prototype.sendCommand = function countedCommand(this: Redis, ...args: unknown[]) {
+  const name = (args[0] as { name?: string }).name ?? '?';
+  texts[`redis ${name}`] = (texts[`redis ${name}`] ?? 0) + 1;
+  return sendCommand.apply(this, args);
+} as typeof Redis.prototype.sendCommand;
 
 function usage(): Usage {
   const { user, system } = process.cpuUsage();
