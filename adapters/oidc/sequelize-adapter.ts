@@ -6,6 +6,7 @@
 import { errors } from 'oidc-provider';
 import { Op } from 'sequelize';
 import type { Models } from '../sequelize/models.js';
+import { deferrable } from './deferred-writes.js';
 import { type PayloadRow, type PayloadStatements, payloadStatements, queryPayloads } from './payload-statements.js';
 import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
 
@@ -53,7 +54,7 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
     // jsonb cannot hold NUL, and payloads carry request parameters (state, nonce, login_hint):
     // such a request is the caller's mistake, refused as one instead of failing the write.
     if (holdsNul(payload) || id.includes('\u0000')) throw new errors.InvalidRequest('parameters must not contain the NUL character');
-    await this.statements.upsert({ model: this.model, id, payload, expiresIn });
+    await deferrable(this.model, () => this.statements.upsert({ model: this.model, id, payload, expiresIn }));
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
