@@ -8,6 +8,7 @@ import { renderErrors } from './http-errors.js';
 import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
+import { straightToProvider } from './oidc/provider-endpoints.js';
 import { serveStaticDocuments } from './oidc/static-documents.js';
 import { type ReadinessProbe, readinessEndpoint } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(securityHeaders(deps.issuer));
   app.use(renderErrors(deps.logger));
   app.use(serveStaticDocuments(() => deps.providers.provider));
+  app.use(straightToProvider(deps.providers.middleware));
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
