@@ -12,6 +12,8 @@ import { PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
 import { MANAGEMENT_SCOPES, managementAudience } from './oidc/management-api.js';
+import { straightToProvider } from './oidc/provider-endpoints.js';
+import { serveStaticDocuments } from './oidc/static-documents.js';
 import { type ReadinessProbe, readinessEndpoint } from './readiness.js';
 import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes.js';
 
@@ -80,6 +82,8 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(pinIssuerOrigin(deps.issuer));
   app.use(securityHeaders(deps.issuer));
   app.use(renderErrors(deps.logger));
+  app.use(serveStaticDocuments(() => deps.providers.provider));
+  app.use(straightToProvider(deps.providers.middleware));
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };

@@ -9,6 +9,7 @@ import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } 
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { createMemo, forget, MEMOIZED_MODELS, memoizeFactory, SINGLE_NODE_MEMOIZED_MODELS } from '../adapters/oidc/memo-adapter.js';
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
+import { indexTokenKinds } from '../adapters/oidc/token-kinds.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../adapters/postgres/embedded.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
@@ -133,7 +134,7 @@ function buildServices(
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
   const stores = memoizeFactory(createAdapterFactory(database.models, redis, sealingKey), memo, announceChange, memoized);
-  const adapter = singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval });
+  const adapter = indexTokenKinds(singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval }));
   const profileCache = createCache(redis, logger);
   const bus = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const events = limitSubscribers(bus, config.eventSubscribers);

@@ -60,11 +60,17 @@ end
 return 1
 `;
 
-// MULTI/EXEC replies with each command's error beside its result instead of rejecting.
-function throwIfFailed(results: [error: Error | null, result: unknown][] | null): void {
-  const failed = results?.find(([error]) => error);
-  if (failed) throw failed[0];
-}
+// Replaces an artifact: the old payload's consumed mark goes with it, and the hash never lacks
+// its TTL. One script rather than MULTI/DEL/HSET/EXPIRE/EXEC: five commands for the client to
+// build and parse on every token issued, for the same atomicity.
+const REPLACE = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+if tonumber(ARGV[2]) > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+`;
 
 // Models an account's revocation must find: its sessions and its grants.
 const ACCOUNT_INDEXED = new Set(['Session', 'Grant']);
@@ -109,9 +115,7 @@ export class RedisAdapter implements AccountIndexedAdapter, ConsumesOnce {
     const key = this.key(id);
     await this.point(id, payload, expiresIn);
     // Atomic, so no reader sees the old payload's consumed mark on the new one, or a hash without its TTL.
-    const multi = this.redis.multi().del(key).hset(key, 'payload', JSON.stringify(payload));
-    if (expiresIn) multi.expire(key, expiresIn);
-    throwIfFailed(await multi.exec());
+    await this.redis.eval(REPLACE, 1, key, JSON.stringify(payload), expiresIn || 0);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

@@ -4,9 +4,10 @@
  * It is the record of every artifact, with Redis or without: consuming one is decided here, once.
  */
 import { errors } from 'oidc-provider';
-import type pg from 'pg';
 import { Op } from 'sequelize';
 import type { Models } from '../sequelize/models.js';
+import { deferrable } from './deferred-writes.js';
+import { type PayloadRow, type PayloadStatements, payloadStatements, queryPayloads } from './payload-statements.js';
 import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
 
 /** A stored artifact as a cache needs it back: its payload (with `consumed`) and its remaining lifetime. */
@@ -39,66 +40,40 @@ function holdsNul(value: unknown): boolean {
 }
 
 export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
+  private readonly statements: PayloadStatements;
+
   constructor(
     private readonly model: string,
     private readonly models: Models,
-  ) {}
-
-  // Every artifact is written here and every read that misses the memo (or Redis) comes here:
-  // straight on a pooled connection, a read or an upsert costs the event loop a fraction of what
-  // it does through sequelize.query or Model.upsert (docs/benchmarks.md). (Unnamed on purpose: a named statement saves PostgreSQL its parsing too,
-  // but fails behind a transaction-mode pooler such as PgBouncer without prepared-statement support.)
-  private async query<Row extends pg.QueryResultRow>(
-    type: 'read' | 'write',
-    text: string,
-    values: unknown[],
-  ): Promise<pg.QueryResult<Row>> {
-    const { connectionManager } = this.models.sequelize;
-    const connection = await connectionManager.getConnection({ type });
-    try {
-      // Sequelize's postgres dialect pools node-postgres clients.
-      return await (connection as pg.ClientBase).query<Row>({ text, values });
-    } finally {
-      connectionManager.releaseConnection(connection);
-    }
+  ) {
+    // Every artifact is written here and every read that misses the memo (or Redis) comes here.
+    this.statements = payloadStatements(models);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     // jsonb cannot hold NUL, and payloads carry request parameters (state, nonce, login_hint):
     // such a request is the caller's mistake, refused as one instead of failing the write.
-    if (holdsNul(payload)) throw new errors.InvalidRequest('parameters must not contain the NUL character');
-    await this.query(
-      'write',
-      `INSERT INTO oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)
-       ON CONFLICT (model, id) DO UPDATE
-               SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, user_code = EXCLUDED.user_code, uid = EXCLUDED.uid,
-                   account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at, consumed_at = NULL`,
-      [
-        this.model,
-        id,
-        JSON.stringify(payload),
-        payload.grantId ?? null,
-        payload.userCode ?? null,
-        payload.uid ?? null,
-        payload.accountId ?? null,
-        expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-      ],
-    );
+    if (holdsNul(payload) || id.includes('\u0000')) throw new errors.InvalidRequest('parameters must not contain the NUL character');
+    await deferrable(this.model, () => this.statements.upsert({ model: this.model, id, payload, expiresIn }));
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
     // A value from the request (a token, a client_id) may hold NUL, which PostgreSQL refuses in
     // text; nothing stored holds one, so it is simply not found.
     if (value.includes('\u0000')) return undefined;
-    const { rows } = await this.query<{ id: string; payload: AdapterPayload; consumed_at: Date | null; expires_at: Date | null }>(
-      'read',
-      `SELECT id, payload, consumed_at, expires_at FROM oidc_payloads
-        WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now())
-        LIMIT 1`,
-      [this.model, value],
-    );
-    const [row] = rows;
+    const row =
+      column === 'id'
+        ? await this.statements.find(this.model, value)
+        : (
+            await queryPayloads<PayloadRow>(
+              this.models,
+              'read',
+              `SELECT id, payload, consumed_at, expires_at FROM oidc_payloads
+                WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now())
+                LIMIT 1`,
+              [this.model, value],
+            )
+          ).rows[0];
     if (!row) return undefined;
     const payload = row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
     const expiresIn = row.expires_at ? Math.max(1, Math.ceil((new Date(row.expires_at).getTime() - Date.now()) / 1000)) : 0;
@@ -127,13 +102,8 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
    * there is no such live artifact (an expired one is not consumed either).
    */
   async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
-    const { rowCount } = await this.query(
-      'write',
-      `UPDATE oidc_payloads SET consumed_at = now()
-        WHERE model = $1 AND id = $2 AND consumed_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
-      [this.model, id],
-    );
-    if (rowCount) return 'consumed';
+    if (id.includes('\u0000')) return 'absent';
+    if (await this.statements.consume(this.model, id)) return 'consumed';
     const stored = await this.findStored('id', id);
     if (stored?.payload.consumed) throw new AlreadyConsumed(stored.payload.grantId, stored.payload.consumed);
     return 'absent';
@@ -141,10 +111,12 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   /** Marks the artifact consumed, keeping the first time; the single-use check is consumeOnce's. */
   async consume(id: string): Promise<void> {
-    await this.query('write', 'UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL', [
-      this.model,
-      id,
-    ]);
+    await queryPayloads(
+      this.models,
+      'write',
+      'UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL',
+      [this.model, id],
+    );
   }
 
   async destroy(id: string): Promise<void> {

@@ -26,7 +26,7 @@ export class DomainOAuthError extends errors.OIDCProviderError {
 }
 
 /** The OAuth error a domain error or a store outage surfaces as inside oidc-provider; any other error as it is. */
-function asOAuthError(error: unknown): unknown {
+export function asOAuthError(error: unknown): unknown {
   const domainError = isDomainError(error) ? error : asStoreUnavailable(error);
   return domainError ? new DomainOAuthError(domainError) : error;
 }

@@ -24,6 +24,7 @@ import { domainErrorsAsOAuthErrors, InvalidClientProperty } from './oauth-errors
 import { requireConsentForOfflineAccess } from './offline-access.js';
 import { pkceRequired, REQUIRE_PKCE } from './pkce-policy.js';
 import { createResourceServerInfo, isClientCredentials } from './resource-server-info.js';
+import { commitTokenWrites } from './token-writes.js';
 
 export interface ProviderDependencies {
   config: Config;
@@ -178,5 +179,6 @@ export function createProvider({
   // oidc-provider answers its own 500s with a generic server_error; the cause goes to the log.
   provider.on('server_error', (ctx, error) => logger.error({ err: error, path: ctx.path }, 'oidc-provider server error'));
   provider.use(requireConsentForOfflineAccess);
+  provider.use(commitTokenWrites(logger));
   return provider;
 }

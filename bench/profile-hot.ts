@@ -1,0 +1,170 @@
+/**
+ * `npx tsx bench/profile-hot.ts`: the hot token endpoints and documents, Tessera against the
+ * bare oidc-provider, each server in a process of its own so that CPU per request, PostgreSQL
+ * statements per request and RSS are measured per server. A profiling aid for issue 11; the
+ * benchmark of record is `npm run bench`.
+ *
+ * PROFILE_DURATION (s per run, 5), PROFILE_CONNECTIONS (16), PROFILE_ROUNDS (1),
+ * PROFILE_SCENARIOS (comma-separated names, all by default), PROFILE_REDIS=1 (Tessera with a
+ * scratch redis-server), PROFILE_CPU=<dir> (a .cpuprofile per scenario and server there).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LoadRequest, type LoadResult, runLoad } from './load.js';
+import { issueUserTokens, type UserTokens } from './login.js';
+import type { ServerMessage, ServerRequest, Usage } from './profile-server.js';
+import { startRedisServer } from './redis-server.js';
+import { SCENARIOS } from './scenarios.js';
+import { basicAuthorization, type Target } from './target.js';
+
+const progress = (message: string) => process.stderr.write(`[profile] ${message}\n`);
+const number = (name: string, fallback: number) => Number(process.env[name] || fallback);
+
+type Described = Omit<Target, 'stop'>;
+
+interface Server {
+  readonly target: Described;
+  readonly started: Usage;
+  ask(request: ServerRequest): Promise<ServerMessage>;
+  stop(): Promise<void>;
+}
+
+async function startServer(kind: 'tessera' | 'baseline', redisUrl: string | undefined): Promise<Server> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./profile-server.ts', import.meta.url)), [kind, ...(redisUrl ? [redisUrl] : [])]);
+  const waiting: Array<(message: ServerMessage) => void> = [];
+  let ready: (message: ServerMessage & { kind: 'ready' }) => void = () => {};
+  const readyMessage = new Promise<ServerMessage & { kind: 'ready' }>((resolve, reject) => {
+    ready = resolve;
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+  });
+  child.on('message', (message: ServerMessage) => {
+    if (message.kind === 'ready') ready(message);
+    else waiting.shift()?.(message);
+  });
+  const { target, usage } = await readyMessage;
+  return {
+    target,
+    started: usage,
+    ask: (request) =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        child.send(request);
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+interface Scenario {
+  readonly name: string;
+  request(target: Described, tokens: UserTokens): LoadRequest;
+}
+
+const ALL_SCENARIOS: readonly Scenario[] = [
+  ...SCENARIOS.map((scenario) => ({
+    name: scenario.name,
+    request: (target: Described, tokens: UserTokens) => scenario.request({ ...target, stop: async () => {} }, tokens),
+  })),
+  {
+    name: 'jwks',
+    request: (target) => ({ origin: target.issuer, method: 'GET', path: '/jwks', headers: {} }),
+  },
+  {
+    name: 'introspection',
+    request: (target, tokens) => ({
+      origin: target.issuer,
+      method: 'POST',
+      path: '/token/introspection',
+      headers: { 'content-type': FORM, authorization: basicAuthorization(target.webClient) },
+      body: new URLSearchParams({ token: tokens.accessToken }).toString(),
+    }),
+  },
+];
+
+const usageOf = async (server: Server) => ((await server.ask({ kind: 'usage' })) as ServerMessage & { kind: 'usage' }).usage;
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+async function main() {
+  const settings = { durationSeconds: number('PROFILE_DURATION', 5), connections: number('PROFILE_CONNECTIONS', 16) };
+  const rounds = number('PROFILE_ROUNDS', 1);
+  const wanted = process.env['PROFILE_SCENARIOS']?.split(',');
+  const scenarios = ALL_SCENARIOS.filter((scenario) => !wanted || wanted.includes(scenario.name));
+  const cpuDir = process.env['PROFILE_CPU'];
+  if (cpuDir) await mkdir(cpuDir, { recursive: true });
+  const redis = process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
+  const tessera = await startServer('tessera', redis?.url);
+  const baseline = await startServer('baseline', undefined);
+  try {
+    const servers = [tessera, baseline];
+    const tokens = new Map<Server, UserTokens>();
+    for (const server of servers)
+      tokens.set(server, await issueUserTokens({ ...server.target, stop: async () => {} }, settings.connections));
+    const rows: string[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      for (const scenario of scenarios) {
+        const measured: Array<{ load: LoadResult; cpu: number; statements: number }> = [];
+        for (const server of servers) {
+          const serverTokens = tokens.get(server);
+          if (!serverTokens) throw new Error('no tokens');
+          progress(`${scenario.name} on ${server.target.name}`);
+          if (cpuDir) await server.ask({ kind: 'profile-start' });
+          const before = await usageOf(server);
+          const load = await runLoad(scenario.request(server.target, serverTokens), settings);
+          const after = await usageOf(server);
+          if (cpuDir) {
+            await server.ask({ kind: 'profile-stop', file: path.join(cpuDir, `${scenario.name}-${server.target.name}.cpuprofile`) });
+          }
+          const responses = Math.max(1, load.responses);
+          if (process.env['PROFILE_SQL'] === '1') {
+            for (const [text, count] of Object.entries(after.texts)) progress(`  ${(count / responses).toFixed(2)} × ${text}`);
+          }
+          measured.push({
+            load,
+            cpu: (after.cpuMicros - before.cpuMicros) / responses,
+            statements: (after.statements - before.statements) / responses,
+          });
+        }
+        const [t, b] = measured;
+        if (!t || !b) throw new Error('not measured');
+        const failed = t.load.non2xx + t.load.errors + b.load.non2xx + b.load.errors;
+        rows.push(
+          [
+            scenario.name.padEnd(18),
+            t.load.requestsPerSecond.toFixed(0).padStart(7),
+            b.load.requestsPerSecond.toFixed(0).padStart(7),
+            (t.load.requestsPerSecond / b.load.requestsPerSecond).toFixed(2).padStart(6),
+            t.cpu.toFixed(0).padStart(6),
+            b.cpu.toFixed(0).padStart(6),
+            (t.cpu / b.cpu).toFixed(2).padStart(6),
+            t.statements.toFixed(2).padStart(6),
+            failed ? ` FAILED ${JSON.stringify(t.load.statusCodes)} ${JSON.stringify(b.load.statusCodes)}` : '',
+          ].join(' '),
+        );
+      }
+    }
+    const [tEnd, bEnd] = [await usageOf(tessera), await usageOf(baseline)];
+    process.stdout.write(
+      [
+        `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}`,
+        'scenario           tessera  bare    ratio  t µs   b µs   cpu×   stmts/req',
+        ...rows,
+        `RSS after start: tessera ${mb(tessera.started.rssBytes)} MB, bare ${mb(baseline.started.rssBytes)} MB; ` +
+          `peak: tessera ${mb(tEnd.maxRssBytes)} MB, bare ${mb(bEnd.maxRssBytes)} MB`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await Promise.all([tessera.stop(), baseline.stop()]);
+    await redis?.stop();
+  }
+}
+
+await main();
+process.exit(0);

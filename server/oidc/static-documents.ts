@@ -1,0 +1,60 @@
+/**
+ * Discovery and the JWKS change only when the provider does: with its configuration, or with
+ * its keys (a rotation on any node builds a new provider instance, server/oidc/provider-host.ts,
+ * which the 'keys.rotated' signal brings to every node). Each is rendered once per provider
+ * instance by oidc-provider itself, on the first request after it changes, and then served from
+ * memory with an ETag, without oidc-provider's or Tessera's per-request middleware.
+ */
+import { createHash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+
+const DOCUMENT_PATHS: ReadonlySet<string> = new Set([
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  '/jwks',
+]);
+
+interface Rendered {
+  readonly body: Buffer;
+  readonly type: string;
+  readonly etag: string;
+}
+
+/** `current` is read at every request, so a rotation takes effect with the next one. */
+export function serveStaticDocuments(current: () => Provider): Middleware {
+  let renderedFor: Provider | undefined;
+  let rendered = new Map<string, Rendered>();
+
+  return async (ctx, next) => {
+    if (!DOCUMENT_PATHS.has(ctx.path) || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    const provider = current();
+    if (provider !== renderedFor) {
+      renderedFor = provider;
+      rendered = new Map();
+    }
+    const document = rendered.get(ctx.path);
+    if (!document) {
+      await next();
+      const body: unknown = ctx.body;
+      // Only a 200 whose provider is still current; anything else is rendered again next time.
+      if (ctx.status !== 200 || provider !== current() || body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
+      const bytes = Buffer.from(JSON.stringify(body));
+      const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+      rendered.set(ctx.path, { body: bytes, type: ctx.response.get('Content-Type'), etag });
+      ctx.set('ETag', etag);
+      return;
+    }
+    // oidc-provider's CORS for these documents: any origin may read them.
+    ctx.vary('Origin');
+    ctx.set('Access-Control-Allow-Origin', ctx.get('Origin') || '*');
+    ctx.set('ETag', document.etag);
+    ctx.status = 200;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.type = document.type;
+    ctx.body = document.body;
+  };
+}

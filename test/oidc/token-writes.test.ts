@@ -1,0 +1,83 @@
+/**
+ * The token endpoint acknowledges the new tokens' writes early and commits them together; its
+ * answer must still carry only tokens PostgreSQL holds.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, createUser } from '../support/fixtures.js';
+import { discover, login } from '../support/relying-party.js';
+import { startTestTessera } from '../support/tessera.js';
+
+type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
+
+async function refresh(url: string, client: { client_id: string; client_secret: string }, refreshToken: string) {
+  const response = await fetch(`${url}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as { error?: string; access_token?: string; refresh_token?: string },
+  };
+}
+
+/** Makes every insert of an oidc-provider artifact fail as a lost PostgreSQL connection does, while `during` runs. */
+async function whileInsertsFail<T>(during: () => Promise<T>): Promise<T> {
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function failingInserts(this: pg.Client, ...args: unknown[]) {
+    const [config] = args;
+    const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text;
+    if (text?.startsWith('INSERT INTO oidc_payloads')) return Promise.reject(new Error('Connection terminated unexpectedly'));
+    return (query as (...args: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    return await during();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}
+
+describe('the token endpoint with the new tokens written together', () => {
+  let tessera: TestTessera;
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+  }, 60_000);
+
+  afterAll(async () => {
+    await tessera?.stop();
+  });
+
+  const loggedIn = async () => {
+    const client = await createClient(tessera);
+    const user = await createUser(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
+    return { client, refreshToken: tokens.refresh_token ?? '' };
+  };
+
+  it('answers 503 temporarily_unavailable with no token when the new tokens cannot be written', async () => {
+    const { client, refreshToken } = await loggedIn();
+    const refused = await whileInsertsFail(() => refresh(tessera.url, client, refreshToken));
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('temporarily_unavailable');
+    expect(refused.retryAfter).toBeTruthy();
+    expect(refused.body).not.toHaveProperty('access_token');
+    expect(refused.body).not.toHaveProperty('refresh_token');
+  });
+
+  it('hands out only tokens that work: the rotated refresh token refreshes again, and its access token reads userinfo', async () => {
+    const { client, refreshToken } = await loggedIn();
+    const first = await refresh(tessera.url, client, refreshToken);
+    expect(first.status).toBe(200);
+    const second = await refresh(tessera.url, client, first.body.refresh_token ?? '');
+    expect(second.status).toBe(200);
+    const userinfo = await fetch(`${tessera.url}/userinfo`, { headers: { authorization: `Bearer ${second.body.access_token}` } });
+    expect(userinfo.status).toBe(200);
+  });
+});
