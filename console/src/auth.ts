@@ -19,6 +19,8 @@ export interface Session {
   expiresAt: number;
   scopes: Set<string>;
   subject: string;
+  /** How the header names the operator: their name or email from the ID token, else the subject. */
+  displayName: string;
 }
 
 const PENDING_KEY = 'tessera-console-sign-in';
@@ -96,6 +98,7 @@ export async function completeSignIn(settings: ConsoleSettings): Promise<{ sessi
       expiresAt: Date.now() + (result.expires_in ?? 0) * 1000,
       scopes: new Set((result.scope ?? '').split(' ').filter(Boolean)),
       subject: claims?.sub ?? '',
+      displayName: String(claims?.['name'] ?? claims?.['email'] ?? claims?.sub ?? ''),
     },
     returnTo: pending.returnTo.startsWith('/admin') ? pending.returnTo : '/admin/',
   };

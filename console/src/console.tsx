@@ -89,7 +89,7 @@ export function Console({ settings, session, onSignedOut }: { settings: ConsoleS
             Live events
           </Link>
         </nav>
-        <span className="operator">Signed in as {session.subject}</span>
+        <span className="operator">Signed in as {session.displayName}</span>
       </header>
       <main>
         <CurrentPage path={path} props={props} />

@@ -30,6 +30,7 @@ const USER_FIELDS = [
   'last_login',
   'locale',
   'logins_count',
+  'management_scopes',
   'name',
   'nickname',
   'phone_number',
