@@ -240,6 +240,17 @@ describe('admin console in a browser', () => {
     for (const old of before) expect(after.map((key) => key.kid)).toContain(old.kid);
   });
 
+  it('fits a 390 px wide phone: nothing but the tables scrolls sideways, and the search is reached by keyboard', async () => {
+    const { page } = await signedIn(await operator(['read:users']), '/admin/users');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.getByLabel('Search').focus();
+    await page.keyboard.type('name:nobody*');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('table.users tbody tr').count()).toBe(0);
+  });
+
   it('shows a read-only operator no control that changes anything', async () => {
     const person = await createUser(tessera, { user_metadata: { plan: 'free' } });
     const { page } = await signedIn(await operator(['read:users']), `/admin/users/${encodeURIComponent(person.profile.user_id)}`);
