@@ -187,6 +187,18 @@ describe('admin console in a browser', () => {
         .textContent()) ?? '';
     expect(secret.length).toBeGreaterThan(20);
 
+    // The SAML add-on: refused with the field at fault, then saved.
+    await page.getByRole('link', { name: 'Console-made App' }).click();
+    await page.getByLabel('SAML add-on as JSON').fill(JSON.stringify({ audience: 'urn:example:sp', acs_url: 'not a url' }));
+    await page.getByRole('button', { name: 'Save SAML add-on' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/^saml_addon\.acs_url: /);
+    await page
+      .getByLabel('SAML add-on as JSON')
+      .fill(JSON.stringify({ audience: 'urn:example:sp', acs_url: 'https://sp.example.com/acs' }));
+    await page.getByRole('button', { name: 'Save SAML add-on' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect((await admin.clients.get.query({ client_id: clientId })).saml_addon).toMatchObject({ audience: 'urn:example:sp' });
+
     const person = await createUser(tessera);
     const config = await discover(tessera.issuer, clientId, secret);
     const { tokens } = await login(config, { scope: 'openid email', username: person.email, password: person.password });

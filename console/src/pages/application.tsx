@@ -2,7 +2,7 @@
  * One application: its settings to edit, its secret to rotate (the new one shown once), and
  * deletion confirmed by typing its name.
  */
-import type { inferRouterOutputs } from '@trpc/server';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { useCallback, useEffect, useState } from 'react';
 import type { AppRouter } from '../../../trpc/index.js';
 import { type ApiFailure, describeFailure } from '../api.js';
@@ -13,8 +13,10 @@ import { navigate } from '../navigation.js';
 import { SecretReveal } from '../secret-reveal.js';
 import { ApplicationForm } from './application-form.js';
 import { FailureMessage, useConnectionNames } from './applications.js';
+import { SamlAddonEditor } from './saml-addon.js';
 
 type Client = inferRouterOutputs<AppRouter>['clients']['get'];
+type SamlAddonInput = inferRouterInputs<AppRouter>['clients']['update']['saml_addon'];
 
 export function ApplicationPage(props: PageProps & { clientId: string }) {
   const { api, scopes, failed, managementScopes, clientId } = props;
@@ -101,6 +103,24 @@ export function ApplicationPage(props: PageProps & { clientId: string }) {
           }
         }}
       />
+      {machine ? null : (
+        <SamlAddonEditor
+          key={JSON.stringify(client.saml_addon ?? null)}
+          value={client.saml_addon}
+          editable={scopes.has('update:clients')}
+          save={async (addon) => {
+            try {
+              // The API checks the add-on against its schema and names the field at fault.
+              setClient(await api.clients.update.mutate({ client_id: clientId, saml_addon: addon as SamlAddonInput }));
+              setFailure(undefined);
+              setSaved(true);
+            } catch (error) {
+              setSaved(false);
+              refuse(error);
+            }
+          }}
+        />
+      )}
       {confidential && scopes.has('update:clients') ? (
         <div className="actions">
           <button
