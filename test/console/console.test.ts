@@ -125,6 +125,19 @@ describe('admin console in a browser', () => {
     expect((await admin.users.get.query({ id: person.profile.user_id })).user_metadata).toEqual({ plan: 'pro', seats: 5 });
   });
 
+  it('shows a change made elsewhere on the user’s open page without a reload, and fills the live events table', async () => {
+    const person = await createUser(tessera, { name: 'Before Rename' });
+    const { page } = await signedIn(await operator(['read:users']), `/admin/users/${encodeURIComponent(person.profile.user_id)}`);
+    await page.getByRole('heading', { name: 'Before Rename' }).waitFor();
+    const events = await page.context().newPage();
+    await events.goto(`${tessera.issuer}/admin/events`);
+    await events.getByRole('heading', { name: 'Live events' }).waitFor();
+
+    await admin.users.update.mutate({ id: person.profile.user_id, name: 'After Rename' });
+    await page.getByRole('heading', { name: 'After Rename' }).waitFor();
+    await events.getByRole('row', { name: new RegExp(`user\\.updated.*${person.profile.user_id.replace('|', '\\|')}`) }).waitFor();
+  });
+
   it('links another user found by email, unlinks it again, and sets a password under the policy', async () => {
     const primary = await createUser(tessera);
     const secondary = await createUser(tessera);
