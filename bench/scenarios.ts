@@ -1,4 +1,8 @@
-/** The four measured requests, each built for a given target from its clients and user tokens. */
+/**
+ * The measured requests, each built for a given target from its clients and user tokens. Every
+ * scenario runs against the bare provider and every Tessera target with the same load; append
+ * new ones to SCENARIOS.
+ */
 import { MANAGEMENT_SCOPES } from '../server/oidc/management-api.js';
 import type { LoadRequest } from './load.js';
 import type { UserTokens } from './login.js';
@@ -17,13 +21,8 @@ export const SCENARIOS: readonly Scenario[] = [
     request: (target) => ({ origin: target.issuer, method: 'GET', path: '/.well-known/openid-configuration', headers: {} }),
   },
   {
-    name: 'userinfo',
-    request: (target, tokens) => ({
-      origin: target.issuer,
-      method: 'GET',
-      path: '/userinfo',
-      headers: { authorization: `Bearer ${tokens.accessToken}` },
-    }),
+    name: 'jwks',
+    request: (target) => ({ origin: target.issuer, method: 'GET', path: '/jwks', headers: {} }),
   },
   {
     name: 'client_credentials',
@@ -35,6 +34,27 @@ export const SCENARIOS: readonly Scenario[] = [
       // Scopes spelled out so both servers get the identical body and sign the same JWT: left
       // out, Tessera would fill in every allowed scope and the bare provider none.
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: MANAGEMENT_SCOPES.join(' ') }).toString(),
+    }),
+  },
+  {
+    // Hot: the same user's token every time, so Tessera's profile cache answers.
+    name: 'userinfo (hot)',
+    request: (target, tokens) => ({
+      origin: target.issuer,
+      method: 'GET',
+      path: '/userinfo',
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    }),
+  },
+  {
+    // The web client asks about its own user's access token.
+    name: 'introspection',
+    request: (target, tokens) => ({
+      origin: target.issuer,
+      method: 'POST',
+      path: '/token/introspection',
+      headers: { 'content-type': FORM, authorization: basicAuthorization(target.webClient) },
+      body: new URLSearchParams({ token: tokens.accessToken }).toString(),
     }),
   },
   {
