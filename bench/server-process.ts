@@ -17,6 +17,8 @@ export type ServerKind = 'tessera' | 'baseline';
 export interface ServerUsage {
   /** User plus system CPU time of the whole process (every thread, the password hashes' too) since it started. */
   readonly cpuMicros: number;
+  /** The main thread's share of it: JavaScript and I/O, without the thread pool's hashes and the GC's helper threads. */
+  readonly mainThreadCpuMicros: number;
   readonly rssBytes: number;
   /** The highest RSS the process has had since it started. */
   readonly peakRssBytes: number;
@@ -37,7 +39,13 @@ const LOGIN_USERS = 8;
 
 export function currentUsage(): ServerUsage {
   const { userCPUTime, systemCPUTime, maxRSS } = process.resourceUsage();
-  return { cpuMicros: userCPUTime + systemCPUTime, rssBytes: process.memoryUsage.rss(), peakRssBytes: maxRSS * 1024 };
+  const mainThread = process.threadCpuUsage();
+  return {
+    cpuMicros: userCPUTime + systemCPUTime,
+    mainThreadCpuMicros: mainThread.user + mainThread.system,
+    rssBytes: process.memoryUsage.rss(),
+    peakRssBytes: maxRSS * 1024,
+  };
 }
 
 async function startTesseraServer(name: string): Promise<Target> {
