@@ -42,10 +42,14 @@ export function createLoginSteps(deps: InteractionDependencies) {
   async function offered(details: Details) {
     return splitConnections(await connections.listEnabledForClient(clientIdOf(details)), strategies, requestedConnection(details));
   }
+  type Offer = Awaited<ReturnType<typeof offered>>;
 
-  async function renderLogin(ctx: Context, details: Details, extra: { error?: string; username?: string } = {}) {
-    const client = await providers.provider.Client.find(clientIdOf(details));
-    const { credentials, redirects } = await offered(details);
+  /** `offer` is what offered() said earlier in the same request, so the page does not ask the store again. */
+  async function renderLogin(ctx: Context, details: Details, extra: { error?: string; username?: string } = {}, offer?: Offer) {
+    const [client, { credentials, redirects }] = await Promise.all([
+      providers.provider.Client.find(clientIdOf(details)),
+      offer ?? offered(details),
+    ]);
     ctx.type = 'html';
     ctx.body = loginPage({
       action: `/interaction/${details.uid}/login`,
@@ -61,10 +65,10 @@ export function createLoginSteps(deps: InteractionDependencies) {
   }
 
   /** The login page again, with the failure's message and the status its code has in the error table. */
-  async function showFailure(ctx: Context, details: Details, failure: LoginFailure, username?: string) {
+  async function showFailure(ctx: Context, details: Details, failure: LoginFailure, username?: string, offer?: Offer) {
     ctx.status = failure.status;
     if (failure.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(failure.retryAfterSeconds));
-    return renderLogin(ctx, details, { error: failure.message, ...(username ? { username } : {}) });
+    return renderLogin(ctx, details, { error: failure.message, ...(username ? { username } : {}) }, offer);
   }
 
   /** Runs the post-login rules; false when one denied, the page already rendered. */
@@ -100,9 +104,10 @@ export function createLoginSteps(deps: InteractionDependencies) {
       return showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')), username);
     }
     if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) return;
-    await profiles.recordLogin(userId, ctx.ip);
+    // Side by side: neither needs the other, and the browser is sent on only once both are done,
+    // so the provider never reads the profile before this login's write has invalidated it.
+    await Promise.all([profiles.recordLogin(userId, ctx.ip), finish(ctx, { login: { accountId: userId } }, false)]);
     log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
-    return finish(ctx, { login: { accountId: userId } }, false);
   }
 
   /**
