@@ -33,10 +33,16 @@ export function createLoginSteps(deps: InteractionDependencies) {
     return details;
   }
 
-  async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
-    const returnTo = await providers.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  /**
+   * What provider.interactionResult does, on the interaction this request already loaded instead
+   * of reading it and its session from the store again: the resume endpoint the browser goes to
+   * next checks the interaction, its session and its account afresh anyway.
+   */
+  async function finish(ctx: Context, details: Details, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
+    details.result = merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
-    ctx.redirect(returnTo);
+    ctx.redirect(details.returnTo);
   }
 
   async function offered(details: Details) {
@@ -106,7 +112,7 @@ export function createLoginSteps(deps: InteractionDependencies) {
     if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) return;
     // Side by side: neither needs the other, and the browser is sent on only once both are done,
     // so the provider never reads the profile before this login's write has invalidated it.
-    await Promise.all([profiles.recordLogin(userId, ctx.ip), finish(ctx, { login: { accountId: userId } }, false)]);
+    await Promise.all([profiles.recordLogin(userId, ctx.ip), finish(ctx, details, { login: { accountId: userId } }, false)]);
     log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
   }
 

@@ -72,7 +72,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     if (!client) throw new errors.InvalidClient('client not found');
     if (client['is_first_party'] === true) {
       if (!(await singleSignOnAllowed(ctx, details))) return;
-      return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
+      return finish(ctx, details, { consent: await grantConsent(providers.provider, details) }, true);
     }
     const missingScopes = (details.prompt.details['missingOIDCScope'] as string[] | undefined) ?? [];
     // The management API is the only resource; its scopes are what grantConsent will add for it.
@@ -183,12 +183,11 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     if (details.prompt.name !== 'consent') throw new errors.InvalidRequest('this interaction is not waiting for consent');
     await parseBody.form(ctx, { limit: FORM_LIMIT });
     if (!(await singleSignOnAllowed(ctx, details))) return;
-    return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
+    return finish(ctx, details, { consent: await grantConsent(providers.provider, details) }, true);
   });
 
   router.get('/:uid/abort', async (ctx) => {
-    await load(ctx);
-    return finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    return finish(ctx, await load(ctx), { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   });
 
   return router;
