@@ -37,7 +37,7 @@ export type FromServer =
 /** Separate users, so logins side by side do not all wait on one user's row. */
 const LOGIN_USERS = 8;
 
-export function currentUsage(): ServerUsage {
+function currentUsage(): ServerUsage {
   const { userCPUTime, systemCPUTime, maxRSS } = process.resourceUsage();
   const mainThread = process.threadCpuUsage();
   return {
