@@ -18,7 +18,11 @@ export interface UserTokens {
   readonly refreshTokens: readonly string[];
 }
 
-async function login(config: oidc.Configuration, formValues: Readonly<Record<string, string>>) {
+/**
+ * One login through the target's forms, from the authorization request to the redirect that
+ * carries the code; returns that redirect and the PKCE verifier and state to redeem it with.
+ */
+export async function signIn(config: oidc.Configuration, formValues: Readonly<Record<string, string>>) {
   const browser = new Browser();
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -36,7 +40,14 @@ async function login(config: oidc.Configuration, formValues: Readonly<Record<str
     visit = await browser.submit(visit, formValues, REDIRECT_URI);
   }
   if (isPage(visit)) throw new Error(`login did not complete: ${visit.status} ${visit.html.slice(0, 300)}`);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(visit.redirect), {
+  const redirect = new URL(visit.redirect);
+  if (!redirect.searchParams.has('code')) throw new Error(`login ended without a code: ${redirect.search}`);
+  return { redirect, codeVerifier, state };
+}
+
+async function login(config: oidc.Configuration, formValues: Readonly<Record<string, string>>) {
+  const { redirect, codeVerifier, state } = await signIn(config, formValues);
+  const tokens = await oidc.authorizationCodeGrant(config, redirect, {
     pkceCodeVerifier: codeVerifier,
     expectedState: state,
   });
@@ -44,15 +55,16 @@ async function login(config: oidc.Configuration, formValues: Readonly<Record<str
   return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
 }
 
-export async function issueUserTokens(target: Target, refreshTokenCount: number): Promise<UserTokens> {
+/** The target's web client as openid-client sees it, from its discovery document. */
+export function discoverWebClient(target: Target): Promise<oidc.Configuration> {
   const { clientId, clientSecret } = target.webClient;
-  const config = await oidc.discovery(
-    new URL(target.issuer),
-    clientId,
-    { client_secret: clientSecret },
-    oidc.ClientSecretBasic(clientSecret),
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  return oidc.discovery(new URL(target.issuer), clientId, { client_secret: clientSecret }, oidc.ClientSecretBasic(clientSecret), {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+export async function issueUserTokens(target: Target, refreshTokenCount: number): Promise<UserTokens> {
+  const config = await discoverWebClient(target);
   const { accessToken } = await login(config, target.loginForm);
   const refreshTokens: string[] = [];
   for (let i = 0; i < refreshTokenCount; i += 1) refreshTokens.push((await login(config, target.loginForm)).refreshToken);

@@ -24,8 +24,7 @@ export async function seedWebClient(tessera: Tessera, redirectUri: string): Prom
   return { clientId, clientSecret };
 }
 
-export async function seedUser(tessera: Tessera): Promise<{ username: string; password: string }> {
-  const username = 'bench@example.com';
+export async function seedUser(tessera: Tessera, username = 'bench@example.com'): Promise<{ username: string; password: string }> {
   const password = randomBytes(18).toString('base64url');
   await tessera.services.profiles.createDatabaseUser({
     connection: DEFAULT_DATABASE_CONNECTION,

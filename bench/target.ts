@@ -4,7 +4,8 @@ export interface ClientCredentials {
   readonly clientSecret: string;
 }
 
-export type TargetName = 'tessera' | 'baseline';
+/** 'baseline' for the bare provider; a Tessera target is named for its setup ('embedded', 'postgres', 'redis'). */
+export type TargetName = string;
 
 export interface Target {
   readonly name: TargetName;
@@ -15,6 +16,8 @@ export interface Target {
   readonly webClient: ClientCredentials;
   /** Values typed into every form the login shows (field names differ between the servers). */
   readonly loginForm: Readonly<Record<string, string>>;
+  /** Several users' form values, for login runs that should not all update one user's row. */
+  readonly loginForms?: readonly Readonly<Record<string, string>>[];
   stop(): Promise<void>;
 }
 

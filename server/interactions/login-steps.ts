@@ -33,19 +33,29 @@ export function createLoginSteps(deps: InteractionDependencies) {
     return details;
   }
 
-  async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
-    const returnTo = await providers.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  /**
+   * What provider.interactionResult does, on the interaction this request already loaded instead
+   * of reading it and its session from the store again: the resume endpoint the browser goes to
+   * next checks the interaction, its session and its account afresh anyway.
+   */
+  async function finish(ctx: Context, details: Details, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
+    details.result = merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
-    ctx.redirect(returnTo);
+    ctx.redirect(details.returnTo);
   }
 
   async function offered(details: Details) {
     return splitConnections(await connections.listEnabledForClient(clientIdOf(details)), strategies, requestedConnection(details));
   }
+  type Offer = Awaited<ReturnType<typeof offered>>;
 
-  async function renderLogin(ctx: Context, details: Details, extra: { error?: string; username?: string } = {}) {
-    const client = await providers.provider.Client.find(clientIdOf(details));
-    const { credentials, redirects } = await offered(details);
+  /** `offer` is what offered() said earlier in the same request, so the page does not ask the store again. */
+  async function renderLogin(ctx: Context, details: Details, extra: { error?: string; username?: string } = {}, offer?: Offer) {
+    const [client, { credentials, redirects }] = await Promise.all([
+      providers.provider.Client.find(clientIdOf(details)),
+      offer ?? offered(details),
+    ]);
     ctx.type = 'html';
     ctx.body = loginPage({
       action: `/interaction/${details.uid}/login`,
@@ -61,10 +71,10 @@ export function createLoginSteps(deps: InteractionDependencies) {
   }
 
   /** The login page again, with the failure's message and the status its code has in the error table. */
-  async function showFailure(ctx: Context, details: Details, failure: LoginFailure, username?: string) {
+  async function showFailure(ctx: Context, details: Details, failure: LoginFailure, username?: string, offer?: Offer) {
     ctx.status = failure.status;
     if (failure.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(failure.retryAfterSeconds));
-    return renderLogin(ctx, details, { error: failure.message, ...(username ? { username } : {}) });
+    return renderLogin(ctx, details, { error: failure.message, ...(username ? { username } : {}) }, offer);
   }
 
   /** Runs the post-login rules; false when one denied, the page already rendered. */
@@ -103,10 +113,11 @@ export function createLoginSteps(deps: InteractionDependencies) {
     if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) {
       return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
     }
-    await profiles.recordLogin(userId, ctx.ip);
+    // Side by side: neither needs the other, and the browser is sent on only once both are done,
+    // so the provider never reads the profile before this login's write has invalidated it.
+    await Promise.all([profiles.recordLogin(userId, ctx.ip), finish(ctx, details, { login: { accountId: userId } }, false)]);
     log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
     loginOutcomes.record(connection.name, 'success');
-    return finish(ctx, { login: { accountId: userId } }, false);
   }
 
   /**

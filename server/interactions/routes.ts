@@ -56,7 +56,8 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     const details = await load(ctx);
     if (details.prompt.name === 'login') {
       const requested = requestedConnection(details);
-      const { credentials, redirects } = await offered(details);
+      const offer = await offered(details);
+      const { credentials, redirects } = offer;
       if (requested !== undefined && credentials.length === 0 && redirects.length === 0) {
         throw new errors.InvalidRequest(`connection "${requested}" is not enabled for this application`);
       }
@@ -66,14 +67,14 @@ export function createInteractionRouter(deps: InteractionDependencies) {
         ctx.status = 303;
         return ctx.redirect(`/interaction/${details.uid}/connection/${encodeURIComponent(only.name)}`);
       }
-      return renderLogin(ctx, details);
+      return renderLogin(ctx, details, {}, offer);
     }
 
     const client = await providers.provider.Client.find(clientIdOf(details));
     if (!client) throw new errors.InvalidClient('client not found');
     if (client['is_first_party'] === true) {
       if (!(await singleSignOnAllowed(ctx, details))) return;
-      return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
+      return finish(ctx, details, { consent: await grantConsent(providers.provider, details) }, true);
     }
     const missingScopes = (details.prompt.details['missingOIDCScope'] as string[] | undefined) ?? [];
     // The management API is the only resource; its scopes are what grantConsent will add for it.
@@ -97,16 +98,18 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     const password = typeof form['password'] === 'string' ? form['password'] : '';
     const chosen = typeof form['connection'] === 'string' ? form['connection'] : undefined;
 
-    const { credentials } = await offered(details);
+    const offer = await offered(details);
+    const { credentials } = offer;
     const connection = chosen === undefined ? credentials[0] : credentials.find((candidate) => candidate.name === chosen);
     if (!connection) {
       const message =
         chosen === undefined
           ? 'No login method is enabled for this application.'
           : `Connection "${chosen}" is not enabled for this application.`;
-      return showFailure(ctx, details, describeFailure(new DomainError('connection.not_enabled', message)));
+      return showFailure(ctx, details, describeFailure(new DomainError('connection.not_enabled', message)), undefined, offer);
     }
     let userId: string;
+    let countReset: Promise<void>;
     try {
       // ctx.ip is the address app.ts trusts (TRUST_PROXY), the one last_ip and the rules see.
       const attempt = await loginAttempts.begin(loginSubject(connection.id, username), ctx.ip);
@@ -120,7 +123,8 @@ export function createInteractionRouter(deps: InteractionDependencies) {
           log.warn({ connection: connection.name, ip: ctx.ip }, 'login name blocked for this IP after too many failed attempts');
         throw error;
       }
-      await attempt.succeeded();
+      // The name's count is reset while the login completes: nothing after this depends on it.
+      countReset = attempt.succeeded();
     } catch (error) {
       const failure = loginFailure(error);
       if (!failure) throw error;
@@ -129,9 +133,9 @@ export function createInteractionRouter(deps: InteractionDependencies) {
         'login failed',
       );
       loginOutcomes.record(connection.name, failure.code);
-      return showFailure(ctx, details, failure, username);
+      return showFailure(ctx, details, failure, username, offer);
     }
-    return completeLogin(ctx, details, userId, connection, username);
+    await Promise.all([countReset, completeLogin(ctx, details, userId, connection, username)]);
   });
 
   /** Sends the browser to an upstream provider; it comes back to /login/callback. */
@@ -183,12 +187,11 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     if (details.prompt.name !== 'consent') throw new errors.InvalidRequest('this interaction is not waiting for consent');
     await parseBody.form(ctx, { limit: FORM_LIMIT });
     if (!(await singleSignOnAllowed(ctx, details))) return;
-    return finish(ctx, { consent: await grantConsent(providers.provider, details) }, true);
+    return finish(ctx, details, { consent: await grantConsent(providers.provider, details) }, true);
   });
 
   router.get('/:uid/abort', async (ctx) => {
-    await load(ctx);
-    return finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    return finish(ctx, await load(ctx), { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   });
 
   return router;

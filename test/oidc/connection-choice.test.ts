@@ -106,4 +106,25 @@ describe('choosing a connection at login', () => {
     );
     expect(isPage(done)).toBe(false);
   });
+
+  it("reads the application's connections once to show the login page and once to check a submitted form", async () => {
+    const user = await createUser(tessera);
+    const { connections } = tessera.services;
+    const read = connections.listEnabledForClient;
+    let reads = 0;
+    connections.listEnabledForClient = (clientId) => {
+      reads += 1;
+      return read(clientId);
+    };
+    try {
+      const browser = new Browser();
+      const page = await loginPage({}, browser);
+      expect(reads).toBe(1);
+      const done = await browser.submit(page, { username: user.email, password: user.password }, REDIRECT_URI);
+      expect(isPage(done)).toBe(false);
+      expect(reads).toBe(2);
+    } finally {
+      connections.listEnabledForClient = read;
+    }
+  });
 });
