@@ -87,6 +87,22 @@ describe('admin console in a browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it('sends an operator whose session ended back through the login page, then to the page they were going to', async () => {
+    const person = await operator(['read:users', 'read:signing_keys']);
+    const { page } = await signedIn(person, '/admin/keys');
+    await page.getByRole('heading', { name: 'Signing keys' }).waitFor();
+    // Blocking ends every session and token of the operator at once.
+    await admin.users.update.mutate({ id: person.profile.user_id, blocked: true });
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByLabel('Email or username').waitFor();
+    await admin.users.update.mutate({ id: person.profile.user_id, blocked: false });
+    await page.getByLabel('Email or username').fill(person.email);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/admin/users');
+  });
+
   it('finds a user by a q query, and shows a parse error with its line and column under the box', async () => {
     const found = await createUser(tessera, { name: 'Findable Person' });
     const { page } = await signedIn(await operator(['read:users']));
