@@ -104,6 +104,19 @@ function nest(path: readonly string[], value: unknown): unknown {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
 }
 
+/** The first `length` characters, as PostgreSQL's left() counts them (code points, not UTF-16 units). */
+const leftChars = (text: string, length: number) => [...text].slice(0, length).join('');
+
+/**
+ * The tsquery that finds, in the index of migration 0007, every document holding a value that
+ * starts with `prefix` at `path`: its `path=value` lexemes are cut as the query is here. Inside
+ * a quoted lexeme, a quote and a backslash are the two characters with a meaning.
+ */
+export function termsPrefixQuery(path: readonly string[], prefix: string): string {
+  const lexeme = `${leftChars(path.join('.'), 100)}=${leftChars(prefix, 200)}`;
+  return `'${lexeme.replace(/['\\]/g, '\\$&')}':*`;
+}
+
 function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds: Binds): string {
   const document = lookup(METADATA_COLUMNS, node.field.name);
   // Bound only where used: PostgreSQL cannot type a parameter the statement never mentions.
@@ -112,7 +125,11 @@ function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds:
     case 'exists':
       return `${document} #> ${path()} IS NOT NULL`;
     case 'match': {
-      if (node.prefix) return `${document} #>> ${path()} LIKE ${binds.add(`${escapeLike(String(node.value))}%`)}`;
+      if (node.prefix) {
+        const like = `${document} #>> ${path()} LIKE ${binds.add(`${escapeLike(String(node.value))}%`)}`;
+        if (node.field.path.length === 0) return like;
+        return `(tessera_metadata_terms(${document}) @@ ${binds.add(termsPrefixQuery(node.field.path, String(node.value)), '::tsquery')} AND ${like})`;
+      }
       // Containment is what the jsonb_path_ops GIN index answers; the array form lets
       // `roles:admin` find {"roles": ["admin", "editor"]} as Lucene finds a many-valued field.
       const scalar = binds.add(JSON.stringify(nest(node.field.path, node.value)), '::jsonb');

@@ -32,6 +32,8 @@ export interface UserPage {
   limit: number;
   length: number;
   total?: number;
+  /** Tessera's addition: `total` is an estimate, as it is past 10,000 matches (docs/management-api.md). */
+  total_estimated?: true;
 }
 
 export interface CheckpointPage {
@@ -144,7 +146,7 @@ export function createUserService({
       }
       const page = input.page ?? 0;
       const perPage = input.per_page ?? DEFAULT_PER_PAGE;
-      const { rows, total } = await searching(
+      const { rows, total, totalEstimated } = await searching(
         search.searchPage({
           ...(query ? { query } : {}),
           ...(input.sort ? { sort: parseUserSort(input.sort) } : {}),
@@ -159,6 +161,7 @@ export function createUserService({
         limit: perPage,
         length: rows.length,
         ...(total !== undefined ? { total } : {}),
+        ...(totalEstimated ? { total_estimated: true as const } : {}),
       };
     },
 
