@@ -117,6 +117,15 @@ export function termsPrefixQuery(path: readonly string[], prefix: string): strin
   return `'${lexeme.replace(/['\\]/g, '\\$&')}':*`;
 }
 
+/** The code points two string bounds start with alike; none when either end is open or not a string. */
+function commonPrefix(min: Bound['value'] | undefined, max: Bound['value'] | undefined): string {
+  if (typeof min !== 'string' || typeof max !== 'string') return '';
+  const [low, high] = [[...min], [...max]];
+  let length = 0;
+  while (length < low.length && low[length] === high[length]) length += 1;
+  return low.slice(0, length).join('');
+}
+
 function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds: Binds): string {
   const document = lookup(METADATA_COLUMNS, node.field.name);
   // Bound only where used: PostgreSQL cannot type a parameter the statement never mentions.
@@ -139,12 +148,17 @@ function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds:
     case 'range': {
       const at = path();
       const numeric = typeof (node.min ?? node.max)?.value === 'number';
+      // Strings compare byte by byte, as Lucene orders terms: the strings between two bounds
+      // then share the bounds' common prefix, which the index of migration 0007 finds.
       const [type, extract, cast] = numeric
         ? ['number', `(${document} #> ${at})::numeric`, '::numeric']
-        : ['string', `${document} #>> ${at}`, ''];
+        : ['string', `(${document} #>> ${at}) COLLATE "C"`, ''];
       // CASE, not AND: SQL may evaluate AND's operands in any order, and a cast would fail.
       const typed = `CASE WHEN jsonb_typeof(${document} #> ${at}) = '${type}' THEN ${extract} END`;
-      return comparisons(typed, node.min, node.max, (bound) => binds.add(bound.value, cast));
+      const range = comparisons(typed, node.min, node.max, (bound) => binds.add(bound.value, cast));
+      const shared = numeric ? '' : commonPrefix(node.min?.value, node.max?.value);
+      if (shared === '' || node.field.path.length === 0) return range;
+      return `(tessera_metadata_terms(${document}) @@ ${binds.add(termsPrefixQuery(node.field.path, shared), '::tsquery')} AND ${range})`;
     }
   }
 }

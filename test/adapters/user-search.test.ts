@@ -258,6 +258,15 @@ describe('user search', () => {
       expect(await ids('user_metadata.age:[31 TO 50]')).toEqual(['google-oauth2|1050']);
     });
 
+    it('selects metadata strings by range in byte order, bounds with a common prefix included', async () => {
+      expect(await ids('user_metadata.plan:[pa TO pz]')).toEqual(inOrder('database|jane', 'google-oauth2|1050'));
+      expect(await ids('user_metadata.plan:{free TO team}')).toEqual(inOrder('database|jane', 'google-oauth2|1050'));
+      expect(await ids('user_metadata.code:[x_ TO x_z]')).toEqual(['database|under']);
+      expect(await ids('user_metadata.address.city:[Lyon TO Paris]')).toEqual(inOrder('database|jane', 'database|janet'));
+      // Capitals sort before small letters byte by byte, whatever the database's collation.
+      expect(await ids('user_metadata.address.city:[a TO z]')).toEqual([]);
+    });
+
     it('finds a metadata prefix in nested keys, array positions, quoted keys and values, and past 200 characters', async () => {
       expect(await ids('user_metadata.address.city:Par*')).toEqual(['database|jane']);
       expect(await ids(`"user_metadata.it's":a*`)).toEqual(['database|meta']);
