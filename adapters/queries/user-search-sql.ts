@@ -43,6 +43,8 @@ const CASTS: Partial<Record<FieldRef['type'], string>> = { date: '::timestamptz'
 /** Collects bind values and hands out their `$n` placeholders. */
 export class Binds {
   readonly values: unknown[] = [];
+  /** Whether a condition was written for the metadata terms index (migration 0007). */
+  usesTermsIndex = false;
   add(value: unknown, cast = ''): string {
     this.values.push(value instanceof Date ? value.toISOString() : value);
     return `$${this.values.length}${cast}`;
@@ -137,6 +139,7 @@ function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds:
       if (node.prefix) {
         const like = `${document} #>> ${path()} LIKE ${binds.add(`${escapeLike(String(node.value))}%`)}`;
         if (node.field.path.length === 0) return like;
+        binds.usesTermsIndex = true;
         return `(tessera_metadata_terms(${document}) @@ ${binds.add(termsPrefixQuery(node.field.path, String(node.value)), '::tsquery')} AND ${like})`;
       }
       // Containment is what the jsonb_path_ops GIN index answers; the array form lets
@@ -158,6 +161,7 @@ function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds:
       const range = comparisons(typed, node.min, node.max, (bound) => binds.add(bound.value, cast));
       const shared = numeric ? '' : commonPrefix(node.min?.value, node.max?.value);
       if (shared === '' || node.field.path.length === 0) return range;
+      binds.usesTermsIndex = true;
       return `(tessera_metadata_terms(${document}) @@ ${binds.add(termsPrefixQuery(node.field.path, shared), '::tsquery')} AND ${range})`;
     }
   }

@@ -20,6 +20,9 @@ export interface PageRequest {
   includeTotals: boolean;
 }
 
+/** How many users, in created_at order, a metadata prefix search reads before it turns to the index. */
+const WALKED_ROWS = 5_000;
+
 export interface PageResult {
   rows: UserWithIdentities[];
   /** Present when includeTotals was asked. */
@@ -108,10 +111,26 @@ export function createUserSearchQueries(models: Models, { exactTotalLimit }: Sea
       const direction = request.sort?.direction === -1 ? 'DESC' : 'ASC';
       const order = `${sortColumn(request.sort?.field ?? 'created_at')} ${direction}, u.id ${direction}`;
       const page = `LIMIT ${binds.add(request.perPage)} OFFSET ${binds.add(request.page * request.perPage)}`;
-      const [ids, total] = await Promise.all([
-        select<{ id: string }>(`SELECT u.id FROM users u WHERE ${where} ORDER BY ${order} ${page}`, binds.values),
-        request.includeTotals ? countTotal(where, whereValues) : undefined,
-      ]);
+      const byCreation = (request.sort?.field ?? 'created_at') === 'created_at';
+      const pick = async (): Promise<Array<{ id: string }>> => {
+        if (!binds.usesTermsIndex || !byCreation) {
+          return select<{ id: string }>(`SELECT u.id FROM users u WHERE ${where} ORDER BY ${order} ${page}`, binds.values);
+        }
+        // PostgreSQL misjudges how many users a metadata prefix matches, and may walk created_at
+        // until the page fills: the whole table when few match. So the first users in order are
+        // tried (exact when they hold the page), then the matches are found through the terms
+        // index alone and sorted.
+        const walked = await select<{ id: string }>(
+          `SELECT u.id FROM (SELECT * FROM users u ORDER BY ${order} LIMIT ${WALKED_ROWS}) u WHERE ${where} ORDER BY ${order} ${page}`,
+          binds.values,
+        );
+        if (walked.length === request.perPage) return walked;
+        return select<{ id: string }>(
+          `WITH u AS MATERIALIZED (SELECT u.id, u.created_at FROM users u WHERE ${where}) SELECT u.id FROM u ORDER BY ${order} ${page}`,
+          binds.values,
+        );
+      };
+      const [ids, total] = await Promise.all([pick(), request.includeTotals ? countTotal(where, whereValues) : undefined]);
       const rows = await load(ids.map((row) => row.id));
       return total ? { rows, ...total } : { rows };
     },
