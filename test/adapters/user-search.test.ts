@@ -267,6 +267,13 @@ describe('user search', () => {
       expect(await ids('user_metadata.address.city:[a TO z]')).toEqual([]);
     });
 
+    it('pages through a metadata prefix in order, whether the first users in order fill the page or not', async () => {
+      const query = parseUserQuery('user_metadata.plan:p*');
+      const pageOf = async (page: number) =>
+        (await search.searchPage({ query, page, perPage: 1, includeTotals: false })).rows.map((row) => row.user.id);
+      expect([...(await pageOf(0)), ...(await pageOf(1)), ...(await pageOf(2))]).toEqual(inOrder('database|jane', 'google-oauth2|1050'));
+    });
+
     it('finds a metadata prefix in nested keys, array positions, quoted keys and values, and past 200 characters', async () => {
       expect(await ids('user_metadata.address.city:Par*')).toEqual(['database|jane']);
       expect(await ids(`"user_metadata.it's":a*`)).toEqual(['database|meta']);
