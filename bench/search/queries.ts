@@ -262,7 +262,8 @@ export function formatScale(runs: ReadonlyArray<{ users: number; shapes: readonl
     `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ')} |`;
   return [
     render(header),
-    `|${widths.map((width, column) => (column === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`,
+    // Spaced as Biome formats a Markdown table, so the table pastes into docs/benchmarks.md as printed.
+    `| ${widths.map((width, column) => (column === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`,
     ...lines.map(render),
   ].join('\n');
 }
