@@ -81,6 +81,8 @@ const envSchema = z.object({
   REFRESH_TOKEN_REUSE_INTERVAL: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(300).default(0)),
   // PostgreSQL cancels any statement running longer (0: never), so heavy searches cannot starve logins.
   STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
+  // users.list counts a total exactly up to this many matches and estimates a larger one.
+  SEARCH_EXACT_TOTAL_LIMIT: positiveInt(10_000),
   // Open users.events feeds a node serves, and that one caller (client or user) may hold.
   EVENT_SUBSCRIBERS_MAX: positiveInt(1000),
   EVENT_SUBSCRIBERS_PER_CALLER: positiveInt(10),
@@ -110,6 +112,8 @@ export interface Config {
   readonly refreshTokenReuseInterval: number;
   /** PostgreSQL's statement_timeout for the application's connections; 0 means none. */
   readonly statementTimeoutMs: number;
+  /** users.list's `total` is exact up to this many matches, the planner's estimate past it. */
+  readonly searchExactTotalLimit: number;
   /** Caps on open users.events subscriptions: per node, and per caller. */
   readonly eventSubscribers: { readonly perNode: number; readonly perCaller: number };
   readonly logLevel: string;
@@ -181,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     previousSealingKey: values.SEALING_KEY_PREVIOUS ? Buffer.from(values.SEALING_KEY_PREVIOUS, 'base64') : undefined,
     refreshTokenReuseInterval: values.REFRESH_TOKEN_REUSE_INTERVAL,
     statementTimeoutMs: values.STATEMENT_TIMEOUT_MS,
+    searchExactTotalLimit: values.SEARCH_EXACT_TOTAL_LIMIT,
     eventSubscribers: Object.freeze({ perNode: values.EVENT_SUBSCRIBERS_MAX, perCaller: values.EVENT_SUBSCRIBERS_PER_CALLER }),
     logLevel: values.LOG_LEVEL,
     limits: Object.freeze({

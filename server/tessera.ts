@@ -149,7 +149,7 @@ function buildServices(
   const custom = createCustomLifecycle({ users, scripts, loadMapper });
   const userService = createUserService({
     users,
-    search: createUserSearchQueries(database.models),
+    search: createUserSearchQueries(database.models, { exactTotalLimit: config.searchExactTotalLimit }),
     connections,
     profiles,
     events,

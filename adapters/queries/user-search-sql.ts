@@ -43,6 +43,8 @@ const CASTS: Partial<Record<FieldRef['type'], string>> = { date: '::timestamptz'
 /** Collects bind values and hands out their `$n` placeholders. */
 export class Binds {
   readonly values: unknown[] = [];
+  /** Whether a condition was written for the metadata terms index (migration 0007). */
+  usesTermsIndex = false;
   add(value: unknown, cast = ''): string {
     this.values.push(value instanceof Date ? value.toISOString() : value);
     return `$${this.values.length}${cast}`;
@@ -104,6 +106,28 @@ function nest(path: readonly string[], value: unknown): unknown {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
 }
 
+/** The first `length` characters, as PostgreSQL's left() counts them (code points, not UTF-16 units). */
+const leftChars = (text: string, length: number) => [...text].slice(0, length).join('');
+
+/**
+ * The tsquery that finds, in the index of migration 0007, every document holding a value that
+ * starts with `prefix` at `path`: its `path=value` lexemes are cut as the query is here. Inside
+ * a quoted lexeme, a quote and a backslash are the two characters with a meaning.
+ */
+export function termsPrefixQuery(path: readonly string[], prefix: string): string {
+  const lexeme = `${leftChars(path.join('.'), 100)}=${leftChars(prefix, 200)}`;
+  return `'${lexeme.replace(/['\\]/g, '\\$&')}':*`;
+}
+
+/** The code points two string bounds start with alike; none when either end is open or not a string. */
+function commonPrefix(min: Bound['value'] | undefined, max: Bound['value'] | undefined): string {
+  if (typeof min !== 'string' || typeof max !== 'string') return '';
+  const [low, high] = [[...min], [...max]];
+  let length = 0;
+  while (length < low.length && low[length] === high[length]) length += 1;
+  return low.slice(0, length).join('');
+}
+
 function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds: Binds): string {
   const document = lookup(METADATA_COLUMNS, node.field.name);
   // Bound only where used: PostgreSQL cannot type a parameter the statement never mentions.
@@ -112,7 +136,12 @@ function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds:
     case 'exists':
       return `${document} #> ${path()} IS NOT NULL`;
     case 'match': {
-      if (node.prefix) return `${document} #>> ${path()} LIKE ${binds.add(`${escapeLike(String(node.value))}%`)}`;
+      if (node.prefix) {
+        const like = `${document} #>> ${path()} LIKE ${binds.add(`${escapeLike(String(node.value))}%`)}`;
+        if (node.field.path.length === 0) return like;
+        binds.usesTermsIndex = true;
+        return `(tessera_metadata_terms(${document}) @@ ${binds.add(termsPrefixQuery(node.field.path, String(node.value)), '::tsquery')} AND ${like})`;
+      }
       // Containment is what the jsonb_path_ops GIN index answers; the array form lets
       // `roles:admin` find {"roles": ["admin", "editor"]} as Lucene finds a many-valued field.
       const scalar = binds.add(JSON.stringify(nest(node.field.path, node.value)), '::jsonb');
@@ -122,12 +151,18 @@ function metadataCondition(node: Extract<UserQuery, { field: FieldRef }>, binds:
     case 'range': {
       const at = path();
       const numeric = typeof (node.min ?? node.max)?.value === 'number';
+      // Strings compare byte by byte, as Lucene orders terms: the strings between two bounds
+      // then share the bounds' common prefix, which the index of migration 0007 finds.
       const [type, extract, cast] = numeric
         ? ['number', `(${document} #> ${at})::numeric`, '::numeric']
-        : ['string', `${document} #>> ${at}`, ''];
+        : ['string', `(${document} #>> ${at}) COLLATE "C"`, ''];
       // CASE, not AND: SQL may evaluate AND's operands in any order, and a cast would fail.
       const typed = `CASE WHEN jsonb_typeof(${document} #> ${at}) = '${type}' THEN ${extract} END`;
-      return comparisons(typed, node.min, node.max, (bound) => binds.add(bound.value, cast));
+      const range = comparisons(typed, node.min, node.max, (bound) => binds.add(bound.value, cast));
+      const shared = numeric ? '' : commonPrefix(node.min?.value, node.max?.value);
+      if (shared === '' || node.field.path.length === 0) return range;
+      binds.usesTermsIndex = true;
+      return `(tessera_metadata_terms(${document}) @@ ${binds.add(termsPrefixQuery(node.field.path, shared), '::tsquery')} AND ${range})`;
     }
   }
 }

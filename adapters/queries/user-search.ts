@@ -20,6 +20,17 @@ export interface PageRequest {
   includeTotals: boolean;
 }
 
+/** How many users, in created_at order, a metadata prefix search reads before it turns to the index. */
+const WALKED_ROWS = 5_000;
+
+export interface PageResult {
+  rows: UserWithIdentities[];
+  /** Present when includeTotals was asked. */
+  total?: number;
+  /** Present when total is the planner's estimate rather than a count: the matches exceed exactTotalLimit. */
+  totalEstimated?: true;
+}
+
 export interface CheckpointRequest {
   query?: UserQuery;
   from?: string;
@@ -38,7 +49,12 @@ function isQueryCanceled(error: unknown): boolean {
   return error instanceof DatabaseError && (error.parent as { code?: string }).code === '57014';
 }
 
-export function createUserSearchQueries(models: Models) {
+export interface SearchOptions {
+  /** Totals up to this many matches are counted; a larger one is estimated (SEARCH_EXACT_TOTAL_LIMIT). */
+  readonly exactTotalLimit: number;
+}
+
+export function createUserSearchQueries(models: Models, { exactTotalLimit }: SearchOptions) {
   const { sequelize, User, Identity, Connection } = models;
 
   const select = <Row extends object>(sql: string, values: unknown[]) =>
@@ -66,23 +82,57 @@ export function createUserSearchQueries(models: Models) {
     });
   }
 
+  /**
+   * Counts the matches up to exactTotalLimit, which costs what reading that many index entries
+   * does; past it, counting every match would read millions of rows for seconds, so the total
+   * is the planner's estimate of the matches, never less than the number already counted.
+   */
+  async function countTotal(where: string, values: unknown[]): Promise<{ total: number; totalEstimated?: true }> {
+    const [counted] = await select<{ total: number }>(
+      `SELECT count(*)::int AS total FROM (SELECT FROM users u WHERE ${where} LIMIT ${exactTotalLimit + 1}) AS capped`,
+      values,
+    );
+    const total = counted?.total ?? 0;
+    if (total <= exactTotalLimit) return { total };
+    const [explained] = await select<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+      `EXPLAIN (FORMAT JSON) SELECT FROM users u WHERE ${where}`,
+      values,
+    );
+    const estimate = Math.round(explained?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+    return { total: Math.max(total, estimate), totalEstimated: true };
+  }
+
   return {
     /** An offset page in `sort` order (created_at by default), id breaking ties so pages never overlap. */
-    async searchPage(request: PageRequest): Promise<{ rows: UserWithIdentities[]; total?: number }> {
+    async searchPage(request: PageRequest): Promise<PageResult> {
       const binds = new Binds();
       const where = request.query ? whereClause(request.query, binds) : 'TRUE';
       const whereValues = [...binds.values];
       const direction = request.sort?.direction === -1 ? 'DESC' : 'ASC';
       const order = `${sortColumn(request.sort?.field ?? 'created_at')} ${direction}, u.id ${direction}`;
       const page = `LIMIT ${binds.add(request.perPage)} OFFSET ${binds.add(request.page * request.perPage)}`;
-      const [ids, totals] = await Promise.all([
-        select<{ id: string }>(`SELECT u.id FROM users u WHERE ${where} ORDER BY ${order} ${page}`, binds.values),
-        request.includeTotals
-          ? select<{ total: number }>(`SELECT count(*)::int AS total FROM users u WHERE ${where}`, whereValues)
-          : undefined,
-      ]);
+      const byCreation = (request.sort?.field ?? 'created_at') === 'created_at';
+      const pick = async (): Promise<Array<{ id: string }>> => {
+        if (!binds.usesTermsIndex || !byCreation) {
+          return select<{ id: string }>(`SELECT u.id FROM users u WHERE ${where} ORDER BY ${order} ${page}`, binds.values);
+        }
+        // PostgreSQL misjudges how many users a metadata prefix matches, and may walk created_at
+        // until the page fills: the whole table when few match. So the first users in order are
+        // tried (exact when they hold the page), then the matches are found through the terms
+        // index alone and sorted.
+        const walked = await select<{ id: string }>(
+          `SELECT u.id FROM (SELECT * FROM users u ORDER BY ${order} LIMIT ${WALKED_ROWS}) u WHERE ${where} ORDER BY ${order} ${page}`,
+          binds.values,
+        );
+        if (walked.length === request.perPage) return walked;
+        return select<{ id: string }>(
+          `WITH u AS MATERIALIZED (SELECT u.id, u.created_at FROM users u WHERE ${where}) SELECT u.id FROM u ORDER BY ${order} ${page}`,
+          binds.values,
+        );
+      };
+      const [ids, total] = await Promise.all([pick(), request.includeTotals ? countTotal(where, whereValues) : undefined]);
       const rows = await load(ids.map((row) => row.id));
-      return totals ? { rows, total: totals[0]?.total ?? 0 } : { rows };
+      return total ? { rows, ...total } : { rows };
     },
 
     /**

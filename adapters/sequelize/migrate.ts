@@ -12,6 +12,7 @@ import * as oidcAccountIndex from './migrations/0003-oidc-account-index.js';
 import * as connectionLogins from './migrations/0004-connection-logins.js';
 import * as ruleClaims from './migrations/0005-rule-claims.js';
 import * as customIdentityLogins from './migrations/0006-custom-identity-logins.js';
+import * as metadataPrefixSearch from './migrations/0007-metadata-prefix-search.js';
 import * as resourceServers from './migrations/0008-resource-servers.js';
 import * as consoleAdministrators from './migrations/0009-console-administrators.js';
 
@@ -24,6 +25,7 @@ const migrations = [
   { name: '0004-connection-logins', ...connectionLogins },
   { name: '0005-rule-claims', ...ruleClaims },
   { name: '0006-custom-identity-logins', ...customIdentityLogins },
+  { name: '0007-metadata-prefix-search', ...metadataPrefixSearch },
   { name: '0008-resource-servers', ...resourceServers },
   { name: '0009-console-administrators', ...consoleAdministrators },
 ];

@@ -44,10 +44,13 @@ interface Sample {
   email: string;
   given_name: string;
   team_id: string | null;
+  crm_id: string;
   created_at: Date;
 }
 
 const PAGE = { page: 0, perPage: 50, includeTotals: false };
+/** SEARCH_EXACT_TOTAL_LIMIT's default, as a server runs it. */
+const SEARCH_OPTIONS = { exactTotalLimit: 10_000 };
 const WARMUP_RUNS = 10;
 
 const day = (date: Date, offsetDays = 0) =>
@@ -85,6 +88,22 @@ function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shap
         ),
     },
     { name: 'bare term', runs: 200, call: (run) => page(sample(run).given_name.slice(0, 5).toLowerCase()) },
+    // The worst cases a user types: nothing matches, so no walk in created_at order can stop early.
+    { name: 'bare term, no match', runs: 200, call: (run) => page(`qz${run}xv`) },
+    // Names starting with J: a tenth of all users.
+    { name: 'name prefix, a tenth', runs: 200, call: (run) => page(`name:${run % 2 ? 'J' : 'j'}*`) },
+    { name: 'user_metadata prefix', runs: 200, call: (run) => page(`user_metadata.team_id:${withTeam[run % withTeam.length]?.team_id}*`) },
+    {
+      name: 'user_metadata prefix, few',
+      runs: 200,
+      call: (run) => page(`user_metadata.crm_id:${sample(run).crm_id.slice(0, -2)}*`),
+    },
+    { name: 'user_metadata prefix, none', runs: 200, call: (run) => page(`user_metadata.crm_id:CRM-0${run}*`) },
+    {
+      name: 'name prefix + include_totals',
+      runs: 100,
+      call: (run) => ({ kind: 'page', q: `name:${sample(run).given_name.slice(0, 1)}*`, request: { ...PAGE, includeTotals: true } }),
+    },
     { name: 'page 0, no q', runs: 200, call: () => page() },
     { name: 'checkpoint, first page', runs: 200, call: () => checkpoint() },
     { name: 'checkpoint, last pages', runs: 200, call: (run) => checkpoint(endCursors[run % endCursors.length]) },
@@ -92,6 +111,12 @@ function shapes(samples: readonly Sample[], endCursors: readonly string[]): Shap
     { name: 'user_metadata, 2% of users', runs: 50, call: () => page('user_metadata.plan:enterprise') },
     { name: 'page 0 + include_totals', runs: 50, call: () => ({ kind: 'page', request: { ...PAGE, includeTotals: true } }) },
     { name: 'page at offset 500,000', runs: 20, call: () => ({ kind: 'page', request: { ...PAGE, page: 10_000 } }) },
+    // A range inside metadata has no index (docs/management-api.md): it reads users in created_at order.
+    {
+      name: 'user_metadata range, few',
+      runs: 20,
+      call: (run) => page(`user_metadata.crm_id:[${sample(run).crm_id} TO ${sample(run).crm_id.slice(0, -2)}99]`),
+    },
   ];
 }
 
@@ -114,7 +139,8 @@ async function loadSamples(client: pg.Client, users: number): Promise<Sample[]> 
   // A repeatable sample: the same users, hence the same values, at every run.
   const percent = Math.min(100, (400 * 100) / users);
   const { rows } = await client.query<Sample>(
-    `SELECT email, given_name, user_metadata->>'team_id' AS team_id, created_at
+    `SELECT email, given_name, user_metadata->>'team_id' AS team_id, created_at,
+            'CRM-' || (1000000 + (regexp_match(email, '(\\d+)@'))[1]::int) AS crm_id
        FROM users TABLESAMPLE BERNOULLI (${percent}) REPEATABLE (42) LIMIT 400`,
   );
   return rows;
@@ -145,7 +171,7 @@ async function explain(url: string, client: pg.Client, call: Call): Promise<{ ac
     },
   });
   try {
-    await execute(createUserSearchQueries(defineModels(recorder)), call);
+    await execute(createUserSearchQueries(defineModels(recorder), SEARCH_OPTIONS), call);
   } finally {
     await recorder.close();
   }
@@ -163,7 +189,7 @@ export async function measureSearch(url: string, users: number, progress: (messa
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const search = createUserSearchQueries(database.models);
+    const search = createUserSearchQueries(database.models, SEARCH_OPTIONS);
     const samples = await loadSamples(client, users);
     const endCursors = await cursorsNearTheEnd(client, search);
     const results: ShapeResult[] = [];
@@ -216,6 +242,28 @@ export function formatResults(results: readonly ShapeResult[]): string {
   return [
     render(header),
     `|${widths.map((width, column) => (column >= 1 && column <= 4 ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`,
+    ...lines.map(render),
+  ].join('\n');
+}
+
+/** One row per shape, one column per user count: how each shape's cost grows with the table. */
+export function formatScale(runs: ReadonlyArray<{ users: number; shapes: readonly ShapeResult[] }>): string {
+  const header = ['shape', ...runs.map((run) => `${run.users.toLocaleString('en')} users`)];
+  const names = [...new Set(runs.flatMap((run) => run.shapes.map((shape) => shape.shape)))];
+  const lines = names.map((name) => [
+    name,
+    ...runs.map((run) => {
+      const result = run.shapes.find((shape) => shape.shape === name);
+      return result ? `${result.p95Ms.toFixed(1)} (${result.p50Ms.toFixed(1)})` : '';
+    }),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((cells) => (cells[column] ?? '').length)));
+  const render = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ')} |`;
+  return [
+    render(header),
+    // Spaced as Biome formats a Markdown table, so the table pastes into docs/benchmarks.md as printed.
+    `| ${widths.map((width, column) => (column === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`,
     ...lines.map(render),
   ].join('\n');
 }

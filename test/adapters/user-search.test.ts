@@ -91,6 +91,13 @@ const NAMED: SeedUser[] = [
     name: 'axb',
     user_metadata: { code: 'xy1' },
   },
+  {
+    id: 'database|meta',
+    created_at: '2024-02-08T09:00:00.000Z',
+    email: 'meta@example.com',
+    // Keys and values the prefix index (migration 0007) must spell as the comparison does.
+    user_metadata: { "it's": "a\\b'c", 'k.e': { deep: ['alpha', 'beta'] }, long: `${'é'.repeat(250)}tail` },
+  },
 ];
 
 // Filler users; three share one timestamp down to the microsecond so that id breaks the tie.
@@ -146,7 +153,7 @@ describe('user search', () => {
 
   beforeAll(async () => {
     database = await openDatabase(await createTestDatabase(), createLogger('silent'));
-    search = createUserSearchQueries(database.models);
+    search = createUserSearchQueries(database.models, { exactTotalLimit: 10_000 });
     await database.models.Connection.bulkCreate([
       { id: 'con_db', name: 'Username-Password', strategy: 'database' },
       { id: 'con_google', name: 'google-oauth2', strategy: 'oidc' },
@@ -250,6 +257,42 @@ describe('user search', () => {
       expect(await ids('user_metadata.code:x_*')).toEqual(['database|under']);
       expect(await ids('user_metadata.age:[31 TO 50]')).toEqual(['google-oauth2|1050']);
     });
+
+    it('selects metadata strings by range in byte order, bounds with a common prefix included', async () => {
+      expect(await ids('user_metadata.plan:[pa TO pz]')).toEqual(inOrder('database|jane', 'google-oauth2|1050'));
+      expect(await ids('user_metadata.plan:{free TO team}')).toEqual(inOrder('database|jane', 'google-oauth2|1050'));
+      expect(await ids('user_metadata.code:[x_ TO x_z]')).toEqual(['database|under']);
+      expect(await ids('user_metadata.address.city:[Lyon TO Paris]')).toEqual(inOrder('database|jane', 'database|janet'));
+      // Capitals sort before small letters byte by byte, whatever the database's collation.
+      expect(await ids('user_metadata.address.city:[a TO z]')).toEqual([]);
+    });
+
+    it('pages through a metadata prefix in order, whether the first users in order fill the page or not', async () => {
+      const query = parseUserQuery('user_metadata.plan:p*');
+      const pageOf = async (page: number) =>
+        (await search.searchPage({ query, page, perPage: 1, includeTotals: false })).rows.map((row) => row.user.id);
+      expect([...(await pageOf(0)), ...(await pageOf(1)), ...(await pageOf(2))]).toEqual(inOrder('database|jane', 'google-oauth2|1050'));
+    });
+
+    it('finds a metadata prefix in nested keys, array positions, quoted keys and values, and past 200 characters', async () => {
+      expect(await ids('user_metadata.address.city:Par*')).toEqual(['database|jane']);
+      expect(await ids(`"user_metadata.it's":a*`)).toEqual(['database|meta']);
+      // No q spells a backslash in a prefix; the tree can, and the index must quote it.
+      const { rows } = await search.searchPage({
+        query: { kind: 'match', field: { name: 'user_metadata', type: 'metadata', path: ["it's"] }, value: "a\\b'", prefix: true },
+        page: 0,
+        perPage: 10,
+        includeTotals: false,
+      });
+      expect(rows.map((row) => row.user.id)).toEqual(['database|meta']);
+      // The stored key "k.e" and the path k → e share their index lexemes; only the first is there.
+      expect(await ids('user_metadata.k.e.deep.1:bet*')).toEqual([]);
+      expect(await ids('app_metadata.roles.1:edi*')).toEqual(['database|jane']);
+      expect(await ids(`user_metadata.long:${'é'.repeat(250)}t*`)).toEqual(['database|meta']);
+      expect(await ids(`user_metadata.long:${'é'.repeat(250)}x*`)).toEqual([]);
+      expect(await ids('app_metadata.tenant:ac*')).toEqual(['database|jane']);
+      expect(await ids('user_metadata.plan:zz*')).toEqual([]);
+    });
   });
 
   describe('identities', () => {
@@ -283,6 +326,12 @@ describe('user search', () => {
       expect(await ids('"jane"')).toEqual(['database|jane']);
     });
 
+    it('finds no one, with a total of 0, for a bare term no field starts with', async () => {
+      const { rows, total } = await search.searchPage({ query: parseUserQuery('qzxv'), page: 0, perPage: 50, includeTotals: true });
+      expect(rows).toEqual([]);
+      expect(total).toBe(0);
+    });
+
     it('returns everyone for an empty query', async () => {
       expect(await ids('')).toEqual(ORDERED_IDS);
     });
@@ -305,6 +354,17 @@ describe('user search', () => {
       const query = parseUserQuery('user_metadata.plan:free');
       expect((await search.searchPage({ query, page: 0, perPage: 2, includeTotals: true })).total).toBe(13);
       expect((await search.searchPage({ query, page: 0, perPage: 2, includeTotals: false })).total).toBeUndefined();
+    });
+
+    it('estimates a total past the exact limit, never below the matches it counted, and says so', async () => {
+      const capped = createUserSearchQueries(database.models, { exactTotalLimit: 3 });
+      const everyone = await capped.searchPage({ page: 0, perPage: 2, includeTotals: true });
+      expect(everyone.rows.map((row) => row.user.id)).toEqual(ORDERED_IDS.slice(0, 2));
+      expect(everyone.totalEstimated).toBe(true);
+      expect(everyone.total).toBeGreaterThanOrEqual(4);
+      const few = await capped.searchPage({ query: parseUserQuery('user_metadata.plan:pro'), page: 0, perPage: 2, includeTotals: true });
+      expect(few).toMatchObject({ total: 2 });
+      expect(few.totalEstimated).toBeUndefined();
     });
 
     it('sorts by a field either way, breaking ties by id', async () => {

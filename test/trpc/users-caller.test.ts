@@ -9,7 +9,7 @@ describe('users.* through createCaller, without HTTP', () => {
   let admin: Caller;
 
   beforeAll(async () => {
-    tessera = await openCallerTessera({ env: { BRUTE_FORCE_MAX_ATTEMPTS: '3' } });
+    tessera = await openCallerTessera({ env: { BRUTE_FORCE_MAX_ATTEMPTS: '3', SEARCH_EXACT_TOTAL_LIMIT: '5' } });
     admin = tessera.as(MANAGEMENT_SCOPES);
   });
   afterAll(() => tessera?.stop());
@@ -283,6 +283,13 @@ describe('users.* through createCaller, without HTTP', () => {
         length: 2,
         total: 5,
       });
+    });
+
+    it('marks a total past SEARCH_EXACT_TOTAL_LIMIT as an estimate, never below the users it counted', async () => {
+      for (let index = 0; index < 6; index += 1) await create(`estimated${index}@list.example`, { app_metadata: { batch: 'estimated' } });
+      const page = await admin.users.list({ q: 'app_metadata.batch:estimated', per_page: 2, include_totals: true });
+      expect(page).toMatchObject({ length: 2, total_estimated: true });
+      expect('total' in page && page.total).toBeGreaterThanOrEqual(6);
     });
 
     it('pages through every user with checkpoints, each full page carrying next and the last page none', async () => {

@@ -31,7 +31,7 @@ export const up: Migration = async ({ context: queryInterface }) => {
 
 export const down: Migration = async ({ context: queryInterface }) => {
   await queryInterface.sequelize.query(`
-    DROP INDEX users_email_prefix, users_username_prefix, users_name_prefix, users_nickname_prefix,
+    DROP INDEX IF EXISTS users_email_prefix, users_username_prefix, users_name_prefix, users_nickname_prefix,
       users_given_name_prefix, users_family_name_prefix, users_phone_number, users_created_at_id,
       users_user_metadata, users_app_metadata, identities_external_id, identities_provider_user;
   `);

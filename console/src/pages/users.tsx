@@ -84,6 +84,8 @@ export function UsersPage({ api, failed }: PageProps) {
 
   const next = result && 'next' in result ? result.next : undefined;
   const total = result && 'total' in result ? result.total : undefined;
+  // Past SEARCH_EXACT_TOTAL_LIMIT matches the API estimates the total rather than count them all.
+  const estimated = result !== undefined && 'total_estimated' in result && result.total_estimated === true;
   const hasNextOffsetPage = query.sort !== '' && result !== undefined && result.users.length === PAGE_SIZE;
   const queryFailure = failure?.field === 'q' ? failure : undefined;
 
@@ -138,7 +140,11 @@ export function UsersPage({ api, failed }: PageProps) {
         </p>
       ) : null}
       <p className="status" aria-live="polite">
-        {loading ? 'Loading…' : result ? `${total !== undefined ? `${total} users` : `${result.users.length} shown`}` : ''}
+        {loading
+          ? 'Loading…'
+          : result
+            ? `${total !== undefined ? `${estimated ? 'about ' : ''}${total.toLocaleString()} users` : `${result.users.length} shown`}`
+            : ''}
       </p>
       <div className="table-scroll">
         <table className="users">
