@@ -102,9 +102,13 @@ async function main(): Promise<void> {
       }),
       logger,
     );
-    const shownUser = await seed(tessera);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Before anyone holds a management scope, the start offered the first administrator's setup link.
+    if (!tessera.setupLink) throw new Error('a fresh Tessera offers a setup link');
+    await page.goto(tessera.setupLink);
+    await shoot(page, 'setup-page');
+    const shownUser = await seed(tessera);
 
     await page.goto(`${issuer}/admin/users`);
     await shoot(page, 'login-page');
@@ -127,6 +131,13 @@ async function main(): Promise<void> {
       await page.getByRole('heading', { name: heading }).waitFor();
       await shoot(page, name);
     }
+
+    await page.goto(`${issuer}/admin/events`);
+    await page.getByRole('heading', { name: 'Live events' }).waitFor();
+    await tessera.services.management.users.update(shownUser, { user_metadata: { theme: 'dark' } });
+    await tessera.services.management.users.update(shownUser, { blocked: true });
+    await page.locator('table.events tbody tr').nth(2).waitFor();
+    await shoot(page, 'console-events');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${issuer}/admin/users`);
