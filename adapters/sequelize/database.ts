@@ -22,7 +22,8 @@ export class DatabaseUnreachableError extends Error {
 
 function describeTarget(url: string): string {
   const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  const socketDir = parsed.searchParams.get('host');
+  return socketDir ? `${socketDir} (unix socket)${parsed.pathname}` : `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
 /** `statementTimeoutMs`: PostgreSQL cancels a longer statement (SQLSTATE 57014); 0 means none. */
