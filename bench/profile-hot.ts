@@ -5,15 +5,17 @@
  * benchmark of record is `npm run bench`.
  *
  * PROFILE_DURATION (s per run, 5), PROFILE_CONNECTIONS (16), PROFILE_ROUNDS (1),
- * PROFILE_SCENARIOS (comma-separated names, all by default), PROFILE_REDIS=1 (Tessera with a
+ * PROFILE_SCENARIOS (comma-separated names, all by default; `logins` the password logins, 4 at a time), PROFILE_REDIS=1 (Tessera with a
  * scratch redis-server), PROFILE_CPU=<dir> (a .cpuprofile per scenario and server there).
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadRequest, type LoadResult, runLoad } from './load.js';
 import { issueUserTokens, type UserTokens } from './login.js';
+import { measureLogins } from './login-rate.js';
+import { LOGINS } from './options.js';
 import type { ServerMessage, ServerRequest, Usage } from './profile-server.js';
 import { startRedisServer } from './redis-server.js';
 import { SCENARIOS } from './scenarios.js';
@@ -67,6 +69,20 @@ interface Scenario {
   request(target: Described, tokens: UserTokens): LoadRequest;
 }
 
+/** Password logins through the forms, 4 at a time, shaped as a load result so they share the table. */
+async function loginLoad(target: Described, durationSeconds: number): Promise<LoadResult> {
+  const result = await measureLogins({ ...target, stop: async () => {} }, { concurrency: 4, durationSeconds });
+  return {
+    requestsPerSecond: result.perSecond,
+    p99Ms: 0,
+    responses: result.completed,
+    non2xx: result.failed,
+    errors: 0,
+    timeouts: 0,
+    statusCodes: result.firstFailure ? { [result.firstFailure]: result.failed } : {},
+  };
+}
+
 const ALL_SCENARIOS: readonly Scenario[] = [
   ...SCENARIOS.map((scenario) => ({
     name: scenario.name,
@@ -76,6 +92,7 @@ const ALL_SCENARIOS: readonly Scenario[] = [
     name: 'jwks',
     request: (target) => ({ origin: target.issuer, method: 'GET', path: '/jwks', headers: {} }),
   },
+  { name: LOGINS, request: () => ({ origin: '', method: 'GET', path: '/', headers: {} }) },
   {
     name: 'introspection',
     request: (target, tokens) => ({
@@ -87,6 +104,23 @@ const ALL_SCENARIOS: readonly Scenario[] = [
     }),
   },
 ];
+
+/**
+ * CPU time of every PostgreSQL process on the machine, microseconds (the scratch cluster is the
+ * only one while profiling): its backends live as long as the pool, and ended ones are counted
+ * in their postmaster's children time.
+ */
+async function postgresCpuMicros(): Promise<number> {
+  let ticks = 0;
+  for (const pid of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index] ?? 0), 0);
+  }
+  return (ticks * 1_000_000) / 100;
+}
 
 const usageOf = async (server: Server) => ((await server.ask({ kind: 'usage' })) as ServerMessage & { kind: 'usage' }).usage;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
@@ -109,15 +143,20 @@ async function main() {
     const rows: string[] = [];
     for (let round = 0; round < rounds; round += 1) {
       for (const scenario of scenarios) {
-        const measured: Array<{ load: LoadResult; cpu: number; statements: number }> = [];
+        const measured: Array<{ load: LoadResult; cpu: number; statements: number; postgres: number }> = [];
         for (const server of servers) {
           const serverTokens = tokens.get(server);
           if (!serverTokens) throw new Error('no tokens');
           progress(`${scenario.name} on ${server.target.name}`);
           if (cpuDir) await server.ask({ kind: 'profile-start' });
           const before = await usageOf(server);
-          const load = await runLoad(scenario.request(server.target, serverTokens), settings);
+          const postgresBefore = await postgresCpuMicros();
+          const load =
+            scenario.name === LOGINS
+              ? await loginLoad(server.target, settings.durationSeconds)
+              : await runLoad(scenario.request(server.target, serverTokens), settings);
           const after = await usageOf(server);
+          const postgresAfter = await postgresCpuMicros();
           if (cpuDir) {
             await server.ask({ kind: 'profile-stop', file: path.join(cpuDir, `${scenario.name}-${server.target.name}.cpuprofile`) });
           }
@@ -129,6 +168,7 @@ async function main() {
             load,
             cpu: (after.cpuMicros - before.cpuMicros) / responses,
             statements: (after.statements - before.statements) / responses,
+            postgres: (postgresAfter - postgresBefore) / responses,
           });
         }
         const [t, b] = measured;
@@ -144,6 +184,7 @@ async function main() {
             b.cpu.toFixed(0).padStart(6),
             (t.cpu / b.cpu).toFixed(2).padStart(6),
             t.statements.toFixed(2).padStart(6),
+            t.postgres.toFixed(0).padStart(6),
             failed ? ` FAILED ${JSON.stringify(t.load.statusCodes)} ${JSON.stringify(b.load.statusCodes)}` : '',
           ].join(' '),
         );
@@ -153,7 +194,7 @@ async function main() {
     process.stdout.write(
       [
         `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}`,
-        'scenario           tessera  bare    ratio  t µs   b µs   cpu×   stmts/req',
+        'scenario           tessera  bare    ratio  t µs   b µs   cpu×   stmts/req  pg µs/req',
         ...rows,
         `RSS after start: tessera ${mb(tessera.started.rssBytes)} MB, bare ${mb(baseline.started.rssBytes)} MB; ` +
           `peak: tessera ${mb(tEnd.maxRssBytes)} MB, bare ${mb(bEnd.maxRssBytes)} MB`,

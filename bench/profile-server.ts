@@ -39,7 +39,10 @@ const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
   statements += 1;
   const [first] = args;
-  const text = (typeof first === 'string' ? first : ((first as { text?: string }).text ?? '?')).replace(/\s+/g, ' ').slice(0, 90);
+  const text = (typeof first === 'string' ? first : ((first as { text?: string }).text ?? '?'))
+    .replace(/\s+/g, ' ')
+    .replace(/'[^']*'/g, "'…'")
+    .slice(0, 110);
   texts[text] = (texts[text] ?? 0) + 1;
   return query.apply(this, args);
 } as typeof pg.Client.prototype.query;
