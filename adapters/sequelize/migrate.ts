@@ -15,6 +15,7 @@ import * as customIdentityLogins from './migrations/0006-custom-identity-logins.
 import * as metadataPrefixSearch from './migrations/0007-metadata-prefix-search.js';
 import * as resourceServers from './migrations/0008-resource-servers.js';
 import * as consoleAdministrators from './migrations/0009-console-administrators.js';
+import * as mailOutbox from './migrations/0011-mail-outbox.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -28,6 +29,7 @@ const migrations = [
   { name: '0007-metadata-prefix-search', ...metadataPrefixSearch },
   { name: '0008-resource-servers', ...resourceServers },
   { name: '0009-console-administrators', ...consoleAdministrators },
+  { name: '0011-mail-outbox', ...mailOutbox },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {
