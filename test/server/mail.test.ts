@@ -18,7 +18,8 @@ import { createLogger } from '../../server/logger.js';
 import { createMail, type MailTuning } from '../../server/mail/mail.js';
 import { createTestDatabase } from '../support/databases.js';
 import { logSink } from '../support/log-sink.js';
-import { TEST_SEALING_KEY } from '../support/tessera.js';
+import { waitFor } from '../support/spawn-tessera.js';
+import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
 const KEY = Buffer.from(TEST_SEALING_KEY, 'base64');
 const FROM = 'Tessera Test <no-reply@tessera.test>';
@@ -339,5 +340,19 @@ describe('templates', () => {
     await writeFile(path.join(templatesDir, 'password_changed.txt'), 'Open {{link}}');
     const db = await (await database()).open();
     await expect(mailFor(db, { templatesDir })).rejects.toThrow(/password_changed\.txt .*\{\{link\}\}/);
+  });
+});
+
+describe('a running Tessera', () => {
+  it('offers the mailer on its services, says once at start where mail goes, and delivers what it queues', async () => {
+    const dataDir = await tempDir();
+    const logs: { msg?: string; where?: string }[] = [];
+    const tessera = await startTestTessera({ env: { DATA_DIR: dataDir }, logger: createLogger('info', logSink(logs)) });
+    cleanups.push(() => tessera.stop());
+    expect(logs.filter((line) => line.msg === 'mail goes to').map((line) => line.where)).toEqual([
+      `files in ${path.join(dataDir, 'mail')}`,
+    ]);
+    await tessera.services.mailer.send({ to: 'gil@example.com', kind: 'welcome', values: {} });
+    await waitFor(async () => (await readdir(path.join(dataDir, 'mail'))).length === 1, 30_000);
   });
 });
