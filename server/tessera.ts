@@ -323,6 +323,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       }),
       idpTokens: services.idpTokenReveal,
       requestLimit: services.requestLimit,
+      mail: mail.mailer,
     };
 
     const sweeper = setInterval(() => {
