@@ -70,7 +70,7 @@ const envSchema = z.object({
     z
       .string()
       .url()
-      .refine((value) => ['smtp:', 'smtps:'].includes(new URL(value).protocol), 'must be an smtp:// or smtps:// URL')
+      .refine((value) => URL.canParse(value) && ['smtp:', 'smtps:'].includes(new URL(value).protocol), 'must be an smtp:// or smtps:// URL')
       .optional(),
   ),
   MAIL_FROM: z.preprocess(emptyAsUnset, z.string().min(3).max(320).optional()),

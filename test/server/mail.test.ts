@@ -154,6 +154,8 @@ describe('configuration', () => {
   it('refuses an SMTP_URL that is not smtp:// or smtps:// with a message naming the setting', () => {
     expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(ConfigError);
     expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(() => loadConfig({ SMTP_URL: 'not a url' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SMTP_URL: 'not a url' })).toThrow(/SMTP_URL: .*must be an smtp:\/\/ or smtps:\/\/ URL/);
   });
 
   it('reads SMTP_URL and MAIL_FROM, and sends from no-reply at the issuer host by default', () => {
