@@ -65,6 +65,16 @@ const envSchema = z.object({
   ),
   RULES_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   CODE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
+  SMTP_URL: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .url()
+      .refine((value) => URL.canParse(value) && ['smtp:', 'smtps:'].includes(new URL(value).protocol), 'must be an smtp:// or smtps:// URL')
+      .optional(),
+  ),
+  MAIL_FROM: z.preprocess(emptyAsUnset, z.string().min(3).max(320).optional()),
+  MAIL_TEMPLATES_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(16).default(0)),
   SEALING_KEY: z.preprocess(emptyAsUnset, sealingKey.optional()),
   SEALING_KEY_PREVIOUS: z.preprocess(emptyAsUnset, sealingKey.optional()),
@@ -102,6 +112,8 @@ export interface Config {
   readonly rulesDir: string | undefined;
   /** The only folder operator code (custom scripts, mapper modules) is loaded from. */
   readonly codeDir: string | undefined;
+  /** Outgoing mail: SMTP when smtpUrl is set, otherwise .eml files under DATA_DIR/mail/. */
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly templatesDir: string | undefined };
   /** How many reverse proxies in front may set X-Forwarded-For/-Proto. */
   readonly trustProxy: number;
   /** Seals secrets at rest; undefined only for the embedded default, which keeps its own in DATA_DIR. */
@@ -180,6 +192,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     rulesDir: values.RULES_DIR ? path.resolve(values.RULES_DIR) : undefined,
     codeDir: values.CODE_DIR ? path.resolve(values.CODE_DIR) : undefined,
+    mail: Object.freeze({
+      smtpUrl: values.SMTP_URL,
+      from: values.MAIL_FROM ?? `Tessera <no-reply@${new URL(values.ISSUER ?? 'http://localhost').hostname}>`,
+      templatesDir: values.MAIL_TEMPLATES_DIR ? path.resolve(values.MAIL_TEMPLATES_DIR) : undefined,
+    }),
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
     previousSealingKey: values.SEALING_KEY_PREVIOUS ? Buffer.from(values.SEALING_KEY_PREVIOUS, 'base64') : undefined,

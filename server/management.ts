@@ -6,6 +6,7 @@ import type { RequestLimit } from './abuse/request-limit.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
+import type { Mailer } from './mail/mailer.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
 import type { ResourceServerManagement } from './resource-servers/resource-server-management.js';
@@ -22,6 +23,8 @@ export interface ManagementServices {
   idpTokens: IdpTokenReveal;
   /** Calls per caller: every authenticated procedure takes one. */
   requestLimit: RequestLimit;
+  /** Only what operators see of a user's messages: never a message itself. */
+  mail: Pick<Mailer, 'forUser'>;
 }
 
 export type { AccessTokenVerifier };

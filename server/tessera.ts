@@ -45,6 +45,8 @@ import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
 import type { Logger } from './logger.js';
+import { createMail } from './mail/mail.js';
+import type { Mailer } from './mail/mailer.js';
 import type { ManagementServices } from './management.js';
 import { countAbuseBlocks } from './metrics/abuse-blocks.js';
 import { countLoginOutcomes, ignoreLoginOutcomes } from './metrics/login-outcomes.js';
@@ -212,6 +214,8 @@ type Services = ReturnType<typeof buildServices> & {
   resourceServers: ResourceServerRegistry;
   /** What the management API calls; the CLI and test fixtures create clients and connections through it too. */
   management: ManagementServices;
+  /** Sends the catalogue's messages through the PostgreSQL outbox (server/mail/). */
+  mailer: Mailer;
 };
 
 /** Storage, key material, the provider and the start-up bootstrap: everything but HTTP. */
@@ -260,6 +264,9 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     let signals: NodeSignals = singleNodeSignals;
     const announceChange = (key: string) => void signals.announce('oidc.changed', key);
     const services = buildServices(database, redis, config, sealingKey, logger, currentProvider, announceChange, loadedRules, sandbox);
+    const mail = await createMail(config, database.models, sealingKey, logger);
+    mail.worker.start();
+    cleanup.push(() => mail.worker.stop());
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     const resourceServerQueries = createResourceServerQueries(database.models);
@@ -316,6 +323,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       }),
       idpTokens: services.idpTokenReveal,
       requestLimit: services.requestLimit,
+      mail: mail.mailer,
     };
 
     const sweeper = setInterval(() => {
@@ -326,7 +334,11 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));
 
-    return { database, services: { ...services, clients, providers, keyStore, refreshKeys, signals, resourceServers, management }, stop };
+    return {
+      database,
+      services: { ...services, clients, providers, keyStore, refreshKeys, signals, resourceServers, management, mailer: mail.mailer },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

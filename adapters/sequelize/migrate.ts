@@ -16,6 +16,7 @@ import * as metadataPrefixSearch from './migrations/0007-metadata-prefix-search.
 import * as resourceServers from './migrations/0008-resource-servers.js';
 import * as consoleAdministrators from './migrations/0009-console-administrators.js';
 import * as oidcPayloadWrites from './migrations/0010-oidc-payload-writes.js';
+import * as mailOutbox from './migrations/0011-mail-outbox.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -30,6 +31,7 @@ const migrations = [
   { name: '0008-resource-servers', ...resourceServers },
   { name: '0009-console-administrators', ...consoleAdministrators },
   { name: '0010-oidc-payload-writes', ...oidcPayloadWrites },
+  { name: '0011-mail-outbox', ...mailOutbox },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {

@@ -56,6 +56,17 @@ export const usersRouter = router({
     .input(z.strictObject({ id: userIdSchema, provider: z.string().min(1).max(128), user_id: z.string().min(1).max(512) }))
     .mutation(({ ctx, input }) => ctx.services.users.unlink(input.id, input.provider, input.user_id, ctx.caller.scopes)),
 
+  /** The user's recent messages and whether they went out: kind, status, attempts, last error; never the message. */
+  mail: requireScope('read:users')
+    .input(z.strictObject({ id: userIdSchema }))
+    .query(async ({ ctx, input }) =>
+      (await ctx.services.mail.forUser(input.id)).map((row) => ({
+        ...row,
+        created_at: row.created_at.toISOString(),
+        sent_at: row.sent_at?.toISOString() ?? null,
+      })),
+    ),
+
   events: requireScope('read:users')
     .input(z.strictObject({ user_id: userIdSchema.optional(), lastEventId: z.string().max(128).optional() }))
     .subscription(({ ctx, input, signal }) => {
