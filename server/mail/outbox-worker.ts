@@ -43,8 +43,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const now = options.now ?? (() => new Date());
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
+  let following: Promise<number> | undefined;
   let stopped = true;
-  let again = false;
+  let closed = false;
 
   async function deliver(): Promise<number> {
     let delivered = 0;
@@ -72,11 +73,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   }
 
-  function runOnce(): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
+  function pass(): Promise<number> {
     running = deliver()
       .catch((error: unknown) => {
         logger.warn({ err: error }, 'mail outbox pass failed');
@@ -84,12 +81,21 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       })
       .finally(() => {
         running = undefined;
-        if (again && !stopped) {
-          again = false;
-          void runOnce();
-        }
       });
     return running;
+  }
+
+  /**
+   * A pass under way may have looked for due rows before the caller's message was committed:
+   * the caller then gets the pass after it (one, shared by every caller meanwhile).
+   */
+  function runOnce(): Promise<number> {
+    if (!running) return pass();
+    following ??= running.then(() => {
+      following = undefined;
+      return closed ? 0 : pass();
+    });
+    return following;
   }
 
   function schedule(): void {
@@ -113,7 +119,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     },
     async stop() {
       stopped = true;
+      closed = true;
       clearTimeout(timer);
+      await following;
       await running;
       transport.close();
     },

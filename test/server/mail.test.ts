@@ -12,10 +12,13 @@ import { QueryTypes } from 'sequelize';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { createMailOutboxQueries } from '../../adapters/queries/mail-outbox.js';
 import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { createMail, type MailTuning } from '../../server/mail/mail.js';
+import { createOutboxWorker } from '../../server/mail/outbox-worker.js';
+import { smtpTransport } from '../../server/mail/transport.js';
 import { createTestDatabase } from '../support/databases.js';
 import { logSink } from '../support/log-sink.js';
 import { waitFor } from '../support/spawn-tessera.js';
@@ -295,6 +298,77 @@ describe('delivery through SMTP', () => {
     const [a, b] = await Promise.all([nodeA.worker.runOnce(), nodeB.worker.runOnce()]);
     expect(a + b).toBe(recipients.length);
     expect(smtp.received.map((message) => message.header('To')).sort()).toEqual([...recipients].sort());
+  });
+});
+
+describe('what the outbox keeps', () => {
+  it('drops a delivered message’s body at once, and sweeps sent and failed rows after 30 days but never a pending one', async () => {
+    const smtp = await startSmtp();
+    cleanups.push(() => smtp.close());
+    const db = await (await database()).open();
+    const mail = await mailFor(db, { smtpPort: smtp.port });
+    const body = async (id: string) =>
+      (
+        await db.models.sequelize.query<{ message: string }>('SELECT message FROM mail_outbox WHERE id = $1', {
+          bind: [id],
+          type: QueryTypes.SELECT,
+        })
+      )[0]?.message;
+
+    const sent = await mail.mailer.send({ to: 'ada@example.com', kind: 'verify_email', values: { link: secretLink() }, userId: 'u2' });
+    const pending = await mail.mailer.send({ to: 'bob@example.com', kind: 'password_changed', values: {}, userId: 'u2' });
+    expect(await body(pending.id)).not.toBe('');
+    await db.models.sequelize.query(`UPDATE mail_outbox SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`, {
+      bind: [pending.id],
+    });
+    expect(await mail.worker.runOnce()).toBe(1);
+    expect(await body(sent.id)).toBe('');
+    expect(await body(pending.id)).not.toBe('');
+
+    expect(await mail.sweep(new Date(Date.now() + 29 * 24 * 3_600_000))).toBe(0);
+    expect(await mail.sweep(new Date(Date.now() + 31 * 24 * 3_600_000))).toBe(1);
+    expect((await mail.mailer.forUser('u2')).map((row) => row.id)).toEqual([pending.id]);
+  });
+});
+
+describe('the outbox worker', () => {
+  it('answers a pass asked for during another with the pass after it, which sees the message queued meanwhile', async () => {
+    const smtp = await startSmtp();
+    cleanups.push(() => smtp.close());
+    const db = await (await database()).open();
+    const outbox = createMailOutboxQueries(db.models);
+    const smtpSender = smtpTransport(smtpUrl(smtp.port));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The real SMTP transport, held at its first message so that a pass is under way for certain.
+    let first = true;
+    const transport = {
+      where: smtpSender.where,
+      async send(message: Parameters<typeof smtpSender.send>[0]) {
+        if (first) {
+          first = false;
+          await held;
+        }
+        return smtpSender.send(message);
+      },
+      close: () => smtpSender.close(),
+    };
+    const worker = createOutboxWorker({ outbox, transport, sealingKey: KEY, logger: createLogger('silent'), pollIntervalMs: 3_600_000 });
+    cleanups.push(() => worker.stop());
+    const mail = await mailFor(db);
+
+    await mail.mailer.send({ to: 'first@example.com', kind: 'password_changed', values: {} });
+    const firstPass = worker.runOnce();
+    await waitFor(async () => !first, 10_000);
+    await mail.mailer.send({ to: 'second@example.com', kind: 'password_changed', values: {} });
+    const secondPass = worker.runOnce();
+    release();
+
+    expect(await firstPass).toBe(1);
+    expect(await secondPass).toBe(1);
+    expect(smtp.received.map((message) => message.header('To')).sort()).toEqual(['first@example.com', 'second@example.com']);
   });
 });
 
