@@ -330,6 +330,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       sweepExpiredPayloads(database.models).catch((error: unknown) => logger.warn({ err: error }, 'expired artifact sweep failed'));
       services.flows.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired login flow sweep failed'));
       services.ruleClaims.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired rule claims sweep failed'));
+      mail.sweep().catch((error: unknown) => logger.warn({ err: error }, 'finished mail sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));

@@ -60,8 +60,17 @@ export function createMailOutboxQueries(models: Models) {
       );
     },
 
+    /** Delivered: the sealed message, live link and all, is not kept a moment longer than needed. */
     async markSent(id: string, now: Date): Promise<void> {
-      await sequelize.query(`UPDATE mail_outbox SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1`, { bind: [id, now] });
+      await sequelize.query(`UPDATE mail_outbox SET status = 'sent', sent_at = $2, last_error = NULL, message = '' WHERE id = $1`, {
+        bind: [id, now],
+      });
+    },
+
+    /** Deletes sent and failed messages created before `before`; pending ones stay, however old. */
+    async sweepFinished(before: Date): Promise<number> {
+      const [, result] = await sequelize.query(`DELETE FROM mail_outbox WHERE status <> 'pending' AND created_at < $1`, { bind: [before] });
+      return (result as { rowCount?: number | null }).rowCount ?? 0;
     },
 
     /** Records a failure: due again at `retryAt`, or failed for good when it is undefined. */

@@ -15,9 +15,14 @@ import { fileTransport, smtpTransport } from './transport.js';
 /** The name messages carry when the flow sending them names no application. */
 export const DEFAULT_APP_NAME = 'Tessera';
 
+/** How long operators can still see a sent or failed message on the user (users.mail). */
+export const FINISHED_MAIL_RETENTION_MS = 30 * 24 * 3_600_000;
+
 export interface Mail {
   readonly mailer: Mailer;
   readonly worker: OutboxWorker;
+  /** Deletes sent and failed messages past FINISHED_MAIL_RETENTION_MS; returns how many. */
+  sweep(now?: Date): Promise<number>;
 }
 
 export type MailTuning = Pick<OutboxWorkerOptions, 'retryDelaysMs' | 'pollIntervalMs' | 'leaseMs' | 'now'>;
@@ -41,5 +46,9 @@ export async function createMail(
     appName: DEFAULT_APP_NAME,
     onQueued: () => worker.wake(),
   });
-  return { mailer, worker };
+  return {
+    mailer,
+    worker,
+    sweep: (now = new Date()) => outbox.sweepFinished(new Date(now.getTime() - FINISHED_MAIL_RETENTION_MS)),
+  };
 }
