@@ -38,11 +38,17 @@ export function smtpTransport(smtpUrl: string): MailTransport {
 /** Files sort by time: an ISO timestamp first, then randomness against collisions in one millisecond. */
 export function fileTransport(folder: string): MailTransport {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // Made at the first message rather than at start, so a Tessera that never sends mail leaves no folder.
+  let folderMade: Promise<unknown> | undefined;
   return {
     where: `files in ${folder}`,
     async send(message) {
       const info = await transporter.sendMail(message);
-      await mkdir(folder, { recursive: true, mode: 0o700 });
+      folderMade ??= mkdir(folder, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+        folderMade = undefined;
+        throw error;
+      });
+      await folderMade;
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
       // The message holds live links: only the owner may read it.
       await writeFile(path.join(folder, name), info.message as Buffer, { mode: 0o600, flag: 'wx' });
