@@ -40,6 +40,32 @@ const sealingKey = z
   .string()
   .refine((value) => Buffer.from(value, 'base64').length === 32, `must be base64 of 32 random bytes (make one with \`${MAKE_SECRET}\`)`);
 
+const flag = z.preprocess(emptyAsUnset, z.enum(['true', 'false']).default('false')).transform((value) => value === 'true');
+
+export const ACCOUNT_METADATA_TYPES = ['string', 'number', 'boolean'] as const;
+export type AccountMetadataField = { readonly key: string; readonly type: (typeof ACCOUNT_METADATA_TYPES)[number] };
+
+/** `key:type,key:type`, e.g. `newsletter:boolean,team:string`. */
+const accountMetadataFields = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => {
+        const [key = '', type = 'string'] = part.split(':').map((piece) => piece.trim());
+        return { key, type };
+      }),
+  )
+  .pipe(
+    z
+      .array(
+        z.object({ key: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'keys are letters, digits and _'), type: z.enum(ACCOUNT_METADATA_TYPES) }),
+      )
+      .max(50),
+  );
+
 const positiveInt = (fallback: number) => z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).default(fallback));
 
 const envSchema = z.object({
@@ -75,6 +101,13 @@ const envSchema = z.object({
   ),
   MAIL_FROM: z.preprocess(emptyAsUnset, z.string().min(3).max(320).optional()),
   MAIL_TEMPLATES_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
+  // Account links (server/accounts/): how long each lives, and what a password reset leaves standing.
+  EMAIL_VERIFICATION_TTL_SECONDS: positiveInt(24 * 60 * 60),
+  PASSWORD_RESET_TTL_SECONDS: positiveInt(60 * 60),
+  PASSWORD_RESET_KEEPS_SESSIONS: flag,
+  // The account page ($ISSUER/account): user_metadata keys people may edit themselves, and whether they may delete their account.
+  ACCOUNT_METADATA_FIELDS: z.preprocess(emptyAsUnset, accountMetadataFields.default([])),
+  ACCOUNT_DELETION: flag,
   TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(16).default(0)),
   SEALING_KEY: z.preprocess(emptyAsUnset, sealingKey.optional()),
   SEALING_KEY_PREVIOUS: z.preprocess(emptyAsUnset, sealingKey.optional()),
@@ -114,6 +147,8 @@ export interface Config {
   readonly codeDir: string | undefined;
   /** Outgoing mail: SMTP when smtpUrl is set, otherwise .eml files under DATA_DIR/mail/. */
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly templatesDir: string | undefined };
+  /** Account links and the account page (server/accounts/). */
+  readonly accounts: AccountSettings;
   /** How many reverse proxies in front may set X-Forwarded-For/-Proto. */
   readonly trustProxy: number;
   /** Seals secrets at rest; undefined only for the embedded default, which keeps its own in DATA_DIR. */
@@ -132,6 +167,17 @@ export interface Config {
   readonly limits: Limits;
   /** Where /metrics listens; undefined (the default) when no metrics are collected at all. */
   readonly metrics: { readonly port: number; readonly host: string } | undefined;
+}
+
+export interface AccountSettings {
+  readonly verifyEmailTtlSeconds: number;
+  readonly resetPasswordTtlSeconds: number;
+  /** A password reset revokes every session, grant and refresh token of the user unless this is set. */
+  readonly resetKeepsSessions: boolean;
+  /** The user_metadata keys the account page lets a person edit, each with its type. */
+  readonly metadataFields: readonly AccountMetadataField[];
+  /** Whether people may delete their own account from the account page. */
+  readonly selfDeletion: boolean;
 }
 
 /** Brute-force, throttling and load limits (server/abuse/). */
@@ -196,6 +242,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: values.SMTP_URL,
       from: values.MAIL_FROM ?? `Tessera <no-reply@${new URL(values.ISSUER ?? 'http://localhost').hostname}>`,
       templatesDir: values.MAIL_TEMPLATES_DIR ? path.resolve(values.MAIL_TEMPLATES_DIR) : undefined,
+    }),
+    accounts: Object.freeze({
+      verifyEmailTtlSeconds: values.EMAIL_VERIFICATION_TTL_SECONDS,
+      resetPasswordTtlSeconds: values.PASSWORD_RESET_TTL_SECONDS,
+      resetKeepsSessions: values.PASSWORD_RESET_KEEPS_SESSIONS,
+      metadataFields: Object.freeze(values.ACCOUNT_METADATA_FIELDS.map((field) => Object.freeze(field))),
+      selfDeletion: values.ACCOUNT_DELETION,
     }),
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,

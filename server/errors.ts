@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   // A setup link that is unknown, used or expired; and any setup once an administrator exists.
   'setup.link_refused': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'setup.admin_exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
+  // An account link (verify an email, reset a password) that is unknown, used, expired, or outlived a change of email or password.
+  'ticket.refused': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  // Sign-up through a connection that does not allow it (disable_signup), or for an application that does not offer it.
+  'signup.disabled': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'saml.request_refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied', http: 429 },
   // RFC 6749 §5.2 has no code for it; invalid_client says the client's authentication was refused.

@@ -11,6 +11,7 @@ import { createMemo, forget, MEMOIZED_MODELS, memoizeFactory, SINGLE_NODE_MEMOIZ
 import { sweepExpiredPayloads } from '../adapters/oidc/sequelize-adapter.js';
 import { indexTokenKinds } from '../adapters/oidc/token-kinds.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../adapters/postgres/embedded.js';
+import { createAccountTicketQueries } from '../adapters/queries/account-tickets.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
@@ -25,6 +26,8 @@ import { openRedis, type RedisClient } from '../adapters/redis/client.js';
 import { type Database, openDatabase } from '../adapters/sequelize/database.js';
 import { createContextFactory } from '../trpc/context.js';
 import { createAbuseLimits } from './abuse/abuse-limits.js';
+import { createAccountMail } from './accounts/account-mail.js';
+import { createAccountTickets } from './accounts/account-tickets.js';
 import { createApp } from './app.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
@@ -124,6 +127,7 @@ function buildServices(
   announceChange: (key: string) => void,
   loadedRules: readonly LoadedRule[] | undefined,
   sandbox: Sandbox,
+  mailer: Mailer,
 ) {
   // Only with METRICS_PORT: otherwise nothing is registered and no hook is installed.
   const metrics = config.metrics ? createTesseraMetrics() : undefined;
@@ -169,10 +173,27 @@ function buildServices(
   const rules: PostLoginRules = loadedRules
     ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
     : noRules;
+  const accountTickets = createAccountTickets({
+    tickets: createAccountTicketQueries(database.models),
+    users,
+    issuer: config.issuer,
+    lifetimes: {
+      verify_email: config.accounts.verifyEmailTtlSeconds,
+      change_email: config.accounts.verifyEmailTtlSeconds,
+      reset_password: config.accounts.resetPasswordTtlSeconds,
+    },
+  });
+  const accountMail = createAccountMail({
+    tickets: accountTickets,
+    mailer,
+    appName: async (clientId) => (await currentProvider().Client.find(clientId))?.clientName,
+  });
   const firstAdministrator = createFirstAdministratorSetup({ tokens: createSetupTokenQueries(database.models), users, profiles, events });
   return {
     codeDir,
     users,
+    accountTickets,
+    accountMail,
     firstAdministrator,
     connections,
     keys,
@@ -263,10 +284,21 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     };
     let signals: NodeSignals = singleNodeSignals;
     const announceChange = (key: string) => void signals.announce('oidc.changed', key);
-    const services = buildServices(database, redis, config, sealingKey, logger, currentProvider, announceChange, loadedRules, sandbox);
     const mail = await createMail(config, database.models, sealingKey, logger);
     mail.worker.start();
     cleanup.push(() => mail.worker.stop());
+    const services = buildServices(
+      database,
+      redis,
+      config,
+      sealingKey,
+      logger,
+      currentProvider,
+      announceChange,
+      loadedRules,
+      sandbox,
+      mail.mailer,
+    );
     cleanup.push(() => services.strategies.close());
     const keyStore = createKeyStore(services.keys);
     const resourceServerQueries = createResourceServerQueries(database.models);
@@ -331,6 +363,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       services.flows.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired login flow sweep failed'));
       services.ruleClaims.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired rule claims sweep failed'));
       mail.sweep().catch((error: unknown) => logger.warn({ err: error }, 'finished mail sweep failed'));
+      services.accountTickets.sweep().catch((error: unknown) => logger.warn({ err: error }, 'account ticket sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));

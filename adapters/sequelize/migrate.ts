@@ -17,6 +17,7 @@ import * as resourceServers from './migrations/0008-resource-servers.js';
 import * as consoleAdministrators from './migrations/0009-console-administrators.js';
 import * as oidcPayloadWrites from './migrations/0010-oidc-payload-writes.js';
 import * as mailOutbox from './migrations/0011-mail-outbox.js';
+import * as accountTickets from './migrations/0012-account-tickets.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -32,6 +33,7 @@ const migrations = [
   { name: '0009-console-administrators', ...consoleAdministrators },
   { name: '0010-oidc-payload-writes', ...oidcPayloadWrites },
   { name: '0011-mail-outbox', ...mailOutbox },
+  { name: '0012-account-tickets', ...accountTickets },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {

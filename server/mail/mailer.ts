@@ -15,9 +15,9 @@ export interface SendRequest<K extends MessageKind> {
   readonly kind: K;
   readonly values: MessageValues<K>;
   /** The application the person came from; the mailer's default name otherwise. */
-  readonly appName?: string;
-  readonly userId?: string;
-  readonly transaction?: Transaction;
+  readonly appName?: string | undefined;
+  readonly userId?: string | undefined;
+  readonly transaction?: Transaction | undefined;
 }
 
 export interface Mailer {

@@ -5,11 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
 import { createMailOutboxQueries } from '../../adapters/queries/mail-outbox.js';
@@ -21,89 +19,12 @@ import { createOutboxWorker } from '../../server/mail/outbox-worker.js';
 import { smtpTransport } from '../../server/mail/transport.js';
 import { createTestDatabase } from '../support/databases.js';
 import { logSink } from '../support/log-sink.js';
+import { parse, SMTP_PASSWORD, smtpUrl, startSmtp } from '../support/smtp-capture.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
 const KEY = Buffer.from(TEST_SEALING_KEY, 'base64');
 const FROM = 'Tessera Test <no-reply@tessera.test>';
-const SMTP_USER = 'mailer';
-const SMTP_PASSWORD = `smtp-secret-${randomBytes(6).toString('hex')}`;
-
-interface Received {
-  readonly raw: string;
-  readonly header: (name: string) => string | undefined;
-  readonly text: string;
-  readonly html: string;
-}
-
-const decodeQuotedPrintable = (body: string) =>
-  Buffer.from(
-    body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
-    'latin1',
-  ).toString('utf8');
-
-/** The text/plain and text/html parts of a multipart/alternative message, decoded. */
-function parse(raw: string): Received {
-  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
-  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-  const header = (name: string) =>
-    unfolded
-      .split(/\r?\n/)
-      .find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}: `))
-      ?.slice(name.length + 2);
-  const boundary = /boundary="?([^";]+)"?/.exec(unfolded)?.[1] ?? '';
-  const parts = rest.join('\n\n').split(`--${boundary}`);
-  const part = (type: string) => {
-    const found = parts.find((candidate) => candidate.includes(`Content-Type: ${type}`)) ?? '';
-    const [partHead = '', ...body] = found.replace(/^\r?\n/, '').split(/\r?\n\r?\n/);
-    const content = body.join('\n\n');
-    if (/Content-Transfer-Encoding: base64/i.test(partHead)) return Buffer.from(content, 'base64').toString('utf8');
-    if (/Content-Transfer-Encoding: quoted-printable/i.test(partHead)) return decodeQuotedPrintable(content);
-    return content;
-  };
-  return { raw, header, text: part('text/plain'), html: part('text/html') };
-}
-
-interface TestSmtp {
-  readonly port: number;
-  readonly received: Received[];
-  /** While true, every recipient is refused with a 451 (try again later). */
-  refusing: boolean;
-  close(): Promise<void>;
-}
-
-async function startSmtp(port = 0): Promise<TestSmtp> {
-  const state: TestSmtp = {
-    port,
-    received: [],
-    refusing: false,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) callback(null, { user: auth.username });
-      else callback(new Error('bad credentials'));
-    },
-    onRcptTo(_address, _session, callback) {
-      if (!state.refusing) return callback();
-      const error = Object.assign(new Error('mailbox busy, try again later'), { responseCode: 451 });
-      callback(error);
-    },
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        state.received.push(parse(Buffer.concat(chunks).toString('utf8')));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-  return Object.assign(state, { port: (server.server.address() as AddressInfo).port });
-}
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -119,8 +40,6 @@ async function database(): Promise<{ url: string; open: () => Promise<Database> 
   };
   return { url, open };
 }
-
-const smtpUrl = (port: number) => `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${port}`;
 
 async function mailFor(
   db: Database,
