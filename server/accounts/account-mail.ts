@@ -17,6 +17,8 @@ export interface AccountMailDependencies {
 export interface AccountMailOptions {
   /** The application the person came from: named in the message and on the pages the link opens. */
   clientId?: string | undefined;
+  /** Where the page the link opens sends the person once the ticket is used. */
+  resultUrl?: string | undefined;
   transaction?: Transaction | undefined;
 }
 
@@ -24,8 +26,8 @@ type LinkKind = 'verify_email' | 'reset_password' | 'signup_attempt_existing';
 
 export function createAccountMail({ tickets, mailer, appName }: AccountMailDependencies) {
   async function sendLink(kind: LinkKind, purpose: TicketPurpose, userId: string, to: string, options: AccountMailOptions) {
-    const { clientId, transaction } = options;
-    const { url } = await tickets.issue({ purpose, userId, email: to, clientId, transaction });
+    const { clientId, resultUrl, transaction } = options;
+    const { url } = await tickets.issue({ purpose, userId, email: to, clientId, resultUrl, transaction });
     const name = clientId ? await appName(clientId) : undefined;
     return mailer.send({ to, kind, values: { link: url }, userId, transaction, appName: name });
   }
