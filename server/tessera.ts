@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
+import { cacheEnabledConnections } from '../adapters/cache/enabled-connections-cache.js';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { createMemo, forget, MEMOIZED_MODELS, memoizeFactory, SINGLE_NODE_MEMOIZED_MODELS } from '../adapters/oidc/memo-adapter.js';
@@ -43,7 +44,7 @@ import { createOptionSecrets } from './connections/option-secrets.js';
 import { createStrategies } from './connections/strategies.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
-import { createRedisNodeSignals, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
+import { createRedisNodeSignals, type NodeSignal, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
@@ -100,6 +101,8 @@ const PROFILE_CACHE_TTL_SECONDS = 5 * 60;
 const MEMO_ENTRIES = 10_000;
 const MEMO_TTL_MS = 60_000;
 const PROFILE_CACHE_ENTRIES = 10_000;
+/** How long a node trusts its copy of a client's connections when a change signal was lost. */
+const ENABLED_CONNECTIONS_MAX_AGE_MS = 60_000;
 /** How long a node trusts its copy of the resource servers when a change signal was lost. */
 const RESOURCE_SERVERS_MAX_AGE_MS = 60_000;
 
@@ -124,7 +127,8 @@ function buildServices(
   sealingKey: Buffer,
   logger: Logger,
   currentProvider: () => Provider,
-  announceChange: (key: string) => void,
+  /** Tells the other nodes (late-bound: the signals exist only once the provider does). */
+  announce: (signal: NodeSignal, detail?: string) => void,
   loadedRules: readonly LoadedRule[] | undefined,
   sandbox: Sandbox,
   mailer: Mailer,
@@ -134,12 +138,20 @@ function buildServices(
   if (metrics) observePool(database.sequelize, metrics);
   const optionSecrets = createOptionSecrets(sealingKey);
   const users = createUserQueries(database.models, optionSecrets);
-  const connections = createConnectionQueries(database.models, optionSecrets);
+  const connections = cacheEnabledConnections(createConnectionQueries(database.models, optionSecrets), {
+    maxAgeMs: ENABLED_CONNECTIONS_MAX_AGE_MS,
+    announce: () => announce('connections.changed'),
+  });
   const keys = createKeyQueries(database.models, sealingKey);
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
-  const stores = memoizeFactory(createAdapterFactory(database.models, redis, sealingKey), memo, announceChange, memoized);
+  const stores = memoizeFactory(
+    createAdapterFactory(database.models, redis, sealingKey),
+    memo,
+    (key) => announce('oidc.changed', key),
+    memoized,
+  );
   const adapter = indexTokenKinds(singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval }));
   const profileCache = createCache(redis, logger);
   const bus = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
@@ -283,7 +295,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       return providers.provider;
     };
     let signals: NodeSignals = singleNodeSignals;
-    const announceChange = (key: string) => void signals.announce('oidc.changed', key);
+    const announce = (signal: NodeSignal, detail?: string) => void signals.announce(signal, detail);
     const mail = await createMail(config, database.models, sealingKey, logger);
     mail.worker.start();
     cleanup.push(() => mail.worker.stop());
@@ -294,7 +306,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       sealingKey,
       logger,
       currentProvider,
-      announceChange,
+      announce,
       loadedRules,
       sandbox,
       mail.mailer,
@@ -331,6 +343,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     signals.on('keys.rotated', refreshKeys);
     signals.on('oidc.changed', async (key) => forget(services.memo, key));
     signals.on('resource_servers.changed', async () => resourceServers.invalidate());
+    signals.on('connections.changed', async () => services.connections.forgetEnabled());
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
     await ensureConsoleClient(clients, services.connections, config.issuer);
