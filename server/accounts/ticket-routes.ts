@@ -48,6 +48,8 @@ const MAX_PASSWORD_LENGTH = 1024;
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 const sameAddress = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
+const noPassword = () => new DomainError('ticket.refused', 'This account has no password that can be set here.');
+
 /** A refusal the person can act on (a taken address, a weak password): shown with its own status, never a 500. */
 const isPersonFacing = (error: unknown): error is DomainError => isDomainError(error) && ERROR_CODES[error.code].http < 500;
 
@@ -176,5 +178,3 @@ export function createTicketRouter(deps: TicketRouteDependencies) {
 
   return router;
 }
-
-const noPassword = () => new DomainError('ticket.refused', 'This account has no password that can be set here.');
