@@ -166,6 +166,9 @@ export function createTicketRouter(deps: TicketRouteDependencies) {
       await prepared.committed();
     } catch (error) {
       if (isDomainError(error, 'ticket.refused')) return refuse(ctx, error);
+      if (isDomainError(error, 'auth.upstream_failed')) {
+        return showForm(error.httpStatus, 'Your password could not be changed just now. Try again in a moment: this link still works.');
+      }
       // The policy or the custom database's script refused: the same link can try again.
       if (isPersonFacing(error)) return showForm(error.httpStatus, error.message);
       throw error;
