@@ -3,6 +3,7 @@
  */
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
+import { createTicketRouter, type TicketRouteDependencies } from './accounts/ticket-routes.js';
 import { CONSOLE_CLIENT_ID } from './clients/console-client.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { createConsoleRouter } from './console/console-site.js';
@@ -19,7 +20,8 @@ import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes
 
 export type AppDependencies = InteractionDependencies &
   SamlIdpDependencies &
-  SetupRouteDependencies & {
+  SetupRouteDependencies &
+  TicketRouteDependencies & {
     issuer: string;
     /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
     trustProxy: number;
@@ -94,6 +96,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
   app.use(createSetupRouter(deps).routes());
+  app.use(createTicketRouter(deps).routes());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(upstreamCallback.routes());

@@ -29,6 +29,7 @@ import { createContextFactory } from '../trpc/context.js';
 import { createAbuseLimits } from './abuse/abuse-limits.js';
 import { createAccountMail } from './accounts/account-mail.js';
 import { createAccountTickets } from './accounts/account-tickets.js';
+import { createTicketManagement } from './accounts/ticket-management.js';
 import { createApp } from './app.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
@@ -165,26 +166,7 @@ function buildServices(
   const loadMapper = createMapperLoader({ sandbox, codeDir, logger });
   const scripts = createScriptRunner({ sandbox, codeDir, logger });
   const custom = createCustomLifecycle({ users, scripts, loadMapper });
-  const userService = createUserService({
-    users,
-    search: createUserSearchQueries(database.models, { exactTotalLimit: config.searchExactTotalLimit }),
-    connections,
-    profiles,
-    events,
-    revokeAccount,
-    custom,
-    loginAttempts,
-  });
-  const flows = createLoginFlowQueries(database.models);
-  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
-  const idpTokens = createIdpTokensSealer(sealingKey);
-  const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
-  const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
-  const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
-  const readiness = createReadinessProbe(database, redis);
-  const rules: PostLoginRules = loadedRules
-    ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
-    : noRules;
+  // Before the user service: a new email's verification message is queued with the change.
   const accountTickets = createAccountTickets({
     tickets: createAccountTicketQueries(database.models),
     users,
@@ -200,6 +182,27 @@ function buildServices(
     mailer,
     appName: async (clientId) => (await currentProvider().Client.find(clientId))?.clientName,
   });
+  const userService = createUserService({
+    users,
+    search: createUserSearchQueries(database.models, { exactTotalLimit: config.searchExactTotalLimit }),
+    connections,
+    profiles,
+    events,
+    revokeAccount,
+    custom,
+    loginAttempts,
+    accountMail,
+  });
+  const flows = createLoginFlowQueries(database.models);
+  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
+  const idpTokens = createIdpTokensSealer(sealingKey);
+  const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
+  const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
+  const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
+  const readiness = createReadinessProbe(database, redis);
+  const rules: PostLoginRules = loadedRules
+    ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
+    : noRules;
   const firstAdministrator = createFirstAdministratorSetup({ tokens: createSetupTokenQueries(database.models), users, profiles, events });
   return {
     codeDir,
@@ -369,6 +372,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       idpTokens: services.idpTokenReveal,
       requestLimit: services.requestLimit,
       mail: mail.mailer,
+      tickets: createTicketManagement({
+        users: services.users,
+        tickets: services.accountTickets,
+        accountMail: services.accountMail,
+        clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
+      }),
     };
 
     const sweeper = setInterval(() => {
