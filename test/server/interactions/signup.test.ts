@@ -34,6 +34,12 @@ describe('signing up from the login page', () => {
       options: { disable_signup: true },
       enabled_clients: [client.client_id],
     });
+    await admin.connections.create.mutate({
+      name: 'Usernames',
+      strategy: 'database',
+      options: { requires_username: true },
+      enabled_clients: [client.client_id],
+    });
     config = await discover(tessera.issuer, client.client_id, client.client_secret);
   });
   afterAll(async () => {
@@ -78,6 +84,8 @@ describe('signing up from the login page', () => {
     const hrefs = shown.document.querySelectorAll('a').map((link) => link.getAttribute('href'));
     expect(hrefs).toContain(`/interaction/${uid}/signup?connection=Username-Password`);
     expect(hrefs).not.toContain(`/interaction/${uid}/signup?connection=Closed`);
+    // This page asks for no username, so a connection that requires one takes no sign-ups here.
+    expect(hrefs).not.toContain(`/interaction/${uid}/signup?connection=Usernames`);
     expect(hrefs).toContain(`/interaction/${uid}/forgot?connection=Username-Password`);
     expect(hrefs).toContain(`/interaction/${uid}/forgot?connection=Closed`);
   });
