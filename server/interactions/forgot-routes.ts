@@ -21,7 +21,13 @@ export function createForgotRouter(deps: InteractionDependencies, steps: LoginSt
   async function resetConnection(details: Details, name: string | undefined): Promise<ConnectionRecord> {
     const { credentials } = await steps.offered(details);
     const connection = chooseConnection(credentials, name, resetOffered);
-    if (!connection) throw new errors.InvalidRequest(`connection "${name ?? ''}" offers no password reset for this application`);
+    if (!connection) {
+      throw new errors.InvalidRequest(
+        name === undefined
+          ? 'no connection of this application offers a password reset'
+          : `connection "${name}" offers no password reset for this application`,
+      );
+    }
     return connection;
   }
 

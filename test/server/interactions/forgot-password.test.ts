@@ -85,6 +85,14 @@ describe('"Forgot your password?" on the login page', () => {
     expect(back?.getAttribute('href')).toBe(`/interaction/${uid}`);
   });
 
+  it('refuses the reset page of a connection this application does not offer, with a page saying so', async () => {
+    const browser = newBrowser();
+    const { uid } = await forgotPage(browser);
+    const refused = page(await browser.navigate(`${tessera.issuer}/interaction/${uid}/forgot?connection=Elsewhere`));
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('connection &quot;Elsewhere&quot; offers no password reset for this application');
+  });
+
   it('answers the same for a known and an unknown address, and mails a reset link to the known one only', async () => {
     const known = await createUser(tessera);
     const unknown = `nobody-${Date.now()}@example.com`;
