@@ -1,7 +1,7 @@
 /**
- * SQL for logins that wait on an upstream or on a mailed link: a flow is taken exactly once (DELETE … RETURNING,
- * so two callbacks racing with one state cannot both succeed), and a replay cache whose
- * `remember` is true only the first time a key is seen before it expires.
+ * SQL for logins that wait on an upstream or on a mailed link: a flow is taken exactly once
+ * (DELETE … RETURNING, so two callbacks racing with one state cannot both succeed), and a
+ * replay cache whose `remember` is true only the first time a key is seen before it expires.
  */
 import { QueryTypes } from 'sequelize';
 import type { Json, Models } from '../sequelize/models.js';
