@@ -159,7 +159,7 @@ function buildServices(
   const events = limitSubscribers(bus, config.eventSubscribers);
   const profiles = createProfileService(users, connections, events, profileCache);
   const limits = createAbuseLimits(redis, config);
-  const { loginAttempts, guardClientSecrets, requestLimit } = metrics ? countAbuseBlocks(limits, metrics) : limits;
+  const { loginAttempts, accountRequests, guardClientSecrets, requestLimit } = metrics ? countAbuseBlocks(limits, metrics) : limits;
   if (metrics) metrics.sources.profileCache = () => profileCache.stats();
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
   const codeDir = createCodeDir(config.codeDir);
@@ -228,6 +228,7 @@ function buildServices(
     readiness,
     config,
     loginAttempts,
+    accountRequests,
     guardClientSecrets,
     requestLimit,
     loginOutcomes: metrics ? countLoginOutcomes(metrics) : ignoreLoginOutcomes,
