@@ -3,6 +3,7 @@
  * openTessera built. trpc/ reaches storage only through these.
  */
 import type { RequestLimit } from './abuse/request-limit.js';
+import type { SelfService } from './accounts/self-service.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
@@ -25,6 +26,8 @@ export interface ManagementServices {
   requestLimit: RequestLimit;
   /** Only what operators see of a user's messages: never a message itself. */
   mail: Pick<Mailer, 'forUser'>;
+  /** What a person does to their own account from the account page (me.*). */
+  selfService: SelfService;
 }
 
 export type { AccessTokenVerifier };
