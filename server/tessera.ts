@@ -217,6 +217,7 @@ function buildServices(
     loginAttempts,
     guardClientSecrets,
     requestLimit,
+    emailChanges: limits.emailChanges,
     loginOutcomes: metrics ? countLoginOutcomes(metrics) : ignoreLoginOutcomes,
     metrics,
   };
@@ -365,6 +366,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         connections: services.connections,
         strategies: services.strategies,
         loginAttempts: services.loginAttempts,
+        emailChanges: services.emailChanges,
         userService: services.userService,
         accountMail: services.accountMail,
         clients: { withRedirectUri: clientQueries.idsWithRedirectUri, find: clients.find },
