@@ -260,6 +260,7 @@ describe('the account page’s calls (me.*)', () => {
       ['a registered address with a query added', 'https://shop.example/after-login?next=https://evil.example'],
       ['the account page’s own callback', '/account/callback'],
       ['not an address at all', 'javascript:alert(1)'],
+      ['an address with quotes and backslashes', `https://shop.example/after-login'" OR 1=1 --\\`],
     ])('refuses %s with BAD_REQUEST', async (_case, url) => {
       const address = url.startsWith('/') ? `${tessera.issuer}${url}` : url;
       expect(await errorOf(calls.returnTo.query({ url: address }))).toMatchObject({ code: 'BAD_REQUEST', field: 'url' });
