@@ -3,6 +3,7 @@
  */
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
+import { createAccountRouter } from './accounts/account-site.js';
 import { createTicketRouter, type TicketRouteDependencies } from './accounts/ticket-routes.js';
 import { CONSOLE_CLIENT_ID } from './clients/console-client.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
@@ -111,6 +112,7 @@ export function createApp(deps: AppDependencies): Koa {
       scopes: MANAGEMENT_SCOPES,
     }).routes(),
   );
+  app.use(createAccountRouter(deps.issuer).routes());
   app.use(deps.providers.middleware);
   return app;
 }

@@ -3,6 +3,7 @@
  * openTessera built. trpc/ reaches storage only through these.
  */
 import type { RequestLimit } from './abuse/request-limit.js';
+import type { SelfService } from './accounts/self-service.js';
 import type { TicketManagement } from './accounts/ticket-management.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
@@ -28,6 +29,8 @@ export interface ManagementServices {
   mail: Pick<Mailer, 'forUser'>;
   /** Verification and reset links for operators (tickets.*), and users.sendVerificationEmail. */
   tickets: TicketManagement;
+  /** What a person does to their own account from the account page (me.*). */
+  selfService: SelfService;
 }
 
 export type { AccessTokenVerifier };

@@ -29,8 +29,10 @@ import { createContextFactory } from '../trpc/context.js';
 import { createAbuseLimits } from './abuse/abuse-limits.js';
 import { createAccountMail } from './accounts/account-mail.js';
 import { createAccountTickets } from './accounts/account-tickets.js';
+import { createSelfService } from './accounts/self-service.js';
 import { createTicketManagement } from './accounts/ticket-management.js';
 import { createApp } from './app.js';
+import { ACCOUNT_CLIENT_ID, accountUrl, ensureAccountClient } from './clients/account-client.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
 import { type ClientStore, createClientStore } from './clients/client-store.js';
@@ -231,6 +233,7 @@ function buildServices(
     accountRequests,
     guardClientSecrets,
     requestLimit,
+    emailChanges: limits.emailChanges,
     loginOutcomes: metrics ? countLoginOutcomes(metrics) : ignoreLoginOutcomes,
     metrics,
   };
@@ -339,7 +342,8 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       },
       await keyStore.load(),
     );
-    const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
+    const clientQueries = createClientQueries(database.models);
+    const clients = createClientStore(providers, services.adapter, clientQueries);
     const refreshKeys = createKeyRefresher(keyStore, providers);
     if (redis) signals = await createRedisNodeSignals(redis, config.issuer, logger);
     const { close } = signals;
@@ -351,6 +355,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
     await ensureConsoleClient(clients, services.connections, config.issuer);
+    await ensureAccountClient(clients, config.issuer);
     const management: ManagementServices = {
       users: services.userService,
       events: services.events,
@@ -378,6 +383,20 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         tickets: services.accountTickets,
         accountMail: services.accountMail,
         clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
+      }),
+      selfService: createSelfService({
+        users: services.users,
+        connections: services.connections,
+        strategies: services.strategies,
+        loginAttempts: services.loginAttempts,
+        emailChanges: services.emailChanges,
+        userService: services.userService,
+        accountMail: services.accountMail,
+        clients: { withRedirectUri: clientQueries.idsWithRedirectUri, find: clients.find },
+        settings: config.accounts,
+        accountPageUrl: `${accountUrl(config.issuer)}/`,
+        accountClientId: ACCOUNT_CLIENT_ID,
+        logger,
       }),
     };
 

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { limitPasswordHashing } from '../passwords.js';
 import { ADDRESS_MAX, ADDRESS_WINDOW_SECONDS, createAccountRequests } from './account-requests.js';
 import { createClientSecretGuard } from './client-authentication.js';
+import { createEmailChangeLimit } from './email-change-limit.js';
 import { createLimiterFactory } from './limiter-store.js';
 import { createLoginAttempts } from './login-attempts.js';
 import { createRequestLimit } from './request-limit.js';
@@ -32,6 +33,7 @@ export function createAbuseLimits(redis: RedisClient | undefined, config: Pick<C
       maxFailures: limits.tokenClientMaxFailures,
       blockSeconds: limits.tokenClientBlockSeconds,
     }),
+    emailChanges: createEmailChangeLimit(createLimiter),
     requestLimit: createRequestLimit(createLimiter, {
       points: limits.managementRateLimit,
       windowSeconds: limits.managementRateWindowSeconds,

@@ -30,6 +30,8 @@ export function countAbuseBlocks(limits: AbuseLimits, metrics: Pick<TesseraMetri
     loginAttempts: { ...loginAttempts, begin: (subject, ip) => counting(loginAttempts.begin(subject, ip), login) },
     accountRequests: { take: (ip, address) => counting(accountRequests.take(ip, address), accountRequestsBlocked) },
     requestLimit: { take: (caller) => counting(requestLimit.take(caller), managementRate) },
+    // A person's own ceiling on email-change links, not an attack on the server: not counted.
+    emailChanges: limits.emailChanges,
     guardClientSecrets: (provider: Provider) => {
       guardClientSecrets(provider);
       const guarded = provider.Client.prototype.compareClientSecret;

@@ -31,6 +31,8 @@ export function UserMail({ api, userId, revision, refuse }: Props) {
     }
   }, [api, userId, refuse]);
 
+  // `revision` is only the cue to read again: the effect needs no value of it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a dependency the effect rightly does not read
   useEffect(() => {
     void load();
   }, [load, revision]);
