@@ -1,3 +1,6 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../adapters/postgres/free-port.js';
 import { sessionHandle } from '../../../server/accounts/own-sessions.js';
@@ -75,5 +78,75 @@ describe('ending a session or an application on one node, seen by the other (one
     // The change signal crosses Redis pub/sub; the memo would otherwise keep the grant for a minute.
     await waitFor(async () => (await silently(config, browser)) === 'consent_required', 2_000);
     expect(await nodeA.services.management.ownSessions.applications(person.profile.user_id)).toEqual([]);
+  });
+});
+
+describe('ending a session or an application tells the clients that asked for back-channel logout', () => {
+  let tessera: TestTessera;
+  let receiver: Server;
+  const logoutTokens: string[] = [];
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const token = new URLSearchParams(body).get('logout_token');
+        if (token) logoutTokens.push(token);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await tessera?.stop();
+    receiver?.close();
+  });
+
+  async function listeningClient() {
+    const { port } = receiver.address() as AddressInfo;
+    const client = await createClient(tessera, {
+      backchannel_logout_uri: `http://127.0.0.1:${port}/backchannel-logout`,
+      backchannel_logout_session_required: true,
+    });
+    return { client, config: await discover(tessera.issuer, client.client_id, client.client_secret) };
+  }
+
+  const loggedOut = async (token: string | undefined, clientId: string) =>
+    (
+      await jwtVerify(token ?? '', createRemoteJWKSet(new URL(`${tessera.issuer}/jwks`)), {
+        issuer: tessera.issuer,
+        audience: clientId,
+      })
+    ).payload;
+
+  it.each([
+    [
+      'ending the session',
+      (userId: string, handle: string, _clientId: string) => tessera.services.management.ownSessions.end(userId, handle),
+    ],
+    [
+      "revoking the application's access",
+      (userId: string, _handle: string, clientId: string) => tessera.services.management.ownSessions.revokeApplication(userId, clientId),
+    ],
+  ])('%s sends a logout token naming the session and makes its access token fail at /userinfo', async (_name, act) => {
+    const { client, config } = await listeningClient();
+    const person = await createUser(tessera);
+    const { tokens, browser } = await signIn(config, person, { scope: 'openid offline_access' });
+    const sid = tokens.claims()?.['sid'];
+    expect(sid).toBeTruthy();
+    logoutTokens.length = 0;
+
+    await act(person.profile.user_id, sessionHandle(sessionCookie(browser)), client.client_id);
+
+    expect(logoutTokens).toHaveLength(1);
+    expect(await loggedOut(logoutTokens[0], client.client_id)).toMatchObject({
+      sub: person.profile.user_id,
+      sid,
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    });
+    const userinfo = await fetch(`${tessera.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(userinfo.status).toBe(401);
   });
 });
