@@ -28,7 +28,12 @@ export interface SignInOptions {
 export async function signIn(config: oidc.Configuration, person: Person, options: SignInOptions = {}) {
   const { browser = new Browser(), scope = 'openid', extraParams = {}, redirectUri = REDIRECT_URI } = options;
   const { page, codeVerifier, state, nonce } = await openLoginPage(config, scope, extraParams, browser, redirectUri);
-  const done = isPage(page) ? await browser.submit(page, { username: person.email, password: person.password }, redirectUri) : page;
+  let done = isPage(page) ? await browser.submit(page, { username: person.email, password: person.password }, redirectUri) : page;
+  // Another person signing in where someone is signed in: oidc-provider first ends that session
+  // through a form its page submits by script, as a browser would.
+  if (isPage(done) && done.document.querySelector('form')?.getAttribute('action')?.endsWith('/session/end/confirm')) {
+    done = await browser.submit(done, {}, redirectUri);
+  }
   if (isPage(done)) throw new Error(`sign-in did not complete: ${done.status} ${done.html.slice(0, 300)}`);
   const tokens = await authorizationCodeGrant(config, new URL(done.redirect), {
     pkceCodeVerifier: codeVerifier,

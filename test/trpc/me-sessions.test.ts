@@ -176,8 +176,9 @@ describe('me.link and me.unlink', () => {
   });
   afterAll(() => tessera?.stop());
 
-  async function accountPage(person: Person, scope = ACCOUNT_SCOPES) {
+  async function accountPage(person: Person, scope = ACCOUNT_SCOPES, browser = new Browser()) {
     const { tokens } = await signIn(account, person, {
+      browser,
       scope,
       extraParams: { resource: `${tessera.issuer}/api/v2/` },
       redirectUri: accountCallback(tessera.issuer),
@@ -186,21 +187,24 @@ describe('me.link and me.unlink', () => {
   }
 
   /** The second, fresh sign-in the account page asks for before linking. */
-  async function freshIdToken(person: Person) {
+  async function freshIdToken(person: Person, browser = new Browser()) {
     const { tokens } = await signIn(account, person, {
+      browser,
       extraParams: { prompt: 'login', max_age: '0' },
       redirectUri: accountCallback(tessera.issuer),
     });
     return tokens.id_token ?? '';
   }
 
-  it('links the user of a fresh ID token into the caller, who stays primary; the other user is gone, with its sessions', async () => {
+  it('links the user of a fresh ID token, signed in from the same browser, into the caller, who stays primary; the other user is gone, with its sessions', async () => {
     const primary = await createUser(tessera, { name: 'Primary Person' });
     const secondary = await createUser(tessera, { name: 'Secondary Person' });
     const secondaryApp = await signIn(alpha, secondary, { scope: 'openid offline_access' });
-    const me = await accountPage(primary);
+    // As the account page does it: the second sign-in in the browser signed in as the caller.
+    const browser = new Browser();
+    const me = await accountPage(primary, ACCOUNT_SCOPES, browser);
 
-    const linked = await me.link.mutate({ id_token: await freshIdToken(secondary) });
+    const linked = await me.link.mutate({ id_token: await freshIdToken(secondary, browser) });
 
     expect(linked).toMatchObject({ user_id: primary.profile.user_id, name: 'Primary Person', email: primary.email });
     expect(linked.identities).toHaveLength(2);
