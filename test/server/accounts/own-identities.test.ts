@@ -91,6 +91,19 @@ describe("me.link's proof: an ID token of a fresh sign-in by another user, for t
     ).toHaveLength(2);
   });
 
+  it('refuses the token of a user blocked or deleted since the sign-in', async () => {
+    const caller = await createUser(tessera);
+    const blocked = await createUser(tessera);
+    const deleted = await createUser(tessera);
+    const blockedToken = await freshIdToken(blocked);
+    const deletedToken = await freshIdToken(deleted);
+    await tessera.services.userService.update(blocked.profile.user_id, { blocked: true });
+    await tessera.services.userService.remove(deleted.profile.user_id);
+    expect(await refusal(identities().link(caller.profile.user_id, blockedToken))).toContain('blocked');
+    expect(await refusal(identities().link(caller.profile.user_id, deletedToken))).toContain('no longer exists');
+    expect((await tessera.services.userService.get(caller.profile.user_id)).identities).toHaveLength(1);
+  });
+
   it.each([
     ['another issuer', { iss: 'https://elsewhere.example' }, 'not issued by this Tessera'],
     ['no auth_time', { auth_time: undefined }, 'auth_time'],
