@@ -3,6 +3,8 @@
  * openTessera built. trpc/ reaches storage only through these.
  */
 import type { RequestLimit } from './abuse/request-limit.js';
+import type { OwnIdentities } from './accounts/own-identities.js';
+import type { OwnSessions } from './accounts/own-sessions.js';
 import type { SelfService } from './accounts/self-service.js';
 import type { TicketManagement } from './accounts/ticket-management.js';
 import type { ClientManagement } from './clients/client-management.js';
@@ -31,6 +33,10 @@ export interface ManagementServices {
   tickets: TicketManagement;
   /** What a person does to their own account from the account page (me.*). */
   selfService: SelfService;
+  /** me.sessions, me.applications and ending them: the caller's own, found by their user id. */
+  ownSessions: OwnSessions;
+  /** me.link and me.unlink. */
+  ownIdentities: OwnIdentities;
 }
 
 export type { AccessTokenVerifier };

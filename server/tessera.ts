@@ -29,6 +29,8 @@ import { createContextFactory } from '../trpc/context.js';
 import { createAbuseLimits } from './abuse/abuse-limits.js';
 import { createAccountMail } from './accounts/account-mail.js';
 import { createAccountTickets } from './accounts/account-tickets.js';
+import { createOwnIdentities } from './accounts/own-identities.js';
+import { createOwnSessions } from './accounts/own-sessions.js';
 import { createSelfService } from './accounts/self-service.js';
 import { createTicketManagement } from './accounts/ticket-management.js';
 import { createApp } from './app.js';
@@ -398,6 +400,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         accountClientId: ACCOUNT_CLIENT_ID,
         logger,
       }),
+      ownSessions: createOwnSessions({
+        adapter: services.adapter,
+        findClient: clients.find,
+        notifyLogout: createBackchannelNotifier(currentProvider, logger),
+      }),
+      ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
     };
 
     const sweeper = setInterval(() => {

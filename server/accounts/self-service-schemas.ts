@@ -1,9 +1,11 @@
 /**
  * Inputs of the account page's own calls (me.changePassword, me.changeEmail, me.delete,
  * me.returnTo; docs/contract.md's me.* rows), as strict zod schemas, and the shapes they answer.
- * me.update's input is users' `selfChanges` (server/users/user-schemas.ts).
+ * me.update's input is users' `selfChanges` (server/users/user-schemas.ts). The sessions,
+ * applications and linking calls (me.endSession, me.revokeApplication, me.link, me.unlink) too.
  */
 import { z } from 'zod';
+import { clientIdSchema } from '../clients/client-schemas.js';
 import type { AccountMetadataField } from '../config.js';
 
 /** As long as users.update takes; the connection's policy decides the floor. */
@@ -37,3 +39,13 @@ export interface AccountPageSettings {
   /** The connections the person could link: every one they hold no identity in. */
   connections: Array<{ name: string; strategy: string }>;
 }
+
+/** The opaque id me.sessions hands out: a base64url SHA-256, 43 characters. */
+export const endSessionInput = z.strictObject({ id: z.string().min(1).max(64) });
+
+export const revokeApplicationInput = z.strictObject({ client_id: clientIdSchema });
+
+/** An ID token is a few hundred bytes to a few kilobytes; anything far larger is not one. */
+export const linkInput = z.strictObject({ id_token: z.string().min(1).max(16_384) });
+
+export const unlinkInput = z.strictObject({ provider: z.string().min(1).max(128), user_id: z.string().min(1).max(512) });

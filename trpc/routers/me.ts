@@ -9,6 +9,7 @@ import { changeEmailInput, changePasswordInput, deleteSelfInput, returnToInput }
 import { selfChanges } from '../../server/users/user-schemas.js';
 import { requireSelfScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
+import { meSessionsProcedures } from './me-sessions.js';
 import { presentOwnProfile } from './present-profile.js';
 
 /** A caller in the same process has no address: its attempts are counted together. */
@@ -38,4 +39,6 @@ export const meRouter = router({
   returnTo: requireSelfScope('read:current_user')
     .input(returnToInput)
     .query(({ ctx, input }) => ctx.services.selfService.returnTo(input.url)),
+
+  ...meSessionsProcedures,
 });
