@@ -19,6 +19,7 @@ import * as oidcPayloadWrites from './migrations/0010-oidc-payload-writes.js';
 import * as mailOutbox from './migrations/0011-mail-outbox.js';
 import * as accountTickets from './migrations/0012-account-tickets.js';
 import * as ticketVerifiesEmail from './migrations/0013-ticket-verifies-email.js';
+import * as heldSignupPasswords from './migrations/0014-held-signup-passwords.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -36,6 +37,7 @@ const migrations = [
   { name: '0011-mail-outbox', ...mailOutbox },
   { name: '0012-account-tickets', ...accountTickets },
   { name: '0013-ticket-verifies-email', ...ticketVerifiesEmail },
+  { name: '0014-held-signup-passwords', ...heldSignupPasswords },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {
