@@ -134,12 +134,32 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       );
     },
 
-    async insertWithIdentity(user: NewUser, identity: NewIdentity): Promise<void> {
+    /** `heldPasswordHash`: a sign-up's password, kept off the identity until the address is verified (migration 0014). */
+    async insertWithIdentity(user: NewUser, identity: NewIdentity, heldPasswordHash?: string): Promise<void> {
       await reportingConflicts(
         models.sequelize.transaction(async (transaction) => {
           await User.create(user, { transaction });
           await this.insertIdentity(user.id, identity, transaction);
+          if (heldPasswordHash !== undefined) {
+            await models.sequelize.query('INSERT INTO held_signup_passwords (user_id, password_hash) VALUES ($1, $2)', {
+              bind: [user.id, heldPasswordHash],
+              transaction,
+            });
+          }
         }),
+      );
+    },
+
+    /**
+     * The address is verified: a password held since sign-up becomes the database identity's,
+     * unless the identity got one meanwhile (a reset). Either way nothing stays held.
+     */
+    async releaseHeldPassword(userId: string, transaction: Transaction): Promise<void> {
+      await models.sequelize.query(
+        `WITH held AS (DELETE FROM held_signup_passwords WHERE user_id = $1 RETURNING password_hash)
+         UPDATE identities SET password_hash = held.password_hash FROM held
+          WHERE identities.user_id = $1 AND identities.provider = 'database' AND identities.password_hash IS NULL`,
+        { bind: [userId], transaction },
       );
     },
 

@@ -19,6 +19,8 @@ import * as oidcPayloadWrites from './migrations/0010-oidc-payload-writes.js';
 import * as mailOutbox from './migrations/0011-mail-outbox.js';
 import * as accountTickets from './migrations/0012-account-tickets.js';
 import * as ticketVerifiesEmail from './migrations/0013-ticket-verifies-email.js';
+import * as heldSignupPasswords from './migrations/0014-held-signup-passwords.js';
+import * as signupClosedOnUpgrade from './migrations/0015-signup-closed-on-upgrade.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -36,6 +38,8 @@ const migrations = [
   { name: '0011-mail-outbox', ...mailOutbox },
   { name: '0012-account-tickets', ...accountTickets },
   { name: '0013-ticket-verifies-email', ...ticketVerifiesEmail },
+  { name: '0014-held-signup-passwords', ...heldSignupPasswords },
+  { name: '0015-signup-closed-on-upgrade', ...signupClosedOnUpgrade },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {

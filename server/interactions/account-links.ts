@@ -4,15 +4,17 @@
  * same interaction, so that afterwards the person goes on to the application they came from.
  */
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
+import { CONSOLE_CLIENT_ID } from '../clients/console-client.js';
 import { databaseOptions } from '../connections/database-connection.js';
 
 /**
  * A database connection takes sign-ups unless `disable_signup` says otherwise. One that
  * requires a username takes none from this page, which asks for an email, a password and a
- * name only: its people are created by operators.
+ * name only: its people are created by operators. Nobody signs up on the way to the admin
+ * console, whose operators are made by operators.
  */
-export function signupAllowed(connection: ConnectionRecord): boolean {
-  if (connection.strategy !== 'database') return false;
+export function signupAllowed(connection: ConnectionRecord, clientId: string): boolean {
+  if (connection.strategy !== 'database' || clientId === CONSOLE_CLIENT_ID) return false;
   const options = databaseOptions(connection);
   return !options.disable_signup && !options.requires_username;
 }
@@ -27,10 +29,10 @@ export interface AccountLinks {
   forgotUrl?: string;
 }
 
-export function accountLinks(uid: string, connection: ConnectionRecord): AccountLinks {
+export function accountLinks(uid: string, clientId: string, connection: ConnectionRecord): AccountLinks {
   const query = `?connection=${encodeURIComponent(connection.name)}`;
   return {
-    ...(signupAllowed(connection) ? { signupUrl: `/interaction/${uid}/signup${query}` } : {}),
+    ...(signupAllowed(connection, clientId) ? { signupUrl: `/interaction/${uid}/signup${query}` } : {}),
     ...(resetOffered(connection) ? { forgotUrl: `/interaction/${uid}/forgot${query}` } : {}),
   };
 }

@@ -70,7 +70,10 @@ export function createLoginSteps(deps: InteractionDependencies) {
       action: `/interaction/${details.uid}/login`,
       abortUrl: `/interaction/${details.uid}/abort`,
       clientName: client?.clientName ?? clientIdOf(details),
-      credentialConnections: credentials.map((connection) => ({ name: connection.name, ...accountLinks(details.uid, connection) })),
+      credentialConnections: credentials.map((connection) => ({
+        name: connection.name,
+        ...accountLinks(details.uid, clientIdOf(details), connection),
+      })),
       redirectConnections: redirects.map((connection) => ({
         name: connection.name,
         url: `/interaction/${details.uid}/connection/${encodeURIComponent(connection.name)}`,

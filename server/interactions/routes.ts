@@ -21,6 +21,7 @@ import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { PostLoginRules } from '../rules/post-login.js';
+import { signupAllowed } from './account-links.js';
 import type { AccountRequestDependencies } from './account-requests.js';
 import { createForgotRouter } from './forgot-routes.js';
 import { grantConsent } from './grant-consent.js';
@@ -45,6 +46,8 @@ export interface InteractionDependencies extends AccountRequestDependencies {
 }
 
 const FORM_LIMIT = '16kb';
+
+export const UNVERIFIED_SIGNUP_HINT = 'If you have just signed up, follow the link we sent you first.';
 
 export function createInteractionRouter(deps: InteractionDependencies) {
   const { providers, strategies, connectionLogin, flows, connections, loginAttempts, loginOutcomes } = deps;
@@ -138,7 +141,12 @@ export function createInteractionRouter(deps: InteractionDependencies) {
         'login failed',
       );
       loginOutcomes.record(connection.name, failure.code);
-      return showFailure(ctx, details, failure, username, offer);
+      // A new account's password works once its address is verified: said to everyone alike, so it tells nothing.
+      const hinted =
+        failure.code === 'auth.invalid_credentials' && signupAllowed(connection, clientIdOf(details))
+          ? { ...failure, message: `${failure.message} ${UNVERIFIED_SIGNUP_HINT}` }
+          : failure;
+      return showFailure(ctx, details, hinted, username, offer);
     }
     await Promise.all([countReset, completeLogin(ctx, details, userId, connection, username)]);
   });

@@ -51,7 +51,7 @@ export function createSignupRouter(deps: InteractionDependencies, steps: LoginSt
 
   async function signupConnection(details: Details, name: string | undefined): Promise<ConnectionRecord> {
     const { credentials } = await steps.offered(details);
-    const connection = chooseConnection(credentials, name, signupAllowed);
+    const connection = chooseConnection(credentials, name, (candidate) => signupAllowed(candidate, clientIdOf(details)));
     if (!connection) throw signupRefused();
     return connection;
   }
@@ -121,13 +121,12 @@ export function createSignupRouter(deps: InteractionDependencies, steps: LoginSt
     let userId: string | undefined;
     if (!owner) {
       try {
-        const created = await userService.create({
-          connection: connection.name,
-          email,
-          password,
-          email_verified: false,
-          ...(name ? { name } : {}),
-        });
+        // The password is held until the address is verified: see held_signup_passwords (migration 0014).
+        const created = await userService.create(
+          { connection: connection.name, email, password, email_verified: false, ...(name ? { name } : {}) },
+          undefined,
+          { holdPassword: true },
+        );
         userId = created.user_id;
       } catch (error) {
         // Another sign-up took the address since the look-up: it is a taken one after all.

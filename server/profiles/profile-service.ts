@@ -34,7 +34,11 @@ export function createProfileService(users: UserQueries, connections: Connection
       return cache.read(userId, () => loadProfile(userId));
     },
 
-    async createDatabaseUser(input: NewDatabaseUser): Promise<Profile> {
+    /**
+     * `holdPassword`: a sign-up's password is held apart until the address is verified
+     * (users.releaseHeldPassword), so the pair cannot log in before, as a taken address's cannot.
+     */
+    async createDatabaseUser(input: NewDatabaseUser, { holdPassword = false }: { holdPassword?: boolean } = {}): Promise<Profile> {
       const connection = await connections.findByName(input.connection);
       if (!connection) throw new DomainError('connection.not_found', `connection "${input.connection}" does not exist`, 'connection');
       if (!strategyTraits(connection.strategy)?.ownsCredentials) {
@@ -45,6 +49,7 @@ export function createProfileService(users: UserQueries, connections: Connection
       if (options.requires_username && !input.username) throw new DomainError('user.invalid', 'username is required', 'username');
       checkPasswordPolicy(options, input.password);
 
+      const passwordHash = await hashPassword(input.password);
       const externalId = newIdentityId();
       const userId = primaryUserId('database', externalId);
       const email = input.email?.toLowerCase();
@@ -74,8 +79,9 @@ export function createProfileService(users: UserQueries, connections: Connection
             externalId,
             isSocial: false,
             profileData: { ...(email ? { email } : {}), ...(input.username ? { username: input.username } : {}) },
-            passwordHash: await hashPassword(input.password),
+            passwordHash: holdPassword ? null : passwordHash,
           },
+          holdPassword ? passwordHash : undefined,
         );
       } catch (error) {
         if (error instanceof StoreConflict) {

@@ -197,6 +197,8 @@ export function createUserService({
             );
           }
           if (customIdentity && importedHash) await users.updateIdentity(customIdentity.id, { passwordHash: importedHash }, transaction);
+          // A proven address frees a sign-up's held password (a new one set here has already replaced it).
+          if (changes.email_verified === true && credential) await users.releaseHeldPassword(userId, transaction);
         } catch (error) {
           if (error instanceof StoreConflict) {
             throw new DomainError('user.exists', 'another user of this connection has this email or username', 'email');
@@ -221,7 +223,8 @@ export function createUserService({
   }
 
   return {
-    async create(input: CreateUserInput, callerScopes?: ReadonlySet<string>): Promise<Profile> {
+    /** `options.holdPassword`: a sign-up's, see ProfileService.createDatabaseUser. */
+    async create(input: CreateUserInput, callerScopes?: ReadonlySet<string>, options: { holdPassword?: boolean } = {}): Promise<Profile> {
       checkScopesGrantable(input.management_scopes, callerScopes);
       const connection = await connections.findByName(input.connection);
       if (!connection) throw new DomainError('connection.not_found', `connection "${input.connection}" does not exist`, 'connection');
@@ -244,7 +247,7 @@ export function createUserService({
         );
       }
       if (!input.password) throw new DomainError('user.invalid', 'password is required for a database connection', 'password');
-      const profile = await profiles.createDatabaseUser({ ...input, password: input.password });
+      const profile = await profiles.createDatabaseUser({ ...input, password: input.password }, options);
       await events.publish('user.created', profile.user_id);
       return profile;
     },

@@ -1,11 +1,12 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CLIENT_ID } from '../../../server/clients/console-client.js';
 import { createLogger } from '../../../server/logger.js';
 import { Browser, isPage, type Page, type Visit } from '../../support/browser.js';
 import { createClient, createUser } from '../../support/fixtures.js';
 import { logSink } from '../../support/log-sink.js';
 import { clientCredentialsToken, managementClient } from '../../support/management-client.js';
-import { discover, openLoginPage, REDIRECT_URI } from '../../support/relying-party.js';
+import { discover, login, openLoginPage, REDIRECT_URI } from '../../support/relying-party.js';
 import { linkIn, nextMessage, smtpUrl, startSmtp, type TestSmtp } from '../../support/smtp-capture.js';
 import { takeEvents } from '../../support/take-events.js';
 import { startTestTessera } from '../../support/tessera.js';
@@ -88,6 +89,22 @@ describe('signing up from the login page', () => {
     expect(hrefs).not.toContain(`/interaction/${uid}/signup?connection=Usernames`);
     expect(hrefs).toContain(`/interaction/${uid}/forgot?connection=Username-Password`);
     expect(hrefs).toContain(`/interaction/${uid}/forgot?connection=Closed`);
+  });
+
+  it('offers no sign-up on the way to the admin console, whose operators are made by operators', async () => {
+    const authorize = new URL('/auth', tessera.issuer);
+    authorize.search = new URLSearchParams({
+      client_id: CONSOLE_CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: `${tessera.issuer}/admin/callback`,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }).toString();
+    const shown = page(await newBrowser().navigate(authorize.toString()));
+    const hrefs = shown.document.querySelectorAll('a').map((link) => link.getAttribute('href') ?? '');
+    expect(hrefs.some((href) => href.includes('/forgot?connection=Username-Password'))).toBe(true);
+    expect(hrefs.some((href) => href.includes('/signup'))).toBe(false);
   });
 
   it('states the password policy before anything is submitted, and asks with minlength and autocomplete hints', async () => {
@@ -211,10 +228,10 @@ describe('signing up from the login page', () => {
     const signedUp = await signUp(newBrowser(), { email, password: 'long enough password' });
     const [user] = await usersWith(email);
     if (!user) throw new Error('the sign-up created no user');
-    // Stands in for following the mailed link: the verify page is built apart (/tickets/verify-email).
-    await tessera.services.userService.update(user.user_id, { email_verified: true });
+    const link = linkIn(await nextMessage(smtp, email, { subject: /Verify your email/ }));
 
-    const continued = await signedUp.browser.navigate(continueUrl(signedUp.uid), REDIRECT_URI);
+    // The link, followed in the browser that signed up, verifies and goes on to the application.
+    const continued = await signedUp.browser.navigate(link, REDIRECT_URI);
     if (isPage(continued)) throw new Error(`the sign-up did not continue: ${continued.status} ${continued.html.slice(0, 300)}`);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(continued.redirect), {
       pkceCodeVerifier: signedUp.codeVerifier,
@@ -222,6 +239,35 @@ describe('signing up from the login page', () => {
       expectedNonce: signedUp.nonce,
     });
     expect(tokens.claims()).toMatchObject({ sub: user.user_id, email, email_verified: true });
+  });
+
+  it('holds the new password until the address is verified, so logging in with the pair fails as it does for a taken address', async () => {
+    const email = newEmail();
+    await signUp(newBrowser(), { email, password: 'long enough password' });
+    const owner = await createUser(tessera, { password: 'the owner password' });
+    await signUp(newBrowser(), { email: owner.email, password: 'long enough password' });
+
+    const tryLogin = async (login: string) => {
+      const browser = newBrowser();
+      const { page: shown } = await loginPage(browser);
+      return page(await browser.submit(shown, { connection: 'Username-Password', username: login, password: 'long enough password' }));
+    };
+    const [fresh, taken] = [await tryLogin(email), await tryLogin(owner.email)];
+    expect(fresh.status).toBe(401);
+    expect(taken.status).toBe(401);
+    expect(fresh.document.querySelector('.error')?.text).toBe(taken.document.querySelector('.error')?.text);
+    expect(fresh.document.querySelector('.error')?.text).toContain('If you have just signed up, follow the link we sent you first.');
+
+    // Verified in another browser: the held password becomes the account's.
+    const link = linkIn(await nextMessage(smtp, email, { subject: /Verify your email/ }));
+    expect(page(await newBrowser().navigate(link)).status).toBe(200);
+    const { tokens } = await login(config, {
+      scope: 'openid email',
+      username: email,
+      password: 'long enough password',
+      extraParams: { connection: 'Username-Password' },
+    });
+    expect(tokens.claims()).toMatchObject({ email, email_verified: true });
   });
 
   it('answers a continue link opened in another browser with a page saying where to go on, not an OAuth error', async () => {
