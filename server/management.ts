@@ -3,6 +3,8 @@
  * openTessera built. trpc/ reaches storage only through these.
  */
 import type { RequestLimit } from './abuse/request-limit.js';
+import type { OwnIdentities } from './accounts/own-identities.js';
+import type { OwnSessions } from './accounts/own-sessions.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
@@ -25,6 +27,10 @@ export interface ManagementServices {
   requestLimit: RequestLimit;
   /** Only what operators see of a user's messages: never a message itself. */
   mail: Pick<Mailer, 'forUser'>;
+  /** me.sessions, me.applications and ending them: the caller's own, found by their user id. */
+  ownSessions: OwnSessions;
+  /** me.link and me.unlink. */
+  ownIdentities: OwnIdentities;
 }
 
 export type { AccessTokenVerifier };

@@ -28,6 +28,8 @@ import { createContextFactory } from '../trpc/context.js';
 import { createAbuseLimits } from './abuse/abuse-limits.js';
 import { createAccountMail } from './accounts/account-mail.js';
 import { createAccountTickets } from './accounts/account-tickets.js';
+import { createOwnIdentities } from './accounts/own-identities.js';
+import { createOwnSessions } from './accounts/own-sessions.js';
 import { createApp } from './app.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
@@ -356,6 +358,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       idpTokens: services.idpTokenReveal,
       requestLimit: services.requestLimit,
       mail: mail.mailer,
+      ownSessions: createOwnSessions({
+        adapter: services.adapter,
+        findClient: clients.find,
+        notifyLogout: createBackchannelNotifier(currentProvider, logger),
+      }),
+      ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
     };
 
     const sweeper = setInterval(() => {

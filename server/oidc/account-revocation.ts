@@ -15,9 +15,16 @@ export interface SessionLogin {
 
 export type NotifyLogout = (accountId: string, logins: SessionLogin[]) => Promise<void>;
 
-function loginsOf(session: AdapterPayload | undefined): SessionLogin[] {
+/** The clients a session signed into, with the sid each was told. */
+export function loginsOf(session: AdapterPayload | undefined): SessionLogin[] {
   const authorizations = ((session ? session['authorizations'] : undefined) ?? {}) as Record<string, { sid?: string }>;
   return Object.entries(authorizations).flatMap(([clientId, { sid }]) => (sid ? [{ clientId, sid }] : []));
+}
+
+/** A grant and every token issued under it, through the adapters oidc-provider itself uses (and so their memo and signals). */
+export async function revokeGrant(adapter: AdapterFactory, grantId: string): Promise<void> {
+  await Promise.all(GRANT_BOUND_MODELS.map((model) => adapter(model).revokeByGrantId(grantId)));
+  await adapter('Grant').destroy(grantId);
 }
 
 export function createAccountRevocation(adapter: AdapterFactory, notifyLogout: NotifyLogout) {
@@ -25,10 +32,7 @@ export function createAccountRevocation(adapter: AdapterFactory, notifyLogout: N
     const grants = adapter('Grant');
     const sessions = adapter('Session');
     const grantIds = await grants.idsByAccount(accountId);
-    for (const grantId of grantIds) {
-      await Promise.all(GRANT_BOUND_MODELS.map((model) => adapter(model).revokeByGrantId(grantId)));
-      await grants.destroy(grantId);
-    }
+    for (const grantId of grantIds) await revokeGrant(adapter, grantId);
     const sessionIds = await sessions.idsByAccount(accountId);
     const logins = (await Promise.all(sessionIds.map((id) => sessions.find(id)))).flatMap((session) => loginsOf(session ?? undefined));
     await Promise.all(sessionIds.map((id) => sessions.destroy(id)));

@@ -30,7 +30,13 @@ export const MANAGEMENT_SCOPES = [
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
 
 /** What a user's own token may carry for me.*, with Auth0's names (docs/contract.md). */
-export const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'] as const;
+export const SELF_SERVICE_SCOPES = [
+  'read:current_user',
+  'update:current_user_metadata',
+  'update:current_user',
+  'update:current_user_identities',
+  'delete:current_user',
+] as const;
 
 export type SelfServiceScope = (typeof SELF_SERVICE_SCOPES)[number];
 

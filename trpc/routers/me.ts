@@ -7,6 +7,7 @@
 import { selfChanges } from '../../server/users/user-schemas.js';
 import { requireSelfScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
+import { meSessionsProcedures } from './me-sessions.js';
 import { presentOwnProfile } from './present-profile.js';
 
 export const meRouter = router({
@@ -15,4 +16,6 @@ export const meRouter = router({
   update: requireSelfScope('update:current_user_metadata')
     .input(selfChanges)
     .mutation(async ({ ctx, input }) => presentOwnProfile(await ctx.services.users.update(ctx.userId, input), ctx.caller)),
+
+  ...meSessionsProcedures,
 });
