@@ -3,6 +3,7 @@
  */
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
+import { createAccountRouter } from './accounts/account-site.js';
 import { CONSOLE_CLIENT_ID } from './clients/console-client.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { createConsoleRouter } from './console/console-site.js';
@@ -108,6 +109,7 @@ export function createApp(deps: AppDependencies): Koa {
       scopes: MANAGEMENT_SCOPES,
     }).routes(),
   );
+  app.use(createAccountRouter(deps.issuer).routes());
   app.use(deps.providers.middleware);
   return app;
 }

@@ -5,6 +5,7 @@
 import type { RequestLimit } from './abuse/request-limit.js';
 import type { OwnIdentities } from './accounts/own-identities.js';
 import type { OwnSessions } from './accounts/own-sessions.js';
+import type { SelfService } from './accounts/self-service.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
@@ -31,6 +32,8 @@ export interface ManagementServices {
   ownSessions: OwnSessions;
   /** me.link and me.unlink. */
   ownIdentities: OwnIdentities;
+  /** What a person does to their own account from the account page (me.*). */
+  selfService: SelfService;
 }
 
 export type { AccessTokenVerifier };

@@ -30,7 +30,9 @@ import { createAccountMail } from './accounts/account-mail.js';
 import { createAccountTickets } from './accounts/account-tickets.js';
 import { createOwnIdentities } from './accounts/own-identities.js';
 import { createOwnSessions } from './accounts/own-sessions.js';
+import { createSelfService } from './accounts/self-service.js';
 import { createApp } from './app.js';
+import { ACCOUNT_CLIENT_ID, accountUrl, ensureAccountClient } from './clients/account-client.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
 import { createClientManagement } from './clients/client-management.js';
 import { type ClientStore, createClientStore } from './clients/client-store.js';
@@ -325,7 +327,8 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       },
       await keyStore.load(),
     );
-    const clients = createClientStore(providers, services.adapter, createClientQueries(database.models));
+    const clientQueries = createClientQueries(database.models);
+    const clients = createClientStore(providers, services.adapter, clientQueries);
     const refreshKeys = createKeyRefresher(keyStore, providers);
     if (redis) signals = await createRedisNodeSignals(redis, config.issuer, logger);
     const { close } = signals;
@@ -336,6 +339,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
     await ensureConsoleClient(clients, services.connections, config.issuer);
+    await ensureAccountClient(clients, config.issuer);
     const management: ManagementServices = {
       users: services.userService,
       events: services.events,
@@ -364,6 +368,19 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         notifyLogout: createBackchannelNotifier(currentProvider, logger),
       }),
       ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
+      selfService: createSelfService({
+        users: services.users,
+        connections: services.connections,
+        strategies: services.strategies,
+        loginAttempts: services.loginAttempts,
+        userService: services.userService,
+        accountMail: services.accountMail,
+        clients: { withRedirectUri: clientQueries.idsWithRedirectUri, find: clients.find },
+        settings: config.accounts,
+        accountPageUrl: `${accountUrl(config.issuer)}/`,
+        accountClientId: ACCOUNT_CLIENT_ID,
+        logger,
+      }),
     };
 
     const sweeper = setInterval(() => {

@@ -10,20 +10,25 @@ export interface Context {
   services: ManagementServices;
   caller: ApiCaller | undefined;
   authProblem: string | undefined;
+  /**
+   * The caller's address as the app trusts it (TRUST_PROXY), for limits that count by address
+   * as the login form's do; absent for callers in the same process.
+   */
+  ip?: string | undefined;
 }
 
 export function createContextFactory(services: ManagementServices, verify: AccessTokenVerifier) {
-  return async function createContext({ req }: { req: IncomingMessage }): Promise<Context> {
+  return async function createContext({ req, ip }: { req: IncomingMessage; ip?: string | undefined }): Promise<Context> {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match?.[1]) {
-      return { services, caller: undefined, authProblem: header ? 'malformed Authorization header' : 'missing bearer token' };
+      return { services, caller: undefined, authProblem: header ? 'malformed Authorization header' : 'missing bearer token', ip };
     }
     try {
-      return { services, caller: await verify(match[1]), authProblem: undefined };
+      return { services, caller: await verify(match[1]), authProblem: undefined, ip };
     } catch (error) {
       if (error instanceof InvalidAccessTokenError)
-        return { services, caller: undefined, authProblem: `invalid access token: ${error.message}` };
+        return { services, caller: undefined, authProblem: `invalid access token: ${error.message}`, ip };
       throw error;
     }
   };

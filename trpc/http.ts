@@ -29,7 +29,7 @@ function refuseBatch(res: import('node:http').ServerResponse, calls: number): vo
   res.end(JSON.stringify(transformTRPCResponse(config, { error: shape })));
 }
 
-type CreateContext = (options: { req: import('node:http').IncomingMessage }) => Promise<Context>;
+type CreateContext = (options: { req: import('node:http').IncomingMessage; ip?: string | undefined }) => Promise<Context>;
 
 function outagesUnavailable(createContext: CreateContext): CreateContext {
   return async (options) => {
@@ -60,7 +60,8 @@ export function trpcMiddleware(createContext: CreateContext, logger: Logger): Mi
       path,
       maxBodySize: MAX_BODY_BYTES,
       maxBatchSize: MAX_BATCH_CALLS,
-      createContext: ({ req }) => createContextOrUnavailable({ req }),
+      // ctx.ip: the address app.ts trusts (TRUST_PROXY), the one the login form's limits count by.
+      createContext: ({ req }) => createContextOrUnavailable({ req, ip: ctx.ip }),
       // A call refused for a while (TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE) says how long.
       responseMeta({ errors }) {
         const waits = errors

@@ -11,7 +11,7 @@ import { checkGrantable, checkManageable as checkHolderManageable } from '../oid
 import { applyChanges, clientView, settingsOf, toMetadata } from './client-fields.js';
 import type { ClientChanges, ClientSettings, ClientView, CreateClientInput } from './client-schemas.js';
 import type { ClientMetadata, ClientStore } from './client-store.js';
-import { checkConsoleChange, checkNotConsole } from './console-client.js';
+import { checkNotReserved, checkReservedChange } from './reserved-clients.js';
 
 export interface ClientManagementDependencies {
   clients: ClientStore;
@@ -115,7 +115,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       callerScopes: ReadonlySet<string>,
       { clientId = newClientId() }: { clientId?: string } = {},
     ): Promise<ClientView> {
-      checkNotConsole(clientId, 'created again');
+      checkNotReserved(clientId, 'created again');
       const { connections: wanted, saml_addon, ...rest } = input;
       const settings: ClientSettings = { ...rest, ...(saml_addon === undefined ? {} : { saml_addon }) };
       checkConsistency(settings);
@@ -153,7 +153,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
 
     async update(clientId: string, changes: ClientChanges, callerScopes: ReadonlySet<string>): Promise<ClientView> {
       const metadata = await load(clientId);
-      checkConsoleChange(
+      checkReservedChange(
         clientId,
         Object.keys(changes).filter((field) => changes[field as keyof ClientChanges] !== undefined),
       );
@@ -171,7 +171,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
     },
 
     async remove(clientId: string, callerScopes: ReadonlySet<string>): Promise<{ deleted: true }> {
-      checkNotConsole(clientId, 'deleted');
+      checkNotReserved(clientId, 'deleted');
       checkManageable(clientId, settingsOf(await load(clientId)), callerScopes);
       await clients.remove(clientId);
       await connections.removeClient(clientId);
@@ -180,7 +180,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
 
     async rotateSecret(clientId: string, callerScopes: ReadonlySet<string>): Promise<ClientView> {
       const metadata = await load(clientId);
-      checkNotConsole(clientId, 'given a secret');
+      checkNotReserved(clientId, 'given a secret');
       const settings = settingsOf(metadata);
       checkManageable(clientId, settings, callerScopes);
       if (isPublic(settings)) {

@@ -3,11 +3,10 @@
  * client (the console is a single-page application with no secret to keep) using the
  * authorization code flow with PKCE, first-party so an operator meets no consent page, coming
  * back to `$ISSUER/admin/callback`. Its fixed id `tessera-console` is what the console asks for.
- * Tessera owns it: clients.* may enable or disable its connections (how operators log in), and
- * nothing else; a start rewrites any other field back to what is here.
+ * Tessera owns it (./reserved-clients.ts): clients.* may enable or disable its connections (how
+ * operators log in), and nothing else; a start rewrites any other field back to what is here.
  */
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
-import { DomainError } from '../errors.js';
 import { DEFAULT_DATABASE_CONNECTION } from './bootstrap.js';
 import type { ClientMetadata, ClientStore } from './client-store.js';
 
@@ -42,19 +41,4 @@ export async function ensureConsoleClient(clients: ClientStore, connections: Con
   // At first registration operators log in with the default database connection; clients.update may change that.
   const database = await connections.findByName(DEFAULT_DATABASE_CONNECTION);
   if (database) await connections.setEnabledForClient(CONSOLE_CLIENT_ID, [database.id]);
-}
-
-const reserved = (what: string) =>
-  new DomainError('client.reserved', `${CONSOLE_CLIENT_ID} is the admin console's own client, managed by Tessera: ${what}`, 'client_id');
-
-/** clients.update may change which connections operators log in with, nothing else. */
-export function checkConsoleChange(clientId: string, changed: readonly string[]): void {
-  if (clientId !== CONSOLE_CLIENT_ID) return;
-  const refused = changed.filter((field) => field !== 'connections');
-  if (refused.length > 0) throw reserved(`only its connections can be changed, not ${refused.join(', ')}`);
-}
-
-/** Deleting it, rotating a secret it does not have, or creating another client under its id. */
-export function checkNotConsole(clientId: string, action: string): void {
-  if (clientId === CONSOLE_CLIENT_ID) throw reserved(`it cannot be ${action}`);
 }

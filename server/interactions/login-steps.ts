@@ -9,6 +9,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
+import { offersEveryConnection } from '../clients/account-client.js';
 import { DomainError, ERROR_CODES } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
 import { splitConnections } from './login-connections.js';
@@ -46,7 +47,9 @@ export function createLoginSteps(deps: InteractionDependencies) {
   }
 
   async function offered(details: Details) {
-    return splitConnections(await connections.listEnabledForClient(clientIdOf(details)), strategies, requestedConnection(details));
+    const clientId = clientIdOf(details);
+    const enabled = offersEveryConnection(clientId) ? await connections.list() : await connections.listEnabledForClient(clientId);
+    return splitConnections(enabled, strategies, requestedConnection(details));
   }
   type Offer = Awaited<ReturnType<typeof offered>>;
 

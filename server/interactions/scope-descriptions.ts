@@ -24,9 +24,12 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   // me.update answers the updated profile, so this scope shows it too.
   'update:current_user_metadata':
     'Change your name, nickname, picture, language and user metadata through the account API, and see your whole account in return',
-  'update:current_user': 'Change your password and email, and sign you out of your sessions and applications, through the account API',
-  'update:current_user_identities': 'Link other accounts of yours to this one, and unlink them, through the account API',
-  'delete:current_user': 'Delete your account through the account API',
+  // me.changePassword, me.changeEmail, me.endSession, me.revokeApplication.
+  'update:current_user':
+    'Change your password and email address, and sign you out of your sessions and applications, through the account API',
+  // me.link answers the whole profile, as me.update does.
+  'update:current_user_identities': 'Link other accounts of yours to this one, and unlink them, and see your whole account in return',
+  'delete:current_user': 'Delete your account',
 } satisfies Record<(typeof OIDC_SCOPES)[number] | SelfServiceScope, string>;
 
 /** One entry per scope, in the order asked; a scope without words is shown by its name. */

@@ -215,6 +215,18 @@ describe("me.* with a user's own access token", () => {
         expect(await me.me.update.mutate({ nickname: 'consented' })).toMatchObject({ nickname: 'consented' });
       });
 
+      it('lists the account page’s scopes in words on the consent page, and puts them in the token only once allowed', async () => {
+        const person = await createUser(tessera);
+        const asked = ['update:current_user', 'update:current_user_identities', 'delete:current_user'];
+        const { consent, tokens } = await consentedLogin(`openid ${asked.join(' ')}`, person);
+        const items = listed(consent);
+        expect(Object.keys(items).sort()).toEqual(['openid', ...asked].sort());
+        expect(items['update:current_user']).toMatch(/Change your password and email address/);
+        expect(items['update:current_user_identities']).toMatch(/Link other accounts/);
+        expect(items['delete:current_user']).toMatch(/Delete your account/);
+        expect(scopesOf(tokens.access_token)).toEqual([...asked].sort());
+      });
+
       it('asks again in the same session for a scope the user has not allowed yet, listing only that one', async () => {
         const person = await createUser(tessera);
         const first = await consentedLogin('openid read:current_user', person);
