@@ -106,7 +106,8 @@ export async function signIn(site: Site, settings: SiteSettings, returnTo: strin
   url.searchParams.set('client_id', settings.client_id);
   url.searchParams.set('redirect_uri', redirectUri(site));
   url.searchParams.set('response_type', 'code');
-  url.searchParams.set('scope', ['openid', 'profile', 'email', ...settings.scopes].join(' '));
+  // The account page's settings name the OpenID scopes themselves; the console's do not.
+  url.searchParams.set('scope', [...new Set(['openid', 'profile', 'email', ...settings.scopes])].join(' '));
   url.searchParams.set('resource', settings.audience);
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
   url.searchParams.set('code_challenge_method', 'S256');
