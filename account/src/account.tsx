@@ -141,7 +141,13 @@ function PasswordChange({ api, refused, minLength }: PartProps & { minLength: nu
             setFailure(undefined);
             return true;
           } catch (error) {
-            setFailure(refused(error));
+            if (!isSignedOut(error)) {
+              setFailure(refused(error));
+              return false;
+            }
+            // A wrong current password is UNAUTHORIZED too: the session has ended only if the token is refused as well.
+            setFailure(describeFailure(error));
+            api.me.get.query().catch(refused);
             return false;
           }
         }}

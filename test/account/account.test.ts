@@ -31,17 +31,21 @@ describe('account page in a browser', () => {
     return { page, errors, visit: () => page.goto(`${tessera.issuer}${path}`) };
   }
 
-  async function signIn(page: Page, person: { email: string; password: string }) {
-    await page.getByLabel('Email or username').fill(person.email);
-    await page.getByLabel('Password').fill(person.password);
-    await page.getByRole('button', { name: 'Continue' }).click();
+  /** Fills the login form; with several credential connections, the one of `connection`. */
+  async function signIn(page: Page, person: { email: string; password: string }, connection?: string) {
+    const form = connection
+      ? page.locator('form', { has: page.getByRole('heading', { name: connection, exact: true }) })
+      : page.locator('form').first();
+    await form.getByLabel('Email or username').fill(person.email);
+    await form.getByLabel('Password').fill(person.password);
+    await form.getByRole('button', { name: 'Continue' }).click();
   }
 
   /** Opens `path` in a fresh context, signs in on the login page, and waits for the account page. */
-  async function signedIn(person: { email: string; password: string }, path = '/account/') {
+  async function signedIn(person: { email: string; password: string }, path = '/account/', connection?: string) {
     const { page, errors, visit } = await open(path);
     await visit();
-    await signIn(page, person);
+    await signIn(page, person, connection);
     await page.getByRole('heading', { name: 'Profile' }).waitFor();
     return { page, errors };
   }
@@ -118,29 +122,6 @@ describe('account page in a browser', () => {
     expect(unchanged.email_verified).toBe(true);
   });
 
-  it('links a second database user through a second sign-in, keeping the first signed in, and shows both identities', async () => {
-    const primary = await createUser(tessera);
-    const secondary = await createUser(tessera);
-    const { page, errors } = await signedIn(primary);
-    await page.getByRole('button', { name: `Link an account from ${DEFAULT_DATABASE_CONNECTION}` }).click();
-    // prompt=login: the login page asks again even though this browser has a session.
-    await signIn(page, secondary);
-    await page.getByText('The other account is now linked to this one.').waitFor();
-    await page.getByRole('button', { name: `Unlink ${secondary.profile.user_id}` }).waitFor();
-    expect(await page.locator('table.identities tbody tr').count()).toBe(2);
-    expect(new URL(page.url()).pathname).toBe('/account/');
-    // The primary's token crossed the trip in sessionStorage and was removed at the callback.
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    expect(await page.getByText(`Signed in as ${primary.email}`).count()).toBe(1);
-
-    const linked = await admin.users.get.query({ id: primary.profile.user_id });
-    expect(linked.identities?.map((identity) => `${identity.provider}|${identity.user_id}`)).toEqual([
-      primary.profile.user_id,
-      secondary.profile.user_id,
-    ]);
-    expect(errors).toEqual([]);
-  });
-
   it('ends another session of the person and revokes an application they granted', async () => {
     const person = await createUser(tessera);
     const sessionApp = await createClient(tessera, { client_name: 'Session App' });
@@ -215,6 +196,7 @@ describe('account page in a browser', () => {
     const person: Person = await createUser(tessera);
     const { page } = await signedIn(person);
     await page.getByLabel('Name', { exact: true }).focus();
+    await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.type('Keyboard Person');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Keyboard');
@@ -224,5 +206,31 @@ describe('account page in a browser', () => {
     await page.getByText('Profile saved.').waitFor();
     const stored = await admin.users.get.query({ id: person.profile.user_id });
     expect(stored).toMatchObject({ name: 'Keyboard Person', given_name: 'Keyboard', family_name: 'Person' });
+  });
+
+  it('links a second database user through a second sign-in, keeping the first signed in, and shows both identities', async () => {
+    // me.settings offers the connections the person has no identity in: a second database connection.
+    // Created last in this file, so the sign-ins of the tests above meet a login page with one connection only.
+    await admin.connections.create.mutate({ name: 'Back-Office', strategy: 'database' });
+    const primary = await createUser(tessera);
+    const secondary = await createUser(tessera, { connection: 'Back-Office' });
+    const { page, errors } = await signedIn(primary, '/account/', DEFAULT_DATABASE_CONNECTION);
+    await page.getByRole('button', { name: 'Link an account from Back-Office' }).click();
+    // prompt=login: the login page asks again even though this browser has a session, with the form of Back-Office only.
+    await signIn(page, secondary);
+    await page.getByText('The other account is now linked to this one.').waitFor();
+    await page.getByRole('button', { name: `Unlink ${secondary.profile.user_id}` }).waitFor();
+    expect(await page.locator('table.identities tbody tr').count()).toBe(2);
+    expect(new URL(page.url()).pathname).toBe('/account/');
+    // The primary's token crossed the trip in sessionStorage and was removed at the callback.
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.getByText(`Signed in as ${primary.email}`).count()).toBe(1);
+
+    const linked = await admin.users.get.query({ id: primary.profile.user_id });
+    expect(linked.identities?.map((identity) => `${identity.provider}|${identity.user_id}`)).toEqual([
+      primary.profile.user_id,
+      secondary.profile.user_id,
+    ]);
+    expect(errors).toEqual([]);
   });
 });
