@@ -219,6 +219,7 @@ function buildServices(
     loginAttempts,
     guardClientSecrets,
     requestLimit,
+    emailChanges: limits.emailChanges,
     loginOutcomes: metrics ? countLoginOutcomes(metrics) : ignoreLoginOutcomes,
     metrics,
   };
@@ -373,6 +374,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         connections: services.connections,
         strategies: services.strategies,
         loginAttempts: services.loginAttempts,
+        emailChanges: services.emailChanges,
         userService: services.userService,
         accountMail: services.accountMail,
         clients: { withRedirectUri: clientQueries.idsWithRedirectUri, find: clients.find },

@@ -6,6 +6,7 @@ import type { RedisClient } from '../../adapters/redis/client.js';
 import type { Config } from '../config.js';
 import { limitPasswordHashing } from '../passwords.js';
 import { createClientSecretGuard } from './client-authentication.js';
+import { createEmailChangeLimit } from './email-change-limit.js';
 import { createLimiterFactory } from './limiter-store.js';
 import { createLoginAttempts } from './login-attempts.js';
 import { createRequestLimit } from './request-limit.js';
@@ -25,6 +26,7 @@ export function createAbuseLimits(redis: RedisClient | undefined, config: Pick<C
       maxFailures: limits.tokenClientMaxFailures,
       blockSeconds: limits.tokenClientBlockSeconds,
     }),
+    emailChanges: createEmailChangeLimit(createLimiter),
     requestLimit: createRequestLimit(createLimiter, {
       points: limits.managementRateLimit,
       windowSeconds: limits.managementRateWindowSeconds,

@@ -9,6 +9,7 @@
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { ConnectionRecord, IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
+import type { EmailChangeLimit } from '../abuse/email-change-limit.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { loginSubject } from '../abuse/login-subjects.js';
 import type { ClientMetadata } from '../clients/client-store.js';
@@ -33,6 +34,7 @@ export interface SelfServiceDependencies {
   connections: Pick<ConnectionQueries, 'list'>;
   strategies: Strategies;
   loginAttempts: LoginAttempts;
+  emailChanges: EmailChangeLimit;
   userService: Pick<UserService, 'update' | 'remove'>;
   accountMail: Pick<AccountMail, 'sendEmailChange' | 'sendPasswordChanged'>;
   /** The ids of the clients that registered exactly this redirect URI, and a client's metadata. */
@@ -197,6 +199,7 @@ export function createSelfService(deps: SelfServiceDependencies) {
       }
       const email = input.email.toLowerCase();
       if (email === user.email?.toLowerCase()) throw new DomainError('user.invalid', 'this is already the email of this account', 'email');
+      await deps.emailChanges.take(userId);
       await accountMail.sendEmailChange(userId, email, { clientId: deps.accountClientId, resultUrl: deps.accountPageUrl });
       return { pending_email: email };
     },

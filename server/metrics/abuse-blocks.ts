@@ -27,6 +27,8 @@ export function countAbuseBlocks(limits: AbuseLimits, metrics: Pick<TesseraMetri
   return {
     loginAttempts: { ...loginAttempts, begin: (subject, ip) => counting(loginAttempts.begin(subject, ip), login) },
     requestLimit: { take: (caller) => counting(requestLimit.take(caller), managementRate) },
+    // A person's own ceiling on email-change links, not an attack on the server: not counted.
+    emailChanges: limits.emailChanges,
     guardClientSecrets: (provider: Provider) => {
       guardClientSecrets(provider);
       const guarded = provider.Client.prototype.compareClientSecret;

@@ -8,6 +8,7 @@
  */
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMAIL_CHANGES_PER_HOUR } from '../../server/abuse/email-change-limit.js';
 import { ACCOUNT_PAGE_SCOPES } from '../../server/accounts/account-site.js';
 import { ACCOUNT_CLIENT_ID } from '../../server/clients/account-client.js';
 import { Browser, isPage } from '../support/browser.js';
@@ -186,6 +187,17 @@ describe('the account page’s calls (me.*)', () => {
       expect((await admin.users.get.query({ id: person.profile.user_id })).email).toBe(person.email);
     });
 
+    it(`sends at most ${EMAIL_CHANGES_PER_HOUR} links an hour for one person, then answers TOO_MANY_REQUESTS and sends nothing`, async () => {
+      const calls = await me(await createUser(tessera));
+      for (let change = 0; change < EMAIL_CHANGES_PER_HOUR; change += 1) {
+        await calls.changeEmail.mutate({ email: `try-${change}@moved.example` });
+      }
+      const before = smtp.received.length;
+      expect((await errorOf(calls.changeEmail.mutate({ email: 'one-too-many@moved.example' }))).code).toBe('TOO_MANY_REQUESTS');
+      await nextMessage(smtp, `try-${EMAIL_CHANGES_PER_HOUR - 1}@moved.example`);
+      expect(smtp.received.slice(before).some((sent) => (sent.header('To') ?? '').includes('one-too-many'))).toBe(false);
+    });
+
     it('refuses the address the account already has with BAD_REQUEST', async () => {
       const person = await createUser(tessera);
       expect(await errorOf((await me(person)).changeEmail.mutate({ email: person.email }))).toMatchObject({
@@ -248,6 +260,7 @@ describe('the account page’s calls (me.*)', () => {
       ['a registered address with a query added', 'https://shop.example/after-login?next=https://evil.example'],
       ['the account page’s own callback', '/account/callback'],
       ['not an address at all', 'javascript:alert(1)'],
+      ['an address with quotes and backslashes', `https://shop.example/after-login'" OR 1=1 --\\`],
     ])('refuses %s with BAD_REQUEST', async (_case, url) => {
       const address = url.startsWith('/') ? `${tessera.issuer}${url}` : url;
       expect(await errorOf(calls.returnTo.query({ url: address }))).toMatchObject({ code: 'BAD_REQUEST', field: 'url' });
