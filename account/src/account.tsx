@@ -13,6 +13,7 @@ import { SetPassword } from '../../console/src/pages/set-password.js';
 import { TypedConfirmation } from '../../console/src/typed-confirmation.js';
 import type { AppRouter } from '../../trpc/index.js';
 import { ActivityLists } from './activity-lists.js';
+import { useAttempt } from './attempt.js';
 import { EmailChange } from './email-change.js';
 import { LinkedIdentities } from './linked-identities.js';
 import { ProfileForm } from './profile-form.js';
@@ -46,7 +47,6 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
   const api = useMemo(() => createApi(() => session.accessToken), [session]);
   const [profile, setProfile] = useState<Profile | undefined>();
   const [settings, setSettings] = useState<MeSettings | undefined>();
-  const [failure, setFailure] = useState<ApiFailure | undefined>();
   const [deleted, setDeleted] = useState(false);
 
   const refused = useCallback(
@@ -57,15 +57,14 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
     [session, onSignedOut],
   );
 
+  const { failure, attempt } = useAttempt(refused);
+
   const load = useCallback(async () => {
-    try {
-      const [me, mine] = await Promise.all([api.me.get.query(), api.me.settings.query()]);
-      setProfile(me);
-      setSettings(mine);
-    } catch (error) {
-      setFailure(refused(error));
-    }
-  }, [api, refused]);
+    const loaded = await attempt(() => Promise.all([api.me.get.query(), api.me.settings.query()]));
+    if (!loaded) return;
+    setProfile(loaded[0]);
+    setSettings(loaded[1]);
+  }, [api, attempt]);
 
   useEffect(() => {
     void load();
@@ -108,12 +107,7 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
                 expected={profile.email ?? profile.user_id ?? ''}
                 button="Delete my account"
                 confirm={async () => {
-                  try {
-                    await api.me.delete.mutate({});
-                    setDeleted(true);
-                  } catch (error) {
-                    setFailure(refused(error));
-                  }
+                  if (await attempt(() => api.me.delete.mutate({}))) setDeleted(true);
                 }}
               />
             ) : null}
@@ -127,7 +121,12 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
 }
 
 function PasswordChange({ api, refused, minLength }: PartProps & { minLength: number }) {
-  const [failure, setFailure] = useState<ApiFailure | undefined>();
+  // A wrong current password is UNAUTHORIZED too: the session has ended only if the token is refused as well.
+  const { failure, attempt } = useAttempt((error) => {
+    if (!isSignedOut(error)) return refused(error);
+    api.me.get.query().catch(refused);
+    return describeFailure(error);
+  });
   return (
     <div id="password">
       <SetPassword
@@ -135,22 +134,9 @@ function PasswordChange({ api, refused, minLength }: PartProps & { minLength: nu
         minLength={minLength}
         heading="Change your password"
         button="Change password"
-        save={async (password, current) => {
-          try {
-            await api.me.changePassword.mutate({ current_password: current, new_password: password });
-            setFailure(undefined);
-            return true;
-          } catch (error) {
-            if (!isSignedOut(error)) {
-              setFailure(refused(error));
-              return false;
-            }
-            // A wrong current password is UNAUTHORIZED too: the session has ended only if the token is refused as well.
-            setFailure(describeFailure(error));
-            api.me.get.query().catch(refused);
-            return false;
-          }
-        }}
+        save={async (password, current) =>
+          (await attempt(() => api.me.changePassword.mutate({ current_password: current, new_password: password }))) !== undefined
+        }
       />
       <FailureAlert failure={failure} />
     </div>

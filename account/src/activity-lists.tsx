@@ -3,39 +3,30 @@
  * applications they granted access, each of which they can end or revoke.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { ApiFailure } from '../../console/src/api.js';
 import { FailureAlert } from '../../console/src/failure-alert.js';
 import type { Me, PartProps } from './account.js';
+import { useAttempt } from './attempt.js';
 
 const when = (value: string | null) => (value === null ? '—' : new Date(value).toLocaleString());
 
 export function ActivityLists({ api, refused }: PartProps) {
   const [sessions, setSessions] = useState<Me['sessions'] | undefined>();
   const [applications, setApplications] = useState<Me['applications'] | undefined>();
-  const [failure, setFailure] = useState<ApiFailure | undefined>();
+  const { failure, attempt } = useAttempt(refused);
 
   const load = useCallback(async () => {
-    try {
-      const [mine, granted] = await Promise.all([api.me.sessions.query(), api.me.applications.query()]);
-      setSessions(mine);
-      setApplications(granted);
-      setFailure(undefined);
-    } catch (error) {
-      setFailure(refused(error));
-    }
-  }, [api, refused]);
+    const lists = await attempt(() => Promise.all([api.me.sessions.query(), api.me.applications.query()]));
+    if (!lists) return;
+    setSessions(lists[0]);
+    setApplications(lists[1]);
+  }, [api, attempt]);
 
   useEffect(() => {
     void load();
   }, [load]);
 
-  const act = async (call: () => Promise<unknown>) => {
-    try {
-      await call();
-      await load();
-    } catch (error) {
-      setFailure(refused(error));
-    }
+  const act = async (call: () => Promise<object>) => {
+    if (await attempt(call)) await load();
   };
 
   return (

@@ -3,25 +3,21 @@
  * once they follow the link sent to the new address (me.changeEmail sends it; nothing changes before).
  */
 import { type FormEvent, useState } from 'react';
-import type { ApiFailure } from '../../console/src/api.js';
 import { FailureAlert } from '../../console/src/failure-alert.js';
 import type { PartProps, Profile } from './account.js';
+import { useAttempt } from './attempt.js';
 
 export function EmailChange({ api, refused, profile }: PartProps & { profile: Profile }) {
   const [email, setEmail] = useState('');
   const [pending, setPending] = useState<string | undefined>();
-  const [failure, setFailure] = useState<ApiFailure | undefined>();
+  const { failure, attempt } = useAttempt(refused);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    try {
-      const { pending_email } = await api.me.changeEmail.mutate({ email: email.trim() });
-      setPending(pending_email);
-      setFailure(undefined);
-      setEmail('');
-    } catch (error) {
-      setFailure(refused(error));
-    }
+    const answer = await attempt(() => api.me.changeEmail.mutate({ email: email.trim() }));
+    if (!answer) return;
+    setPending(answer.pending_email);
+    setEmail('');
   };
 
   return (

@@ -3,10 +3,9 @@
  * be unlinked), and linking another account: a second sign-in through the login page with the
  * connection chosen here (both sign-ins must succeed; main.tsx carries this session across it).
  */
-import { useState } from 'react';
-import type { ApiFailure } from '../../console/src/api.js';
 import { FailureAlert } from '../../console/src/failure-alert.js';
 import type { MeSettings, PartProps, Profile } from './account.js';
+import { useAttempt } from './attempt.js';
 
 interface Props extends PartProps {
   profile: Profile;
@@ -16,16 +15,12 @@ interface Props extends PartProps {
 }
 
 export function LinkedIdentities({ api, refused, profile, connections, changed, onLink }: Props) {
-  const [failure, setFailure] = useState<ApiFailure | undefined>();
+  const { failure, attempt } = useAttempt(refused);
   const identities = profile.identities ?? [];
 
   const unlink = async (provider: string, userId: string) => {
-    try {
-      changed(await api.me.unlink.mutate({ provider, user_id: userId }));
-      setFailure(undefined);
-    } catch (error) {
-      setFailure(refused(error));
-    }
+    const updated = await attempt(() => api.me.unlink.mutate({ provider, user_id: userId }));
+    if (updated) changed(updated);
   };
 
   return (

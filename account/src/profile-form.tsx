@@ -4,9 +4,9 @@
  * is sent as null, which clears it; metadata keys outside the allowed list are left untouched.
  */
 import { type FormEvent, useState } from 'react';
-import type { ApiFailure } from '../../console/src/api.js';
 import { FailureAlert } from '../../console/src/failure-alert.js';
 import type { MeSettings, PartProps, Profile } from './account.js';
+import { useAttempt } from './attempt.js';
 
 type MetadataField = MeSettings['metadata_fields'][number];
 
@@ -55,7 +55,7 @@ export function ProfileForm({
 }) {
   const [values, setValues] = useState(() => initialValues(profile));
   const [metadata, setMetadata] = useState(() => initialMetadata(profile, fields));
-  const [failure, setFailure] = useState<ApiFailure | undefined>();
+  const { failure, attempt } = useAttempt(refused);
   const [done, setDone] = useState(false);
 
   /** Only what the person changed: a stored value the form merely shows is not sent back to be judged again. */
@@ -75,14 +75,9 @@ export function ProfileForm({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    try {
-      saved(await api.me.update.mutate(changes()));
-      setFailure(undefined);
-      setDone(true);
-    } catch (error) {
-      setFailure(refused(error));
-      setDone(false);
-    }
+    const updated = await attempt(() => api.me.update.mutate(changes()));
+    if (updated) saved(updated);
+    setDone(updated !== undefined);
   };
 
   const edited = () => setDone(false);
