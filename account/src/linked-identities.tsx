@@ -63,8 +63,8 @@ export function LinkedIdentities({ api, refused, profile, connections, changed, 
         <>
           <h3>Link another account</h3>
           <p className="status">
-            You sign in with the other account on the next page. It then becomes part of this one, and the other account's own sessions end;
-            this browser stays signed in here as you.
+            You sign in with the other account on the next page; it then becomes part of this one. Its own sessions end, the one this
+            browser has just started too, so other applications will ask you to sign in again; this page stays open as you.
           </p>
           <div className="actions">
             {connections.map((connection) => (

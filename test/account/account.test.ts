@@ -23,12 +23,12 @@ describe('account page in a browser', () => {
   let admin: Awaited<ReturnType<typeof adminClient>>;
   let chromium: Browser;
 
-  /** A fresh browser context at `path`, before signing in. */
-  async function open(path = '/account/') {
+  /** A fresh browser context for `path` (of another Tessera when given its issuer), before signing in. */
+  async function open(path = '/account/', issuer = tessera.issuer) {
     const context = await chromium.newContext();
     const page = await context.newPage();
     const errors = pageErrors(page);
-    return { page, errors, visit: () => page.goto(`${tessera.issuer}${path}`) };
+    return { page, errors, visit: () => page.goto(`${issuer}${path}`) };
   }
 
   /** Fills the login form; with several credential connections, the one of `connection`. */
@@ -182,6 +182,23 @@ describe('account page in a browser', () => {
     await other.page.getByRole('heading', { name: 'Profile' }).waitFor();
     expect(await other.page.getByRole('link', { name: /^Back to/ }).count()).toBe(0);
     expect(await other.page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('shows neither metadata fields nor deletion when the operator allows none', async () => {
+    const plain = await startTestTessera();
+    try {
+      const person = await createUser(plain, { user_metadata: { plan: 'free' } });
+      const { page, errors, visit } = await open('/account/', plain.issuer);
+      await visit();
+      await signIn(page, person);
+      await page.getByRole('heading', { name: 'Profile' }).waitFor();
+      await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+      expect(await page.locator('#profile input').count()).toBe(6);
+      expect(await page.getByRole('heading', { name: 'Delete your account' }).count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it('fits a 390 px wide phone without sideways scrolling', async () => {
