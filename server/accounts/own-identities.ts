@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
-import { DomainError } from '../errors.js';
+import { DomainError, isDomainError } from '../errors.js';
 import { type KeyMaterial, publicJwk, SIGNING_ALGS } from '../oidc/key-store.js';
 import type { Profile } from '../profiles/profile.js';
 import type { UserService } from '../users/user-service.js';
@@ -102,6 +102,12 @@ export function createOwnIdentities({ issuer, providers, replay, users, now = Da
       const key = `me.link:${createHash('sha256').update(idToken).digest('base64url')}`;
       if (!(await replay.remember(key, new Date(exp * 1000))))
         throw refused('this ID token was used already: sign in to the other account again');
+      // The token may predate a block or a deletion of its user; a blocked user's logins must not live on in the caller.
+      const other = await users.get(sub).catch((error: unknown) => {
+        if (isDomainError(error, 'user.not_found')) throw refused('the account of this ID token no longer exists');
+        throw error;
+      });
+      if (other.blocked) throw refused('the other account is blocked');
       await users.link(callerId, sub);
       return users.get(callerId);
     },

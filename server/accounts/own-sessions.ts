@@ -120,12 +120,12 @@ export function createOwnSessions({ adapter, findClient, notifyLogout }: OwnSess
     async end(userId: string, handle: string): Promise<{ ended: true }> {
       const target = (await storedSessions(userId)).find(({ sessionId }) => sessionHandle(sessionId) === handle);
       if (!target) throw new DomainError('session.not_found', 'you have no such session', 'id');
-      const owned = new Set((await storedGrants(userId)).map(({ grantId }) => grantId));
       await sessions().destroy(target.sessionId);
-      const grantIds = Object.values(authorizationsOf(target.session)).flatMap(({ grantId }) =>
-        grantId && owned.has(grantId) ? [grantId] : [],
-      );
-      for (const grantId of new Set(grantIds)) await revokeGrant(adapter, grantId);
+      const grantIds = new Set(Object.values(authorizationsOf(target.session)).flatMap(({ grantId }) => (grantId ? [grantId] : [])));
+      for (const grantId of grantIds) {
+        // A session names its grants; revoking one is still checked against whose it is.
+        if ((await grants().find(grantId))?.accountId === userId) await revokeGrant(adapter, grantId);
+      }
       const logins = loginsOf(target.session);
       if (logins.length > 0) await notifyLogout(userId, logins);
       return { ended: true };
