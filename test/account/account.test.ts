@@ -15,8 +15,6 @@ import { discover, login } from '../support/relying-party.js';
 import { linkIn, nextMessage, smtpUrl, startSmtp, type TestSmtp } from '../support/smtp-capture.js';
 import { startTestTessera } from '../support/tessera.js';
 
-type Person = Awaited<ReturnType<typeof createUser>>;
-
 describe('account page in a browser', () => {
   let smtp: TestSmtp;
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -210,12 +208,14 @@ describe('account page in a browser', () => {
   });
 
   it('fills and submits the profile form with the keyboard alone', async () => {
-    const person: Person = await createUser(tessera);
+    const person = await createUser(tessera);
     const { page } = await signedIn(person);
     await page.getByLabel('Name', { exact: true }).focus();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.type('Keyboard Person');
     await page.keyboard.press('Tab');
+    // The focused field shows it: the stylesheet's :focus-visible outline.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement ?? document.body).outlineStyle)).toBe('solid');
     await page.keyboard.type('Keyboard');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Person');
