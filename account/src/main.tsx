@@ -9,7 +9,7 @@
  */
 import { createRoot } from 'react-dom/client';
 import { createApi, describeFailure } from '../../console/src/api.js';
-import { completeSignIn, isCallback, loadSettings, type Session, type Site, signIn } from '../../console/src/auth.js';
+import { completeSignIn, isCallback, loadSettings, type Session, SignInFailed, type Site, signIn } from '../../console/src/auth.js';
 import { Account, type AccountSettings, type Notice } from './account.js';
 import '../../console/src/console.css';
 import './account.css';
@@ -30,10 +30,14 @@ function linkThrough(settings: AccountSettings, session: Session, connection: st
   });
 }
 
+const carriedSession = (carry: string): Session => {
+  const carried = JSON.parse(carry) as CarriedSession;
+  return { ...carried, scopes: new Set(carried.scopes) };
+};
+
 /** After a link's sign-in: the primary's session back from storage, and the second account linked into it. */
 async function finishLink(carry: string, idToken: string): Promise<{ session: Session; notice: Notice }> {
-  const carried = JSON.parse(carry) as CarriedSession;
-  const session: Session = { ...carried, scopes: new Set(carried.scopes) };
+  const session = carriedSession(carry);
   try {
     await createApi(() => session.accessToken).me.link.mutate({ id_token: idToken });
     return { session, notice: { kind: 'success', text: 'The other account is now linked to this one.' } };
@@ -42,17 +46,27 @@ async function finishLink(carry: string, idToken: string): Promise<{ session: Se
   }
 }
 
+/** The callback's outcome: this person's session, and what became of a link when that was the trip's purpose. */
+async function signedIn(settings: AccountSettings): Promise<{ session: Session; notice: Notice | undefined }> {
+  try {
+    const completed = await completeSignIn(ACCOUNT_SITE, settings);
+    window.history.replaceState(null, '', completed.returnTo);
+    if (completed.carry === undefined) return { session: completed.session, notice: undefined };
+    return await finishLink(completed.carry, completed.idToken);
+  } catch (error) {
+    // The second sign-in was cancelled or refused: the person is still signed in as themselves.
+    if (!(error instanceof SignInFailed) || error.carry === undefined) throw error;
+    window.history.replaceState(null, '', `${ACCOUNT_SITE.path}/`);
+    return { session: carriedSession(error.carry), notice: { kind: 'error', text: `The other account was not linked: ${error.message}` } };
+  }
+}
+
 async function start(): Promise<void> {
   const root = document.getElementById('root');
   if (!root) return;
   const settings = await loadSettings<AccountSettings>(ACCOUNT_SITE);
   if (!isCallback(ACCOUNT_SITE)) await signIn(ACCOUNT_SITE, settings, here());
-  const completed = await completeSignIn(ACCOUNT_SITE, settings);
-  window.history.replaceState(null, '', completed.returnTo);
-  const { session, notice } =
-    completed.carry === undefined
-      ? { session: completed.session, notice: undefined }
-      : await finishLink(completed.carry, completed.idToken);
+  const { session, notice } = await signedIn(settings);
   createRoot(root).render(
     <Account
       session={session}

@@ -122,12 +122,37 @@ export function isCallback(site: Site): boolean {
   return window.location.pathname === `${site.path}/callback`;
 }
 
+/** A sign-in that came back refused (cancelled on the login page, say): what it carried is handed back all the same. */
+export class SignInFailed extends Error {
+  constructor(
+    message: string,
+    readonly carry: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** Finishes a sign-in at `<site>/callback`: the session, and the page the person was on. */
 export async function completeSignIn(site: Site, settings: SiteSettings): Promise<CompletedSignIn> {
   const raw = sessionStorage.getItem(site.storageKey);
   sessionStorage.removeItem(site.storageKey);
   if (!raw) throw new Error('this sign-in was not started here, or was already finished');
   const pending = JSON.parse(raw) as PendingSignIn;
+  try {
+    return await exchange(site, settings, pending);
+  } catch (error) {
+    // The login page's own words (access_denied: "End-User aborted interaction") say more than oauth4webapi's.
+    const message =
+      error instanceof oauth.AuthorizationResponseError
+        ? (error.error_description ?? error.error)
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    throw new SignInFailed(message, pending.carry);
+  }
+}
+
+async function exchange(site: Site, settings: SiteSettings, pending: PendingSignIn): Promise<CompletedSignIn> {
   const server = await discover(settings);
   const client: oauth.Client = { client_id: settings.client_id };
   const params = oauth.validateAuthResponse(server, client, new URL(window.location.href), pending.state);

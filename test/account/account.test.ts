@@ -250,4 +250,20 @@ describe('account page in a browser', () => {
     ]);
     expect(errors).toEqual([]);
   });
+
+  it('keeps the person signed in as themselves when they cancel the second sign-in, and says nothing was linked', async () => {
+    const person = await createUser(tessera);
+    const { page, errors } = await signedIn(person, '/account/', DEFAULT_DATABASE_CONNECTION);
+    await page.getByRole('button', { name: 'Link an account from Back-Office' }).click();
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^The other account was not linked: /);
+    expect(await page.getByText(`Signed in as ${person.email}`).count()).toBe(1);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    // The carried token still works: the page keeps answering as this person.
+    await page.locator('table.sessions tbody tr').first().waitFor();
+    expect((await admin.users.get.query({ id: person.profile.user_id })).identities).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
 });
