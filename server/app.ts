@@ -4,6 +4,7 @@
 import Koa from 'koa';
 import { trpcMiddleware } from '../trpc/http.js';
 import { createAccountRouter } from './accounts/account-site.js';
+import { createTicketRouter, type TicketRouteDependencies } from './accounts/ticket-routes.js';
 import { CONSOLE_CLIENT_ID } from './clients/console-client.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { createConsoleRouter } from './console/console-site.js';
@@ -20,7 +21,8 @@ import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes
 
 export type AppDependencies = InteractionDependencies &
   SamlIdpDependencies &
-  SetupRouteDependencies & {
+  SetupRouteDependencies &
+  TicketRouteDependencies & {
     issuer: string;
     /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
     trustProxy: number;
@@ -98,6 +100,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
   app.use(createSetupRouter(deps).routes());
+  app.use(createTicketRouter(deps).routes());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(upstreamCallback.routes());

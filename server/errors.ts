@@ -45,13 +45,13 @@ export const ERROR_CODES = {
   'ticket.refused': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   // Sign-up through a connection that does not allow it (disable_signup), or for an application that does not offer it.
   'signup.disabled': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  // me.delete while the operator has not allowed people to delete their own account (ACCOUNT_DELETION).
+  'account.deletion_disabled': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   // The account page: a session or an application (a grant) of the caller's that is not there.
   'session.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
   'application.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
   // me.link's proof of the second sign-in: a bad, stale, reused or foreign ID token.
   'link.refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
-  // me.delete while the operator has not allowed people to delete their own account (ACCOUNT_DELETION).
-  'account.deletion_disabled': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'saml.request_refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied', http: 429 },
   // RFC 6749 §5.2 has no code for it; invalid_client says the client's authentication was refused.

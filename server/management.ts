@@ -6,6 +6,7 @@ import type { RequestLimit } from './abuse/request-limit.js';
 import type { OwnIdentities } from './accounts/own-identities.js';
 import type { OwnSessions } from './accounts/own-sessions.js';
 import type { SelfService } from './accounts/self-service.js';
+import type { TicketManagement } from './accounts/ticket-management.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
@@ -28,12 +29,14 @@ export interface ManagementServices {
   requestLimit: RequestLimit;
   /** Only what operators see of a user's messages: never a message itself. */
   mail: Pick<Mailer, 'forUser'>;
+  /** Verification and reset links for operators (tickets.*), and users.sendVerificationEmail. */
+  tickets: TicketManagement;
+  /** What a person does to their own account from the account page (me.*). */
+  selfService: SelfService;
   /** me.sessions, me.applications and ending them: the caller's own, found by their user id. */
   ownSessions: OwnSessions;
   /** me.link and me.unlink. */
   ownIdentities: OwnIdentities;
-  /** What a person does to their own account from the account page (me.*). */
-  selfService: SelfService;
 }
 
 export type { AccessTokenVerifier };

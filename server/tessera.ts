@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
+import { cacheEnabledConnections } from '../adapters/cache/enabled-connections-cache.js';
 import { createMemoryProfileCache, createRedisProfileCache, type ProfileCache } from '../adapters/cache/profile-cache.js';
 import { createAdapterFactory } from '../adapters/oidc/adapter-factory.js';
 import { createMemo, forget, MEMOIZED_MODELS, memoizeFactory, SINGLE_NODE_MEMOIZED_MODELS } from '../adapters/oidc/memo-adapter.js';
@@ -31,6 +32,7 @@ import { createAccountTickets } from './accounts/account-tickets.js';
 import { createOwnIdentities } from './accounts/own-identities.js';
 import { createOwnSessions } from './accounts/own-sessions.js';
 import { createSelfService } from './accounts/self-service.js';
+import { createTicketManagement } from './accounts/ticket-management.js';
 import { createApp } from './app.js';
 import { ACCOUNT_CLIENT_ID, accountUrl, ensureAccountClient } from './clients/account-client.js';
 import { ensureAdminClient, ensureDefaultConnection } from './clients/bootstrap.js';
@@ -47,7 +49,7 @@ import { createOptionSecrets } from './connections/option-secrets.js';
 import { createStrategies } from './connections/strategies.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
-import { createRedisNodeSignals, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
+import { createRedisNodeSignals, type NodeSignal, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
@@ -104,6 +106,8 @@ const PROFILE_CACHE_TTL_SECONDS = 5 * 60;
 const MEMO_ENTRIES = 10_000;
 const MEMO_TTL_MS = 60_000;
 const PROFILE_CACHE_ENTRIES = 10_000;
+/** How long a node trusts its copy of a client's connections when a change signal was lost. */
+const ENABLED_CONNECTIONS_MAX_AGE_MS = 60_000;
 /** How long a node trusts its copy of the resource servers when a change signal was lost. */
 const RESOURCE_SERVERS_MAX_AGE_MS = 60_000;
 
@@ -128,7 +132,8 @@ function buildServices(
   sealingKey: Buffer,
   logger: Logger,
   currentProvider: () => Provider,
-  announceChange: (key: string) => void,
+  /** Tells the other nodes (late-bound: the signals exist only once the provider does). */
+  announce: (signal: NodeSignal, detail?: string) => void,
   loadedRules: readonly LoadedRule[] | undefined,
   sandbox: Sandbox,
   mailer: Mailer,
@@ -138,45 +143,34 @@ function buildServices(
   if (metrics) observePool(database.sequelize, metrics);
   const optionSecrets = createOptionSecrets(sealingKey);
   const users = createUserQueries(database.models, optionSecrets);
-  const connections = createConnectionQueries(database.models, optionSecrets);
+  const connections = cacheEnabledConnections(createConnectionQueries(database.models, optionSecrets), {
+    maxAgeMs: ENABLED_CONNECTIONS_MAX_AGE_MS,
+    announce: () => announce('connections.changed'),
+  });
   const keys = createKeyQueries(database.models, sealingKey);
   const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
   // Without Redis there is one node, so every revocation goes through this memo.
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
-  const stores = memoizeFactory(createAdapterFactory(database.models, redis, sealingKey), memo, announceChange, memoized);
+  const stores = memoizeFactory(
+    createAdapterFactory(database.models, redis, sealingKey),
+    memo,
+    (key) => announce('oidc.changed', key),
+    memoized,
+  );
   const adapter = indexTokenKinds(singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval }));
   const profileCache = createCache(redis, logger);
   const bus = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
   const events = limitSubscribers(bus, config.eventSubscribers);
   const profiles = createProfileService(users, connections, events, profileCache);
   const limits = createAbuseLimits(redis, config);
-  const { loginAttempts, guardClientSecrets, requestLimit } = metrics ? countAbuseBlocks(limits, metrics) : limits;
+  const { loginAttempts, accountRequests, guardClientSecrets, requestLimit } = metrics ? countAbuseBlocks(limits, metrics) : limits;
   if (metrics) metrics.sources.profileCache = () => profileCache.stats();
   const revokeAccount = createAccountRevocation(adapter, createBackchannelNotifier(currentProvider, logger));
   const codeDir = createCodeDir(config.codeDir);
   const loadMapper = createMapperLoader({ sandbox, codeDir, logger });
   const scripts = createScriptRunner({ sandbox, codeDir, logger });
   const custom = createCustomLifecycle({ users, scripts, loadMapper });
-  const userService = createUserService({
-    users,
-    search: createUserSearchQueries(database.models, { exactTotalLimit: config.searchExactTotalLimit }),
-    connections,
-    profiles,
-    events,
-    revokeAccount,
-    custom,
-    loginAttempts,
-  });
-  const flows = createLoginFlowQueries(database.models);
-  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
-  const idpTokens = createIdpTokensSealer(sealingKey);
-  const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
-  const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
-  const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
-  const readiness = createReadinessProbe(database, redis);
-  const rules: PostLoginRules = loadedRules
-    ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
-    : noRules;
+  // Before the user service: a new email's verification message is queued with the change.
   const accountTickets = createAccountTickets({
     tickets: createAccountTicketQueries(database.models),
     users,
@@ -192,6 +186,27 @@ function buildServices(
     mailer,
     appName: async (clientId) => (await currentProvider().Client.find(clientId))?.clientName,
   });
+  const userService = createUserService({
+    users,
+    search: createUserSearchQueries(database.models, { exactTotalLimit: config.searchExactTotalLimit }),
+    connections,
+    profiles,
+    events,
+    revokeAccount,
+    custom,
+    loginAttempts,
+    accountMail,
+  });
+  const flows = createLoginFlowQueries(database.models);
+  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
+  const idpTokens = createIdpTokensSealer(sealingKey);
+  const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
+  const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });
+  const ruleClaims = loadedRules ? createRuleClaimsStore(createRuleClaimsQueries(database.models), GRANT_TTL_SECONDS) : noRuleClaims;
+  const readiness = createReadinessProbe(database, redis);
+  const rules: PostLoginRules = loadedRules
+    ? createPostLoginRules({ rules: loadedRules, issuer: config.issuer, users: userService, claims: ruleClaims, sandbox, logger })
+    : noRules;
   const firstAdministrator = createFirstAdministratorSetup({ tokens: createSetupTokenQueries(database.models), users, profiles, events });
   return {
     codeDir,
@@ -217,6 +232,7 @@ function buildServices(
     readiness,
     config,
     loginAttempts,
+    accountRequests,
     guardClientSecrets,
     requestLimit,
     emailChanges: limits.emailChanges,
@@ -288,7 +304,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       return providers.provider;
     };
     let signals: NodeSignals = singleNodeSignals;
-    const announceChange = (key: string) => void signals.announce('oidc.changed', key);
+    const announce = (signal: NodeSignal, detail?: string) => void signals.announce(signal, detail);
     const mail = await createMail(config, database.models, sealingKey, logger);
     mail.worker.start();
     cleanup.push(() => mail.worker.stop());
@@ -299,7 +315,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       sealingKey,
       logger,
       currentProvider,
-      announceChange,
+      announce,
       loadedRules,
       sandbox,
       mail.mailer,
@@ -337,6 +353,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     signals.on('keys.rotated', refreshKeys);
     signals.on('oidc.changed', async (key) => forget(services.memo, key));
     signals.on('resource_servers.changed', async () => resourceServers.invalidate());
+    signals.on('connections.changed', async () => services.connections.forgetEnabled());
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
     await ensureConsoleClient(clients, services.connections, config.issuer);
@@ -363,12 +380,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       idpTokens: services.idpTokenReveal,
       requestLimit: services.requestLimit,
       mail: mail.mailer,
-      ownSessions: createOwnSessions({
-        adapter: services.adapter,
-        findClient: clients.find,
-        notifyLogout: createBackchannelNotifier(currentProvider, logger),
+      tickets: createTicketManagement({
+        users: services.users,
+        tickets: services.accountTickets,
+        accountMail: services.accountMail,
+        clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
       }),
-      ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
       selfService: createSelfService({
         users: services.users,
         connections: services.connections,
@@ -383,6 +400,12 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         accountClientId: ACCOUNT_CLIENT_ID,
         logger,
       }),
+      ownSessions: createOwnSessions({
+        adapter: services.adapter,
+        findClient: clients.find,
+        notifyLogout: createBackchannelNotifier(currentProvider, logger),
+      }),
+      ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
     };
 
     const sweeper = setInterval(() => {

@@ -15,6 +15,8 @@ export interface AccountTicketRecord {
   result_url: string | null;
   expires_at: Date;
   used_at: Date | null;
+  /** Using the ticket also sets email_verified (a reset ticket's `mark_email_as_verified`). */
+  mark_email_verified: boolean;
 }
 
 export interface NewAccountTicket {
@@ -26,17 +28,18 @@ export interface NewAccountTicket {
   clientId: string | undefined;
   resultUrl: string | undefined;
   expiresAt: Date;
+  markEmailVerified?: boolean | undefined;
 }
 
-const COLUMNS = 'purpose, user_id, email, credential_stamp, client_id, result_url, expires_at, used_at';
+const COLUMNS = 'purpose, user_id, email, credential_stamp, client_id, result_url, expires_at, used_at, mark_email_verified';
 
 export function createAccountTicketQueries(models: Models) {
   const { sequelize } = models;
   return {
     async insert(ticket: NewAccountTicket, transaction?: Transaction): Promise<void> {
       await sequelize.query(
-        `INSERT INTO account_tickets (token_hash, purpose, user_id, email, credential_stamp, client_id, result_url, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `INSERT INTO account_tickets (token_hash, purpose, user_id, email, credential_stamp, client_id, result_url, expires_at, mark_email_verified)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         {
           bind: [
             ticket.tokenHash,
@@ -47,6 +50,7 @@ export function createAccountTicketQueries(models: Models) {
             ticket.clientId ?? null,
             ticket.resultUrl ?? null,
             ticket.expiresAt,
+            ticket.markEmailVerified === true,
           ],
           transaction: transaction ?? null,
         },

@@ -1,7 +1,7 @@
 /**
- * SQL for logins that wait on an upstream: a flow is taken exactly once (DELETE … RETURNING,
- * so two callbacks racing with one state cannot both succeed), and a replay cache whose
- * `remember` is true only the first time a key is seen before it expires.
+ * SQL for logins that wait on an upstream or on a mailed link: a flow is taken exactly once
+ * (DELETE … RETURNING, so two callbacks racing with one state cannot both succeed), and a
+ * replay cache whose `remember` is true only the first time a key is seen before it expires.
  */
 import { QueryTypes } from 'sequelize';
 import type { Json, Models } from '../sequelize/models.js';
@@ -14,6 +14,24 @@ export function createLoginFlowQueries(models: Models) {
       await sequelize.query(`INSERT INTO login_flows (id, payload, expires_at) VALUES ($1, $2::jsonb, now() + make_interval(secs => $3))`, {
         bind: [id, JSON.stringify(payload), ttlSeconds],
       });
+    },
+
+    /** Saves the flow, replacing one kept under the same id (a second sign-up in one interaction). */
+    async put(id: string, payload: Json, ttlSeconds: number): Promise<void> {
+      await sequelize.query(
+        `INSERT INTO login_flows (id, payload, expires_at) VALUES ($1, $2::jsonb, now() + make_interval(secs => $3))
+         ON CONFLICT (id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
+        { bind: [id, JSON.stringify(payload), ttlSeconds] },
+      );
+    },
+
+    /** The flow's payload, left in place; undefined when unknown or expired. */
+    async find(id: string): Promise<Json | undefined> {
+      const rows = await sequelize.query<{ payload: Json }>(`SELECT payload FROM login_flows WHERE id = $1 AND expires_at > now()`, {
+        bind: [id],
+        type: QueryTypes.SELECT,
+      });
+      return rows[0]?.payload;
     },
 
     /** The flow's payload, deleted as it is read; undefined when unknown, expired or already taken. */

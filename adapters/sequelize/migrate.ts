@@ -18,6 +18,7 @@ import * as consoleAdministrators from './migrations/0009-console-administrators
 import * as oidcPayloadWrites from './migrations/0010-oidc-payload-writes.js';
 import * as mailOutbox from './migrations/0011-mail-outbox.js';
 import * as accountTickets from './migrations/0012-account-tickets.js';
+import * as ticketVerifiesEmail from './migrations/0013-ticket-verifies-email.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -34,6 +35,7 @@ const migrations = [
   { name: '0010-oidc-payload-writes', ...oidcPayloadWrites },
   { name: '0011-mail-outbox', ...mailOutbox },
   { name: '0012-account-tickets', ...accountTickets },
+  { name: '0013-ticket-verifies-email', ...ticketVerifiesEmail },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {

@@ -5,6 +5,7 @@
 import type { RedisClient } from '../../adapters/redis/client.js';
 import type { Config } from '../config.js';
 import { limitPasswordHashing } from '../passwords.js';
+import { ADDRESS_MAX, ADDRESS_WINDOW_SECONDS, createAccountRequests } from './account-requests.js';
 import { createClientSecretGuard } from './client-authentication.js';
 import { createEmailChangeLimit } from './email-change-limit.js';
 import { createLimiterFactory } from './limiter-store.js';
@@ -21,6 +22,12 @@ export function createAbuseLimits(redis: RedisClient | undefined, config: Pick<C
       blockSeconds: limits.bruteForceBlockSeconds,
       ipMaxFailures: limits.loginIpMaxFailures,
       ipWindowSeconds: limits.loginIpWindowSeconds,
+    }),
+    accountRequests: createAccountRequests(createLimiter, {
+      ipMax: limits.loginIpMaxFailures,
+      ipWindowSeconds: limits.loginIpWindowSeconds,
+      addressMax: ADDRESS_MAX,
+      addressWindowSeconds: ADDRESS_WINDOW_SECONDS,
     }),
     guardClientSecrets: createClientSecretGuard(createLimiter, {
       maxFailures: limits.tokenClientMaxFailures,

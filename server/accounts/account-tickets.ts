@@ -60,6 +60,8 @@ export interface IssueRequest {
   /** Where the page sends the person once the ticket is used (tickets.* result_url). */
   resultUrl?: string | undefined;
   ttlSeconds?: number | undefined;
+  /** Using the ticket also sets email_verified (tickets.passwordChange's mark_email_as_verified). */
+  markEmailVerified?: boolean | undefined;
   transaction?: Transaction | undefined;
 }
 
@@ -108,6 +110,7 @@ export function createAccountTickets({ tickets, users, issuer, lifetimes, now = 
           clientId: request.clientId,
           resultUrl: request.resultUrl,
           expiresAt,
+          markEmailVerified: request.markEmailVerified,
         },
         request.transaction,
       );

@@ -1,8 +1,8 @@
 /**
  * Inputs of the account page's own calls (me.changePassword, me.changeEmail, me.delete,
- * me.returnTo, me.endSession, me.revokeApplication, me.link, me.unlink; docs/contract.md's me.*
- * rows), as strict zod schemas (an unknown field is a BAD_REQUEST), and the shapes they answer.
- * me.update's input is users' `selfChanges` (server/users/user-schemas.ts).
+ * me.returnTo; docs/contract.md's me.* rows), as strict zod schemas, and the shapes they answer.
+ * me.update's input is users' `selfChanges` (server/users/user-schemas.ts). The sessions,
+ * applications and linking calls (me.endSession, me.revokeApplication, me.link, me.unlink) too.
  */
 import { z } from 'zod';
 import { clientIdSchema } from '../clients/client-schemas.js';

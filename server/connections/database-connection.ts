@@ -32,6 +32,8 @@ export const databaseOptionsSchema = z
   .object({
     password_policy: passwordPolicySchema,
     requires_username: z.boolean().default(false),
+    /** Auth0's option: true hides the login page's "Sign up" link and refuses sign-ups; people are then created by operators only. */
+    disable_signup: z.boolean().default(false),
   })
   .strict();
 
@@ -41,7 +43,7 @@ export function databaseOptions(connection: ConnectionRecord): DatabaseOptions {
   return databaseOptionsSchema.parse(raiseToPasswordFloor(connection.options));
 }
 
-export function checkPasswordPolicy(options: DatabaseOptions, password: string): void {
+export function checkPasswordPolicy(options: Pick<DatabaseOptions, 'password_policy'>, password: string): void {
   if (password.length < options.password_policy.min_length) {
     throw new DomainError('password.too_weak', `password must be at least ${options.password_policy.min_length} characters`, 'password');
   }

@@ -6,7 +6,7 @@
 import { duplicateForBlocking, type RedisClient } from '../../adapters/redis/client.js';
 import type { Logger } from '../logger.js';
 
-export type NodeSignal = 'keys.rotated' | 'oidc.changed' | 'resource_servers.changed';
+export type NodeSignal = 'keys.rotated' | 'oidc.changed' | 'resource_servers.changed' | 'connections.changed';
 
 export interface NodeSignals {
   /** `detail` travels with the signal, e.g. which artifact changed. */

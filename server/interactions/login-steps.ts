@@ -12,6 +12,7 @@ import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import { offersEveryConnection } from '../clients/account-client.js';
 import { DomainError, ERROR_CODES } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
+import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
 import type { InteractionDependencies } from './routes.js';
@@ -54,7 +55,12 @@ export function createLoginSteps(deps: InteractionDependencies) {
   type Offer = Awaited<ReturnType<typeof offered>>;
 
   /** `offer` is what offered() said earlier in the same request, so the page does not ask the store again. */
-  async function renderLogin(ctx: Context, details: Details, extra: { error?: string; username?: string } = {}, offer?: Offer) {
+  async function renderLogin(
+    ctx: Context,
+    details: Details,
+    extra: { error?: string; username?: string; notice?: string } = {},
+    offer?: Offer,
+  ) {
     const [client, { credentials, redirects }] = await Promise.all([
       providers.provider.Client.find(clientIdOf(details)),
       offer ?? offered(details),
@@ -64,7 +70,7 @@ export function createLoginSteps(deps: InteractionDependencies) {
       action: `/interaction/${details.uid}/login`,
       abortUrl: `/interaction/${details.uid}/abort`,
       clientName: client?.clientName ?? clientIdOf(details),
-      credentialConnections: credentials,
+      credentialConnections: credentials.map((connection) => ({ name: connection.name, ...accountLinks(details.uid, connection) })),
       redirectConnections: redirects.map((connection) => ({
         name: connection.name,
         url: `/interaction/${details.uid}/connection/${encodeURIComponent(connection.name)}`,

@@ -2,7 +2,8 @@
  * The login and consent pages behind oidc-provider's interactions. Each route resolves the
  * interaction from its cookie (so a page works only in the browser that started the flow),
  * checks it is the one in the URL, and hands the result back to the provider; the steps they
- * are made of are in login-steps.ts.
+ * are made of are in login-steps.ts; sign-up and "Forgot your password?" are in signup-routes.ts
+ * and forgot-routes.ts.
  * @see https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#user-flows
  */
 import Router from '@koa/router';
@@ -20,14 +21,17 @@ import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { PostLoginRules } from '../rules/post-login.js';
+import type { AccountRequestDependencies } from './account-requests.js';
+import { createForgotRouter } from './forgot-routes.js';
 import { grantConsent } from './grant-consent.js';
 import { describeFailure, loginFailure } from './login-failure.js';
 import { clientIdOf, createLoginSteps, requestedConnection } from './login-steps.js';
 import { describeScopes } from './scope-descriptions.js';
+import { createSignupRouter } from './signup-routes.js';
 import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
 import { consentPage } from './views.js';
 
-export interface InteractionDependencies {
+export interface InteractionDependencies extends AccountRequestDependencies {
   providers: ProviderHost;
   profiles: ProfileService;
   connections: ConnectionQueries;
@@ -44,7 +48,8 @@ const FORM_LIMIT = '16kb';
 
 export function createInteractionRouter(deps: InteractionDependencies) {
   const { providers, strategies, connectionLogin, flows, connections, loginAttempts, loginOutcomes } = deps;
-  const { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed } = createLoginSteps(deps);
+  const steps = createLoginSteps(deps);
+  const { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed } = steps;
   const router = new Router({ prefix: '/interaction' });
 
   router.use(async (ctx, next) => {
@@ -193,6 +198,8 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   router.get('/:uid/abort', async (ctx) => {
     return finish(ctx, await load(ctx), { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   });
+
+  router.use(createSignupRouter(deps, steps).routes(), createForgotRouter(deps, steps).routes());
 
   return router;
 }

@@ -17,6 +17,7 @@ label{display:block;margin:.75rem 0 .25rem;font-size:.9rem}
 input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #c4c8cf;border-radius:4px;font-size:1rem}
 button{margin-top:1.25rem;width:100%;padding:.6rem;border:0;border-radius:4px;background:#2f54eb;color:#fff;font-size:1rem;cursor:pointer}
 .error{background:#fff1f0;border:1px solid #ffa39e;color:#a8071a;padding:.6rem;border-radius:4px;font-size:.9rem}
+.notice{background:#f0f5ff;border:1px solid #adc6ff;padding:.6rem;border-radius:4px;font-size:.9rem}
 .muted{color:#6b7280;font-size:.85rem}
 ul{padding-left:1.2rem}
 a{color:#2f54eb}
@@ -33,13 +34,18 @@ export interface LoginView {
   clientName: string;
   username?: string | undefined;
   error?: string | undefined;
-  /** Connections that take a username and password, the one to use first; one form each. */
-  credentialConnections: ReadonlyArray<{ name: string }>;
+  /** A neutral word above the forms, such as where a sign-up goes on from. */
+  notice?: string | undefined;
+  /**
+   * Connections that take a username and password, the one to use first; one form each, with
+   * its sign-up and password-reset pages when it has them (account-links.ts).
+   */
+  credentialConnections: ReadonlyArray<{ name: string; signupUrl?: string | undefined; forgotUrl?: string | undefined }>;
   /** Connections that send the browser upstream (OpenID, SAML), each with its start URL. */
   redirectConnections: ReadonlyArray<{ name: string; url: string }>;
 }
 
-function credentialForm(view: LoginView, connection: { name: string }, first: boolean): SafeHtml {
+function credentialForm(view: LoginView, connection: LoginView['credentialConnections'][number], first: boolean): SafeHtml {
   const id = (field: string) => (first ? field : `${field}-${connection.name}`);
   return html`<form method="post" action="${view.action}" autocomplete="on">
   ${view.credentialConnections.length > 1 ? html`<h2>${connection.name}</h2>` : ''}
@@ -49,6 +55,8 @@ function credentialForm(view: LoginView, connection: { name: string }, first: bo
   <label for="${id('password')}">Password</label>
   <input id="${id('password')}" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Continue</button>
+  ${connection.forgotUrl ? html`<p class="muted"><a href="${connection.forgotUrl}">Forgot your password?</a></p>` : ''}
+  ${connection.signupUrl ? html`<p class="muted">No account yet? <a href="${connection.signupUrl}">Sign up</a></p>` : ''}
 </form>`;
 }
 
@@ -58,6 +66,7 @@ export function loginPage(view: LoginView): string {
     'Log in',
     html`<h1>Log in to ${view.clientName}</h1>
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
 ${view.credentialConnections.map((connection, index) => credentialForm(view, connection, index === 0))}
 ${
   view.redirectConnections.length

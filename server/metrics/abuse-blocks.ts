@@ -1,7 +1,8 @@
 /**
  * Counts the refusals of server/abuse/ by wrapping its limits from outside: a `RetryLater`
- * thrown by the login attempts (brute force, failures per IP), by the client-secret guard, or
- * by the management API's rate limit is one block. The limits themselves stay unaware of metrics.
+ * thrown by the login attempts (brute force, failures per IP), by the sign-up and reset requests,
+ * by the client-secret guard, or by the management API's rate limit is one block. The limits
+ * themselves stay unaware of metrics.
  */
 import type Provider from 'oidc-provider';
 import type { AbuseLimits } from '../abuse/abuse-limits.js';
@@ -23,9 +24,11 @@ export function countAbuseBlocks(limits: AbuseLimits, metrics: Pick<TesseraMetri
   const login = metrics.abuseBlocks.labels('login_attempts');
   const clientAuthentication = metrics.abuseBlocks.labels('client_authentication');
   const managementRate = metrics.abuseBlocks.labels('management_rate');
-  const { loginAttempts, guardClientSecrets, requestLimit } = limits;
+  const accountRequestsBlocked = metrics.abuseBlocks.labels('account_requests');
+  const { loginAttempts, accountRequests, guardClientSecrets, requestLimit } = limits;
   return {
     loginAttempts: { ...loginAttempts, begin: (subject, ip) => counting(loginAttempts.begin(subject, ip), login) },
+    accountRequests: { take: (ip, address) => counting(accountRequests.take(ip, address), accountRequestsBlocked) },
     requestLimit: { take: (caller) => counting(requestLimit.take(caller), managementRate) },
     // A person's own ceiling on email-change links, not an attack on the server: not counted.
     emailChanges: limits.emailChanges,

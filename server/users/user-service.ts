@@ -4,11 +4,13 @@
  */
 import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
-import type { IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
+import type { IdentityRecord, UserRecord, UserWithIdentities } from '../../adapters/queries/records.js';
+import type { Transaction } from '../../adapters/queries/transaction.js';
 import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { userLoginSubjects } from '../abuse/login-subjects.js';
+import type { AccountMail } from '../accounts/account-mail.js';
 import { type CustomLifecycle, customCredential } from '../connections/custom/lifecycle.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { strategyTraits } from '../connections/strategies.js';
@@ -53,6 +55,14 @@ export interface UserServiceDependencies {
   custom: CustomLifecycle;
   /** The brute-force blocks an unblock or a new password lifts. */
   loginAttempts: Pick<LoginAttempts, 'unblock'>;
+  /** The verification message a new email gets, queued with the change that made it. */
+  accountMail: Pick<AccountMail, 'sendVerification'>;
+}
+
+/** A change prepared outside a transaction, written inside the caller's (see prepareUpdate). */
+export interface PreparedUpdate {
+  write(transaction: Transaction): Promise<void>;
+  committed(): Promise<void>;
 }
 
 function splitMetadata(patch: Record<string, unknown> | undefined | null): MetadataPatch | undefined {
@@ -87,6 +97,7 @@ export function createUserService({
   revokeAccount,
   custom,
   loginAttempts,
+  accountMail,
 }: UserServiceDependencies) {
   const linking = createAccountLinking({ users, events, revokeAccount });
 
@@ -120,6 +131,93 @@ export function createUserService({
   /** The database identity whose credentials follow the root email, username and password. */
   function credentialIdentity(user: UserRecord, identities: IdentityRecord[]): IdentityRecord | undefined {
     return identities.find((identity) => strategyTraits(identity.provider)?.ownsCredentials && isPrimaryIdentity(user, identity));
+  }
+
+  /**
+   * Everything of an update but its transaction: the checks and the password hash at once; the
+   * custom script's call, the writes (in the given transaction) and what follows the commit
+   * (lifting blocks, revoking a blocked user, the events) for the caller to run in order.
+   */
+  async function prepare(found: UserWithIdentities, changes: UserChanges, callerScopes: ReadonlySet<string> | undefined) {
+    const { user, identities } = found;
+    const userId = user.id;
+    checkUserManageable(user, callerScopes);
+    checkScopesGrantable(changes.management_scopes, callerScopes);
+    checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
+    checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
+    const credential = credentialIdentity(user, identities);
+    const customIdentity = customCredential(user, identities);
+    const columns = Object.fromEntries(
+      ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])),
+    );
+    if (typeof columns['email'] === 'string') columns['email'] = columns['email'].toLowerCase();
+    // A new address is unproven until its owner follows the link sent to it, unless the caller says it is proven.
+    const newEmail = typeof columns['email'] === 'string' && columns['email'] !== user.email ? columns['email'] : undefined;
+    if (newEmail !== undefined && changes.email_verified === undefined) columns['email_verified'] = false;
+    const update: UserUpdate = {
+      columns,
+      user_metadata: splitMetadata(changes.user_metadata),
+      app_metadata: splitMetadata(changes.app_metadata),
+      management_scopes: changes.management_scopes && allowedManagementScopes(changes.management_scopes),
+    };
+
+    let passwordHash: string | undefined;
+    // A custom user's password belongs to its script (and to the local hash once imported): callScript below.
+    if (changes.password !== undefined && !customIdentity) {
+      if (!credential) throw new DomainError('user.invalid', 'this user has no database identity to set a password on', 'password');
+      const connection = await connections.findById(credential.connection_id);
+      if (connection) checkPasswordPolicy(databaseOptions(connection), changes.password);
+      passwordHash = await hashPassword(changes.password);
+    }
+    const credentialData = { ...(credential?.profile_data ?? {}) };
+    for (const key of ['email', 'username'] as const) {
+      const value = changes[key];
+      if (value === undefined) continue;
+      if (value === null) delete credentialData[key];
+      else credentialData[key] = key === 'email' ? value.toLowerCase() : value;
+    }
+    if (credential && !credentialData['email'] && !credentialData['username']) {
+      throw new DomainError('user.invalid', 'a database user needs an email or a username', 'email');
+    }
+    let importedHash: string | undefined;
+
+    return {
+      async callScript(): Promise<void> {
+        importedHash = customIdentity ? await custom.beforeUpdate(customIdentity, changes) : undefined;
+      },
+
+      async write(transaction: Transaction): Promise<void> {
+        try {
+          if (!(await users.update(userId, update, transaction))) throw notFound(userId);
+          if (credential && (passwordHash || changes.email !== undefined || changes.username !== undefined)) {
+            await users.updateIdentity(
+              credential.id,
+              { profileData: credentialData, ...(passwordHash ? { passwordHash } : {}) },
+              transaction,
+            );
+          }
+          if (customIdentity && importedHash) await users.updateIdentity(customIdentity.id, { passwordHash: importedHash }, transaction);
+        } catch (error) {
+          if (error instanceof StoreConflict) {
+            throw new DomainError('user.exists', 'another user of this connection has this email or username', 'email');
+          }
+          throw error;
+        }
+        // After the writes, so the link is issued against the new address and outlives this change.
+        if (newEmail !== undefined && changes.email_verified !== true)
+          await accountMail.sendVerification(userId, newEmail, { transaction });
+      },
+
+      async committed(): Promise<void> {
+        // Auth0's rule: a new password lifts the brute-force blocks, since guessing the old one is moot.
+        if (changes.password !== undefined) await loginAttempts.unblock(userLoginSubjects(user, identities));
+        if (changes.blocked === true && !user.blocked) {
+          await revokeAccount(userId);
+          await events.publish('user.blocked', userId);
+        }
+        await events.publish('user.updated', userId);
+      },
+    };
   }
 
   return {
@@ -198,72 +296,29 @@ export function createUserService({
     },
 
     async update(userId: string, changes: UserChanges, callerScopes?: ReadonlySet<string>): Promise<Profile> {
-      const { user, identities } = await load(userId);
-      checkUserManageable(user, callerScopes);
-      checkScopesGrantable(changes.management_scopes, callerScopes);
-      checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
-      checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
-      const credential = credentialIdentity(user, identities);
-      const customIdentity = customCredential(user, identities);
-      const columns = Object.fromEntries(
-        ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])),
-      );
-      const update: UserUpdate = {
-        columns,
-        user_metadata: splitMetadata(changes.user_metadata),
-        app_metadata: splitMetadata(changes.app_metadata),
-        management_scopes: changes.management_scopes && allowedManagementScopes(changes.management_scopes),
-      };
-
-      let passwordHash: string | undefined;
-      // A custom user's password belongs to its script (and to the local hash once imported): beforeUpdate below.
-      if (changes.password !== undefined && !customIdentity) {
-        if (!credential) throw new DomainError('user.invalid', 'this user has no database identity to set a password on', 'password');
-        const connection = await connections.findById(credential.connection_id);
-        if (connection) checkPasswordPolicy(databaseOptions(connection), changes.password);
-        passwordHash = await hashPassword(changes.password);
-      }
-      const credentialData = { ...(credential?.profile_data ?? {}) };
-      for (const key of ['email', 'username'] as const) {
-        const value = changes[key];
-        if (value === undefined) continue;
-        if (value === null) delete credentialData[key];
-        else credentialData[key] = key === 'email' ? value.toLowerCase() : value;
-      }
-      if (credential && !credentialData['email'] && !credentialData['username']) {
-        throw new DomainError('user.invalid', 'a database user needs an email or a username', 'email');
-      }
-      if (typeof columns['email'] === 'string') columns['email'] = columns['email'].toLowerCase();
+      const prepared = await prepare(await load(userId), changes, callerScopes);
       // Last before writing: a failing script then leaves the user as it was.
-      const importedHash = customIdentity ? await custom.beforeUpdate(customIdentity, changes) : undefined;
-
-      try {
-        await users.transaction(async (transaction) => {
-          if (!(await users.update(userId, update, transaction))) throw notFound(userId);
-          if (credential && (passwordHash || changes.email !== undefined || changes.username !== undefined)) {
-            await users.updateIdentity(
-              credential.id,
-              { profileData: credentialData, ...(passwordHash ? { passwordHash } : {}) },
-              transaction,
-            );
-          }
-          if (customIdentity && importedHash) await users.updateIdentity(customIdentity.id, { passwordHash: importedHash }, transaction);
-        });
-      } catch (error) {
-        if (error instanceof StoreConflict) {
-          throw new DomainError('user.exists', 'another user of this connection has this email or username', 'email');
-        }
-        throw error;
-      }
-
-      // Auth0's rule: a new password lifts the brute-force blocks, since guessing the old one is moot.
-      if (changes.password !== undefined) await loginAttempts.unblock(userLoginSubjects(user, identities));
-      if (changes.blocked === true && !user.blocked) {
-        await revokeAccount(userId);
-        await events.publish('user.blocked', userId);
-      }
-      await events.publish('user.updated', userId);
+      await prepared.callScript();
+      await users.transaction((transaction) => prepared.write(transaction));
+      await prepared.committed();
       return this.get(userId);
+    },
+
+    /**
+     * `update` for a change a ticket's use makes (server/accounts/ticket-routes.ts): the checks
+     * and hashing now, outside any transaction; `write` makes the custom script's call and the
+     * writes inside the caller's transaction (the ticket's redemption), so a refused ticket or a
+     * failing script changes nothing and the link stays usable; `committed` once it commits.
+     */
+    async prepareUpdate(userId: string, changes: UserChanges): Promise<PreparedUpdate> {
+      const prepared = await prepare(await load(userId), changes, undefined);
+      return {
+        async write(transaction) {
+          await prepared.callScript();
+          await prepared.write(transaction);
+        },
+        committed: prepared.committed,
+      };
     },
 
     /** Lifts the brute-force blocks of every name the user logs in with, from every IP (Auth0's user-blocks). */

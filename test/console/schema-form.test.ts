@@ -25,6 +25,13 @@ describe('connection option forms', () => {
     expect(fields.filter((field) => field.required).map((field) => field.name)).toEqual(['issuer', 'client_id']);
   });
 
+  it('offers disable_signup on a database connection as a checkbox, off unless stored on', () => {
+    const fields = formOf('database');
+    expect(fields.find((field) => field.name === 'disable_signup')).toMatchObject({ kind: 'boolean', required: false });
+    expect(initialValues(fields, {})).toMatchObject({ disable_signup: 'false' });
+    expect(buildOptions(fields, { disable_signup: 'true' })).toEqual({ ok: true, options: { disable_signup: true } });
+  });
+
   it('flattens nested objects to dotted names and rebuilds them', () => {
     const fields = formOf('database');
     expect(fields.map((field) => field.name)).toContain('password_policy.min_length');

@@ -152,6 +152,28 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
     expect(grew('tessera_abuse_blocks_total', { limit: 'login_attempts' })).toBe(1);
   });
 
+  it('counts a password-reset request refused for naming one address too often as an account_requests block', async () => {
+    const client = await createClient(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const { page, browser } = await openLoginPage(config, 'openid');
+    if (!isPage(page)) throw new Error('expected the login page');
+    const link = page.document.querySelector('a[href*="/forgot"]')?.getAttribute('href') ?? '';
+    const form = await browser.navigate(new URL(link, tessera.issuer).toString());
+    if (!isPage(form)) throw new Error('expected the reset form');
+    const before = await scrape(tessera);
+    const statuses: number[] = [];
+    for (let request = 0; request < 6; request += 1) {
+      const answer = await browser.submit(form, { email: 'often@example.com' });
+      statuses.push(isPage(answer) ? answer.status : 0);
+    }
+    const after = await scrape(tessera);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(
+      after.value('tessera_abuse_blocks_total', { limit: 'account_requests' }) -
+        before.value('tessera_abuse_blocks_total', { limit: 'account_requests' }),
+    ).toBe(1);
+  });
+
   it('counts client_credentials tokens, labels the management API by procedure, and counts client-secret blocks', async () => {
     const before = await scrape(tessera);
     const basic = (secret: string) => `Basic ${Buffer.from(`${ADMIN.clientId}:${secret}`).toString('base64')}`;

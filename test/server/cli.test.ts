@@ -106,7 +106,7 @@ describe('operator CLI', () => {
       id: expect.any(String),
       name: 'Staff',
       strategy: 'database',
-      options: { password_policy: { min_length: 12 }, requires_username: false },
+      options: { password_policy: { min_length: 12 }, requires_username: false, disable_signup: false },
     });
     expect(await admin.connections.get.query({ id: printed.id })).toMatchObject({
       name: 'Staff',

@@ -44,7 +44,7 @@ describe('connections.* through createCaller, without HTTP', () => {
         id: expect.stringMatching(/^con_[0-9a-f]{16}$/),
         name: 'Members',
         strategy: 'database',
-        options: { password_policy: { min_length: 8 }, requires_username: false },
+        options: { password_policy: { min_length: 8 }, requires_username: false, disable_signup: false },
         enabled_clients: [],
       });
     });
@@ -133,7 +133,7 @@ describe('connections.* through createCaller, without HTTP', () => {
     it('replaces the options, which the next users.create then follows', async () => {
       const connection = await createConnection('Strict');
       const updated = await admin.connections.update({ id: connection.id, options: { password_policy: { min_length: 20 } } });
-      expect(updated.options).toEqual({ password_policy: { min_length: 20 }, requires_username: false });
+      expect(updated.options).toEqual({ password_policy: { min_length: 20 }, requires_username: false, disable_signup: false });
       expect(await callErrorOf(createUser('Strict', 'short@example.com'))).toMatchObject({ code: 'BAD_REQUEST', field: 'password' });
     });
 

@@ -7,6 +7,7 @@ import { connectionsRouter } from './connections.js';
 import { keysRouter } from './keys.js';
 import { meRouter } from './me.js';
 import { resourceServersRouter } from './resource-servers.js';
+import { ticketsRouter } from './tickets.js';
 import { usersRouter } from './users.js';
 
 export const appRouter = router({
@@ -16,6 +17,7 @@ export const appRouter = router({
   connections: connectionsRouter,
   keys: keysRouter,
   resourceServers: resourceServersRouter,
+  tickets: ticketsRouter,
 });
 
 export type AppRouter = typeof appRouter;

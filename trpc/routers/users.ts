@@ -56,6 +56,11 @@ export const usersRouter = router({
     .input(z.strictObject({ id: userIdSchema, provider: z.string().min(1).max(128), user_id: z.string().min(1).max(512) }))
     .mutation(({ ctx, input }) => ctx.services.users.unlink(input.id, input.provider, input.user_id, ctx.caller.scopes)),
 
+  /** Queues the message that verifies the user's current email address. */
+  sendVerificationEmail: requireScope('update:users')
+    .input(z.strictObject({ id: userIdSchema, client_id: z.string().min(1).max(256).optional() }))
+    .mutation(({ ctx, input }) => ctx.services.tickets.sendVerificationEmail(input.id, input.client_id, ctx.caller.scopes)),
+
   /** The user's recent messages and whether they went out: kind, status, attempts, last error; never the message. */
   mail: requireScope('read:users')
     .input(z.strictObject({ id: userIdSchema }))

@@ -1,7 +1,7 @@
 /**
- * One user: the profile's root attributes, its identities, both metadata editors, block and
- * unblock, delete (confirmed by typing the email or id), and the raw JSON. Controls an
- * operator's scopes do not allow are not shown; the API refuses them anyway.
+ * One user: the profile's root attributes, its identities, both metadata editors, the mail sent
+ * to them, block and unblock, delete (confirmed by typing the email or id), and the raw JSON.
+ * Controls an operator's scopes do not allow are not shown; the API refuses them anyway.
  */
 import type { inferRouterOutputs } from '@trpc/server';
 import { useCallback, useEffect, useState } from 'react';
@@ -16,6 +16,7 @@ import { useUserEvents } from '../user-events.js';
 import { MetadataEditor } from './metadata-editor.js';
 import { SetPassword } from './set-password.js';
 import { UserIdentities } from './user-identities.js';
+import { UserMail } from './user-mail.js';
 
 type Profile = inferRouterOutputs<AppRouter>['users']['get'];
 
@@ -46,6 +47,7 @@ function show(value: unknown): string {
 export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: string }) {
   const [user, setUser] = useState<Profile | undefined>();
   const [failure, setFailure] = useState<ApiFailure | undefined>();
+  const [revision, setRevision] = useState(0);
   const canUpdate = scopes.has('update:users');
   const canDelete = scopes.has('delete:users');
 
@@ -60,6 +62,7 @@ export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: 
   const load = useCallback(async () => {
     try {
       setUser(await api.users.get.query({ id: userId }));
+      setRevision((current) => current + 1);
       setFailure(undefined);
     } catch (error) {
       refuse(error);
@@ -140,6 +143,8 @@ export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: 
         editable={canUpdate}
         save={(patch) => update({ app_metadata: patch })}
       />
+
+      <UserMail api={api} userId={userId} revision={revision} refuse={refuse} />
 
       <details className="raw">
         <summary>Raw JSON</summary>

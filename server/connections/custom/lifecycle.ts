@@ -25,7 +25,7 @@ export interface CustomLifecycleDependencies {
 }
 
 function checkPolicy(options: CustomOptions, password: string): void {
-  checkPasswordPolicy({ password_policy: options.password_policy, requires_username: false }, password);
+  checkPasswordPolicy(options, password);
 }
 
 function exists(message: string): DomainError {

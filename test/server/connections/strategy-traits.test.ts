@@ -30,8 +30,12 @@ describe('strategy traits', () => {
 
   it('fill in a bare database connection’s defaults and raise a stored length below the floor', () => {
     const read = strategyTraits('database')?.readOptions;
-    expect(read?.({})).toEqual({ password_policy: { min_length: 8 }, requires_username: false });
-    expect(read?.({ password_policy: { min_length: 4 } })).toEqual({ password_policy: { min_length: 8 }, requires_username: false });
+    expect(read?.({})).toEqual({ password_policy: { min_length: 8 }, requires_username: false, disable_signup: false });
+    expect(read?.({ password_policy: { min_length: 4 } })).toEqual({
+      password_policy: { min_length: 8 },
+      requires_username: false,
+      disable_signup: false,
+    });
     expect(strategyTraits('oidc')?.readOptions).toBeUndefined();
   });
 });
