@@ -102,7 +102,7 @@ describe('account page in a browser', () => {
     expect(tokens.claims()?.sub).toBe(person.profile.user_id);
   });
 
-  it('sends a change of email to the new address and keeps the old one until its link is followed', async () => {
+  it('sends a change of email to the new address, keeps the old one until its link is followed, then shows the new one verified', async () => {
     const person = await createUser(tessera, { email_verified: true });
     const { page } = await signedIn(person);
     await expect(page.locator('#email').textContent()).resolves.toContain('(verified)');
@@ -114,10 +114,18 @@ describe('account page in a browser', () => {
     expect(await status.textContent()).toContain(`We sent a link to ${newEmail}`);
 
     const message = await nextMessage(smtp, newEmail);
-    expect(linkIn(message)).toContain('/tickets/verify-email?ticket=');
+    const link = linkIn(message);
+    expect(link).toContain('/tickets/verify-email?ticket=');
     const unchanged = await admin.users.get.query({ id: person.profile.user_id });
     expect(unchanged.email).toBe(person.email);
     expect(unchanged.email_verified).toBe(true);
+
+    // The link's page changes it and sends the person back to the account page, still signed in.
+    await page.goto(link);
+    await page.waitForURL((url) => url.pathname === '/account/');
+    await page.getByTestId('current-email').getByText(newEmail).waitFor();
+    await expect(page.locator('#email').textContent()).resolves.toContain('(verified)');
+    expect(await admin.users.get.query({ id: person.profile.user_id })).toMatchObject({ email: newEmail, email_verified: true });
   });
 
   it('ends another session of the person and revokes an application they granted', async () => {
