@@ -4,13 +4,14 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The prepare script (the console's build) runs below, once its sources are in.
+# The prepare script (the console's and the account page's builds) runs below, once its sources are in.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY server ./server
 COPY adapters ./adapters
 COPY trpc ./trpc
 COPY console ./console
+COPY account ./account
 RUN npm run build
 
 FROM node:24-bookworm-slim
@@ -22,6 +23,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /app/dist ./dist
 # Where server/console/console-site.ts, compiled to dist/server/console/, looks for the bundle.
 COPY --from=build /app/console/dist ./dist/console/dist
+# The account page's bundle, likewise beside the compiled server.
+COPY --from=build /app/account/dist ./dist/account/dist
 # A DATA_DIR the node user can write; with DATABASE_URL and SEALING_KEY nothing is kept in it today.
 ENV DATA_DIR=/var/lib/tessera
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera

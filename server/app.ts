@@ -10,7 +10,7 @@ import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { createConsoleRouter } from './console/console-site.js';
 import { createSetupRouter, type SetupRouteDependencies } from './first-administrator/setup-routes.js';
 import { renderErrors } from './http-errors.js';
-import { PAGE_POLICY } from './interactions/page.js';
+import { PAGE_POLICY, PRESET_PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
 import { MANAGEMENT_SCOPES, managementAudience } from './oidc/management-api.js';
@@ -54,14 +54,17 @@ function pinIssuerOrigin(issuer: string): Koa.Middleware {
 function securityHeaders(issuer: string): Koa.Middleware {
   const https = new URL(issuer).protocol === 'https:';
   return async (ctx, next) => {
+    ctx.set('Content-Security-Policy', PRESET_PAGE_POLICY);
     await next();
+    const preset = ctx.response.get('Content-Security-Policy') === PRESET_PAGE_POLICY;
+    if (preset) ctx.remove('Content-Security-Policy');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     // RFC 6797; a browser ignores it over http, and sending it there would only mislead.
     if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     if (ctx.response.is('html')) {
       ctx.set('X-Frame-Options', 'DENY');
-      // A page that needs more sets its own policy: the SAML auto-post form allows its one script by hash.
+      // A page that needs more sets its own policy: the SAML auto-post form, and oidc-provider's (see PRESET_PAGE_POLICY), allow their one script by hash.
       if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', PAGE_POLICY);
     }
   };

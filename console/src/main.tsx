@@ -3,23 +3,23 @@
  * renders the pages with a typed API client holding the token in memory.
  */
 import { createRoot } from 'react-dom/client';
-import { completeSignIn, isCallback, loadSettings, signIn } from './auth.js';
+import { CONSOLE_SITE, type ConsoleSettings, completeSignIn, isCallback, loadSettings, signIn } from './auth.js';
 import { Console } from './console.js';
 import './console.css';
 
 async function start(): Promise<void> {
   const root = document.getElementById('root');
   if (!root) return;
-  const settings = await loadSettings();
+  const settings = await loadSettings<ConsoleSettings>(CONSOLE_SITE);
   const here = window.location.pathname + window.location.search;
-  if (!isCallback()) await signIn(settings, here);
-  const { session, returnTo } = await completeSignIn(settings);
+  if (!isCallback(CONSOLE_SITE)) await signIn(CONSOLE_SITE, settings, here);
+  const { session, returnTo } = await completeSignIn(CONSOLE_SITE, settings);
   window.history.replaceState(null, '', returnTo);
   createRoot(root).render(
     <Console
       settings={settings}
       session={session}
-      onSignedOut={() => signIn(settings, window.location.pathname + window.location.search)}
+      onSignedOut={() => signIn(CONSOLE_SITE, settings, window.location.pathname + window.location.search)}
     />,
   );
 }

