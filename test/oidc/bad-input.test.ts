@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNVERIFIED_SIGNUP_HINT } from '../../server/interactions/routes.js';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
@@ -52,7 +53,8 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
         expect(after.status).toBe(401);
         messages.push(after.document.querySelector('[role=alert]')?.text ?? '');
       }
-      expect(messages[0]).toBe('Wrong email, username or password.');
+      // The default connection takes sign-ups, so the message also says a new account's link comes first.
+      expect(messages[0]).toBe(`Wrong email, username or password. ${UNVERIFIED_SIGNUP_HINT}`);
       expect(messages[1]).toBe(messages[0]);
     });
 
