@@ -3,10 +3,11 @@
  * the lookup columns oidc-provider queries by (grant, user code, uid) pulled out of the payload.
  * It is the record of every artifact, with Redis or without: consuming one is decided here, once.
  */
-import { errors } from 'oidc-provider';
+
 import { Op } from 'sequelize';
 import type { Models } from '../sequelize/models.js';
 import { deferrable } from './deferred-writes.js';
+import { refuseNul } from './nul-refusal.js';
 import { type PayloadRow, type PayloadStatements, payloadStatements, queryPayloads } from './payload-statements.js';
 import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
 
@@ -22,23 +23,6 @@ function notExpired() {
   return { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: new Date() } }] };
 }
 
-/** Whether any string or key in `value` holds NUL; a list of pending values, not recursion. */
-function holdsNul(value: unknown): boolean {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next === 'string') {
-      if (next.includes('\u0000')) return true;
-    } else if (next !== null && typeof next === 'object') {
-      for (const [key, child] of Object.entries(next)) {
-        if (key.includes('\u0000')) return true;
-        pending.push(child);
-      }
-    }
-  }
-  return false;
-}
-
 export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   private readonly statements: PayloadStatements;
 
@@ -51,9 +35,7 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    // jsonb cannot hold NUL, and payloads carry request parameters (state, nonce, login_hint):
-    // such a request is the caller's mistake, refused as one instead of failing the write.
-    if (holdsNul(payload) || id.includes('\u0000')) throw new errors.InvalidRequest('parameters must not contain the NUL character');
+    refuseNul(id, payload);
     await deferrable(this.model, () => this.statements.upsert({ model: this.model, id, payload, expiresIn }));
   }
 

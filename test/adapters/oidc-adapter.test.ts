@@ -422,9 +422,19 @@ describe('oidc-provider adapter contract', () => {
       for (const model of longLived) expect(factory(model), model).toBeInstanceOf(SequelizeAdapter);
     });
 
-    it('gives Sequelize adapters for every model when Redis is not configured', () => {
+    it('gives Sequelize adapters for every model but interactions, kept in the process, when Redis is not configured', async () => {
       const factory = createAdapterFactory(database.models, undefined, randomBytes(32));
-      for (const model of [...SHORT_LIVED_MODELS, ...longLived]) expect(factory(model), model).toBeInstanceOf(SequelizeAdapter);
+      for (const model of [...SHORT_LIVED_MODELS, ...longLived].filter((name) => name !== 'Interaction')) {
+        expect(factory(model), model).toBeInstanceOf(SequelizeAdapter);
+      }
+      const interactions = factory('Interaction');
+      expect(interactions).not.toBeInstanceOf(SequelizeAdapter);
+      // One store for the process: a provider rebuilt after a key rotation finds the logins in flight.
+      expect(factory('Interaction')).toBe(interactions);
+      const id = rid('interaction');
+      await interactions.upsert(id, { jti: id, kind: 'Interaction', params: { state: 's' } }, 60);
+      expect(await interactions.find(id)).toMatchObject({ params: { state: 's' } });
+      expect(await database.models.OidcPayload.count({ where: { model: 'Interaction', id } })).toBe(0);
     });
 
     it('stores a session in Redis and in PostgreSQL, its record, and a grant in PostgreSQL only when Redis is configured', async () => {
