@@ -452,6 +452,9 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     });
     // Before the issuer's port opens, so a metrics port already taken stops start-up cleanly.
     if (metrics && config.metrics) metricsServer = await startMetricsServer(metrics.registry, config.metrics, logger);
+    // Only a start offers one (not the CLI): whoever starts the server is the one reading its output.
+    // Before listening: once /healthz answers, start-up is over and a SIGTERM finds its handler.
+    const setupToken = await services.firstAdministrator.offer();
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -459,8 +462,6 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     });
     const { port } = server.address() as AddressInfo;
     logger.info({ port, issuer: config.issuer }, 'tessera listening');
-    // Only a start offers one (not the CLI): whoever starts the server is the one reading its output.
-    const setupToken = await services.firstAdministrator.offer();
     return {
       ...core,
       url: `http://127.0.0.1:${port}`,
