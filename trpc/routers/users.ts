@@ -64,13 +64,15 @@ export const usersRouter = router({
   /** The user's recent messages and whether they went out: kind, status, attempts, last error; never the message. */
   mail: requireScope('read:users')
     .input(z.strictObject({ id: userIdSchema }))
-    .query(async ({ ctx, input }) =>
-      (await ctx.services.mail.forUser(input.id)).map((row) => ({
+    .query(async ({ ctx, input }) => {
+      // NOT_FOUND for an id that is no user, as users.get answers, rather than an empty list.
+      await ctx.services.users.get(input.id);
+      return (await ctx.services.mail.forUser(input.id)).map((row) => ({
         ...row,
         created_at: row.created_at.toISOString(),
         sent_at: row.sent_at?.toISOString() ?? null,
-      })),
-    ),
+      }));
+    }),
 
   events: requireScope('read:users')
     .input(z.strictObject({ user_id: userIdSchema.optional(), lastEventId: z.string().max(128).optional() }))
