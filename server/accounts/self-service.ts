@@ -15,18 +15,18 @@ import { loginSubject } from '../abuse/login-subjects.js';
 import type { ClientMetadata } from '../clients/client-store.js';
 import { isReservedClient } from '../clients/reserved-clients.js';
 import type { AccountMetadataField, AccountSettings } from '../config.js';
-import { customOptions } from '../connections/custom/options.js';
 import { scriptIdOf } from '../connections/custom/strategy.js';
-import { databaseOptions } from '../connections/database-connection.js';
+import { databaseCredential } from '../connections/database-connection.js';
 import { type Strategies, strategyTraits } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.js';
-import { isPrimaryIdentity, type Profile } from '../profiles/profile.js';
+import type { Profile } from '../profiles/profile.js';
 import { userNotFound } from '../users/user-not-found.js';
 import type { UserChanges } from '../users/user-schemas.js';
 import type { UserService } from '../users/user-service.js';
 import type { AccountMail } from './account-mail.js';
+import { ownPasswordIdentity, passwordRulesOf } from './password-policy.js';
 import type { AccountPageSettings, ChangeEmailInput, ChangePasswordInput } from './self-service-schemas.js';
 
 export interface SelfServiceDependencies {
@@ -47,22 +47,9 @@ export interface SelfServiceDependencies {
   logger: Logger;
 }
 
-/** The identity whose password the person types: their own database or custom database identity, never a linked one's. */
-function passwordIdentity(user: UserRecord, identities: readonly IdentityRecord[]): IdentityRecord | undefined {
-  return identities.find((identity) => {
-    const traits = strategyTraits(identity.provider);
-    return (traits?.ownsCredentials || traits?.scriptedUsers) && isPrimaryIdentity(user, identity);
-  });
-}
-
 function connectionOf(identity: IdentityRecord): ConnectionRecord {
   if (!identity.connection) throw new Error(`identity ${identity.id} was loaded without its connection`);
   return identity.connection;
-}
-
-function minLength(connection: ConnectionRecord): number {
-  const options = strategyTraits(connection.strategy)?.scriptedUsers ? customOptions(connection.options) : databaseOptions(connection);
-  return options.password_policy.min_length;
 }
 
 /** The name the login form counts this identity's attempts under: the one its owner types. */
@@ -129,13 +116,12 @@ export function createSelfService(deps: SelfServiceDependencies) {
 
   return {
     async settings(userId: string): Promise<AccountPageSettings> {
-      const [{ user, identities }, all] = await Promise.all([load(userId), connections.list()]);
-      const identity = passwordIdentity(user, identities);
-      const held = new Set(identities.map((candidate) => candidate.connection_id));
+      const [found, all] = await Promise.all([load(userId), connections.list()]);
+      const held = new Set(found.identities.map((candidate) => candidate.connection_id));
       return {
         metadata_fields: settings.metadataFields.map(({ key, type }) => ({ key, type })),
         self_deletion: settings.selfDeletion,
-        password: identity ? { min_length: minLength(connectionOf(identity)) } : null,
+        password: passwordRulesOf(found) ?? null,
         connections: all
           .filter((connection) => !held.has(connection.id))
           .map(({ name, strategy }) => ({ name, strategy }))
@@ -155,7 +141,7 @@ export function createSelfService(deps: SelfServiceDependencies) {
      */
     async changePassword(userId: string, input: ChangePasswordInput, ip: string): Promise<{ changed: true }> {
       const { user, identities } = await load(userId);
-      const identity = passwordIdentity(user, identities);
+      const identity = ownPasswordIdentity(user, identities);
       const login = identity && loginNameOf(user, identity);
       if (!identity || !login) {
         throw new DomainError('user.invalid', 'this account has no password here: it signs in through another service', 'current_password');
@@ -189,8 +175,7 @@ export function createSelfService(deps: SelfServiceDependencies) {
      */
     async changeEmail(userId: string, input: ChangeEmailInput): Promise<{ pending_email: string }> {
       const { user, identities } = await load(userId);
-      const own = identities.find((identity) => strategyTraits(identity.provider)?.ownsCredentials && isPrimaryIdentity(user, identity));
-      if (!own) {
+      if (!databaseCredential(user, identities)) {
         throw new DomainError(
           'user.invalid',
           'the email of this account comes from the service it signs in with: change it there',

@@ -3,11 +3,13 @@
  * or username with an argon2id-hashed password.
  */
 import { z } from 'zod';
-import type { ConnectionRecord } from '../../adapters/queries/records.js';
+import type { ConnectionRecord, IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
 import { DomainError } from '../errors.js';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.js';
+import { isPrimaryIdentity } from '../profiles/profile.js';
 import { credentialsRefused } from './credentials-refused.js';
 import type { StrategyDependencies } from './strategies.js';
+import { strategyTraits } from './strategies.js';
 import type { CredentialStrategy, UpstreamUser } from './strategy.js';
 
 /** Shorter passwords fall to online guessing even when it is throttled (NIST SP 800-63B §3.1.1.2). */
@@ -41,6 +43,11 @@ export type DatabaseOptions = z.infer<typeof databaseOptionsSchema>;
 
 export function databaseOptions(connection: ConnectionRecord): DatabaseOptions {
   return databaseOptionsSchema.parse(raiseToPasswordFloor(connection.options));
+}
+
+/** The database identity whose credentials follow the root email, username and password (not a linked one's). */
+export function databaseCredential(user: UserRecord, identities: readonly IdentityRecord[]): IdentityRecord | undefined {
+  return identities.find((identity) => strategyTraits(identity.provider)?.ownsCredentials && isPrimaryIdentity(user, identity));
 }
 
 export function checkPasswordPolicy(options: Pick<DatabaseOptions, 'password_policy'>, password: string): void {

@@ -4,7 +4,7 @@
  */
 import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
-import type { IdentityRecord, UserRecord, UserWithIdentities } from '../../adapters/queries/records.js';
+import type { UserRecord, UserWithIdentities } from '../../adapters/queries/records.js';
 import type { Transaction } from '../../adapters/queries/transaction.js';
 import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
@@ -12,14 +12,14 @@ import type { LoginAttempts } from '../abuse/login-attempts.js';
 import { userLoginSubjects } from '../abuse/login-subjects.js';
 import type { AccountMail } from '../accounts/account-mail.js';
 import { type CustomLifecycle, customCredential } from '../connections/custom/lifecycle.js';
-import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
+import { checkPasswordPolicy, databaseCredential, databaseOptions } from '../connections/database-connection.js';
 import { strategyTraits } from '../connections/strategies.js';
 import { DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { allowedManagementScopes, checkGrantable, checkManageable } from '../oidc/management-api.js';
 import { hashPassword } from '../passwords.js';
-import { isPrimaryIdentity, type Profile, toProfile } from '../profiles/profile.js';
+import { type Profile, toProfile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { createAccountLinking } from './account-linking.js';
 import { checkMergedMetadata } from './metadata-limits.js';
@@ -128,11 +128,6 @@ export function createUserService({
     return found;
   }
 
-  /** The database identity whose credentials follow the root email, username and password. */
-  function credentialIdentity(user: UserRecord, identities: IdentityRecord[]): IdentityRecord | undefined {
-    return identities.find((identity) => strategyTraits(identity.provider)?.ownsCredentials && isPrimaryIdentity(user, identity));
-  }
-
   /**
    * Everything of an update but its transaction: the checks and the password hash at once; the
    * custom script's call, the writes (in the given transaction) and what follows the commit
@@ -145,7 +140,7 @@ export function createUserService({
     checkScopesGrantable(changes.management_scopes, callerScopes);
     checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
     checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
-    const credential = credentialIdentity(user, identities);
+    const credential = databaseCredential(user, identities);
     const customIdentity = customCredential(user, identities);
     const columns = Object.fromEntries(
       ROOT_COLUMNS.flatMap((column) => (changes[column] === undefined ? [] : [[column, changes[column]]])),
