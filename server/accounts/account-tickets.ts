@@ -63,6 +63,8 @@ export interface IssueRequest {
   /** Using the ticket also sets email_verified (tickets.passwordChange's mark_email_as_verified). */
   markEmailVerified?: boolean | undefined;
   transaction?: Transaction | undefined;
+  /** The user as the caller has just read them, when nothing has changed since; read here otherwise. */
+  user?: UserWithIdentities | undefined;
 }
 
 export interface IssuedTicket {
@@ -96,7 +98,7 @@ export function createAccountTickets({ tickets, users, issuer, lifetimes, now = 
 
   return {
     async issue(request: IssueRequest): Promise<IssuedTicket> {
-      const found = await users.findById(request.userId, request.transaction);
+      const found = request.user ?? (await users.findById(request.userId, request.transaction));
       if (!found) throw new DomainError('user.not_found', `user ${request.userId} not found`, 'user_id');
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(now().getTime() + (request.ttlSeconds ?? lifetimes[request.purpose]) * 1000);

@@ -59,6 +59,7 @@ export function createTicketManagement({ users, tickets, accountMail, clientExis
       const { url } = await tickets.issue({
         purpose: 'verify_email',
         userId: found.user.id,
+        user: found,
         email,
         clientId: request.client_id,
         resultUrl: request.result_url,
@@ -77,6 +78,7 @@ export function createTicketManagement({ users, tickets, accountMail, clientExis
       const { url } = await tickets.issue({
         purpose: 'reset_password',
         userId: found.user.id,
+        user: found,
         clientId: request.client_id,
         resultUrl: request.result_url,
         ttlSeconds: request.ttl_sec,
