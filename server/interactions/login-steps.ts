@@ -11,6 +11,7 @@ import { errors } from 'oidc-provider';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import { offersEveryConnection } from '../clients/account-client.js';
 import { DomainError, ERROR_CODES } from '../errors.js';
+import { type AuthenticationMethod, firstFactorMethods, loginResult } from '../mfa/authentication-methods.js';
 import type { Profile } from '../profiles/profile.js';
 import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
@@ -46,6 +47,9 @@ export function createLoginSteps(deps: InteractionDependencies) {
     ctx.status = 303;
     ctx.redirect(details.returnTo);
   }
+
+  const connectionMethods = (connection: ConnectionRecord) =>
+    firstFactorMethods(strategies.get(connection.strategy)?.kind === 'redirect' ? 'redirect' : 'credentials');
 
   async function offered(details: Details) {
     const clientId = clientIdOf(details);
@@ -114,8 +118,18 @@ export function createLoginSteps(deps: InteractionDependencies) {
     return false;
   }
 
-  /** The last step of every login, whatever the connection: blocked users, rules, then the provider. */
-  async function completeLogin(ctx: Context, details: Details, userId: string, connection: ConnectionRecord, username?: string) {
+  /**
+   * The last step of every login, whatever the connection: blocked users, rules, then the
+   * provider. `amr` is how this login was authenticated; by default, the connection's first factor.
+   */
+  async function completeLogin(
+    ctx: Context,
+    details: Details,
+    userId: string,
+    connection: ConnectionRecord,
+    options: { username?: string; amr?: readonly AuthenticationMethod[] } = {},
+  ) {
+    const { username } = options;
     const profile = await profiles.getProfile(userId);
     if (!profile || profile.blocked) {
       log.info({ user_id: userId }, 'login refused: user blocked');
@@ -127,7 +141,10 @@ export function createLoginSteps(deps: InteractionDependencies) {
     }
     // Side by side: neither needs the other, and the browser is sent on only once both are done,
     // so the provider never reads the profile before this login's write has invalidated it.
-    await Promise.all([profiles.recordLogin(userId, ctx.ip), finish(ctx, details, { login: { accountId: userId } }, false)]);
+    await Promise.all([
+      profiles.recordLogin(userId, ctx.ip),
+      finish(ctx, details, { login: loginResult(userId, options.amr ?? connectionMethods(connection)) }, false),
+    ]);
     log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
     loginOutcomes.record(connection.name, 'success');
   }

@@ -148,7 +148,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
           : failure;
       return showFailure(ctx, details, hinted, username, offer);
     }
-    await Promise.all([countReset, completeLogin(ctx, details, userId, connection, username)]);
+    await Promise.all([countReset, completeLogin(ctx, details, userId, connection, { username })]);
   });
 
   /** Sends the browser to an upstream provider; it comes back to /login/callback. */

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { trusted } from '../interactions/html.js';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { Logger } from '../logger.js';
+import { ACR_VALUES } from '../mfa/authentication-methods.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { ResourceServerRegistry } from '../resource-servers/resource-server-registry.js';
 import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
@@ -68,11 +69,16 @@ export function createProvider({
     jwks: { keys: keys.signingKeys.map((key) => key.jwk) } as Configuration['jwks'],
     cookies: { keys: keys.cookieKeys },
     scopes: [...OIDC_SCOPES],
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    // acr and amr come from the session, not the profile: with `openid`, every ID token says how its login was authenticated.
+    claims: {
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+      openid: ['sub', 'acr', 'amr'],
+    },
     // docs/contract.md puts the scope's claims in the ID token as well as at userinfo.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     routes: { userinfo: '/userinfo' },
+    acrValues: [...ACR_VALUES],
     extraParams: ['connection'],
     extraClientMetadata: {
       properties: ['is_first_party', 'management_scopes', REQUIRE_PKCE, SAML_ADDON],

@@ -172,7 +172,8 @@ describe('logging in through an oidc connection', () => {
       name: 'Alice Liddell',
       nickname: 'alice',
     };
-    expect(tokens.claims()).toMatchObject({ sub: userId, ...expected });
+    // amr `fed`: the upstream vouched for the person, Tessera checked no factor itself.
+    expect(tokens.claims()).toMatchObject({ sub: userId, ...expected, amr: ['fed'], acr: 'urn:tessera:acr:single-factor' });
     expect(await oidc.fetchUserInfo(config, tokens.access_token, userId)).toMatchObject({ sub: userId, ...expected });
     const profile = await admin.users.get.query({ id: userId });
     expect(profile).toMatchObject({ user_id: userId, ...expected, logins_count: 1 });

@@ -45,6 +45,20 @@ describe('authorization code login through the HTML form', () => {
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256');
   });
 
+  it('says in the ID token how the login was authenticated: amr pwd, single-factor acr, kept through a refresh', async () => {
+    const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
+    expect(tokens.claims()).toMatchObject({ amr: ['pwd'], acr: 'urn:tessera:acr:single-factor' });
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.claims()).toMatchObject({ amr: ['pwd'], acr: 'urn:tessera:acr:single-factor' });
+  });
+
+  it('lists the multi-factor and single-factor acr values in discovery', () => {
+    expect(config.serverMetadata().acr_values_supported).toEqual([
+      'http://schemas.openid.net/pape/policies/2007/06/multi-factor',
+      'urn:tessera:acr:single-factor',
+    ]);
+  });
+
   it('puts profile and email claims in the ID token for scope "openid profile email"', async () => {
     const { tokens } = await login(config, { scope: 'openid profile email', username: 'JANE', password: user.password });
     const claims = tokens.claims()!;
