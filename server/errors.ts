@@ -7,6 +7,7 @@ import { isStoreUnavailable } from '../adapters/store-unavailable.js';
 
 export const ERROR_CODES = {
   'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant', http: 404 },
+  'authenticator.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
   'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
   'user.blocked': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'user.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },

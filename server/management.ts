@@ -11,6 +11,7 @@ import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Mailer } from './mail/mailer.js';
+import type { Authenticators } from './mfa/authenticators.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
 import type { ResourceServerManagement } from './resource-servers/resource-server-management.js';
@@ -37,6 +38,8 @@ export interface ManagementServices {
   ownSessions: OwnSessions;
   /** me.link and me.unlink. */
   ownIdentities: OwnIdentities;
+  /** A user's second factors: listed and removed by operators and by the person. */
+  authenticators: Authenticators;
 }
 
 export type { AccessTokenVerifier };

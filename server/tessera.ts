@@ -64,6 +64,7 @@ import { observePool } from './metrics/pool-metrics.js';
 import { countProviderEvents } from './metrics/provider-events.js';
 import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
+import { createAuthenticators } from './mfa/authenticators.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
 import { createBackchannelNotifier } from './oidc/backchannel-logout.js';
@@ -197,6 +198,11 @@ function buildServices(
     loginAttempts,
     accountMail,
   });
+  const authenticators = createAuthenticators({
+    kinds: [],
+    checkManageable: userService.checkManageable,
+    changed: (userId) => events.publish('user.updated', userId),
+  });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
   const idpTokens = createIdpTokensSealer(sealingKey);
@@ -223,6 +229,7 @@ function buildServices(
     profiles,
     revokeAccount,
     userService,
+    authenticators,
     flows,
     strategies,
     connectionLogin,
@@ -406,6 +413,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         notifyLogout: createBackchannelNotifier(currentProvider, logger),
       }),
       ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
+      authenticators: services.authenticators,
     };
 
     const sweeper = setInterval(() => {

@@ -247,6 +247,13 @@ export function createUserService({
       return profile;
     },
 
+    /** user.not_found for an unknown user; the takeover guard's refusal for a caller lacking the user's scopes. */
+    async checkManageable(userId: string, callerScopes: ReadonlySet<string> | undefined): Promise<void> {
+      const found = await users.findById(userId);
+      if (!found) throw notFound(userId);
+      checkUserManageable(found.user, callerScopes);
+    },
+
     async get(userId: string): Promise<Profile> {
       const profile = await profiles.getProfile(userId);
       if (!profile) throw notFound(userId);

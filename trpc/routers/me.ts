@@ -6,6 +6,7 @@
  * The rules are in server/accounts/self-service.ts.
  */
 import { changeEmailInput, changePasswordInput, deleteSelfInput, returnToInput } from '../../server/accounts/self-service-schemas.js';
+import { ownAuthenticatorInput } from '../../server/mfa/authenticator-schemas.js';
 import { selfChanges } from '../../server/users/user-schemas.js';
 import { requireSelfScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
@@ -39,6 +40,13 @@ export const meRouter = router({
   returnTo: requireSelfScope('read:current_user')
     .input(returnToInput)
     .query(({ ctx, input }) => ctx.services.selfService.returnTo(input.url)),
+
+  authenticators: router({
+    list: requireSelfScope('read:current_user').query(({ ctx }) => ctx.services.authenticators.list(ctx.userId)),
+    delete: requireSelfScope('update:current_user')
+      .input(ownAuthenticatorInput)
+      .mutation(({ ctx, input }) => ctx.services.authenticators.remove(ctx.userId, input.authenticator_id)),
+  }),
 
   ...meSessionsProcedures,
 });

@@ -8,6 +8,7 @@ import { createUserInput, listUsersInput, updateUserInput, userIdSchema } from '
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
 import { presentProfile, presentProfilesWithIdpTokens, presentProfileWithIdpTokens } from './present-profile.js';
+import { resetMfaProcedure, userAuthenticatorsRouter } from './user-authenticators.js';
 
 export const usersRouter = router({
   create: requireScope('create:users')
@@ -73,6 +74,11 @@ export const usersRouter = router({
         sent_at: row.sent_at?.toISOString() ?? null,
       }));
     }),
+
+  authenticators: userAuthenticatorsRouter,
+
+  /** Removes every second factor of the user, as Auth0's "reset MFA". */
+  resetMfa: resetMfaProcedure,
 
   events: requireScope('read:users')
     .input(z.strictObject({ user_id: userIdSchema.optional(), lastEventId: z.string().max(128).optional() }))
