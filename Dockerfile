@@ -6,7 +6,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The prepare script (the console's and the account page's builds) runs below, once its sources are in.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY server ./server
 COPY adapters ./adapters
 COPY trpc ./trpc
@@ -21,10 +21,9 @@ COPY package.json package-lock.json ./
 # No install script is needed at run time, and prepare would look for Vite, a dev dependency.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Where server/console/console-site.ts, compiled to dist/server/console/, looks for the bundle.
-COPY --from=build /app/console/dist ./dist/console/dist
-# The account page's bundle, likewise beside the compiled server.
-COPY --from=build /app/account/dist ./dist/account/dist
+# The bundles sit where they were built, beside package.json, where server/package-root.ts finds them.
+COPY --from=build /app/console/dist ./console/dist
+COPY --from=build /app/account/dist ./account/dist
 # A DATA_DIR the node user can write; with DATABASE_URL and SEALING_KEY nothing is kept in it today.
 ENV DATA_DIR=/var/lib/tessera
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera

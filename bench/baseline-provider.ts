@@ -10,8 +10,8 @@ import { OIDC_SCOPES, SCOPE_CLAIMS } from '../server/oidc/claims.js';
 import { generateSigningKey } from '../server/oidc/key-store.js';
 import { API_ACCESS_TOKEN_TTL_SECONDS, ARTIFACT_TTL_SECONDS } from '../server/oidc/lifetimes.js';
 import { MANAGEMENT_SCOPES, managementAudience } from '../server/oidc/management-api.js';
-import { REDIRECT_URI } from './login.js';
 import type { Target } from './target.js';
+import { REDIRECT_URI } from './target.js';
 
 const ACCOUNT_CLAIMS = {
   name: 'Bench User',

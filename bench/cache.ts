@@ -50,12 +50,12 @@ import {
   writeCacheReport,
 } from './cache-report.js';
 import { failures, type LoadRequest, type LoadResult, type LoadSettings, runLoad } from './load.js';
-import { issueUserTokens, REDIRECT_URI } from './login.js';
+import { issueUserTokens } from './login.js';
 import { startRedisServer } from './redis-server.js';
 import { describeMachine } from './report.js';
 import { startScratchPostgres } from './scratch-postgres.js';
 import { seedUser, seedWebClient } from './seed.js';
-import type { ClientCredentials, Target } from './target.js';
+import { type ClientCredentials, REDIRECT_URI, type Target } from './target.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/cache.json', import.meta.url));
 const GOAL_RATIO = 0.8;

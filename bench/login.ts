@@ -1,10 +1,7 @@
 /** Real user logins through a target's own HTML forms with openid-client, yielding access and refresh tokens. */
 import * as oidc from 'openid-client';
 import { Browser, isPage, type Visit } from '../test/support/browser.js';
-import type { Target } from './target.js';
-
-/** Nothing listens here: the browser stops at the redirect and hands the code to openid-client. */
-export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+import { REDIRECT_URI, type Target } from './target.js';
 
 const SCOPE = 'openid profile email offline_access';
 // Tessera shows one form (login; it consents for first-party clients itself), oidc-provider's

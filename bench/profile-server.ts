@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Target } from './target.js';
+import { REDIRECT_URI, type Target } from './target.js';
 
 export interface Usage {
   /** User + system CPU of this process, microseconds. */
@@ -70,23 +70,15 @@ function usage(): Usage {
 /** As bench/tessera-target.ts, with REDIS_URL passed on when the parent gives one. */
 async function startTesseraTarget(redisUrl: string | undefined): Promise<Target> {
   // Imported here, so the bare provider's process loads none of Tessera.
-  const [
-    { freePort },
-    { loadConfig },
-    { createLogger },
-    { startTessera },
-    { REDIRECT_URI },
-    { startScratchPostgres },
-    { seedUser, seedWebClient },
-  ] = await Promise.all([
-    import('../adapters/postgres/free-port.js'),
-    import('../server/config.js'),
-    import('../server/logger.js'),
-    import('../server/tessera.js'),
-    import('./login.js'),
-    import('./scratch-postgres.js'),
-    import('./seed.js'),
-  ]);
+  const [{ freePort }, { loadConfig }, { createLogger }, { startTessera }, { startScratchPostgres }, { seedUser, seedWebClient }] =
+    await Promise.all([
+      import('../adapters/postgres/free-port.js'),
+      import('../server/config.js'),
+      import('../server/logger.js'),
+      import('../server/tessera.js'),
+      import('./scratch-postgres.js'),
+      import('./seed.js'),
+    ]);
   const logger = createLogger('silent');
   const database = await startScratchPostgres(logger);
   const port = await freePort();

@@ -1,6 +1,6 @@
 /** Starts a benchmarked server in its own child process (server-process.ts) and asks it for its CPU time and RSS. */
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { compiledServerProcess } from './compiled-servers.js';
 import type { FromServer, ServerKind, ServerUsage, TargetInfo, ToServer } from './server-process.js';
 import type { Target } from './target.js';
 
@@ -42,12 +42,12 @@ function nextMessage(child: ChildProcess, type: FromServer['type'], stderr: () =
 }
 
 export async function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
-  // fork() passes on this process's execArgv (tsx's loader) and runs the same node binary.
+  // The same node binary as this process, on compiled JavaScript: no tsx loader (see compiled-servers.ts).
   const profileDir = process.env['BENCH_CPU_PROF'];
-  const child = fork(fileURLToPath(new URL('./server-process.ts', import.meta.url)), {
+  const child = fork(await compiledServerProcess(), {
     env: { ...process.env, ...spec.env },
     // BENCH_CPU_PROF=<folder>: each server writes a V8 CPU profile there when it stops.
-    execArgv: [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     // Tessera logs to stdout as `npm start` does; nobody reads it here.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

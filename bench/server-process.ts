@@ -4,14 +4,7 @@
  * environment, as `npm start` is, then seeded with a web client and users through its services;
  * the bare provider needs no configuration. Answers usage questions until told to stop.
  */
-import { loadConfig } from '../server/config.js';
-import { createLogger } from '../server/logger.js';
-import { startTessera } from '../server/tessera.js';
-import { startBaselineProvider } from './baseline-provider.js';
-import { registerEs256Api } from './es256-api.js';
-import { REDIRECT_URI } from './login.js';
-import { seedUser, seedWebClient } from './seed.js';
-import type { Target } from './target.js';
+import { REDIRECT_URI, type Target } from './target.js';
 
 export type ServerKind = 'tessera' | 'baseline';
 
@@ -49,7 +42,15 @@ function currentUsage(): ServerUsage {
   };
 }
 
+/** Imported here, not at the top: the bare provider's process must not load and hold Tessera's modules, nor Tessera's the baseline's. */
 async function startTesseraServer(name: string): Promise<Target> {
+  const [{ loadConfig }, { createLogger }, { startTessera }, { registerEs256Api }, { seedUser, seedWebClient }] = await Promise.all([
+    import('../server/config.js'),
+    import('../server/logger.js'),
+    import('../server/tessera.js'),
+    import('./es256-api.js'),
+    import('./seed.js'),
+  ]);
   const config = loadConfig();
   const tessera = await startTessera(config, createLogger(config.logLevel));
   try {
@@ -76,7 +77,10 @@ let server: Target | undefined;
 
 process.on('message', (message: ToServer) => {
   if (message.type === 'start') {
-    const starting = message.kind === 'tessera' ? startTesseraServer(message.name) : startBaselineProvider();
+    const starting =
+      message.kind === 'tessera'
+        ? startTesseraServer(message.name)
+        : import('./baseline-provider.js').then(({ startBaselineProvider }) => startBaselineProvider());
     starting.then(
       (started) => {
         server = started;

@@ -4,6 +4,9 @@ export interface ClientCredentials {
   readonly clientSecret: string;
 }
 
+/** Where every benchmarked login's code is sent: nothing listens there, the code is read from the redirect. */
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
 /** 'baseline' for the bare provider; a Tessera target is named for its setup ('embedded', 'postgres', 'redis'). */
 export type TargetName = string;
 

@@ -7,10 +7,11 @@
 import path from 'node:path';
 import { ACCOUNT_CLIENT_ID } from '../clients/account-client.js';
 import { managementAudience, SELF_SERVICE_SCOPES } from '../oidc/management-api.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { createStaticSiteRouter } from '../static-site.js';
 
-/** Where the account page's build writes the bundle, from this module in source or compiled form. */
-export const ACCOUNT_BUNDLE_DIR = path.resolve(import.meta.dirname, '../../account/dist');
+/** Where the account page's build writes the bundle, whether Tessera runs from source or compiled. */
+export const ACCOUNT_BUNDLE_DIR = path.join(PACKAGE_ROOT, 'account', 'dist');
 
 export const ACCOUNT_PAGE_SCOPES = ['openid', 'profile', 'email', ...SELF_SERVICE_SCOPES] as const;
 

@@ -4,10 +4,11 @@
  * issuer, its client id, the management API's audience and scopes.
  */
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { createStaticSiteRouter } from '../static-site.js';
 
-/** Where `npm run build:console` writes the bundle, from this module in source or compiled form. */
-export const CONSOLE_BUNDLE_DIR = path.resolve(import.meta.dirname, '../../console/dist');
+/** Where `npm run build:console` writes the bundle, whether Tessera runs from source or compiled. */
+export const CONSOLE_BUNDLE_DIR = path.join(PACKAGE_ROOT, 'console', 'dist');
 
 export interface ConsoleSettings {
   issuer: string;

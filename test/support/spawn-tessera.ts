@@ -1,5 +1,5 @@
 /**
- * Runs `server/index.ts` as its own process, as `npm start` does, for start-up tests.
+ * Runs Tessera as its own process, from source or compiled as `npm start` runs it, for start-up tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -15,12 +15,21 @@ export interface Spawned {
 
 /** `nodeArgs` go to node before the script, such as an `--import` that changes module resolution. */
 export function spawnTessera(env: Record<string, string>, nodeArgs: readonly string[] = []): Spawned {
+  return spawnNode(['--import', 'tsx', ...nodeArgs, 'server/index.ts'], env);
+}
+
+/** Runs compiled JavaScript, as `npm start` and the image do: `script` is a built server/index.js. */
+export function spawnCompiledTessera(script: string, env: Record<string, string>): Spawned {
+  return spawnNode([script], env);
+}
+
+function spawnNode(args: readonly string[], env: Record<string, string>): Spawned {
   const baseEnv = Object.fromEntries(
     Object.entries(process.env).filter(
       ([key]) => !['DATABASE_URL', 'REDIS_URL', 'ISSUER', 'PORT', 'DATA_DIR', 'SEALING_KEY', 'SEALING_KEY_PREVIOUS'].includes(key),
     ),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/index.ts'], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...baseEnv, LOG_LEVEL: 'info', SEALING_KEY: TEST_SEALING_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
