@@ -20,6 +20,8 @@ export interface RateResult {
   readonly firstFailure?: string;
   /** CPU time spent on the operations, in microseconds, when measured. */
   readonly cpuMicros?: number;
+  /** The server process's highest RSS so far, read once the run ended, when measured. */
+  readonly peakRssBytes?: number;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Machine {
 export interface Run {
   readonly load: LoadResult;
   readonly cpuMicros: number;
+  /** The process's highest RSS so far, read once the run ended: the run that raised it shows in the JSON. */
+  readonly peakRssBytes?: number;
 }
 
 /** One server's runs of one scenario, a run per round, and their medians. */

@@ -31,12 +31,15 @@ const MINIMUM_NODE_MAJOR = 24;
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-/** Runs `measure` while counting the CPU time `server` spends on it. */
-async function withCpu<T>(server: ServerProcess, measure: () => Promise<T>): Promise<{ result: T; cpuMicros: number }> {
+/** Runs `measure` while counting the CPU time `server` spends on it; and its highest RSS so far once done, which tells what raised it. */
+async function withCpu<T>(
+  server: ServerProcess,
+  measure: () => Promise<T>,
+): Promise<{ result: T; cpuMicros: number; peakRssBytes: number }> {
   const before = await server.usage();
   const result = await measure();
   const after = await server.usage();
-  return { result, cpuMicros: after.cpuMicros - before.cpuMicros };
+  return { result, cpuMicros: after.cpuMicros - before.cpuMicros, peakRssBytes: after.peakRssBytes };
 }
 
 async function benchmark(options: BenchOptions, stops: Array<() => Promise<void>>): Promise<Report> {
@@ -76,8 +79,10 @@ async function benchmark(options: BenchOptions, stops: Array<() => Promise<void>
           progress(`round ${round + 1}: ${scenario.name} on ${server.name} for ${options.durationSeconds} s`);
           const serverTokens = tokens.get(server.name);
           if (!serverTokens) throw new Error(`no user tokens for ${server.name}`);
-          const { result, cpuMicros } = await withCpu(server, () => runLoad(scenario.request(server, serverTokens), loadSettings));
-          record<Run>(loads, `${scenario.name}\0${server.name}`, { load: result as LoadResult, cpuMicros });
+          const { result, cpuMicros, peakRssBytes } = await withCpu(server, () =>
+            runLoad(scenario.request(server, serverTokens), loadSettings),
+          );
+          record<Run>(loads, `${scenario.name}\0${server.name}`, { load: result as LoadResult, cpuMicros, peakRssBytes });
         }
       }
     }
@@ -85,8 +90,8 @@ async function benchmark(options: BenchOptions, stops: Array<() => Promise<void>
       const steps: Array<{ name: string; run: () => Promise<RateResult> }> = order.map((server) => ({
         name: server.name,
         run: async () => {
-          const { result, cpuMicros } = await withCpu(server, () => measureLogins(server, rateSettings));
-          return { ...result, cpuMicros };
+          const { result, cpuMicros, peakRssBytes } = await withCpu(server, () => measureLogins(server, rateSettings));
+          return { ...result, cpuMicros, peakRssBytes };
         },
       }));
       // The raw verifications between the bare provider and the Tessera targets.
