@@ -16,6 +16,8 @@ export interface ServerSpec {
   readonly name: string;
   /** Tessera's configuration, as `npm start` reads it; added to this process's environment. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Flags for node itself, before the script. */
+  readonly nodeFlags?: readonly string[];
 }
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -47,7 +49,7 @@ export async function startServerProcess(spec: ServerSpec): Promise<ServerProces
   const child = fork(await compiledServerProcess(), {
     env: { ...process.env, ...spec.env },
     // BENCH_CPU_PROF=<folder>: each server writes a V8 CPU profile there when it stops.
-    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    execArgv: [...(spec.nodeFlags ?? []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     // Tessera logs to stdout as `npm start` does; nobody reads it here.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

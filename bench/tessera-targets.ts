@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../adapters/postgres/free-port.js';
 import { createLogger } from '../server/logger.js';
+import { TESSERA_NODE_FLAGS } from './compiled-servers.js';
 import { startRedisServer } from './redis-server.js';
 import { startScratchPostgres } from './scratch-postgres.js';
 import { type ServerProcess, startServerProcess } from './server-host.js';
@@ -70,7 +71,7 @@ export async function startTesseraTarget(name: TesseraTargetName): Promise<Serve
       stops.push(() => redis.stop());
       env['REDIS_URL'] = redis.url;
     }
-    const server = await startServerProcess({ kind: 'tessera', name, env });
+    const server = await startServerProcess({ kind: 'tessera', name, env, nodeFlags: TESSERA_NODE_FLAGS });
     return {
       ...server,
       async stop() {
