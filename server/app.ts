@@ -9,7 +9,7 @@ import { CONSOLE_CLIENT_ID } from './clients/console-client.js';
 import { createSamlMetadataRouter } from './connections/saml/metadata.js';
 import { createConsoleRouter } from './console/console-site.js';
 import { createSetupRouter, type SetupRouteDependencies } from './first-administrator/setup-routes.js';
-import { renderErrors } from './http-errors.js';
+import { logLateErrors, renderErrors } from './http-errors.js';
 import { PAGE_POLICY, PRESET_PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
@@ -81,6 +81,7 @@ export function createApp(deps: AppDependencies): Koa {
   // request.ip and the abuse limits all read this one ctx.ip.
   app.proxy = deps.trustProxy > 0;
   app.maxIpsCount = deps.trustProxy;
+  app.on('error', logLateErrors(deps.logger));
   const interactions = createInteractionRouter(deps);
   const upstreamCallback = createUpstreamCallbackRouter(deps);
 

@@ -95,3 +95,22 @@ export function renderErrors(logger: Logger): Middleware {
     }
   };
 }
+
+/** How a connection ends when the client stopped reading: its own doing, not a fault of ours. */
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * Koa's 'error' listener: what fails after the answer has started (a streamed page or asset the
+ * client stopped reading), which renderErrors can no longer turn into an answer. Without it Koa
+ * prints the stack to stderr.
+ */
+export function logLateErrors(logger: Logger) {
+  return (error: unknown, ctx?: Context) => {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string' && CLIENT_GONE.has(code)) {
+      logger.debug({ path: ctx?.path, code }, 'the client went away before the answer was sent');
+    } else {
+      logger.error({ err: error, path: ctx?.path }, 'the answer failed after it had started');
+    }
+  };
+}

@@ -1,20 +1,25 @@
 /**
  * The console's static site over HTTP: its page under any path of /admin with the console's
- * strict policy, hashed assets cached for a year, the settings the bundle starts from.
+ * strict policy, hashed assets cached for a year, the settings the bundle starts from, and a
+ * download the client dropped logged as such rather than printed as a stack.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { request } from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONSOLE_CLIENT_ID } from '../../../server/clients/console-client.js';
 import { CONSOLE_BUNDLE_DIR } from '../../../server/console/console-site.js';
+import { createLogger } from '../../../server/logger.js';
 import { MANAGEMENT_SCOPES } from '../../../server/oidc/management-api.js';
+import { logSink } from '../../support/log-sink.js';
 import { startTestTessera } from '../../support/tessera.js';
 
 describe('admin console site', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+  const logs: Array<{ level: number; msg: string; code?: string }> = [];
 
   beforeAll(async () => {
-    tessera = await startTestTessera();
+    tessera = await startTestTessera({ logger: createLogger('debug', logSink(logs)) });
   });
   afterAll(async () => {
     await tessera?.stop();
@@ -60,5 +65,32 @@ describe('admin console site', () => {
       audience: `${tessera.issuer}/api/v2/`,
       scopes: [...MANAGEMENT_SCOPES],
     });
+  });
+
+  it('logs a download the client dropped halfway as the client going away, never a stack on stderr', async () => {
+    const assets = await readdir(path.join(CONSOLE_BUNDLE_DIR, 'assets'));
+    const sizes = await Promise.all(
+      assets.map(async (file) => ({ file, size: (await stat(path.join(CONSOLE_BUNDLE_DIR, 'assets', file))).size })),
+    );
+    const largest = sizes.sort((a, b) => b.size - a.size)[0]?.file;
+    const printed = vi.spyOn(console, 'error');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const call = request(`${tessera.issuer}/admin/assets/${largest}`, (response) => {
+          // The first chunk, then the connection is cut while the rest is still being sent.
+          response.once('data', () => {
+            call.destroy();
+            resolve();
+          });
+        });
+        call.on('error', (error) => (call.destroyed ? undefined : reject(error)));
+        call.end();
+      });
+      await vi.waitFor(() => expect(logs.some((line) => line.msg === 'the client went away before the answer was sent')).toBe(true));
+      expect(logs.filter((line) => line.level >= 50)).toEqual([]);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
   });
 });
