@@ -1,8 +1,8 @@
 /**
  * Opens the ioredis connection given by REDIS_URL: one Redis, or a Cluster when it lists several
  * nodes. While Redis is away, commands fail at once rather than queue (callers fall back to
- * PostgreSQL), reconnection goes on in the background, and one warning is logged per outage,
- * not one per request.
+ * PostgreSQL), a Redis that stops answering counts as away, reconnection goes on in the
+ * background, and one warning is logged per outage, not one per request.
  *
  * Commands issued in the same turn of the event loop go out together (auto-pipelining): under
  * load, one write and one read carry the token and profile lookups of many requests, which
@@ -16,6 +16,17 @@ import type { Logger } from 'pino';
 export type RedisClient = Redis | Cluster;
 
 const retryDelay = (attempt: number) => Math.min(attempt * 100, 2_000);
+
+/**
+ * A Redis that holds the connection open but stops answering (stopped, swapping, cut off
+ * without a reset) would hold every request waiting on it. A command unanswered this long
+ * fails (commandTimeout: ioredis would otherwise keep one in flight to resend on a reconnection
+ * that never becomes ready), and with commands pending and nothing read this long the
+ * connection is dropped (socketTimeout), so until a reconnection is answered the next commands
+ * fail at once: callers fall back to PostgreSQL. A Redis answers in well under a millisecond;
+ * only a blocked one stays silent this long.
+ */
+const SILENCE_LIMIT_MS = 2_000;
 
 // ioredis connects to a node at its first command and, with the offline queue off, rejects
 // whatever else reaches that node while it connects; connecting to every node once the
@@ -46,6 +57,8 @@ function openCluster(urls: readonly string[]): Cluster {
     retryDelayOnClusterDown: 0,
     redisOptions: {
       maxRetriesPerRequest: 1,
+      socketTimeout: SILENCE_LIMIT_MS,
+      commandTimeout: SILENCE_LIMIT_MS,
       ...(credentials?.username ? { username: decodeURIComponent(credentials.username) } : {}),
       ...(credentials?.password ? { password: decodeURIComponent(credentials.password) } : {}),
       ...(parsed.some((url) => url.protocol === 'rediss:') ? { tls: {} } : {}),
@@ -65,6 +78,8 @@ export async function openRedis(urls: readonly string[], logger: Logger): Promis
           lazyConnect: true,
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
+          socketTimeout: SILENCE_LIMIT_MS,
+          commandTimeout: SILENCE_LIMIT_MS,
           retryStrategy: retryDelay,
           enableAutoPipelining: true,
         });

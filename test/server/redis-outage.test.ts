@@ -56,3 +56,46 @@ describe('when redis-server stops and starts again', () => {
     expect((await admin.users.get.query({ id: user.profile.user_id })).name).toBe('Steady 2');
   });
 });
+
+describe('when redis-server stops answering but keeps its connections open', () => {
+  const logLines: Array<{ level: number; msg: string }> = [];
+  let redis: RedisServer;
+  let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    tessera = await startTestTessera({ redis: redis.url, logger: pino({ level: 'info' }, logSink(logLines)) });
+  });
+  afterAll(async () => {
+    redis?.thaw();
+    await tessera?.stop();
+    await redis?.stop();
+  });
+
+  it('answers logins, userinfo, refreshes and the management API from PostgreSQL instead of waiting on it, and uses it again once it answers', async () => {
+    const client = await createClient(tessera);
+    const user = await createUser(tessera, { name: 'Patient' });
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const admin = await adminClient(tessera.issuer);
+
+    redis.freeze();
+    try {
+      // Without a limit on Redis's silence the first of these waited forever: the test's own timeout.
+      for (let round = 0; round < 2; round += 1) {
+        const { tokens } = await login(config, { scope: 'openid profile offline_access', username: user.email, password: user.password });
+        expect((await oidc.fetchUserInfo(config, tokens.access_token, user.profile.user_id)).sub).toBe(user.profile.user_id);
+        expect((await oidc.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toBeTruthy();
+        await admin.users.update.mutate({ id: user.profile.user_id, name: `Patient ${round}` });
+        expect((await admin.users.get.query({ id: user.profile.user_id })).name).toBe(`Patient ${round}`);
+      }
+      expect(logLines.filter((line) => line.level === 40 && line.msg.startsWith('redis unavailable'))).toHaveLength(1);
+    } finally {
+      redis.thaw();
+    }
+    await waitFor(async () => logLines.some((line) => line.msg === 'redis available again'), 15_000);
+    const before = tessera.services.profileCache.stats().hits;
+    await admin.users.get.query({ id: user.profile.user_id });
+    await admin.users.get.query({ id: user.profile.user_id });
+    expect(tessera.services.profileCache.stats().hits).toBeGreaterThan(before);
+  });
+});

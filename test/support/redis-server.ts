@@ -10,6 +10,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL: gone at once, with nothing saved (it saves nothing anyway). */
   kill(): Promise<void>;
+  /** SIGSTOP: its connections stay open and the kernel still accepts new ones, but nothing answers. */
+  freeze(): void;
+  /** SIGCONT: answers again, on the same connections. */
+  thaw(): void;
 }
 
 export async function startRedisServer(port?: number): Promise<RedisServer> {
@@ -40,5 +44,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
     port: chosen,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
   };
 }
