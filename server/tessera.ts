@@ -366,10 +366,16 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     await ensureAdminClient(clients, config.adminClient);
     await ensureConsoleClient(clients, services.connections, config.issuer);
     await ensureAccountClient(clients, config.issuer);
+    const resourceServerManagement = createResourceServerManagement({
+      queries: resourceServerQueries,
+      registry: resourceServers,
+      clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
+      announceChange: () => signals.announce('resource_servers.changed'),
+    });
     const management: ManagementServices = {
       users: services.userService,
       events: services.events,
-      clients: createClientManagement({ clients, connections: services.connections }),
+      clients: createClientManagement({ clients, connections: services.connections, forgetGrants: resourceServerManagement.forgetClient }),
       connections: createConnectionManagement({
         connections: services.connections,
         clients,
@@ -379,12 +385,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         strategies: services.strategies,
       }),
       keys: createKeyManagement({ keyStore, providers, signals }),
-      resourceServers: createResourceServerManagement({
-        queries: resourceServerQueries,
-        registry: resourceServers,
-        clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
-        announceChange: () => signals.announce('resource_servers.changed'),
-      }),
+      resourceServers: resourceServerManagement,
       idpTokens: services.idpTokenReveal,
       requestLimit: services.requestLimit,
       mail: mail.mailer,

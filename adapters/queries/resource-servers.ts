@@ -66,6 +66,19 @@ export function createResourceServerQueries(models: Models) {
       );
     },
 
+    /** Drops the client's grants from every API; whether any API had one. */
+    async forgetClient(clientId: string): Promise<boolean> {
+      const changed = await sequelize.query(
+        `UPDATE resource_servers
+         SET client_grants = COALESCE((SELECT jsonb_agg(grant_) FROM jsonb_array_elements(client_grants) AS grant_ WHERE grant_->>'client_id' <> $1), '[]'::jsonb),
+             updated_at = now()
+         WHERE client_grants @> jsonb_build_array(jsonb_build_object('client_id', $1::text))
+         RETURNING id`,
+        { bind: [clientId], type: QueryTypes.SELECT },
+      );
+      return changed.length > 0;
+    },
+
     /** Whether a row was deleted. */
     async remove(id: string): Promise<boolean> {
       const deleted = await sequelize.query(`DELETE FROM resource_servers WHERE id = $1 RETURNING id`, {

@@ -16,6 +16,8 @@ import { checkNotReserved, checkReservedChange } from './reserved-clients.js';
 export interface ClientManagementDependencies {
   clients: ClientStore;
   connections: ConnectionQueries;
+  /** Removes a deleted client's grants from every API (resourceServers.forgetClient). */
+  forgetGrants(clientId: string): Promise<void>;
 }
 
 /** Auth0's client ids are opaque and url-safe; 128 random bits keep them unguessable. */
@@ -66,7 +68,7 @@ function checkManageable(clientId: string, target: ClientSettings, callerScopes:
   checkHolderManageable(`client ${clientId}`, target.management_scopes, callerScopes, 'client_id');
 }
 
-export function createClientManagement({ clients, connections }: ClientManagementDependencies) {
+export function createClientManagement({ clients, connections, forgetGrants }: ClientManagementDependencies) {
   async function load(clientId: string): Promise<ClientMetadata> {
     const metadata = await clients.find(clientId);
     if (!metadata) throw notFound(clientId);
@@ -175,6 +177,7 @@ export function createClientManagement({ clients, connections }: ClientManagemen
       checkManageable(clientId, settingsOf(await load(clientId)), callerScopes);
       await clients.remove(clientId);
       await connections.removeClient(clientId);
+      await forgetGrants(clientId);
       return { deleted: true };
     },
 

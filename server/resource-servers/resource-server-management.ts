@@ -140,6 +140,16 @@ export function createResourceServerManagement({ queries, registry, clientExists
       await announceChange();
       return { deleted: true };
     },
+
+    /** A deleted client's grants go with it, so a client created later under its id inherits none. */
+    async forgetClient(clientId: string): Promise<void> {
+      try {
+        if (!(await queries.forgetClient(clientId))) return;
+      } finally {
+        registry.invalidate();
+      }
+      await announceChange();
+    },
   };
 }
 

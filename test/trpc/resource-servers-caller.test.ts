@@ -126,6 +126,21 @@ describe('resourceServers.* through createCaller, without HTTP', () => {
     expect(await managementApi()).toEqual(changed);
   });
 
+  it("drops a deleted client's grants from every API, and leaves the other clients' grants", async () => {
+    const doomed = (await admin.clients.create({ name: 'Doomed machine', grant_types: ['client_credentials'] })).client_id;
+    const grants = [
+      { client_id: doomed, scope: ['read:a'] },
+      { client_id: machineId, scope: ['read:a'] },
+    ];
+    const scopes = [{ value: 'read:a' }];
+    const first = await admin.resourceServers.create({ identifier: identifier(), name: 'First', scopes, client_grants: grants });
+    const second = await admin.resourceServers.create({ identifier: identifier(), name: 'Second', scopes, client_grants: grants });
+    await admin.clients.delete({ client_id: doomed });
+    for (const api of [first, second]) {
+      expect((await admin.resourceServers.get({ id: api.id })).client_grants).toEqual([{ client_id: machineId, scope: ['read:a'] }]);
+    }
+  });
+
   it('deletes a custom API, after which get answers NOT_FOUND', async () => {
     const created = await admin.resourceServers.create({ identifier: identifier(), name: 'Doomed' });
     expect(await admin.resourceServers.delete({ id: created.id })).toEqual({ deleted: true });
