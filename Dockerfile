@@ -25,6 +25,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/console/dist ./dist/console/dist
 # The account page's bundle, likewise beside the compiled server.
 COPY --from=build /app/account/dist ./dist/account/dist
+# The login page's passkey script, read beside server/interactions/passkey-scripts.ts (tsc copies no .js).
+COPY --from=build /app/server/interactions/assets ./dist/server/interactions/assets
 # A DATA_DIR the node user can write; with DATABASE_URL and SEALING_KEY nothing is kept in it today.
 ENV DATA_DIR=/var/lib/tessera
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera

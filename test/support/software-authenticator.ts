@@ -47,6 +47,12 @@ export function createSoftwareAuthenticator({ origin, synced = false }: Authenti
 
   return {
     credentialId: b64url(credentialId),
+    /** The key and handle as Chromium's WebAuthn.addCredential takes them, to hand this passkey to a browser. */
+    forBrowser: () => ({
+      credentialId: credentialId.toString('base64'),
+      privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+      userHandle: Buffer.from(userHandle, 'base64url').toString('base64'),
+    }),
 
     register(options: PublicKeyCredentialCreationOptionsJSON, { counter = 0, userVerified = true } = {}): RegistrationResponse {
       userHandle = options.user.id;
