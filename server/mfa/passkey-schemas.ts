@@ -6,6 +6,11 @@
  */
 import { z } from 'zod';
 
+/**
+ * Bounds in base64url characters, with room for post-quantum keys: Chromium prefers ML-DSA-44
+ * when the server offers it (@simplewebauthn/server does), whose signature is 2,420 bytes and
+ * public key 1,312.
+ */
 const base64url = (max: number) =>
   z
     .string()
@@ -16,7 +21,10 @@ const credentialFields = {
   id: base64url(1024).min(1),
   rawId: base64url(1024).min(1),
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-  clientExtensionResults: z.record(z.string(), z.unknown()),
+  // Checked to be an object and passed on empty: the verifier reads none of it.
+  clientExtensionResults: z
+    .custom<object>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'must be an object')
+    .transform(() => ({})),
   type: z.literal('public-key'),
 };
 
@@ -28,7 +36,7 @@ export const registrationResponseSchema = z.object({
     authenticatorData: base64url(4096).optional(),
     transports: z.array(z.string().max(32)).max(10).optional(),
     publicKeyAlgorithm: z.number().int().optional(),
-    publicKey: base64url(4096).optional(),
+    publicKey: base64url(8192).optional(),
   }),
 });
 
@@ -37,7 +45,7 @@ export const authenticationResponseSchema = z.object({
   response: z.object({
     clientDataJSON: base64url(4096),
     authenticatorData: base64url(4096),
-    signature: base64url(1024),
+    signature: base64url(8192),
     userHandle: base64url(256).optional(),
   }),
 });

@@ -4,17 +4,18 @@
  * authenticator and handed to the browser's authenticator, so these tests need nothing but the
  * login page. Enrolling from the account page is test/account/passkeys.test.ts.
  */
-import * as oidc from 'openid-client';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type * as oidc from 'openid-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../adapters/postgres/free-port.js';
 import { ACR_MULTI_FACTOR } from '../../../server/mfa/authentication-methods.js';
 import { isPage } from '../../support/browser.js';
 import { launchChromium, pageErrors } from '../../support/chromium.js';
 import { createClient, createUser } from '../../support/fixtures.js';
-import { discover, openLoginPage, REDIRECT_URI } from '../../support/relying-party.js';
+import { discover, openLoginPage } from '../../support/relying-party.js';
 import { createSoftwareAuthenticator } from '../../support/software-authenticator.js';
 import { startTestTessera } from '../../support/tessera.js';
+import { addVirtualAuthenticator, authorizeIn } from '../../support/virtual-authenticator.js';
 
 describe('passkey sign-in on the login page', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -56,58 +57,9 @@ describe('passkey sign-in on the login page', () => {
       });
     }
     await setup?.(page);
-    const cdp: CDPSession = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-    if (passkey) {
-      await cdp.send('WebAuthn.addCredential', {
-        authenticatorId,
-        credential: {
-          ...passkey.forBrowser(),
-          isResidentCredential: true,
-          rpId: 'localhost',
-          signCount: 0,
-          backupEligibility: synced,
-          backupState: synced,
-        },
-      });
-    }
-    const codeVerifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const state = oidc.randomState();
-    let redirect: string | undefined;
-    await page.route(`${REDIRECT_URI}**`, (route) => {
-      redirect = route.request().url();
-      return route.fulfill({ contentType: 'text/plain', body: 'back at the application' });
-    });
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      nonce,
-      state,
-    });
-    const landing = await page.goto(url.toString());
-    /** The tokens the application gets once the browser is back at its redirect URI. */
-    const tokens = async () => {
-      await page.getByText('back at the application').waitFor();
-      if (!redirect) throw new Error('the browser did not come back to the application');
-      return oidc.authorizationCodeGrant(config, new URL(redirect), {
-        pkceCodeVerifier: codeVerifier,
-        expectedNonce: nonce,
-        expectedState: state,
-      });
-    };
+    const authenticator = await addVirtualAuthenticator(context, page);
+    if (passkey) await authenticator.hold(passkey, { rpId: 'localhost', synced });
+    const { landing, tokens } = await authorizeIn(page, config);
     return { page, errors, tokens, context, landing, passkeyPosts };
   }
 
