@@ -4,10 +4,11 @@
  * required) and as a second factor (only that user's credentials). The relying party is the
  * issuer: its hostname is the RP id and its origin the only one accepted.
  *
- * Every challenge is kept in login_flows under a key naming what it was made for (a user's
- * registration, one interaction's sign-in) and the challenge itself, for a few minutes, and is
- * taken when the answer comes: an answer is judged once, against the challenge it signed, and
- * several prompts may be open side by side (the autofill one and the button's).
+ * A challenge is kept in login_flows for a few minutes under a key naming what it was made for
+ * (a user's registration, one interaction's sign-in), one at a time: a new prompt replaces the
+ * one before (the browser aborts that one too, as the button's prompt aborts the autofill's), so
+ * a page asking again and again holds one row, not one per request. It is taken when an answer
+ * comes, which is judged once, and only if it signed that very challenge.
  * @see https://www.w3.org/TR/webauthn-3/
  */
 import { randomBytes } from 'node:crypto';
@@ -41,7 +42,7 @@ const DEFAULT_NAME = 'Passkey';
 export interface PasskeyDependencies {
   issuer: string;
   credentials: WebauthnCredentialQueries;
-  challenges: Pick<LoginFlowQueries, 'save' | 'take'>;
+  challenges: Pick<LoginFlowQueries, 'put' | 'take'>;
   /** The names the authenticator shows beside the passkey; undefined for an unknown user. */
   describeUser(userId: string): Promise<{ name: string; displayName: string } | undefined>;
   /** Told after a passkey was registered, as authenticators.ts tells of a removal. */
@@ -64,12 +65,12 @@ export interface AuthenticationScope {
 }
 
 interface PendingChallenge {
+  challenge: string;
   userId?: string;
   userVerification: 'required' | 'preferred';
 }
 
-const challengeKey = (purpose: 'registration' | 'authentication', binding: string, challenge: string) =>
-  `webauthn:${purpose}:${binding}:${challenge}`;
+const challengeKey = (purpose: 'registration' | 'authentication', binding: string) => `webauthn:${purpose}:${binding}`;
 
 const userHandleOf = (userId: string) => new TextEncoder().encode(userId);
 
@@ -126,9 +127,9 @@ export function createPasskeys({ issuer, credentials, challenges, describeUser, 
         excludeCredentials: existing.map((credential) => ({ id: credential.credential_id, transports: credential.transports })),
         authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
       });
-      await challenges.save(
-        challengeKey('registration', userId, options.challenge),
-        { userVerification: 'required' } satisfies PendingChallenge,
+      await challenges.put(
+        challengeKey('registration', userId),
+        { challenge: options.challenge, userVerification: 'required' } satisfies PendingChallenge,
         PASSKEY_CHALLENGE_TTL_SECONDS,
       );
       return options;
@@ -137,7 +138,8 @@ export function createPasskeys({ issuer, credentials, challenges, describeUser, 
     /** Verifies the browser's answer to registrationOptions and keeps the passkey. */
     async register(userId: string, response: RegistrationResponse, name?: string): Promise<Authenticator> {
       const challenge = signedChallenge(response);
-      if (!challenge || !(await challenges.take(challengeKey('registration', userId, challenge)))) {
+      const pending = (await challenges.take(challengeKey('registration', userId))) as PendingChallenge | undefined;
+      if (!challenge || pending?.challenge !== challenge) {
         throw registrationRefused('This passkey prompt has expired or was already answered; please add the passkey again.');
       }
       const verification = await verifyRegistrationResponse({
@@ -184,8 +186,8 @@ export function createPasskeys({ issuer, credentials, challenges, describeUser, 
         userVerification,
         allowCredentials: allowed.map((credential) => ({ id: credential.credential_id, transports: credential.transports })),
       });
-      const pending: PendingChallenge = { userVerification, ...(userId === undefined ? {} : { userId }) };
-      await challenges.save(challengeKey('authentication', binding, options.challenge), { ...pending }, PASSKEY_CHALLENGE_TTL_SECONDS);
+      const pending: PendingChallenge = { challenge: options.challenge, userVerification, ...(userId === undefined ? {} : { userId }) };
+      await challenges.put(challengeKey('authentication', binding), { ...pending }, PASSKEY_CHALLENGE_TTL_SECONDS);
       return options;
     },
 
@@ -196,9 +198,10 @@ export function createPasskeys({ issuer, credentials, challenges, describeUser, 
      */
     async authenticate(binding: string, response: AuthenticationResponse): Promise<PasskeyAssertion> {
       const challenge = signedChallenge(response);
-      const pending =
-        challenge && ((await challenges.take(challengeKey('authentication', binding, challenge))) as PendingChallenge | undefined);
-      if (!challenge || !pending) throw signInRefused('This passkey prompt has expired or was already answered; please try again.');
+      const pending = (await challenges.take(challengeKey('authentication', binding))) as PendingChallenge | undefined;
+      if (!challenge || pending?.challenge !== challenge) {
+        throw signInRefused('This passkey prompt has expired or was already answered; please try again.');
+      }
       const credential = await credentials.findByCredentialId(response.id);
       if (!credential || (pending.userId !== undefined && credential.user_id !== pending.userId)) throw signInRefused();
       const { userHandle } = response.response;

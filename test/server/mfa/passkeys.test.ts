@@ -132,6 +132,18 @@ describe('passkeys', () => {
     await refusal(passkeys.authenticate('interaction-c', authenticator.assert(options, 2)));
   });
 
+  it('keeps one prompt per login: a newer one replaces the older, whose answer is refused', async () => {
+    const { passkeys } = tessera.services;
+    const { authenticator } = await enrolled();
+    await passkeys.authenticationOptions('interaction-i');
+    const newer = await passkeys.authenticationOptions('interaction-i');
+    await passkeys.authenticate('interaction-i', authenticator.assert(newer, 1));
+
+    const older = await passkeys.authenticationOptions('interaction-i');
+    await passkeys.authenticationOptions('interaction-i');
+    await refusal(passkeys.authenticate('interaction-i', authenticator.assert(older, 2)));
+  });
+
   it('refuses a counter that does not grow, as a cloned authenticator’s', async () => {
     const { passkeys } = tessera.services;
     const { authenticator } = await enrolled();
