@@ -168,4 +168,31 @@ describe('passkey sign-in on the login page', () => {
       expect(script.headers.get('content-type')).toMatch(/^application\/javascript/);
     }
   });
+
+  it('counts refused passkey answers as failed passwords: past the limit, even the right answer is 429 with Retry-After', async () => {
+    const person = await personWithPasskey();
+    const { page, browser } = await openLoginPage(config, 'openid');
+    if (!isPage(page)) throw new Error('expected the login page');
+    const form = page.document.querySelector('#passkey-form');
+    const optionsUrl = new URL(form?.getAttribute('data-options') ?? '', issuer).toString();
+    const action = new URL(form?.getAttribute('action') ?? '', issuer).toString();
+    // A character inside the signature's r value, not the last one, whose low bits may be padding.
+    const flipped = (signature: string) => `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+    const answer = async (tampered: boolean, counter: number) => {
+      const options = await (await browser.request(optionsUrl, { method: 'POST' })).json();
+      const assertion = person.authenticator.assert(options, counter);
+      const { signature } = assertion.response;
+      const response = tampered ? { ...assertion, response: { ...assertion.response, signature: flipped(signature) } } : assertion;
+      return browser.request(action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ response: JSON.stringify(response) }),
+      });
+    };
+    const limit = tessera.services.config.limits.bruteForceMaxAttempts;
+    for (let attempt = 1; attempt <= limit; attempt += 1) expect((await answer(true, attempt)).status).toBe(401);
+    const blocked = await answer(false, limit + 1);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });
