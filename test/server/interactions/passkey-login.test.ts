@@ -12,7 +12,7 @@ import { ACR_MULTI_FACTOR } from '../../../server/mfa/authentication-methods.js'
 import { isPage } from '../../support/browser.js';
 import { launchChromium, pageErrors } from '../../support/chromium.js';
 import { createClient, createUser } from '../../support/fixtures.js';
-import { discover, openLoginPage } from '../../support/relying-party.js';
+import { discover, openLoginPage, REDIRECT_URI } from '../../support/relying-party.js';
 import { createSoftwareAuthenticator } from '../../support/software-authenticator.js';
 import { startTestTessera } from '../../support/tessera.js';
 import { addVirtualAuthenticator, authorizeIn } from '../../support/virtual-authenticator.js';
@@ -169,30 +169,59 @@ describe('passkey sign-in on the login page', () => {
     }
   });
 
-  it('counts refused passkey answers as failed passwords: past the limit, even the right answer is 429 with Retry-After', async () => {
-    const person = await personWithPasskey();
-    const { page, browser } = await openLoginPage(config, 'openid');
+  /** The login page over plain HTTP, answered by a software authenticator: each answer asks the page for a fresh challenge first. */
+  async function httpLoginPage(passkey: ReturnType<typeof createSoftwareAuthenticator>, application = config) {
+    const { page, browser } = await openLoginPage(application, 'openid');
     if (!isPage(page)) throw new Error('expected the login page');
     const form = page.document.querySelector('#passkey-form');
     const optionsUrl = new URL(form?.getAttribute('data-options') ?? '', issuer).toString();
     const action = new URL(form?.getAttribute('action') ?? '', issuer).toString();
     // A character inside the signature's r value, not the last one, whose low bits may be padding.
     const flipped = (signature: string) => `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
-    const answer = async (tampered: boolean, counter: number) => {
+    return async (counter: number, { tampered = false } = {}) => {
       const options = await (await browser.request(optionsUrl, { method: 'POST' })).json();
-      const assertion = person.authenticator.assert(options, counter);
-      const { signature } = assertion.response;
-      const response = tampered ? { ...assertion, response: { ...assertion.response, signature: flipped(signature) } } : assertion;
-      return browser.request(action, {
+      const assertion = passkey.assert(options, counter);
+      const response = tampered
+        ? { ...assertion, response: { ...assertion.response, signature: flipped(assertion.response.signature) } }
+        : assertion;
+      const answered = await browser.request(action, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ response: JSON.stringify(response) }),
       });
+      return { status: answered.status, retryAfter: answered.headers.get('retry-after'), html: await answered.text() };
     };
+  }
+
+  it('counts refused passkey answers as failed passwords: past the limit, even the right answer is 429 with Retry-After', async () => {
+    const person = await personWithPasskey();
+    const answer = await httpLoginPage(person.authenticator);
     const limit = tessera.services.config.limits.bruteForceMaxAttempts;
-    for (let attempt = 1; attempt <= limit; attempt += 1) expect((await answer(true, attempt)).status).toBe(401);
-    const blocked = await answer(false, limit + 1);
+    for (let attempt = 1; attempt <= limit; attempt += 1) expect((await answer(attempt, { tampered: true })).status).toBe(401);
+    const blocked = await answer(limit + 1);
     expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
+  });
+
+  it('refuses a blocked user’s passkey as their password', async () => {
+    const person = await personWithPasskey();
+    await tessera.services.management.users.update(person.userId, { blocked: true });
+    const refused = await (await httpLoginPage(person.authenticator))(1);
+    expect(refused.status).toBe(403);
+    expect(refused.html).toContain('This account is blocked.');
+  });
+
+  it('refuses a passkey for an application that offers none of its user’s connections', async () => {
+    const person = await personWithPasskey();
+    const other = await tessera.services.connections.create({ id: 'con_elsewhere', name: 'Elsewhere', strategy: 'database', options: {} });
+    const client = { client_id: 'elsewhere-app', client_secret: 'a secret for the application elsewhere, long enough' };
+    await tessera.services.management.clients.register(
+      { ...client, client_name: 'Elsewhere', redirect_uris: [REDIRECT_URI], response_types: ['code'], grant_types: ['authorization_code'] },
+      [other.name],
+    );
+    const answer = await httpLoginPage(person.authenticator, await discover(issuer, client.client_id, client.client_secret));
+    const refused = await answer(1);
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('Your account cannot sign in to this application with a passkey.');
   });
 });
