@@ -84,14 +84,16 @@ ${none || !view.passkey ? '' : passkeyForm(view.passkey)}
 }
 
 /**
- * Hidden until its script has seen the browser supports WebAuthn; the script fills in the
- * browser's answer and submits the form, so the login's redirect is an ordinary navigation.
- * The first username field's `webauthn` autocomplete token lets the browser offer passkeys there.
+ * Hidden until its script (passkey-login.js) has seen the browser supports WebAuthn; the script
+ * fills in the browser's answer and submits the form, so what follows is an ordinary navigation.
+ * On the login page, the first username field's `webauthn` autocomplete token lets the browser
+ * offer passkeys there too. A page asking for a passkey as a second factor uses the same form
+ * and scripts with its own label, URLs and challenge.
  */
-function passkeyForm(passkey: NonNullable<LoginView['passkey']>): SafeHtml {
+export function passkeyForm(passkey: NonNullable<LoginView['passkey']>, label = 'Sign in with a passkey'): SafeHtml {
   return html`<form id="passkey-form" method="post" action="${passkey.action}" data-options="${passkey.optionsUrl}" hidden>
   <input type="hidden" name="response">
-  <button type="button">Sign in with a passkey</button>
+  <button type="button">${label}</button>
   <p id="passkey-status" class="muted" role="status"></p>
 </form>
 ${passkey.scripts.map((src) => html`<script src="${src}" defer></script>`)}`;
