@@ -12,6 +12,7 @@ import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import { offersEveryConnection } from '../clients/account-client.js';
 import { DomainError, ERROR_CODES } from '../errors.js';
 import { type AuthenticationMethod, firstFactorMethods, loginResult } from '../mfa/authentication-methods.js';
+import { passkeysPossible } from '../mfa/passkeys.js';
 import type { Profile } from '../profiles/profile.js';
 import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
@@ -32,6 +33,7 @@ export function createLoginSteps(deps: InteractionDependencies) {
   const { providers, profiles, connections, strategies, rules, loginOutcomes } = deps;
   const log = deps.logger.child({ component: 'interactions' });
   const passkeyScripts = loadPasskeyScripts();
+  const offerPasskeys = passkeysPossible(deps.issuer);
 
   async function load(ctx: RouterContext): Promise<Details> {
     const details = await providers.provider.interactionDetails(ctx.req, ctx.res);
@@ -73,7 +75,8 @@ export function createLoginSteps(deps: InteractionDependencies) {
       offer ?? offered(details),
     ]);
     ctx.type = 'html';
-    ctx.set('Content-Security-Policy', LOGIN_PAGE_POLICY);
+    // Widened for the passkey scripts only where the page has them.
+    if (offerPasskeys) ctx.set('Content-Security-Policy', LOGIN_PAGE_POLICY);
     ctx.body = loginPage({
       action: `/interaction/${details.uid}/login`,
       abortUrl: `/interaction/${details.uid}/abort`,
@@ -86,7 +89,7 @@ export function createLoginSteps(deps: InteractionDependencies) {
         name: connection.name,
         url: `/interaction/${details.uid}/connection/${encodeURIComponent(connection.name)}`,
       })),
-      passkey: passkeyView(details.uid, passkeyScripts),
+      passkey: offerPasskeys ? passkeyView(details.uid, passkeyScripts) : undefined,
       ...extra,
     });
   }

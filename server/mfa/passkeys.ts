@@ -12,6 +12,7 @@
  * @see https://www.w3.org/TR/webauthn-3/
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import {
   type AuthenticationResponseJSON,
   generateAuthenticationOptions,
@@ -70,6 +71,9 @@ interface PendingChallenge {
   userVerification: 'required' | 'preferred';
 }
 
+/** Whether browsers take passkeys for this issuer: WebAuthn refuses an IP address as relying party id. */
+export const passkeysPossible = (issuer: string) => isIP(new URL(issuer).hostname.replace(/^\[|\]$/g, '')) === 0;
+
 const challengeKey = (purpose: 'registration' | 'authentication', binding: string) => `webauthn:${purpose}:${binding}`;
 
 const userHandleOf = (userId: string) => new TextEncoder().encode(userId);
@@ -114,6 +118,9 @@ export function createPasskeys({ issuer, credentials, challenges, describeUser, 
 
     /** Options for navigator.credentials.create: a discoverable credential, verified user, none of the user's existing ones again. */
     async registrationOptions(userId: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      if (!passkeysPossible(issuer)) {
+        throw new DomainError('passkey.refused', 'Passkeys need Tessera to be reached by a host name, not an IP address.');
+      }
       const [user, existing] = await Promise.all([describeUser(userId), credentials.listForUser(userId)]);
       if (!user) throw new DomainError('user.not_found', 'user not found');
       const options = await generateRegistrationOptions({

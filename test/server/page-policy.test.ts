@@ -1,13 +1,12 @@
 /**
  * The Content-Security-Policy of the pages oidc-provider writes itself: its auto-submitting forms
  * (response_mode=form_post, and the sign-out before another person signs in in the same browser)
- * run because the policy allows their one script by hash; the login page allows scripts from its
- * own origin only (the passkey sign-in's files), other pages none, and answers that are not pages
- * carry no policy.
+ * run because the policy allows their one script by hash; other pages allow no script, and
+ * answers that are not pages carry no policy.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOGIN_PAGE_POLICY } from '../../server/interactions/page.js';
+import { PAGE_POLICY } from '../../server/interactions/page.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, openLoginPage } from '../support/relying-party.js';
@@ -29,7 +28,7 @@ describe('page policy', () => {
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
     const { page, browser } = await openLoginPage(config, 'openid', { response_mode: 'form_post' });
     if (!isPage(page)) throw new Error('expected the login page');
-    expect(page.headers?.get('content-security-policy')).toBe(LOGIN_PAGE_POLICY);
+    expect(page.headers?.get('content-security-policy')).toBe(PAGE_POLICY);
 
     const posted = await browser.submit(page, { username: person.email, password: person.password });
     if (!isPage(posted)) throw new Error(`expected the form_post page, got a redirect to ${posted.redirect}`);

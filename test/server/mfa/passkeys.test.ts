@@ -12,8 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../adapters/postgres/free-port.js';
 import { DEFAULT_DATABASE_CONNECTION } from '../../../server/clients/bootstrap.js';
 import { isDomainError } from '../../../server/errors.js';
+import { isPage } from '../../support/browser.js';
+import { createClient } from '../../support/fixtures.js';
 import { type CallerTessera, callErrorOf, openCallerTessera } from '../../support/management-caller.js';
+import { discover, openLoginPage } from '../../support/relying-party.js';
 import { createSoftwareAuthenticator } from '../../support/software-authenticator.js';
+import { startTestTessera } from '../../support/tessera.js';
 
 describe('passkeys', () => {
   let tessera: CallerTessera;
@@ -196,5 +200,33 @@ describe('passkeys', () => {
     const { userId } = await person();
     const reader = tessera.as(['read:current_user'], { kind: 'user', subject: userId, clientId: 'tessera-account' });
     expect(await callErrorOf(reader.me.passkeys.registrationOptions())).toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('passkeys under an issuer that is an IP address', () => {
+  let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+  });
+  afterAll(async () => {
+    await tessera?.stop();
+  });
+
+  it('offers none: no passkey on the login page (which keeps its policy without scripts), and registration refused saying why', async () => {
+    expect(new URL(tessera.issuer).hostname).toBe('127.0.0.1');
+    const client = await createClient(tessera);
+    const { page } = await openLoginPage(await discover(tessera.issuer, client.client_id, client.client_secret), 'openid');
+    if (!isPage(page)) throw new Error('expected the login page');
+    expect(page.document.querySelector('#passkey-form')).toBeNull();
+    expect(page.document.querySelectorAll('script')).toHaveLength(0);
+    expect(page.headers?.get('content-security-policy')).not.toContain('script-src');
+    const person = await tessera.services.profiles.createDatabaseUser({
+      connection: DEFAULT_DATABASE_CONNECTION,
+      email: 'ip@example.com',
+      password: 'correct horse battery',
+    });
+    const refusal = await tessera.services.management.passkeys.registrationOptions(person.user_id).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: 'passkey.refused', message: expect.stringContaining('not an IP address') });
   });
 });
