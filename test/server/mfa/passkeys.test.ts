@@ -3,7 +3,8 @@
  * authenticator: registration through me.passkeys, what me.authenticators and operators see,
  * and every refusal of a sign-in (a used or foreign challenge, another user's passkey for a
  * second factor, an unverified user without a password, a counter that does not grow, a removed
- * passkey). The browser's side is test/account/passkeys.test.ts.
+ * passkey), and an issuer that is an IP address, which offers no passkeys. The browser's side is
+ * test/server/interactions/passkey-login.test.ts and test/account/passkeys.test.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
