@@ -24,6 +24,8 @@ COPY --from=build /app/dist ./dist
 # The bundles sit where they were built, beside package.json, where server/package-root.ts finds them.
 COPY --from=build /app/console/dist ./console/dist
 COPY --from=build /app/account/dist ./account/dist
+# The login page's passkey script, a file served as it is, also found from the package root.
+COPY --from=build /app/server/interactions/assets ./server/interactions/assets
 # A DATA_DIR the node user can write; with DATABASE_URL and SEALING_KEY nothing is kept in it today.
 ENV DATA_DIR=/var/lib/tessera
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera

@@ -53,6 +53,9 @@ export const ERROR_CODES = {
   'application.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
   // me.link's proof of the second sign-in: a bad, stale, reused or foreign ID token.
   'link.refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  // A passkey's registration that does not verify (or answers an expired prompt), and one registered already.
+  'passkey.refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'passkey.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
   'saml.request_refused': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied', http: 429 },
   // RFC 6749 §5.2 has no code for it; invalid_client says the client's authentication was refused.

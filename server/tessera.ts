@@ -23,6 +23,7 @@ import { withSealedValues } from '../adapters/queries/sealed-values.js';
 import { createSetupTokenQueries } from '../adapters/queries/setup-tokens.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
+import { createWebauthnCredentialQueries } from '../adapters/queries/webauthn-credentials.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
 import { type Database, openDatabase } from '../adapters/sequelize/database.js';
 import { createContextFactory } from '../trpc/context.js';
@@ -65,6 +66,7 @@ import { countProviderEvents } from './metrics/provider-events.js';
 import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
+import { createPasskeys } from './mfa/passkeys.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
 import { createBackchannelNotifier } from './oidc/backchannel-logout.js';
@@ -199,8 +201,20 @@ function buildServices(
     loginAttempts,
     accountMail,
   });
+  const passkeys = createPasskeys({
+    issuer: config.issuer,
+    credentials: createWebauthnCredentialQueries(database.models),
+    challenges: createLoginFlowQueries(database.models),
+    describeUser: async (userId) => {
+      const user = (await users.findById(userId))?.user;
+      if (!user) return undefined;
+      const name = user.email ?? user.username ?? userId;
+      return { name, displayName: user.name ?? name };
+    },
+    changed: (userId) => events.publish('user.updated', userId),
+  });
   const authenticators = createAuthenticators({
-    kinds: [],
+    kinds: [passkeys.kind],
     checkManageable: userService.checkManageable,
     changed: (userId) => events.publish('user.updated', userId),
   });
@@ -231,6 +245,7 @@ function buildServices(
     revokeAccount,
     userService,
     authenticators,
+    passkeys,
     flows,
     strategies,
     connectionLogin,
@@ -416,6 +431,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       }),
       ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
       authenticators: services.authenticators,
+      passkeys: services.passkeys,
     };
 
     const sweeper = setInterval(() => {

@@ -16,6 +16,7 @@ import { ActivityLists } from './activity-lists.js';
 import { useAttempt } from './attempt.js';
 import { EmailChange } from './email-change.js';
 import { LinkedIdentities } from './linked-identities.js';
+import { Passkeys } from './passkeys.js';
 import { ProfileForm } from './profile-form.js';
 import { useReturnTo } from './return-to.js';
 
@@ -99,6 +100,7 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
             <EmailChange {...parts} profile={profile} />
             {settings.password ? <PasswordChange {...parts} minLength={settings.password.min_length} /> : null}
             <LinkedIdentities {...parts} profile={profile} connections={settings.connections} changed={setProfile} onLink={onLink} />
+            <Passkeys {...parts} />
             <ActivityLists {...parts} />
             {settings.self_deletion ? (
               <TypedConfirmation

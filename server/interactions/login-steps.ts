@@ -12,10 +12,13 @@ import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import { offersEveryConnection } from '../clients/account-client.js';
 import { DomainError, ERROR_CODES } from '../errors.js';
 import { type AuthenticationMethod, firstFactorMethods, loginResult } from '../mfa/authentication-methods.js';
+import { passkeysPossible } from '../mfa/passkeys.js';
 import type { Profile } from '../profiles/profile.js';
 import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
+import { LOGIN_PAGE_POLICY } from './page.js';
+import { loadPasskeyScripts, passkeyView } from './passkey-scripts.js';
 import type { InteractionDependencies } from './routes.js';
 import { errorPage, loginPage } from './views.js';
 
@@ -29,6 +32,8 @@ export const requestedConnection = (details: Details) =>
 export function createLoginSteps(deps: InteractionDependencies) {
   const { providers, profiles, connections, strategies, rules, loginOutcomes } = deps;
   const log = deps.logger.child({ component: 'interactions' });
+  const passkeyScripts = loadPasskeyScripts();
+  const offerPasskeys = passkeysPossible(deps.issuer);
 
   async function load(ctx: RouterContext): Promise<Details> {
     const details = await providers.provider.interactionDetails(ctx.req, ctx.res);
@@ -70,6 +75,8 @@ export function createLoginSteps(deps: InteractionDependencies) {
       offer ?? offered(details),
     ]);
     ctx.type = 'html';
+    // Widened for the passkey scripts only where the page has them.
+    if (offerPasskeys) ctx.set('Content-Security-Policy', LOGIN_PAGE_POLICY);
     ctx.body = loginPage({
       action: `/interaction/${details.uid}/login`,
       abortUrl: `/interaction/${details.uid}/abort`,
@@ -82,6 +89,7 @@ export function createLoginSteps(deps: InteractionDependencies) {
         name: connection.name,
         url: `/interaction/${details.uid}/connection/${encodeURIComponent(connection.name)}`,
       })),
+      passkey: offerPasskeys ? passkeyView(details.uid, passkeyScripts) : undefined,
       ...extra,
     });
   }
@@ -164,5 +172,5 @@ export function createLoginSteps(deps: InteractionDependencies) {
     return rulesAllow(ctx, details, profile, { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' });
   }
 
-  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed };
+  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed, passkeyScripts };
 }

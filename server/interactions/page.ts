@@ -21,6 +21,19 @@ export function pagePolicy(inlineScripts: readonly string[] = []): string {
 export const PAGE_POLICY = pagePolicy();
 
 /**
+ * The login page's: PAGE_POLICY with scripts from this origin (the passkey sign-in and the
+ * WebAuthn library it uses, served as files by passkey-routes.ts) and their one call back to it,
+ * for a challenge. Still no inline script.
+ */
+export const LOGIN_PAGE_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "style-src 'unsafe-inline'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
  * PAGE_POLICY with an empty script-src (it allows nothing), set before an answer is made: the
  * auto-submitting forms oidc-provider writes itself (response_mode=form_post, and the sign-out that
  * comes before another person's sign-in in the same browser) add their one script's hash to a

@@ -27,6 +27,7 @@ import { createForgotRouter } from './forgot-routes.js';
 import { grantConsent } from './grant-consent.js';
 import { describeFailure, loginFailure } from './login-failure.js';
 import { clientIdOf, createLoginSteps, requestedConnection } from './login-steps.js';
+import { createPasskeyRouter, type PasskeySignIn } from './passkey-routes.js';
 import { describeScopes } from './scope-descriptions.js';
 import { createSignupRouter } from './signup-routes.js';
 import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
@@ -43,6 +44,7 @@ export interface InteractionDependencies extends AccountRequestDependencies {
   loginAttempts: LoginAttempts;
   loginOutcomes: LoginOutcomes;
   logger: Logger;
+  passkeys: PasskeySignIn;
 }
 
 const FORM_LIMIT = '16kb';
@@ -208,6 +210,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   });
 
   router.use(createSignupRouter(deps, steps).routes(), createForgotRouter(deps, steps).routes());
+  router.use(createPasskeyRouter(deps, steps).routes());
 
   return router;
 }

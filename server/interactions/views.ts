@@ -43,6 +43,8 @@ export interface LoginView {
   credentialConnections: ReadonlyArray<{ name: string; signupUrl?: string | undefined; forgotUrl?: string | undefined }>;
   /** Connections that send the browser upstream (OpenID, SAML), each with its start URL. */
   redirectConnections: ReadonlyArray<{ name: string; url: string }>;
+  /** "Sign in with a passkey" (passkey-routes.ts): where its script asks for a challenge, and where it posts the answer. */
+  passkey?: { optionsUrl: string; action: string; scripts: readonly string[] } | undefined;
 }
 
 function credentialForm(view: LoginView, connection: LoginView['credentialConnections'][number], first: boolean): SafeHtml {
@@ -51,7 +53,7 @@ function credentialForm(view: LoginView, connection: LoginView['credentialConnec
   ${view.credentialConnections.length > 1 ? html`<h2>${connection.name}</h2>` : ''}
   <input type="hidden" name="connection" value="${connection.name}">
   <label for="${id('username')}">Email or username</label>
-  <input id="${id('username')}" name="username" type="text" autocomplete="username" required${first ? trusted(' autofocus') : ''} value="${first ? (view.username ?? '') : ''}">
+  <input id="${id('username')}" name="username" type="text" autocomplete="${first && view.passkey ? 'username webauthn' : 'username'}" required${first ? trusted(' autofocus') : ''} value="${first ? (view.username ?? '') : ''}">
   <label for="${id('password')}">Password</label>
   <input id="${id('password')}" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Continue</button>
@@ -76,8 +78,25 @@ ${
     : ''
 }
 ${none ? html`<p class="error">No login method is enabled for this application.</p>` : ''}
+${none || !view.passkey ? '' : passkeyForm(view.passkey)}
 <p class="muted"><a href="${view.abortUrl}">Cancel</a></p>`,
   );
+}
+
+/**
+ * Hidden until its script (passkey-login.js) has seen the browser supports WebAuthn; the script
+ * fills in the browser's answer and submits the form, so what follows is an ordinary navigation.
+ * On the login page, the first username field's `webauthn` autocomplete token lets the browser
+ * offer passkeys there too. A page asking for a passkey as a second factor uses the same form
+ * and scripts with its own label, URLs and challenge.
+ */
+export function passkeyForm(passkey: NonNullable<LoginView['passkey']>, label = 'Sign in with a passkey'): SafeHtml {
+  return html`<form id="passkey-form" method="post" action="${passkey.action}" data-options="${passkey.optionsUrl}" hidden>
+  <input type="hidden" name="response">
+  <button type="button">${label}</button>
+  <p id="passkey-status" class="muted" role="status"></p>
+</form>
+${passkey.scripts.map((src) => html`<script src="${src}" defer></script>`)}`;
 }
 
 export interface ConsentView {

@@ -10,6 +10,7 @@ import { ownAuthenticatorInput } from '../../server/mfa/authenticator-schemas.js
 import { selfChanges } from '../../server/users/user-schemas.js';
 import { requireSelfScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
+import { mePasskeysRouter } from './me-passkeys.js';
 import { meSessionsProcedures } from './me-sessions.js';
 import { presentOwnProfile } from './present-profile.js';
 
@@ -47,6 +48,8 @@ export const meRouter = router({
       .input(ownAuthenticatorInput)
       .mutation(({ ctx, input }) => ctx.services.authenticators.remove(ctx.userId, input.authenticator_id)),
   }),
+
+  passkeys: mePasskeysRouter,
 
   ...meSessionsProcedures,
 });

@@ -1,0 +1,48 @@
+/**
+ * "Sign in with a passkey" on the login page, and passkeys offered in the username field's
+ * autofill (conditional UI). Loaded after @simplewebauthn/browser's bundle, which defines
+ * SimpleWebAuthnBrowser; the page's policy allows scripts from this origin only, so this is a
+ * file, not an inline script. The browser's answer is posted as an ordinary form, so the login
+ * that follows navigates as a password login does.
+ */
+(() => {
+  const form = document.getElementById('passkey-form');
+  const webauthn = globalThis.SimpleWebAuthnBrowser;
+  if (!form || !webauthn?.browserSupportsWebAuthn()) return;
+  const status = document.getElementById('passkey-status');
+  form.hidden = false;
+
+  /** A fresh challenge, bound to this login on the server. */
+  async function options() {
+    const response = await fetch(form.dataset.options, { method: 'POST', headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`no passkey challenge: HTTP ${response.status}`);
+    return response.json();
+  }
+
+  function submit(answer) {
+    form.elements.namedItem('response').value = JSON.stringify(answer);
+    form.submit();
+  }
+
+  form.querySelector('button').addEventListener('click', async () => {
+    status.textContent = '';
+    try {
+      submit(await webauthn.startAuthentication({ optionsJSON: await options() }));
+    } catch (error) {
+      // Starting this prompt aborts the autofill one; only this prompt's own failures are shown.
+      if (error?.name !== 'AbortError') status.textContent = 'Signing in with a passkey did not work. Try again, or use your password.';
+    }
+  });
+
+  // This page answering a refused passkey (its URL is the form's action): a browser that answers
+  // the autofill prompt by itself would be refused again and again, so the button alone is left.
+  if (location.pathname === new URL(form.action).pathname) return;
+  if (!document.querySelector("input[autocomplete$='webauthn']")) return;
+  webauthn
+    .browserSupportsWebAuthnAutofill()
+    .then(async (supported) => {
+      if (supported) submit(await webauthn.startAuthentication({ optionsJSON: await options(), useBrowserAutofill: true }));
+    })
+    // Aborted by the button, or never picked: the password form is still there.
+    .catch(() => undefined);
+})();
