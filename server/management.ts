@@ -12,6 +12,7 @@ import type { ConnectionManagement } from './connections/connection-management.j
 import type { EventBus } from './events/event-bus.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
+import type { MfaEnrolment } from './mfa/enrolment.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
 import type { ResourceServerManagement } from './resource-servers/resource-server-management.js';
@@ -40,6 +41,8 @@ export interface ManagementServices {
   ownIdentities: OwnIdentities;
   /** A user's second factors: listed and removed by operators and by the person. */
   authenticators: Authenticators;
+  /** A person enrolling their own authenticator app and recovery codes. */
+  mfaEnrolment: MfaEnrolment;
 }
 
 export type { AccessTokenVerifier };

@@ -21,6 +21,7 @@ import { createResourceServerQueries } from '../adapters/queries/resource-server
 import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
 import { withSealedValues } from '../adapters/queries/sealed-values.js';
 import { createSetupTokenQueries } from '../adapters/queries/setup-tokens.js';
+import { createTotpAuthenticatorQueries } from '../adapters/queries/totp-authenticators.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
@@ -65,6 +66,8 @@ import { countProviderEvents } from './metrics/provider-events.js';
 import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
+import { createMfaEnrolment } from './mfa/enrolment.js';
+import { createTotp } from './mfa/totp.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
 import { createBackchannelNotifier } from './oidc/backchannel-logout.js';
@@ -198,11 +201,17 @@ function buildServices(
     loginAttempts,
     accountMail,
   });
+  const totp = createTotp({
+    queries: createTotpAuthenticatorQueries(database.models),
+    sealingKey,
+    issuerName: new URL(config.issuer).hostname,
+  });
   const authenticators = createAuthenticators({
-    kinds: [],
+    kinds: [totp.kind],
     checkManageable: userService.checkManageable,
     changed: (userId) => events.publish('user.updated', userId),
   });
+  const mfaEnrolment = createMfaEnrolment({ totp, changed: (userId) => events.publish('user.updated', userId) });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
   const idpTokens = createIdpTokensSealer(sealingKey);
@@ -230,6 +239,8 @@ function buildServices(
     revokeAccount,
     userService,
     authenticators,
+    totp,
+    mfaEnrolment,
     flows,
     strategies,
     connectionLogin,
@@ -414,6 +425,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       }),
       ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
       authenticators: services.authenticators,
+      mfaEnrolment: services.mfaEnrolment,
     };
 
     const sweeper = setInterval(() => {
