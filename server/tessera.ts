@@ -17,6 +17,7 @@ import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
+import { createRecoveryCodeQueries } from '../adapters/queries/recovery-codes.js';
 import { createResourceServerQueries } from '../adapters/queries/resource-servers.js';
 import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
 import { withSealedValues } from '../adapters/queries/sealed-values.js';
@@ -67,6 +68,7 @@ import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
 import { createMfaEnrolment } from './mfa/enrolment.js';
+import { createRecoveryCodes } from './mfa/recovery-codes.js';
 import { createTotp } from './mfa/totp.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
@@ -206,12 +208,18 @@ function buildServices(
     sealingKey,
     issuerName: new URL(config.issuer).hostname,
   });
+  const recoveryCodes = createRecoveryCodes(createRecoveryCodeQueries(database.models));
   const authenticators = createAuthenticators({
-    kinds: [totp.kind],
+    kinds: [totp.kind, recoveryCodes.kind],
     checkManageable: userService.checkManageable,
     changed: (userId) => events.publish('user.updated', userId),
   });
-  const mfaEnrolment = createMfaEnrolment({ totp, changed: (userId) => events.publish('user.updated', userId) });
+  const mfaEnrolment = createMfaEnrolment({
+    totp,
+    recoveryCodes,
+    enrolled: authenticators.enrolled,
+    changed: (userId) => events.publish('user.updated', userId),
+  });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
   const idpTokens = createIdpTokensSealer(sealingKey);
@@ -240,6 +248,7 @@ function buildServices(
     userService,
     authenticators,
     totp,
+    recoveryCodes,
     mfaEnrolment,
     flows,
     strategies,

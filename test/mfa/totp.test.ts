@@ -75,7 +75,7 @@ describe('authenticator apps', () => {
     });
     expect(authenticator).toMatchObject({ id: enrolment.authenticator_id, type: 'totp', name: 'My phone' });
     expect(authenticator.last_used_at).not.toBeNull();
-    expect(await own.me.authenticators.list()).toEqual([authenticator]);
+    expect((await own.me.authenticators.list()).filter((listed) => listed.type === 'totp')).toEqual([authenticator]);
   });
 
   it('refuses to confirm another user’s enrolment', async () => {
@@ -118,9 +118,9 @@ describe('authenticator apps', () => {
 
   it('forgets the app when the person removes it, and when an operator resets the user’s factors', async () => {
     const first = await enrolled();
-    const [app] = await first.own.me.authenticators.list();
+    const app = (await first.own.me.authenticators.list()).find((listed) => listed.type === 'totp');
     await first.own.me.authenticators.delete({ authenticator_id: String(app?.id) });
-    expect(await first.own.me.authenticators.list()).toEqual([]);
+    expect((await first.own.me.authenticators.list()).map((listed) => listed.type)).toEqual(['recovery-code']);
     expect(await tessera.services.totp.verify(first.userId, codeAt(first.secret, 30))).toBe(false);
 
     const second = await enrolled();

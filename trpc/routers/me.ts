@@ -53,6 +53,9 @@ export const meRouter = router({
     confirmTotp: requireSelfScope('update:current_user')
       .input(confirmTotpInput)
       .mutation(({ ctx, input }) => ctx.services.mfaEnrolment.confirmTotp(ctx.userId, input.authenticator_id, input.code)),
+    regenerateRecoveryCodes: requireSelfScope('update:current_user').mutation(({ ctx }) =>
+      ctx.services.mfaEnrolment.regenerateRecoveryCodes(ctx.userId),
+    ),
   }),
 
   ...meSessionsProcedures,
