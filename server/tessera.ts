@@ -250,6 +250,7 @@ function buildServices(
     totp,
     recoveryCodes,
     mfaEnrolment,
+    mfaPolicy: config.mfaPolicy,
     flows,
     strategies,
     connectionLogin,

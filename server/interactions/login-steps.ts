@@ -11,15 +11,24 @@ import { errors } from 'oidc-provider';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import { offersEveryConnection } from '../clients/account-client.js';
 import { DomainError, ERROR_CODES } from '../errors.js';
-import { type AuthenticationMethod, firstFactorMethods, loginResult } from '../mfa/authentication-methods.js';
+import {
+  type AuthenticationMethod,
+  firstFactorMethods,
+  isMultiFactor,
+  loginResult,
+  requestsMultiFactor,
+} from '../mfa/authentication-methods.js';
+import { policyOf, secondFactorStep } from '../mfa/mfa-policy.js';
 import type { Profile } from '../profiles/profile.js';
 import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
 import type { InteractionDependencies } from './routes.js';
+import { type PendingSecondFactor, SECOND_FACTOR_TTL_SECONDS, secondFactorFlowId } from './second-factor-flow.js';
 import { errorPage, loginPage } from './views.js';
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+type InteractionResult = Parameters<Provider['interactionResult']>[2];
 
 export const clientIdOf = (details: Details) => String(details.params['client_id']);
 
@@ -27,7 +36,7 @@ export const requestedConnection = (details: Details) =>
   typeof details.params['connection'] === 'string' ? details.params['connection'] : undefined;
 
 export function createLoginSteps(deps: InteractionDependencies) {
-  const { providers, profiles, connections, strategies, rules, loginOutcomes } = deps;
+  const { providers, profiles, connections, strategies, rules, loginOutcomes, authenticators, flows } = deps;
   const log = deps.logger.child({ component: 'interactions' });
 
   async function load(ctx: RouterContext): Promise<Details> {
@@ -41,11 +50,15 @@ export function createLoginSteps(deps: InteractionDependencies) {
    * of reading it and its session from the store again: the resume endpoint the browser goes to
    * next checks the interaction, its session and its account afresh anyway.
    */
-  async function finish(ctx: Context, details: Details, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
-    details.result = merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
-    await details.save(details.exp - Math.floor(Date.now() / 1000));
+  async function finish(ctx: Context, details: Details, result: InteractionResult, merge: boolean) {
+    await saveResult(details, merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result);
     ctx.status = 303;
     ctx.redirect(details.returnTo);
+  }
+
+  async function saveResult(details: Details, result: InteractionResult) {
+    details.result = result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
   }
 
   const connectionMethods = (connection: ConnectionRecord) =>
@@ -119,8 +132,43 @@ export function createLoginSteps(deps: InteractionDependencies) {
   }
 
   /**
+   * Whether this login goes on to a second factor: the application's mfa_policy (or MFA_POLICY),
+   * the user's factors, and whether the application's acr_values asks for multi-factor.
+   */
+  async function nextStep(details: Details, userId: string, amr: readonly AuthenticationMethod[]) {
+    const [client, enrolled] = await Promise.all([providers.provider.Client.find(clientIdOf(details)), authenticators.enrolled(userId)]);
+    return secondFactorStep({
+      policy: policyOf(client?.['mfa_policy']) ?? deps.mfaPolicy,
+      enrolled,
+      multiFactor: isMultiFactor(amr),
+      required: requestsMultiFactor(details.params['acr_values']),
+    });
+  }
+
+  /**
+   * The login is done: recorded, and handed to the provider. Side by side: neither needs the
+   * other, and the browser is sent on only once both are done, so the provider never reads the
+   * profile before this login's write has invalidated it. `redirect: false` leaves the page to
+   * the caller (the recovery codes shown once), whose link goes on to the provider.
+   */
+  async function finishLogin(
+    ctx: Context,
+    details: Details,
+    userId: string,
+    connectionName: string,
+    amr: readonly AuthenticationMethod[],
+    { redirect = true } = {},
+  ) {
+    const result = { login: loginResult(userId, amr) };
+    await Promise.all([profiles.recordLogin(userId, ctx.ip), redirect ? finish(ctx, details, result, false) : saveResult(details, result)]);
+    log.info({ user_id: userId, connection: connectionName, amr }, 'login succeeded');
+    loginOutcomes.record(connectionName, 'success');
+  }
+
+  /**
    * The last step of every login, whatever the connection: blocked users, rules, then the
-   * provider. `amr` is how this login was authenticated; by default, the connection's first factor.
+   * second factor when the policy asks for it, then the provider. `amr` is how this login was
+   * authenticated; by default, the connection's first factor.
    */
   async function completeLogin(
     ctx: Context,
@@ -139,14 +187,14 @@ export function createLoginSteps(deps: InteractionDependencies) {
     if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) {
       return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
     }
-    // Side by side: neither needs the other, and the browser is sent on only once both are done,
-    // so the provider never reads the profile before this login's write has invalidated it.
-    await Promise.all([
-      profiles.recordLogin(userId, ctx.ip),
-      finish(ctx, details, { login: loginResult(userId, options.amr ?? connectionMethods(connection)) }, false),
-    ]);
-    log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
-    loginOutcomes.record(connection.name, 'success');
+    const amr = [...(options.amr ?? connectionMethods(connection))];
+    const step = await nextStep(details, userId, amr);
+    if (step === 'none') return finishLogin(ctx, details, userId, connection.name, amr);
+    const pending: PendingSecondFactor = { kind: 'second-factor', uid: details.uid, userId, connectionId: connection.id, amr, step };
+    await flows.put(secondFactorFlowId(details.uid), { ...pending }, SECOND_FACTOR_TTL_SECONDS);
+    log.info({ user_id: userId, connection: connection.name, step }, 'login waits for a second factor');
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}/mfa`);
   }
 
   /**
@@ -164,5 +212,5 @@ export function createLoginSteps(deps: InteractionDependencies) {
     return rulesAllow(ctx, details, profile, { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' });
   }
 
-  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed };
+  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, finishLogin, singleSignOnAllowed };
 }

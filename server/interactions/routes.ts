@@ -17,6 +17,11 @@ import type { Strategies } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LoginOutcomes } from '../metrics/login-outcomes.js';
+import type { Authenticators } from '../mfa/authenticators.js';
+import type { MfaEnrolment } from '../mfa/enrolment.js';
+import type { MfaPolicy } from '../mfa/mfa-policy.js';
+import type { RecoveryCodes } from '../mfa/recovery-codes.js';
+import type { Totp } from '../mfa/totp.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import type { ProfileService } from '../profiles/profile-service.js';
@@ -28,6 +33,7 @@ import { grantConsent } from './grant-consent.js';
 import { describeFailure, loginFailure } from './login-failure.js';
 import { clientIdOf, createLoginSteps, requestedConnection } from './login-steps.js';
 import { describeScopes } from './scope-descriptions.js';
+import { createSecondFactorRouter } from './second-factor-routes.js';
 import { createSignupRouter } from './signup-routes.js';
 import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
 import { consentPage } from './views.js';
@@ -43,6 +49,12 @@ export interface InteractionDependencies extends AccountRequestDependencies {
   loginAttempts: LoginAttempts;
   loginOutcomes: LoginOutcomes;
   logger: Logger;
+  /** The second factor at login (second-factor-routes.ts): the user's factors, and MFA_POLICY. */
+  authenticators: Pick<Authenticators, 'list' | 'enrolled'>;
+  totp: Totp;
+  recoveryCodes: RecoveryCodes;
+  mfaEnrolment: MfaEnrolment;
+  mfaPolicy: MfaPolicy;
 }
 
 const FORM_LIMIT = '16kb';
@@ -207,7 +219,11 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     return finish(ctx, await load(ctx), { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   });
 
-  router.use(createSignupRouter(deps, steps).routes(), createForgotRouter(deps, steps).routes());
+  router.use(
+    createSignupRouter(deps, steps).routes(),
+    createForgotRouter(deps, steps).routes(),
+    createSecondFactorRouter(deps, steps).routes(),
+  );
 
   return router;
 }

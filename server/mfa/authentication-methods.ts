@@ -22,6 +22,9 @@ export function firstFactorMethods(connectionKind: 'credentials' | 'redirect'): 
 
 export const isMultiFactor = (amr: readonly string[]) => amr.includes('mfa');
 
+/** Whether an authorization request's acr_values (space-separated, RFC 6749 style) asks for multi-factor. */
+export const requestsMultiFactor = (acrValues: unknown) => typeof acrValues === 'string' && acrValues.split(' ').includes(ACR_MULTI_FACTOR);
+
 export const acrOf = (amr: readonly string[]) => (isMultiFactor(amr) ? ACR_MULTI_FACTOR : ACR_SINGLE_FACTOR);
 
 /** The login result oidc-provider keeps in the session and copies into every ID token. */

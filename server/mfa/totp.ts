@@ -61,20 +61,26 @@ function present(record: TotpAuthenticatorRecord): Authenticator {
 }
 
 export function createTotp({ queries, sealingKey, issuerName }: TotpDependencies) {
-  const totpOf = (record: TotpAuthenticatorRecord, label = 'account') =>
-    new TOTP({
-      issuer: issuerName,
-      label,
-      algorithm: 'SHA1',
-      digits: DIGITS,
-      period: PERIOD_SECONDS,
-      secret: Secret.fromBase32(unseal(sealingKey, totpSecretBinding(record.id, record.user_id), record.secret)),
-    });
+  const totpFor = (secret: Secret, label = 'account') =>
+    new TOTP({ issuer: issuerName, label, algorithm: 'SHA1', digits: DIGITS, period: PERIOD_SECONDS, secret });
+
+  const secretOf = (record: TotpAuthenticatorRecord) =>
+    Secret.fromBase32(unseal(sealingKey, totpSecretBinding(record.id, record.user_id), record.secret));
+
+  async function enrolmentOf(id: string, secret: Secret, accountName: string): Promise<TotpEnrolment> {
+    const uri = totpFor(secret, accountName).toString();
+    return {
+      authenticator_id: id,
+      secret: secret.base32,
+      otpauth_uri: uri,
+      qr_svg: await QRCode.toString(uri, { type: 'svg', margin: 1 }),
+    };
+  }
 
   /** Spends the code on this authenticator: true when it is valid now and no code of its step or a later one was used. */
   async function spend(record: TotpAuthenticatorRecord, code: string): Promise<boolean> {
     const now = Date.now();
-    const totp = totpOf(record);
+    const totp = totpFor(secretOf(record));
     const delta = totp.validate({ token: code, timestamp: now, window: WINDOW_STEPS });
     if (delta === null) return false;
     return queries.spendStep(record.user_id, record.id, totp.counter({ timestamp: now }) + delta);
@@ -98,20 +104,14 @@ export function createTotp({ queries, sealingKey, issuerName }: TotpDependencies
       const id = `${ID_PREFIX}${randomBytes(12).toString('base64url')}`;
       const secret = new Secret({ size: SECRET_BYTES });
       await queries.insertUnconfirmed({ id, userId, name, secret: seal(sealingKey, totpSecretBinding(id, userId), secret.base32) });
-      const uri = new TOTP({
-        issuer: issuerName,
-        label: accountName,
-        algorithm: 'SHA1',
-        digits: DIGITS,
-        period: PERIOD_SECONDS,
-        secret,
-      }).toString();
-      return {
-        authenticator_id: id,
-        secret: secret.base32,
-        otpauth_uri: uri,
-        qr_svg: await QRCode.toString(uri, { type: 'svg', margin: 1 }),
-      };
+      return enrolmentOf(id, secret, accountName);
+    },
+
+    /** The enrolment shown again (a wrong code at login's enrolment); undefined once confirmed or replaced. */
+    async reveal(userId: string, authenticatorId: string, accountName: string): Promise<TotpEnrolment | undefined> {
+      const record = await queries.find(userId, authenticatorId);
+      if (!record || record.confirmed_at) return undefined;
+      return enrolmentOf(record.id, secretOf(record), accountName);
     },
 
     /** Confirms an enrolment with a valid code (spent like a login's); authenticator.invalid_code otherwise. */
