@@ -18,7 +18,7 @@ import {
   loginResult,
   requestsMultiFactor,
 } from '../mfa/authentication-methods.js';
-import { policyOf, secondFactorStep } from '../mfa/mfa-policy.js';
+import { MFA_POLICY_METADATA, policyOf, secondFactorStep } from '../mfa/mfa-policy.js';
 import type { Profile } from '../profiles/profile.js';
 import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
@@ -138,7 +138,7 @@ export function createLoginSteps(deps: InteractionDependencies) {
   async function nextStep(details: Details, userId: string, amr: readonly AuthenticationMethod[]) {
     const [client, enrolled] = await Promise.all([providers.provider.Client.find(clientIdOf(details)), authenticators.enrolled(userId)]);
     return secondFactorStep({
-      policy: policyOf(client?.['mfa_policy']) ?? deps.mfaPolicy,
+      policy: policyOf(client?.[MFA_POLICY_METADATA]) ?? deps.mfaPolicy,
       enrolled,
       multiFactor: isMultiFactor(amr),
       required: requestsMultiFactor(details.params['acr_values']),

@@ -27,6 +27,9 @@ export function secondFactorStep({ policy, enrolled, multiFactor, required }: Se
   return policy === 'enrolled' && enrolled ? 'challenge' : 'none';
 }
 
+/** The client metadata an application's own policy is kept under. */
+export const MFA_POLICY_METADATA = 'mfa_policy';
+
 /** A client's `mfa_policy` metadata, when it is one of the policies; undefined (the global one) otherwise. */
 export function policyOf(value: unknown): MfaPolicy | undefined {
   return MFA_POLICIES.find((policy) => policy === value);

@@ -11,6 +11,7 @@ import { trusted } from '../interactions/html.js';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { Logger } from '../logger.js';
 import { ACR_VALUES } from '../mfa/authentication-methods.js';
+import { MFA_POLICIES, MFA_POLICY_METADATA, policyOf } from '../mfa/mfa-policy.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { ResourceServerRegistry } from '../resource-servers/resource-server-registry.js';
 import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
@@ -81,7 +82,7 @@ export function createProvider({
     acrValues: [...ACR_VALUES],
     extraParams: ['connection'],
     extraClientMetadata: {
-      properties: ['is_first_party', 'management_scopes', REQUIRE_PKCE, SAML_ADDON],
+      properties: ['is_first_party', 'management_scopes', REQUIRE_PKCE, SAML_ADDON, MFA_POLICY_METADATA],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
         if ((key === 'is_first_party' || key === REQUIRE_PKCE) && typeof value !== 'boolean') {
@@ -89,6 +90,9 @@ export function createProvider({
         }
         if (key === 'management_scopes' && !isManagementScopeList(value)) {
           throw new InvalidClientProperty(key, `management_scopes must be an array of: ${MANAGEMENT_SCOPES.join(', ')}`);
+        }
+        if (key === MFA_POLICY_METADATA && policyOf(value) === undefined) {
+          throw new InvalidClientProperty(key, `${key} must be one of: ${MFA_POLICIES.join(', ')}`);
         }
         if (key === SAML_ADDON) {
           const problem = samlAddonProblem(value);
