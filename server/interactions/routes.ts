@@ -35,6 +35,7 @@ import { clientIdOf, createLoginSteps, requestedConnection } from './login-steps
 import { describeScopes } from './scope-descriptions.js';
 import { createSecondFactorRouter } from './second-factor-routes.js';
 import { createSignupRouter } from './signup-routes.js';
+import { createStepUp, stepUpAccount } from './step-up.js';
 import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
 import { consentPage } from './views.js';
 
@@ -65,6 +66,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   const { providers, strategies, connectionLogin, flows, connections, loginAttempts, loginOutcomes } = deps;
   const steps = createLoginSteps(deps);
   const { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed } = steps;
+  const stepUp = createStepUp(deps, steps);
   const router = new Router({ prefix: '/interaction' });
 
   router.use(async (ctx, next) => {
@@ -75,6 +77,8 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   router.get('/:uid', async (ctx) => {
     const details = await load(ctx);
     if (details.prompt.name === 'login') {
+      const stepUpUser = stepUpAccount(details);
+      if (stepUpUser !== undefined && (await stepUp(ctx, details, stepUpUser))) return;
       const requested = requestedConnection(details);
       const offer = await offered(details);
       const { credentials, redirects } = offer;

@@ -22,6 +22,7 @@ import { CLIENT_DEFAULTS } from './client-defaults.js';
 import type { KeyMaterial } from './key-store.js';
 import { PROVIDER_TTL } from './lifetimes.js';
 import { isManagementScopeList, MANAGEMENT_SCOPES, managementAudience } from './management-api.js';
+import { interactionPolicyWithStepUp } from './multi-factor-check.js';
 import { domainErrorsAsOAuthErrors, InvalidClientProperty } from './oauth-errors.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
 import { pkceRequired, REQUIRE_PKCE } from './pkce-policy.js';
@@ -114,7 +115,7 @@ export function createProvider({
     pkce: { required: (_ctx, client) => pkceRequired(client) },
     rotateRefreshToken: true,
     ttl: PROVIDER_TTL,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithStepUp() },
     // oidc-provider refuses outgoing requests to private and loopback addresses, a guard
     // against URLs from untrusted, self-registered clients. Tessera's clients are registered
     // by operators only, and back-channel logout endpoints on the internal network are the
