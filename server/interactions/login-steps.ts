@@ -15,11 +15,13 @@ import {
   type AuthenticationMethod,
   firstFactorMethods,
   isMultiFactor,
+  knownMethods,
   loginResult,
   requestsMultiFactor,
 } from '../mfa/authentication-methods.js';
 import { MFA_POLICY_METADATA, policyOf, secondFactorStep } from '../mfa/mfa-policy.js';
 import type { Profile } from '../profiles/profile.js';
+import { ruleMethodsOf } from '../rules/post-login.js';
 import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
@@ -106,13 +108,17 @@ export function createLoginSteps(deps: InteractionDependencies) {
     return renderLogin(ctx, details, { error: failure.message, ...(username ? { username } : {}) }, offer);
   }
 
-  /** Runs the post-login rules; false when one denied, the page already rendered. */
+  /**
+   * Runs the post-login rules for a login authenticated by `amr` so far; undefined when one
+   * denied, the page already rendered, otherwise whether one asked for a second factor.
+   */
   async function rulesAllow(
     ctx: Context,
     details: Details,
     profile: Profile,
     connection: { name: string; strategy: string },
-  ): Promise<boolean> {
+    amr: readonly AuthenticationMethod[],
+  ): Promise<{ multifactor: boolean } | undefined> {
     const client = await providers.provider.Client.find(clientIdOf(details));
     const outcome = await rules.run({
       user: profile,
@@ -122,26 +128,27 @@ export function createLoginSteps(deps: InteractionDependencies) {
       scopes: String(details.params['scope'] ?? '')
         .split(' ')
         .filter(Boolean),
+      authentication: { methods: ruleMethodsOf(amr) },
     });
-    if (outcome.denied === undefined) return true;
+    if (outcome.denied === undefined) return { multifactor: outcome.multifactor === true };
     log.info({ user_id: profile.user_id, reason: outcome.denied }, 'login denied by a rule');
     ctx.status = ERROR_CODES['auth.denied_by_rule'].http;
     ctx.type = 'html';
     ctx.body = errorPage('Access denied', outcome.denied);
-    return false;
+    return undefined;
   }
 
   /**
    * Whether this login goes on to a second factor: the application's mfa_policy (or MFA_POLICY),
-   * the user's factors, and whether the application's acr_values asks for multi-factor.
+   * the user's factors, and whether a rule or the application's acr_values asks for multi-factor.
    */
-  async function nextStep(details: Details, userId: string, amr: readonly AuthenticationMethod[]) {
+  async function nextStep(details: Details, userId: string, amr: readonly AuthenticationMethod[], ruleAsks: boolean) {
     const [client, enrolled] = await Promise.all([providers.provider.Client.find(clientIdOf(details)), authenticators.enrolled(userId)]);
     return secondFactorStep({
       policy: policyOf(client?.[MFA_POLICY_METADATA]) ?? deps.mfaPolicy,
       enrolled,
       multiFactor: isMultiFactor(amr),
-      required: requestsMultiFactor(details.params['acr_values']),
+      required: ruleAsks || requestsMultiFactor(details.params['acr_values']),
     });
   }
 
@@ -184,11 +191,10 @@ export function createLoginSteps(deps: InteractionDependencies) {
       loginOutcomes.record(connection.name, 'user.blocked');
       return showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')), username);
     }
-    if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) {
-      return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
-    }
     const amr = [...(options.amr ?? connectionMethods(connection))];
-    const step = await nextStep(details, userId, amr);
+    const allowed = await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }, amr);
+    if (!allowed) return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
+    const step = await nextStep(details, userId, amr, allowed.multifactor);
     if (step === 'none') return finishLogin(ctx, details, userId, connection.name, amr);
     const pending: PendingSecondFactor = { kind: 'second-factor', uid: details.uid, userId, connectionId: connection.id, amr, step };
     await flows.put(secondFactorFlowId(details.uid), { ...pending }, SECOND_FACTOR_TTL_SECONDS);
@@ -209,7 +215,9 @@ export function createLoginSteps(deps: InteractionDependencies) {
     if (!profile || profile.blocked) throw new errors.AccessDenied('this account is blocked');
     const [identity] = profile.identities;
     const connection = identity ? await connections.findByName(identity.connection) : null;
-    return rulesAllow(ctx, details, profile, { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' });
+    const connectionOfRules = { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' };
+    // A rule's api.multifactor.enable is for logins: this session authenticated already (see docs/post-login-rules.md).
+    return (await rulesAllow(ctx, details, profile, connectionOfRules, knownMethods(details.session.amr))) !== undefined;
   }
 
   return { log, load, finish, offered, renderLogin, showFailure, completeLogin, finishLogin, singleSignOnAllowed };
