@@ -18,6 +18,7 @@ import { EmailChange } from './email-change.js';
 import { LinkedIdentities } from './linked-identities.js';
 import { ProfileForm } from './profile-form.js';
 import { useReturnTo } from './return-to.js';
+import { TwoStep } from './two-step.js';
 
 export type AccountSettings = SiteSettings;
 export type Me = inferRouterOutputs<AppRouter>['me'];
@@ -98,6 +99,7 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
             <ProfileForm {...parts} profile={profile} fields={settings.metadata_fields} saved={setProfile} />
             <EmailChange {...parts} profile={profile} />
             {settings.password ? <PasswordChange {...parts} minLength={settings.password.min_length} /> : null}
+            <TwoStep {...parts} />
             <LinkedIdentities {...parts} profile={profile} connections={settings.connections} changed={setProfile} onLink={onLink} />
             <ActivityLists {...parts} />
             {settings.self_deletion ? (
