@@ -367,6 +367,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
           logger,
           guardClientSecrets: services.guardClientSecrets,
           resourceServers,
+          enrolled: services.authenticators.enrolled,
         });
         return services.metrics ? countProviderEvents(provider, services.metrics) : provider;
       },

@@ -1,6 +1,7 @@
 /**
- * Step-up inside an existing session: the login prompt came only because the application's
- * acr_values asked for multi-factor and the session's login was not (server/oidc/multi-factor-check.ts).
+ * Step-up inside an existing session: the login prompt came only because the session's login
+ * was not multi-factor and this request needs it, by its acr_values or by the application's
+ * policy (server/oidc/multi-factor-check.ts).
  * The person is not asked for their password again: the session's account goes through the
  * last step of a login (blocked users, rules) and on to its second factor, and the login ends
  * with the session's methods plus otp and mfa. The connection is the user's first identity's,

@@ -40,6 +40,8 @@ export interface ProviderDependencies {
   guardClientSecrets: ClientSecretGuard;
   /** The APIs a client may name as `resource`, the management API among them. */
   resourceServers: Pick<ResourceServerRegistry, 'find'>;
+  /** Whether a user holds a second factor: whether a single-factor session must step up (multi-factor-check.ts). */
+  enrolled(userId: string): Promise<boolean>;
 }
 
 function clientName(ctx: KoaContextWithOIDC): string | undefined {
@@ -56,6 +58,7 @@ export function createProvider({
   logger,
   guardClientSecrets,
   resourceServers,
+  enrolled,
 }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
   // What the provider reads and writes, with a domain error (a store outage: 503 temporarily_unavailable) as an OAuth error.
@@ -64,6 +67,7 @@ export function createProvider({
     profiles: domainErrorsAsOAuthErrors(profiles),
     ruleClaims: domainErrorsAsOAuthErrors(ruleClaims),
     resourceServers: domainErrorsAsOAuthErrors(resourceServers),
+    secondFactors: domainErrorsAsOAuthErrors({ enrolled }),
   };
 
   const configuration: Configuration = {
@@ -115,7 +119,10 @@ export function createProvider({
     pkce: { required: (_ctx, client) => pkceRequired(client) },
     rotateRefreshToken: true,
     ttl: PROVIDER_TTL,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithStepUp() },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithStepUp({ globalPolicy: config.mfaPolicy, enrolled: stores.secondFactors.enrolled }),
+    },
     // oidc-provider refuses outgoing requests to private and loopback addresses, a guard
     // against URLs from untrusted, self-registered clients. Tessera's clients are registered
     // by operators only, and back-channel logout endpoints on the internal network are the

@@ -1,7 +1,8 @@
 /**
  * Step-up by acr_values: an application asking for the multi-factor acr gets a second factor
  * even inside a single-factor session, without the password again, and then an ID token with
- * amr pwd, otp, mfa; a session that is multi-factor already is not asked again.
+ * amr pwd, otp, mfa; a session that is multi-factor already is not asked again. The same holds
+ * for single sign-on into an application whose policy asks this user for a second factor.
  */
 import * as oidc from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
@@ -26,11 +27,18 @@ describe('step-up by acr_values', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   /** mfa_policy never: its logins are single-factor unless acr_values asks. */
   let relaxed: oidc.Configuration;
+  /** No mfa_policy: MFA_POLICY, enrolled by default. */
+  let plain: oidc.Configuration;
+  let strict: oidc.Configuration;
 
   beforeAll(async () => {
     tessera = await startTestTessera();
     const client = await createClient(tessera, { mfa_policy: 'never' });
     relaxed = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const plainClient = await createClient(tessera);
+    plain = await discover(tessera.issuer, plainClient.client_id, plainClient.client_secret);
+    const strictClient = await createClient(tessera, { mfa_policy: 'always' });
+    strict = await discover(tessera.issuer, strictClient.client_id, strictClient.client_secret);
   });
   afterAll(() => tessera?.stop());
 
@@ -42,11 +50,11 @@ describe('step-up by acr_values', () => {
   }
 
   /** Starts an authorization request in this browser; `finish` redeems the code it ends with. */
-  async function authorize(browser: Browser, params: Record<string, string> = {}) {
-    const started = await openLoginPage(relaxed, 'openid', params, browser);
+  async function authorize(browser: Browser, params: Record<string, string> = {}, config = relaxed) {
+    const started = await openLoginPage(config, 'openid', params, browser);
     const finish = async (visit: Visit) => {
       if (isPage(visit)) throw new Error(`expected a redirect to the application, got ${visit.status}: ${visit.html.slice(0, 400)}`);
-      const tokens = await oidc.authorizationCodeGrant(relaxed, new URL(visit.redirect), {
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(visit.redirect), {
         pkceCodeVerifier: started.codeVerifier,
         expectedState: started.state,
         expectedNonce: started.nonce,
@@ -116,5 +124,25 @@ describe('step-up by acr_values', () => {
     expect(step.url).toMatch(/\/mfa$/);
     const claims = await fresh.finish(await browser.submit(step, { code: codeAt(user.secret, 30) }, REDIRECT_URI));
     expect(claims).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: ACR_MULTI_FACTOR });
+  });
+
+  it('asks a single-factor session for the second factor at single sign-on into an application whose policy asks this user for one', async () => {
+    const user = await enrolledUser();
+    const browser = await signedIn(user);
+    const sso = await authorize(browser, {}, plain);
+    const step = page(sso.visit);
+    expect(step.url).toMatch(/\/mfa$/);
+    expect(await sso.finish(await browser.submit(step, { code: codeAt(user.secret, 30) }, REDIRECT_URI))).toMatchObject({
+      amr: ['pwd', 'otp', 'mfa'],
+    });
+  });
+
+  it('lets a single-factor session of a user without a factor into an application under enrolled, and makes them enrol for one under always', async () => {
+    const user = await createUser(tessera);
+    const browser = await signedIn(user);
+    const sso = await authorize(browser, {}, plain);
+    expect(await sso.finish(sso.visit)).toMatchObject({ amr: ['pwd'] });
+    const strictSso = await authorize(browser, {}, strict);
+    expect(page(strictSso.visit).document.querySelector('.secret')).not.toBeNull();
   });
 });
