@@ -8,7 +8,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
-import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { LoginAttempt } from '../abuse/login-attempts.js';
 import { secondFactorSubject } from '../abuse/login-subjects.js';
 import { RetryLater } from '../abuse/retry-later.js';
@@ -129,8 +128,14 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
     const details = await load(ctx);
     const pending = await pendingOf(details);
     const form = await readForm(ctx, ['method', 'code', 'authenticator_id']);
-    const connection: ConnectionRecord | null = await connections.findById(pending.connectionId);
+    const [connection, profile] = await Promise.all([connections.findById(pending.connectionId), profiles.getProfile(pending.userId)]);
     if (!connection) throw new errors.InvalidRequest('the connection of this login no longer exists');
+    // Blocked while the login waited for its second factor: it ends here, as a blocked user's login does.
+    if (!profile || profile.blocked) {
+      await flows.take(secondFactorFlowId(details.uid));
+      loginOutcomes.record(connection.name, 'user.blocked');
+      return steps.showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')));
+    }
 
     let attempt: LoginAttempt;
     try {

@@ -151,4 +151,13 @@ describe('the second factor at login', () => {
     const replay = page(await browser.navigate(step.url));
     expect(replay.status).toBe(400);
   });
+
+  it('ends a login whose user was blocked while it waited for the second factor', async () => {
+    const user = await enrolledUser();
+    const { visit, browser } = await afterPassword(user);
+    await tessera.services.userService.update(user.profile.user_id, { blocked: true });
+    const refused = page(await browser.submit(page(visit), { code: codeAt(user.secret, 30) }, REDIRECT_URI));
+    expect(refused.status).toBe(403);
+    expect(refused.document.querySelector('[role=alert]')?.text).toContain('blocked');
+  });
 });
