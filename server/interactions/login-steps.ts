@@ -143,13 +143,12 @@ export function createLoginSteps(deps: InteractionDependencies) {
    * the user's factors, and whether a rule or the application's acr_values asks for multi-factor.
    */
   async function nextStep(details: Details, userId: string, amr: readonly AuthenticationMethod[], ruleAsks: boolean) {
-    const [client, enrolled] = await Promise.all([providers.provider.Client.find(clientIdOf(details)), authenticators.enrolled(userId)]);
-    return secondFactorStep({
-      policy: policyOf(client?.[MFA_POLICY_METADATA]) ?? deps.mfaPolicy,
-      enrolled,
-      multiFactor: isMultiFactor(amr),
-      required: ruleAsks || requestsMultiFactor(details.params['acr_values']),
-    });
+    const client = await providers.provider.Client.find(clientIdOf(details));
+    const policy = policyOf(client?.[MFA_POLICY_METADATA]) ?? deps.mfaPolicy;
+    const required = ruleAsks || requestsMultiFactor(details.params['acr_values']);
+    // The user's factors are read only when the answer depends on them.
+    if (isMultiFactor(amr) || (policy === 'never' && !required)) return 'none';
+    return secondFactorStep({ policy, enrolled: await authenticators.enrolled(userId), multiFactor: false, required });
   }
 
   /**
