@@ -445,6 +445,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       services.ruleClaims.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired rule claims sweep failed'));
       mail.sweep().catch((error: unknown) => logger.warn({ err: error }, 'finished mail sweep failed'));
       services.accountTickets.sweep().catch((error: unknown) => logger.warn({ err: error }, 'account ticket sweep failed'));
+      services.totp.sweep().catch((error: unknown) => logger.warn({ err: error }, 'abandoned authenticator app sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));

@@ -72,6 +72,14 @@ export function createTotpAuthenticatorQueries(models: Models) {
       return rows.length > 0;
     },
 
+    /** Enrolments never confirmed, older than `maxAgeSeconds`: a key shown once and abandoned. */
+    async sweepUnconfirmed(maxAgeSeconds: number): Promise<void> {
+      await sequelize.query(
+        `DELETE FROM totp_authenticators WHERE confirmed_at IS NULL AND created_at < now() - make_interval(secs => $1)`,
+        { bind: [maxAgeSeconds] },
+      );
+    },
+
     async removeAll(userId: string): Promise<void> {
       await sequelize.query(`DELETE FROM totp_authenticators WHERE user_id = $1`, { bind: [userId] });
     },

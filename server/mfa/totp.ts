@@ -22,6 +22,8 @@ const DIGITS = 6;
 /** RFC 4226 §4 asks for 128 bits at least, and recommends 160. */
 const SECRET_BYTES = 20;
 const ID_PREFIX = 'totp_';
+/** How long an enrolment may wait for its first code: longer than any login interaction. */
+const UNCONFIRMED_TTL_SECONDS = 24 * 60 * 60;
 export const DEFAULT_TOTP_NAME = 'Authenticator app';
 
 export const totpSecretBinding = (id: string, userId: string) => `TotpAuthenticator:${id}:${userId}`;
@@ -95,6 +97,9 @@ export function createTotp({ queries, sealingKey, issuerName }: TotpDependencies
 
   return {
     kind,
+
+    /** Forgets enrolments abandoned before their first code. */
+    sweep: () => queries.sweepUnconfirmed(UNCONFIRMED_TTL_SECONDS),
 
     /**
      * A new secret, unconfirmed until confirm(); an earlier unconfirmed enrolment of the user is

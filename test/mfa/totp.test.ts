@@ -78,6 +78,16 @@ describe('authenticator apps', () => {
     expect((await own.me.authenticators.list()).filter((listed) => listed.type === 'totp')).toEqual([authenticator]);
   });
 
+  it('needs update:current_user to enrol, confirm and make recovery codes', async () => {
+    const { userId } = await newUser();
+    const reader = tessera.as(['read:current_user'], { kind: 'user', subject: userId, clientId: 'tessera-account' });
+    expect(await callErrorOf(reader.me.authenticators.enrollTotp())).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await callErrorOf(reader.me.authenticators.confirmTotp({ authenticator_id: 'totp_x', code: '123456' }))).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(await callErrorOf(reader.me.authenticators.regenerateRecoveryCodes())).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('refuses to confirm another user’s enrolment', async () => {
     const ann = await newUser();
     const bob = await newUser();
@@ -103,6 +113,24 @@ describe('authenticator apps', () => {
     expect(await tessera.services.totp.verify(userId, codeAt(secret, -70))).toBe(false);
     expect(await tessera.services.totp.verify(userId, codeAt(secret, 30))).toBe(true);
     expect(await tessera.services.totp.verify(userId, codeAt(secret, -30))).toBe(false);
+  });
+
+  it('forgets an enrolment left unconfirmed for a day, and keeps a newer one', async () => {
+    const { own } = await newUser();
+    const old = await own.me.authenticators.enrollTotp();
+    await tessera.database.sequelize.query(`UPDATE totp_authenticators SET created_at = now() - interval '25 hours' WHERE id = $1`, {
+      bind: [old.authenticator_id],
+    });
+    await tessera.services.totp.sweep();
+    expect(
+      await callErrorOf(own.me.authenticators.confirmTotp({ authenticator_id: old.authenticator_id, code: codeAt(old.secret) })),
+    ).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    const fresh = await own.me.authenticators.enrollTotp();
+    await tessera.services.totp.sweep();
+    await own.me.authenticators.confirmTotp({ authenticator_id: fresh.authenticator_id, code: codeAt(fresh.secret) });
+    expect((await own.me.authenticators.list()).some((factor) => factor.id === fresh.authenticator_id)).toBe(true);
   });
 
   it('keeps the secret sealed in the database', async () => {
