@@ -11,18 +11,31 @@ import { layout } from './views.js';
 export const SECOND_FACTOR_METHODS = ['totp', 'recovery-code'] as const;
 export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
 
-const METHODS: Record<SecondFactorMethod, { label: string; choose: string; input: (autofocus: SafeHtml) => SafeHtml }> = {
-  totp: {
-    label: 'Code from your authenticator app',
-    choose: 'Use your authenticator app',
-    input: (autofocus) =>
-      html`<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="16" required${autofocus}>`,
-  },
+/** A code typed into the page's one form, posted with the method's name. */
+const codeForm = (method: SecondFactorMethod, label: string, input: SafeHtml) => (action: string) =>
+  html`<form method="post" action="${action}" autocomplete="off">
+  <input type="hidden" name="method" value="${method}">
+  <label for="code">${label}</label>
+  ${input}
+  <button type="submit">Verify</button>
+</form>`;
+
+const TOTP_LABEL = 'Code from your authenticator app';
+const totpInput = html`<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="16" required autofocus>`;
+
+/**
+ * Per way of giving a second factor: its link among the others, and the form that asks for it.
+ * A kind whose form is not a typed code (a passkey's button and script) is one more entry.
+ */
+const METHODS: Record<SecondFactorMethod, { choose: string; form: (action: string) => SafeHtml }> = {
+  totp: { choose: 'Use your authenticator app', form: codeForm('totp', TOTP_LABEL, totpInput) },
   'recovery-code': {
-    label: 'One of your recovery codes',
     choose: 'Use a recovery code',
-    input: (autofocus) =>
-      html`<input id="code" name="code" type="text" autocomplete="off" spellcheck="false" maxlength="64" required${autofocus}>`,
+    form: codeForm(
+      'recovery-code',
+      'One of your recovery codes',
+      html`<input id="code" name="code" type="text" autocomplete="off" spellcheck="false" maxlength="64" required autofocus>`,
+    ),
   },
 };
 
@@ -39,18 +52,12 @@ export interface ChallengeView {
 const errorOf = (error: string | undefined) => (error ? html`<p class="error" role="alert">${error}</p>` : '');
 
 export function challengePage(view: ChallengeView): string {
-  const method = METHODS[view.method];
   return layout(
     'Two-step verification',
     html`<h1>Two-step verification</h1>
 <p class="muted">${view.clientName} asks for a second step.</p>
 ${errorOf(view.error)}
-<form method="post" action="${view.action}" autocomplete="off">
-  <input type="hidden" name="method" value="${view.method}">
-  <label for="code">${method.label}</label>
-  ${method.input(trusted(' autofocus'))}
-  <button type="submit">Verify</button>
-</form>
+${METHODS[view.method].form(view.action)}
 ${
   view.others.length
     ? html`<ul class="connections">${view.others.map(
@@ -85,8 +92,8 @@ ${errorOf(view.error)}
 <form method="post" action="${view.action}" autocomplete="off">
   <input type="hidden" name="method" value="totp-enrol">
   <input type="hidden" name="authenticator_id" value="${view.authenticatorId}">
-  <label for="code">${METHODS.totp.label}</label>
-  ${METHODS.totp.input(trusted(' autofocus'))}
+  <label for="code">${TOTP_LABEL}</label>
+  ${totpInput}
   <button type="submit">Verify</button>
 </form>
 <p class="muted"><a href="${view.abortUrl}">Cancel</a></p>`,
