@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MFA_POLICY, MFA_POLICIES, type MfaPolicy } from './mfa/mfa-policy.js';
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
@@ -108,6 +109,8 @@ const envSchema = z.object({
   // The account page ($ISSUER/account): user_metadata keys people may edit themselves, and whether they may delete their account.
   ACCOUNT_METADATA_FIELDS: z.preprocess(emptyAsUnset, accountMetadataFields.default([])),
   ACCOUNT_DELETION: flag,
+  // When a login asks for a second factor (server/mfa/mfa-policy.ts); an application's mfa_policy overrides it.
+  MFA_POLICY: z.preprocess(emptyAsUnset, z.enum(MFA_POLICIES).default(DEFAULT_MFA_POLICY)),
   TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(16).default(0)),
   SEALING_KEY: z.preprocess(emptyAsUnset, sealingKey.optional()),
   SEALING_KEY_PREVIOUS: z.preprocess(emptyAsUnset, sealingKey.optional()),
@@ -149,6 +152,8 @@ export interface Config {
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly templatesDir: string | undefined };
   /** Account links and the account page (server/accounts/). */
   readonly accounts: AccountSettings;
+  /** When a login asks for a second factor, for applications without an mfa_policy of their own. */
+  readonly mfaPolicy: MfaPolicy;
   /** How many reverse proxies in front may set X-Forwarded-For/-Proto. */
   readonly trustProxy: number;
   /** Seals secrets at rest; undefined only for the embedded default, which keeps its own in DATA_DIR. */
@@ -250,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metadataFields: Object.freeze(values.ACCOUNT_METADATA_FIELDS.map((field) => Object.freeze(field))),
       selfDeletion: values.ACCOUNT_DELETION,
     }),
+    mfaPolicy: values.MFA_POLICY,
     trustProxy: values.TRUST_PROXY,
     sealingKey: values.SEALING_KEY ? Buffer.from(values.SEALING_KEY, 'base64') : undefined,
     previousSealingKey: values.SEALING_KEY_PREVIOUS ? Buffer.from(values.SEALING_KEY_PREVIOUS, 'base64') : undefined,

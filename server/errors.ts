@@ -8,6 +8,10 @@ import { isStoreUnavailable } from '../adapters/store-unavailable.js';
 export const ERROR_CODES = {
   'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant', http: 404 },
   'authenticator.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
+  // Confirming an enrolment with a code the new authenticator did not make (or one already used).
+  'authenticator.invalid_code': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  // Recovery codes asked for by a user with no second factor they would stand in for.
+  'authenticator.not_enrolled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
   'user.blocked': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'user.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },

@@ -13,6 +13,7 @@ import type { EventBus } from './events/event-bus.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
 import type { Passkeys } from './mfa/passkeys.js';
+import type { MfaEnrolment } from './mfa/enrolment.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
 import type { ResourceServerManagement } from './resource-servers/resource-server-management.js';
@@ -43,6 +44,8 @@ export interface ManagementServices {
   authenticators: Authenticators;
   /** Registering a passkey (me.passkeys.*); listed and removed through `authenticators`. */
   passkeys: Pick<Passkeys, 'registrationOptions' | 'register'>;
+  /** A person enrolling their own authenticator app and recovery codes. */
+  mfaEnrolment: MfaEnrolment;
 }
 
 export type { AccessTokenVerifier };

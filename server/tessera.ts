@@ -17,10 +17,12 @@ import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
+import { createRecoveryCodeQueries } from '../adapters/queries/recovery-codes.js';
 import { createResourceServerQueries } from '../adapters/queries/resource-servers.js';
 import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
 import { withSealedValues } from '../adapters/queries/sealed-values.js';
 import { createSetupTokenQueries } from '../adapters/queries/setup-tokens.js';
+import { createTotpAuthenticatorQueries } from '../adapters/queries/totp-authenticators.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { createWebauthnCredentialQueries } from '../adapters/queries/webauthn-credentials.js';
@@ -67,6 +69,9 @@ import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
 import { createPasskeys } from './mfa/passkeys.js';
+import { createMfaEnrolment } from './mfa/enrolment.js';
+import { createRecoveryCodes } from './mfa/recovery-codes.js';
+import { createTotp } from './mfa/totp.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
 import { createAccountRevocation } from './oidc/account-revocation.js';
 import { createBackchannelNotifier } from './oidc/backchannel-logout.js';
@@ -213,9 +218,21 @@ function buildServices(
     },
     changed: (userId) => events.publish('user.updated', userId),
   });
+  const totp = createTotp({
+    queries: createTotpAuthenticatorQueries(database.models),
+    sealingKey,
+    issuerName: new URL(config.issuer).hostname,
+  });
+  const recoveryCodes = createRecoveryCodes(createRecoveryCodeQueries(database.models));
   const authenticators = createAuthenticators({
-    kinds: [passkeys.kind],
+    kinds: [totp.kind, passkeys.kind, recoveryCodes.kind],
     checkManageable: userService.checkManageable,
+    changed: (userId) => events.publish('user.updated', userId),
+  });
+  const mfaEnrolment = createMfaEnrolment({
+    totp,
+    recoveryCodes,
+    enrolled: authenticators.enrolled,
     changed: (userId) => events.publish('user.updated', userId),
   });
   const flows = createLoginFlowQueries(database.models);
@@ -246,6 +263,10 @@ function buildServices(
     userService,
     authenticators,
     passkeys,
+    totp,
+    recoveryCodes,
+    mfaEnrolment,
+    mfaPolicy: config.mfaPolicy,
     flows,
     strategies,
     connectionLogin,
@@ -362,6 +383,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
           logger,
           guardClientSecrets: services.guardClientSecrets,
           resourceServers,
+          enrolled: services.authenticators.enrolled,
         });
         return services.metrics ? countProviderEvents(provider, services.metrics) : provider;
       },
@@ -432,6 +454,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
       authenticators: services.authenticators,
       passkeys: services.passkeys,
+      mfaEnrolment: services.mfaEnrolment,
     };
 
     const sweeper = setInterval(() => {
@@ -440,6 +463,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       services.ruleClaims.sweep().catch((error: unknown) => logger.warn({ err: error }, 'expired rule claims sweep failed'));
       mail.sweep().catch((error: unknown) => logger.warn({ err: error }, 'finished mail sweep failed'));
       services.accountTickets.sweep().catch((error: unknown) => logger.warn({ err: error }, 'account ticket sweep failed'));
+      services.totp.sweep().catch((error: unknown) => logger.warn({ err: error }, 'abandoned authenticator app sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));

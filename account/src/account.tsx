@@ -19,6 +19,7 @@ import { LinkedIdentities } from './linked-identities.js';
 import { Passkeys } from './passkeys.js';
 import { ProfileForm } from './profile-form.js';
 import { useReturnTo } from './return-to.js';
+import { TwoStep } from './two-step.js';
 
 export type AccountSettings = SiteSettings;
 export type Me = inferRouterOutputs<AppRouter>['me'];
@@ -99,6 +100,7 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
             <ProfileForm {...parts} profile={profile} fields={settings.metadata_fields} saved={setProfile} />
             <EmailChange {...parts} profile={profile} />
             {settings.password ? <PasswordChange {...parts} minLength={settings.password.min_length} /> : null}
+            <TwoStep {...parts} />
             <LinkedIdentities {...parts} profile={profile} connections={settings.connections} changed={setProfile} onLink={onLink} />
             <Passkeys {...parts} />
             <ActivityLists {...parts} />

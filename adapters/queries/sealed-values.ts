@@ -19,6 +19,8 @@ export interface SealedValueQueries {
   setIdpTokens(id: string, value: string): Promise<void>;
   signingKeys(): Promise<Array<{ kid: string; private_jwk: unknown }>>;
   setSigningKey(kid: string, value: string): Promise<void>;
+  totpSecrets(): Promise<Array<{ id: string; user_id: string; secret: string }>>;
+  setTotpSecret(id: string, value: string): Promise<void>;
 }
 
 /** withSealedValues bound to one database: what re-sealing at start is handed. */
@@ -57,6 +59,8 @@ export function withSealedValues<T>(models: Models, fn: (queries: SealedValueQue
       setIdpTokens: (id, value) => run(`UPDATE identities SET idp_tokens = $2 WHERE id = $1::bigint`, [id, value]),
       signingKeys: () => select(`SELECT kid, private_jwk FROM signing_keys`),
       setSigningKey: (kid, value) => run(`UPDATE signing_keys SET private_jwk = to_jsonb($2::text) WHERE kid = $1`, [kid, value]),
+      totpSecrets: () => select(`SELECT id, user_id, secret FROM totp_authenticators`),
+      setTotpSecret: (id, value) => run(`UPDATE totp_authenticators SET secret = $2 WHERE id = $1`, [id, value]),
     });
   });
 }

@@ -21,6 +21,7 @@ import * as accountTickets from './migrations/0012-account-tickets.js';
 import * as ticketVerifiesEmail from './migrations/0013-ticket-verifies-email.js';
 import * as heldSignupPasswords from './migrations/0014-held-signup-passwords.js';
 import * as signupClosedOnUpgrade from './migrations/0015-signup-closed-on-upgrade.js';
+import * as secondFactors from './migrations/0016-second-factors.js';
 import * as webauthnCredentials from './migrations/0017-webauthn-credentials.js';
 
 export type Migration = MigrationFn<QueryInterface>;
@@ -41,6 +42,7 @@ const migrations = [
   { name: '0013-ticket-verifies-email', ...ticketVerifiesEmail },
   { name: '0014-held-signup-passwords', ...heldSignupPasswords },
   { name: '0015-signup-closed-on-upgrade', ...signupClosedOnUpgrade },
+  { name: '0016-second-factors', ...secondFactors },
   { name: '0017-webauthn-credentials', ...webauthnCredentials },
 ];
 

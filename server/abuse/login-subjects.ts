@@ -11,9 +11,17 @@ export function loginSubject(connectionId: string, login: string): string {
   return `${connectionId}:${login.trim().toLowerCase()}`;
 }
 
-/** Every name a user may type on the form for each of their connections: the names an unblock lifts. */
+/**
+ * The second factor's counter: by user, as the code is asked only once the first factor named
+ * them. Wrong codes count like wrong passwords, against the same limits.
+ */
+export function secondFactorSubject(userId: string): string {
+  return `second-factor:${userId}`;
+}
+
+/** Every name a user may type on the form for each of their connections, and their second factor: what an unblock lifts. */
 export function userLoginSubjects(user: Pick<UserRecord, 'id' | 'email' | 'username'>, identities: readonly IdentityRecord[]): string[] {
-  const subjects = new Set<string>();
+  const subjects = new Set<string>([secondFactorSubject(user.id)]);
   for (const identity of identities) {
     const data = identity.profile_data as Record<string, unknown>;
     const primary = isPrimaryIdentity(user, identity);

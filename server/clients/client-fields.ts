@@ -6,6 +6,7 @@
  * this table, so a new field is one row.
  */
 import type { ClientMetadata } from 'oidc-provider';
+import { MFA_POLICY_METADATA, policyOf } from '../mfa/mfa-policy.js';
 import { CLIENT_DEFAULTS } from '../oidc/client-defaults.js';
 import { REQUIRE_PKCE } from '../oidc/pkce-policy.js';
 import { SAML_ADDON, samlAddonSchema } from '../saml-idp/addon.js';
@@ -44,6 +45,13 @@ const FIELDS: { readonly [F in FieldName]-?: ClientField<F> } = {
     metadata: SAML_ADDON,
     absent: () => undefined,
     shown: (stored) => samlAddonSchema.safeParse(stored).data,
+    change: (given, before) => (given === null ? undefined : (given ?? before)),
+  },
+  // Absent for the global MFA_POLICY, as the add-on above; null in an update goes back to it.
+  mfa_policy: {
+    metadata: MFA_POLICY_METADATA,
+    absent: () => undefined,
+    shown: policyOf,
     change: (given, before) => (given === null ? undefined : (given ?? before)),
   },
 };

@@ -118,8 +118,12 @@ export function createClientManagement({ clients, connections, forgetGrants }: C
       { clientId = newClientId() }: { clientId?: string } = {},
     ): Promise<ClientView> {
       checkNotReserved(clientId, 'created again');
-      const { connections: wanted, saml_addon, ...rest } = input;
-      const settings: ClientSettings = { ...rest, ...(saml_addon === undefined ? {} : { saml_addon }) };
+      const { connections: wanted, saml_addon, mfa_policy, ...rest } = input;
+      const settings: ClientSettings = {
+        ...rest,
+        ...(saml_addon === undefined ? {} : { saml_addon }),
+        ...(mfa_policy === undefined ? {} : { mfa_policy }),
+      };
       checkConsistency(settings);
       checkGrantable(settings.management_scopes, callerScopes);
       const secret = isPublic(settings) ? undefined : newSecret();

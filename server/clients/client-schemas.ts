@@ -4,6 +4,7 @@
  */
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
+import { MFA_POLICIES, type MfaPolicy } from '../mfa/mfa-policy.js';
 import { CLIENT_DEFAULTS } from '../oidc/client-defaults.js';
 import { MANAGEMENT_SCOPES } from '../oidc/management-api.js';
 import { type SamlAddon, samlAddonSchema } from '../saml-idp/addon.js';
@@ -35,6 +36,8 @@ export const createClientInput = z.strictObject({
   management_scopes: managementScopes.default([]),
   /** Tessera as this client's SAML identity provider (Tessera's own client field, after Auth0's `addons.samlp`). */
   saml_addon: samlAddonSchema.optional(),
+  /** When this application's logins ask for a second factor (Tessera's own client field); MFA_POLICY when omitted. */
+  mfa_policy: z.enum(MFA_POLICIES).optional(),
   /** Every database connection when omitted. */
   connections: connectionNames.optional(),
 });
@@ -53,6 +56,8 @@ export const clientChanges = z.strictObject({
   management_scopes: managementScopes.optional(),
   /** null turns the add-on off. */
   saml_addon: samlAddonSchema.nullable().optional(),
+  /** null: MFA_POLICY again. */
+  mfa_policy: z.enum(MFA_POLICIES).nullable().optional(),
   connections: connectionNames.optional(),
 });
 export type ClientChanges = z.infer<typeof clientChanges>;
@@ -82,6 +87,8 @@ export interface ClientSettings {
   management_scopes: string[];
   /** Present only on a client that has the add-on. */
   saml_addon?: SamlAddon;
+  /** Present only on a client with a policy of its own; MFA_POLICY otherwise. */
+  mfa_policy?: MfaPolicy;
 }
 
 export interface ClientView extends ClientSettings {

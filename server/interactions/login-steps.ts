@@ -11,18 +11,29 @@ import { errors } from 'oidc-provider';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import { offersEveryConnection } from '../clients/account-client.js';
 import { DomainError, ERROR_CODES } from '../errors.js';
-import { type AuthenticationMethod, firstFactorMethods, loginResult } from '../mfa/authentication-methods.js';
+import {
+  type AuthenticationMethod,
+  firstFactorMethods,
+  isMultiFactor,
+  knownMethods,
+  loginResult,
+  requestsMultiFactor,
+} from '../mfa/authentication-methods.js';
+import { MFA_POLICY_METADATA, policyOf, secondFactorStep } from '../mfa/mfa-policy.js';
 import { passkeysPossible } from '../mfa/passkeys.js';
 import type { Profile } from '../profiles/profile.js';
+import { ruleMethodsOf } from '../rules/post-login.js';
 import { accountLinks } from './account-links.js';
 import { splitConnections } from './login-connections.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
 import { LOGIN_PAGE_POLICY } from './page.js';
 import { loadPasskeyScripts, passkeyView } from './passkey-scripts.js';
 import type { InteractionDependencies } from './routes.js';
+import { type PendingSecondFactor, SECOND_FACTOR_TTL_SECONDS, secondFactorFlowId } from './second-factor-flow.js';
 import { errorPage, loginPage } from './views.js';
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+type InteractionResult = Parameters<Provider['interactionResult']>[2];
 
 export const clientIdOf = (details: Details) => String(details.params['client_id']);
 
@@ -30,7 +41,7 @@ export const requestedConnection = (details: Details) =>
   typeof details.params['connection'] === 'string' ? details.params['connection'] : undefined;
 
 export function createLoginSteps(deps: InteractionDependencies) {
-  const { providers, profiles, connections, strategies, rules, loginOutcomes } = deps;
+  const { providers, profiles, connections, strategies, rules, loginOutcomes, authenticators, flows } = deps;
   const log = deps.logger.child({ component: 'interactions' });
   const passkeyScripts = loadPasskeyScripts();
   const offerPasskeys = passkeysPossible(deps.issuer);
@@ -46,11 +57,15 @@ export function createLoginSteps(deps: InteractionDependencies) {
    * of reading it and its session from the store again: the resume endpoint the browser goes to
    * next checks the interaction, its session and its account afresh anyway.
    */
-  async function finish(ctx: Context, details: Details, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
-    details.result = merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
-    await details.save(details.exp - Math.floor(Date.now() / 1000));
+  async function finish(ctx: Context, details: Details, result: InteractionResult, merge: boolean) {
+    await saveResult(details, merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result);
     ctx.status = 303;
     ctx.redirect(details.returnTo);
+  }
+
+  async function saveResult(details: Details, result: InteractionResult) {
+    details.result = result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
   }
 
   const connectionMethods = (connection: ConnectionRecord) =>
@@ -101,13 +116,17 @@ export function createLoginSteps(deps: InteractionDependencies) {
     return renderLogin(ctx, details, { error: failure.message, ...(username ? { username } : {}) }, offer);
   }
 
-  /** Runs the post-login rules; false when one denied, the page already rendered. */
+  /**
+   * Runs the post-login rules for a login authenticated by `amr` so far; undefined when one
+   * denied, the page already rendered, otherwise whether one asked for a second factor.
+   */
   async function rulesAllow(
     ctx: Context,
     details: Details,
     profile: Profile,
     connection: { name: string; strategy: string },
-  ): Promise<boolean> {
+    amr: readonly AuthenticationMethod[],
+  ): Promise<{ multifactor: boolean } | undefined> {
     const client = await providers.provider.Client.find(clientIdOf(details));
     const outcome = await rules.run({
       user: profile,
@@ -117,18 +136,53 @@ export function createLoginSteps(deps: InteractionDependencies) {
       scopes: String(details.params['scope'] ?? '')
         .split(' ')
         .filter(Boolean),
+      authentication: { methods: ruleMethodsOf(amr) },
     });
-    if (outcome.denied === undefined) return true;
+    if (outcome.denied === undefined) return { multifactor: outcome.multifactor === true };
     log.info({ user_id: profile.user_id, reason: outcome.denied }, 'login denied by a rule');
     ctx.status = ERROR_CODES['auth.denied_by_rule'].http;
     ctx.type = 'html';
     ctx.body = errorPage('Access denied', outcome.denied);
-    return false;
+    return undefined;
+  }
+
+  /**
+   * Whether this login goes on to a second factor: the application's mfa_policy (or MFA_POLICY),
+   * the user's factors, and whether a rule or the application's acr_values asks for multi-factor.
+   */
+  async function nextStep(details: Details, userId: string, amr: readonly AuthenticationMethod[], ruleAsks: boolean) {
+    const client = await providers.provider.Client.find(clientIdOf(details));
+    const policy = policyOf(client?.[MFA_POLICY_METADATA]) ?? deps.mfaPolicy;
+    const required = ruleAsks || requestsMultiFactor(details.params['acr_values']);
+    // The user's factors are read only when the answer depends on them.
+    if (isMultiFactor(amr) || (policy === 'never' && !required)) return 'none';
+    return secondFactorStep({ policy, enrolled: await authenticators.enrolled(userId), multiFactor: false, required });
+  }
+
+  /**
+   * The login is done: recorded, and handed to the provider. Side by side: neither needs the
+   * other, and the browser is sent on only once both are done, so the provider never reads the
+   * profile before this login's write has invalidated it. `redirect: false` leaves the page to
+   * the caller (the recovery codes shown once), whose link goes on to the provider.
+   */
+  async function finishLogin(
+    ctx: Context,
+    details: Details,
+    userId: string,
+    connectionName: string,
+    amr: readonly AuthenticationMethod[],
+    { redirect = true } = {},
+  ) {
+    const result = { login: loginResult(userId, amr) };
+    await Promise.all([profiles.recordLogin(userId, ctx.ip), redirect ? finish(ctx, details, result, false) : saveResult(details, result)]);
+    log.info({ user_id: userId, connection: connectionName, amr }, 'login succeeded');
+    loginOutcomes.record(connectionName, 'success');
   }
 
   /**
    * The last step of every login, whatever the connection: blocked users, rules, then the
-   * provider. `amr` is how this login was authenticated; by default, the connection's first factor.
+   * second factor when the policy asks for it, then the provider. `amr` is how this login was
+   * authenticated; by default, the connection's first factor.
    */
   async function completeLogin(
     ctx: Context,
@@ -144,17 +198,16 @@ export function createLoginSteps(deps: InteractionDependencies) {
       loginOutcomes.record(connection.name, 'user.blocked');
       return showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')), username);
     }
-    if (!(await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }))) {
-      return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
-    }
-    // Side by side: neither needs the other, and the browser is sent on only once both are done,
-    // so the provider never reads the profile before this login's write has invalidated it.
-    await Promise.all([
-      profiles.recordLogin(userId, ctx.ip),
-      finish(ctx, details, { login: loginResult(userId, options.amr ?? connectionMethods(connection)) }, false),
-    ]);
-    log.info({ user_id: userId, connection: connection.name }, 'login succeeded');
-    loginOutcomes.record(connection.name, 'success');
+    const amr = [...(options.amr ?? connectionMethods(connection))];
+    const allowed = await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }, amr);
+    if (!allowed) return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
+    const step = await nextStep(details, userId, amr, allowed.multifactor);
+    if (step === 'none') return finishLogin(ctx, details, userId, connection.name, amr);
+    const pending: PendingSecondFactor = { kind: 'second-factor', uid: details.uid, userId, connectionId: connection.id, amr, step };
+    await flows.put(secondFactorFlowId(details.uid), { ...pending }, SECOND_FACTOR_TTL_SECONDS);
+    log.info({ user_id: userId, connection: connection.name, step }, 'login waits for a second factor');
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}/mfa`);
   }
 
   /**
@@ -169,8 +222,10 @@ export function createLoginSteps(deps: InteractionDependencies) {
     if (!profile || profile.blocked) throw new errors.AccessDenied('this account is blocked');
     const [identity] = profile.identities;
     const connection = identity ? await connections.findByName(identity.connection) : null;
-    return rulesAllow(ctx, details, profile, { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' });
+    const connectionOfRules = { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' };
+    // A rule's api.multifactor.enable is for logins: this session authenticated already (see docs/post-login-rules.md).
+    return (await rulesAllow(ctx, details, profile, connectionOfRules, knownMethods(details.session.amr))) !== undefined;
   }
 
-  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed, passkeyScripts };
+  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, finishLogin, singleSignOnAllowed, passkeyScripts };
 }

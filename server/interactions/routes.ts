@@ -17,6 +17,11 @@ import type { Strategies } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LoginOutcomes } from '../metrics/login-outcomes.js';
+import type { Authenticators } from '../mfa/authenticators.js';
+import type { MfaEnrolment } from '../mfa/enrolment.js';
+import type { MfaPolicy } from '../mfa/mfa-policy.js';
+import type { RecoveryCodes } from '../mfa/recovery-codes.js';
+import type { Totp } from '../mfa/totp.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
 import type { ConnectionLogin } from '../profiles/connection-login.js';
 import type { ProfileService } from '../profiles/profile-service.js';
@@ -29,7 +34,9 @@ import { describeFailure, loginFailure } from './login-failure.js';
 import { clientIdOf, createLoginSteps, requestedConnection } from './login-steps.js';
 import { createPasskeyRouter, type PasskeySignIn } from './passkey-routes.js';
 import { describeScopes } from './scope-descriptions.js';
+import { createSecondFactorRouter } from './second-factor-routes.js';
 import { createSignupRouter } from './signup-routes.js';
+import { createStepUp, stepUpAccount } from './step-up.js';
 import { newFlowId, UPSTREAM_FLOW_TTL_SECONDS, type UpstreamResult } from './upstream-flow.js';
 import { consentPage } from './views.js';
 
@@ -45,6 +52,12 @@ export interface InteractionDependencies extends AccountRequestDependencies {
   loginOutcomes: LoginOutcomes;
   logger: Logger;
   passkeys: PasskeySignIn;
+  /** The second factor at login (second-factor-routes.ts): the user's factors, and MFA_POLICY. */
+  authenticators: Pick<Authenticators, 'list' | 'enrolled'>;
+  totp: Totp;
+  recoveryCodes: RecoveryCodes;
+  mfaEnrolment: MfaEnrolment;
+  mfaPolicy: MfaPolicy;
 }
 
 const FORM_LIMIT = '16kb';
@@ -55,6 +68,7 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   const { providers, strategies, connectionLogin, flows, connections, loginAttempts, loginOutcomes } = deps;
   const steps = createLoginSteps(deps);
   const { log, load, finish, offered, renderLogin, showFailure, completeLogin, singleSignOnAllowed } = steps;
+  const stepUp = createStepUp(deps, steps);
   const router = new Router({ prefix: '/interaction' });
 
   router.use(async (ctx, next) => {
@@ -65,6 +79,8 @@ export function createInteractionRouter(deps: InteractionDependencies) {
   router.get('/:uid', async (ctx) => {
     const details = await load(ctx);
     if (details.prompt.name === 'login') {
+      const stepUpUser = stepUpAccount(details);
+      if (stepUpUser !== undefined && (await stepUp(ctx, details, stepUpUser))) return;
       const requested = requestedConnection(details);
       const offer = await offered(details);
       const { credentials, redirects } = offer;
@@ -209,8 +225,12 @@ export function createInteractionRouter(deps: InteractionDependencies) {
     return finish(ctx, await load(ctx), { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
   });
 
-  router.use(createSignupRouter(deps, steps).routes(), createForgotRouter(deps, steps).routes());
-  router.use(createPasskeyRouter(deps, steps).routes());
+  router.use(
+    createSignupRouter(deps, steps).routes(),
+    createForgotRouter(deps, steps).routes(),
+    createSecondFactorRouter(deps, steps).routes(),
+    createPasskeyRouter(deps, steps).routes(),
+  );
 
   return router;
 }

@@ -13,7 +13,11 @@ export const ACR_SINGLE_FACTOR = 'urn:tessera:acr:single-factor';
 export const ACR_VALUES = [ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR] as const;
 
 /** pwd: a password; fed: an upstream provider; otp: an authenticator app's code or a recovery code; hwk/swk: a passkey bound to one device, or synced; mfa: more than one factor. */
-export type AuthenticationMethod = 'pwd' | 'fed' | 'otp' | 'hwk' | 'swk' | 'mfa';
+export const AUTHENTICATION_METHODS = ['pwd', 'fed', 'otp', 'hwk', 'swk', 'mfa'] as const;
+export type AuthenticationMethod = (typeof AUTHENTICATION_METHODS)[number];
+
+/** The methods of a list that Tessera knows, in their order: what a session's stored amr is read as. */
+export const knownMethods = (amr: readonly unknown[] = []) => AUTHENTICATION_METHODS.filter((method) => amr.includes(method));
 
 /** The methods of a first factor given by a connection: its password form, or its upstream. */
 export function firstFactorMethods(connectionKind: 'credentials' | 'redirect'): AuthenticationMethod[] {
@@ -21,6 +25,9 @@ export function firstFactorMethods(connectionKind: 'credentials' | 'redirect'): 
 }
 
 export const isMultiFactor = (amr: readonly string[]) => amr.includes('mfa');
+
+/** Whether an authorization request's acr_values (space-separated, RFC 6749 style) asks for multi-factor. */
+export const requestsMultiFactor = (acrValues: unknown) => typeof acrValues === 'string' && acrValues.split(' ').includes(ACR_MULTI_FACTOR);
 
 export const acrOf = (amr: readonly string[]) => (isMultiFactor(amr) ? ACR_MULTI_FACTOR : ACR_SINGLE_FACTOR);
 

@@ -12,6 +12,8 @@ export const authenticatorSchema = z.object({
   type: z.enum(AUTHENTICATOR_TYPES),
   /** What the person called it, or what Tessera did ("Authenticator app", "Recovery codes"). */
   name: z.string(),
+  /** Recovery codes only: how many are still unused. */
+  remaining: z.number().int().optional(),
   created_at: z.string(),
   last_used_at: z.string().nullable(),
 });

@@ -35,9 +35,10 @@ export function createAuthenticators({ kinds, checkManageable, changed }: Authen
   return {
     list,
 
-    /** Whether the user has a factor to be asked for: recovery codes alone are a way back in, not a factor. */
+    /** Whether the user has a factor to be asked for: recovery codes alone are a way back in, not a factor, and are not read. */
     async enrolled(userId: string): Promise<boolean> {
-      return (await list(userId)).some((authenticator) => authenticator.type !== 'recovery-code');
+      const factors = kinds.filter((kind) => kind.type !== 'recovery-code');
+      return (await Promise.all(factors.map((kind) => kind.list(userId)))).some((listed) => listed.length > 0);
     },
 
     /** `callerScopes`: an operator's; undefined when the person removes their own. */

@@ -11,6 +11,7 @@ import { trusted } from '../interactions/html.js';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views.js';
 import type { Logger } from '../logger.js';
 import { ACR_VALUES } from '../mfa/authentication-methods.js';
+import { MFA_POLICIES, MFA_POLICY_METADATA, policyOf } from '../mfa/mfa-policy.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import type { ResourceServerRegistry } from '../resource-servers/resource-server-registry.js';
 import { releaseCustomIdTokenClaims } from '../rules/custom-claims.js';
@@ -21,6 +22,7 @@ import { CLIENT_DEFAULTS } from './client-defaults.js';
 import type { KeyMaterial } from './key-store.js';
 import { PROVIDER_TTL } from './lifetimes.js';
 import { isManagementScopeList, MANAGEMENT_SCOPES, managementAudience } from './management-api.js';
+import { interactionPolicyWithStepUp } from './multi-factor-check.js';
 import { domainErrorsAsOAuthErrors, InvalidClientProperty } from './oauth-errors.js';
 import { requireConsentForOfflineAccess } from './offline-access.js';
 import { pkceRequired, REQUIRE_PKCE } from './pkce-policy.js';
@@ -38,6 +40,8 @@ export interface ProviderDependencies {
   guardClientSecrets: ClientSecretGuard;
   /** The APIs a client may name as `resource`, the management API among them. */
   resourceServers: Pick<ResourceServerRegistry, 'find'>;
+  /** Whether a user holds a second factor: whether a single-factor session must step up (multi-factor-check.ts). */
+  enrolled(userId: string): Promise<boolean>;
 }
 
 function clientName(ctx: KoaContextWithOIDC): string | undefined {
@@ -54,6 +58,7 @@ export function createProvider({
   logger,
   guardClientSecrets,
   resourceServers,
+  enrolled,
 }: ProviderDependencies): Provider {
   const audience = managementAudience(config.issuer);
   // What the provider reads and writes, with a domain error (a store outage: 503 temporarily_unavailable) as an OAuth error.
@@ -62,6 +67,7 @@ export function createProvider({
     profiles: domainErrorsAsOAuthErrors(profiles),
     ruleClaims: domainErrorsAsOAuthErrors(ruleClaims),
     resourceServers: domainErrorsAsOAuthErrors(resourceServers),
+    secondFactors: domainErrorsAsOAuthErrors({ enrolled }),
   };
 
   const configuration: Configuration = {
@@ -81,7 +87,7 @@ export function createProvider({
     acrValues: [...ACR_VALUES],
     extraParams: ['connection'],
     extraClientMetadata: {
-      properties: ['is_first_party', 'management_scopes', REQUIRE_PKCE, SAML_ADDON],
+      properties: ['is_first_party', 'management_scopes', REQUIRE_PKCE, SAML_ADDON, MFA_POLICY_METADATA],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
         if ((key === 'is_first_party' || key === REQUIRE_PKCE) && typeof value !== 'boolean') {
@@ -89,6 +95,9 @@ export function createProvider({
         }
         if (key === 'management_scopes' && !isManagementScopeList(value)) {
           throw new InvalidClientProperty(key, `management_scopes must be an array of: ${MANAGEMENT_SCOPES.join(', ')}`);
+        }
+        if (key === MFA_POLICY_METADATA && policyOf(value) === undefined) {
+          throw new InvalidClientProperty(key, `${key} must be one of: ${MFA_POLICIES.join(', ')}`);
         }
         if (key === SAML_ADDON) {
           const problem = samlAddonProblem(value);
@@ -110,7 +119,10 @@ export function createProvider({
     pkce: { required: (_ctx, client) => pkceRequired(client) },
     rotateRefreshToken: true,
     ttl: PROVIDER_TTL,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithStepUp({ globalPolicy: config.mfaPolicy, enrolled: stores.secondFactors.enrolled }),
+    },
     // oidc-provider refuses outgoing requests to private and loopback addresses, a guard
     // against URLs from untrusted, self-registered clients. Tessera's clients are registered
     // by operators only, and back-channel logout endpoints on the internal network are the

@@ -1,6 +1,6 @@
 /**
  * The `api` a post-login rule receives: custom claims for the ID token and the access token,
- * metadata writes, and denial. It lives in the rule's worker thread (server/sandbox): each
+ * metadata writes, denial, and a second factor for this login. It lives in the rule's worker thread (server/sandbox): each
  * call is checked there at once and recorded as plain data; a wrong call throws to the rule
  * and also marks the rule as failed, so catching the error does not let the login through.
  */
@@ -15,6 +15,8 @@ export interface PostLoginApi {
     setUserMetadata(name: string, value: unknown): void;
   };
   readonly access: { deny(reason: string): void };
+  /** As Auth0 Actions: `enable('any')` asks this login for a second factor of any kind the user holds, whatever the policy. */
+  readonly multifactor: { enable(provider: string, options?: unknown): void };
 }
 
 /** What one rule asked for, applied by the runner once the rule has returned. */
@@ -24,6 +26,8 @@ export interface RuleEffects {
   readonly appMetadata: Record<string, unknown>;
   readonly userMetadata: Record<string, unknown>;
   denied: string | undefined;
+  /** api.multifactor.enable was called. */
+  multifactor: boolean;
   /** The first wrong api call, even if the rule caught its error. */
   misuse: string | undefined;
 }
@@ -56,6 +60,7 @@ export function createRuleApi(issuer: string, onLateCall: (method: string) => vo
     appMetadata: record(),
     userMetadata: record(),
     denied: undefined,
+    multifactor: false,
     misuse: undefined,
   };
   let open = true;
@@ -112,6 +117,13 @@ export function createRuleApi(issuer: string, onLateCall: (method: string) => vo
           refuse(`api.access.deny: the reason must be a non-empty string of at most ${REASON_MAX} characters`);
         }
         effects.denied = reason;
+      }),
+    }),
+    multifactor: Object.freeze({
+      // Auth0's other providers (duo, guardian, …) are services Tessera does not have: naming one is a mistake to report.
+      enable: method('api.multifactor.enable', (provider: string) => {
+        if (provider !== 'any') refuse(`api.multifactor.enable: the provider must be 'any' (got ${JSON.stringify(provider)})`);
+        effects.multifactor = true;
       }),
     }),
   });

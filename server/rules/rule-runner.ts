@@ -47,6 +47,7 @@ export function createPostLoginRules({ rules, issuer, users, claims, sandbox, lo
       let user = login.user;
       const idToken: Record<string, unknown> = {};
       const accessToken: Record<string, unknown> = {};
+      let multifactor = false;
       for (const rule of rules) {
         const context = { rule: rule.name, user_id: user.user_id, client_id: login.client.client_id };
         const failed = { denied: `A login rule failed (${rule.name}).` };
@@ -91,9 +92,10 @@ export function createPostLoginRules({ rules, issuer, users, claims, sandbox, lo
         }
         Object.assign(idToken, effects.idTokenClaims);
         Object.assign(accessToken, effects.accessTokenClaims);
+        multifactor ||= effects.multifactor;
       }
       await claims.save(user.user_id, login.client.client_id, { idToken, accessToken });
-      return {};
+      return multifactor ? { multifactor } : {};
     },
   };
 }

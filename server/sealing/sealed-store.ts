@@ -17,6 +17,7 @@ import { ConfigError } from '../config.js';
 import { idpTokensBinding } from '../connections/idp-tokens.js';
 import { openOptions, sealOptions } from '../connections/option-secrets.js';
 import type { Logger } from '../logger.js';
+import { totpSecretBinding } from '../mfa/totp.js';
 
 const CHECK_NAME = 'sealing_key_check';
 const CHECK_TEXT = 'tessera sealing key';
@@ -52,6 +53,11 @@ async function resealAll(db: SealedValueQueries, from: Opener, key: Buffer): Pro
   }
   for (const { kid, private_jwk: jwk } of await db.signingKeys()) {
     await db.setSigningKey(kid, sealJson(key, signingKeyBinding(kid), from.json(signingKeyBinding(kid), jwk)));
+    count += 1;
+  }
+  for (const { id, user_id: userId, secret } of await db.totpSecrets()) {
+    const bound = totpSecretBinding(id, userId);
+    await db.setTotpSecret(id, seal(key, bound, from.text(bound, secret)));
     count += 1;
   }
   for (const { name, value } of await db.secrets()) {

@@ -75,7 +75,7 @@ describe('post-login rules', () => {
     const [first] = seen;
     expect(first?.frozen).toBe(true);
     expect(first?.refused).toBe(3);
-    expect(Object.keys(first?.event ?? {}).sort()).toEqual(['client', 'connection', 'request', 'scopes', 'user']);
+    expect(Object.keys(first?.event ?? {}).sort()).toEqual(['authentication', 'client', 'connection', 'request', 'scopes', 'user']);
     expect(first?.event).toMatchObject({
       user: {
         user_id: user.profile.user_id,
@@ -88,6 +88,7 @@ describe('post-login rules', () => {
       connection: { name: 'Username-Password', strategy: 'database' },
       request: { ip: expect.stringMatching(/127\.0\.0\.1/), user_agent: 'RulesTest/1.0' },
       scopes: ['openid', 'profile', 'email'],
+      authentication: { methods: [{ name: 'pwd' }] },
     });
   });
 

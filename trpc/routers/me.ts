@@ -7,6 +7,7 @@
  */
 import { changeEmailInput, changePasswordInput, deleteSelfInput, returnToInput } from '../../server/accounts/self-service-schemas.js';
 import { ownAuthenticatorInput } from '../../server/mfa/authenticator-schemas.js';
+import { confirmTotpInput, enrollTotpInput } from '../../server/mfa/enrolment-schemas.js';
 import { selfChanges } from '../../server/users/user-schemas.js';
 import { requireSelfScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
@@ -47,6 +48,15 @@ export const meRouter = router({
     delete: requireSelfScope('update:current_user')
       .input(ownAuthenticatorInput)
       .mutation(({ ctx, input }) => ctx.services.authenticators.remove(ctx.userId, input.authenticator_id)),
+    enrollTotp: requireSelfScope('update:current_user')
+      .input(enrollTotpInput)
+      .mutation(({ ctx, input }) => ctx.services.mfaEnrolment.enrollTotp(ctx.profile, input?.name)),
+    confirmTotp: requireSelfScope('update:current_user')
+      .input(confirmTotpInput)
+      .mutation(({ ctx, input }) => ctx.services.mfaEnrolment.confirmTotp(ctx.userId, input.authenticator_id, input.code)),
+    regenerateRecoveryCodes: requireSelfScope('update:current_user').mutation(({ ctx }) =>
+      ctx.services.mfaEnrolment.regenerateRecoveryCodes(ctx.userId),
+    ),
   }),
 
   passkeys: mePasskeysRouter,

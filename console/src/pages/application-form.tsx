@@ -1,9 +1,11 @@
 /**
  * The fields of an application, for creating one and for editing it: name, redirect and logout
- * URIs, connections, ID token algorithm, first or third party, and for a machine client the
+ * URIs, connections, ID token algorithm, first or third party, when logins ask for a second
+ * factor, and for a machine client the
  * management scopes it may be granted (only those the operator holds can be given).
  */
 import { type FormEvent, useId, useState } from 'react';
+import type { MfaPolicy } from '../../../server/mfa/mfa-policy.js';
 import type { ManagementScope } from '../../../server/oidc/management-api.js';
 import { linesOf } from '../client-presets.js';
 
@@ -14,6 +16,8 @@ export interface ApplicationFields {
   connections: string[];
   id_token_signed_response_alg: 'RS256' | 'ES256' | 'HS256';
   is_first_party: boolean;
+  /** null: the server's MFA_POLICY. */
+  mfa_policy: MfaPolicy | null;
   management_scopes: ManagementScope[];
 }
 
@@ -30,6 +34,13 @@ interface Props {
 
 const ALGORITHMS = ['RS256', 'ES256', 'HS256'] as const;
 
+const MFA_CHOICES: ReadonlyArray<{ value: MfaPolicy | ''; label: string }> = [
+  { value: '', label: 'As the server is configured (MFA_POLICY)' },
+  { value: 'never', label: 'Never (unless a rule or acr_values asks)' },
+  { value: 'enrolled', label: 'When the user has enrolled a factor' },
+  { value: 'always', label: 'Always (users without a factor enrol)' },
+];
+
 export function ApplicationForm({ initial, machine, connections, scopes, submitLabel, disabled = false, onSubmit }: Props) {
   const id = useId();
   const [name, setName] = useState(initial.name);
@@ -38,6 +49,7 @@ export function ApplicationForm({ initial, machine, connections, scopes, submitL
   const [enabled, setEnabled] = useState(new Set<string>(initial.connections));
   const [algorithm, setAlgorithm] = useState(initial.id_token_signed_response_alg);
   const [firstParty, setFirstParty] = useState(initial.is_first_party);
+  const [mfaPolicy, setMfaPolicy] = useState<MfaPolicy | ''>(initial.mfa_policy ?? '');
   const [granted, setGranted] = useState(new Set<ManagementScope>(initial.management_scopes));
 
   const toggle = <T,>(set: Set<T>, value: T, on: boolean) => {
@@ -56,6 +68,7 @@ export function ApplicationForm({ initial, machine, connections, scopes, submitL
       connections: connections.filter((connection) => enabled.has(connection)),
       id_token_signed_response_alg: algorithm,
       is_first_party: firstParty,
+      mfa_policy: mfaPolicy === '' ? null : mfaPolicy,
       management_scopes: scopes.all.filter((scope) => granted.has(scope)),
     });
   };
@@ -97,6 +110,14 @@ export function ApplicationForm({ initial, machine, connections, scopes, submitL
             <input type="checkbox" checked={firstParty} onChange={(event) => setFirstParty(event.target.checked)} /> First-party (no consent
             page)
           </label>
+          <label htmlFor={`${id}-mfa`}>Second factor at login</label>
+          <select id={`${id}-mfa`} value={mfaPolicy} onChange={(event) => setMfaPolicy(event.target.value as MfaPolicy | '')}>
+            {MFA_CHOICES.map((choice) => (
+              <option key={choice.value} value={choice.value}>
+                {choice.label}
+              </option>
+            ))}
+          </select>
         </>
       )}
       {machine ? (

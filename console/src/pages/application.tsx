@@ -71,6 +71,7 @@ export function ApplicationPage(props: PageProps & { clientId: string }) {
           connections: client.connections,
           id_token_signed_response_alg: client.id_token_signed_response_alg as 'RS256' | 'ES256' | 'HS256',
           is_first_party: client.is_first_party,
+          mfa_policy: client.mfa_policy ?? null,
           management_scopes: managementScopes.filter((scope) => client.management_scopes.includes(scope)),
         }}
         machine={machine}
@@ -92,6 +93,7 @@ export function ApplicationPage(props: PageProps & { clientId: string }) {
                       connections: fields.connections,
                       id_token_signed_response_alg: fields.id_token_signed_response_alg,
                       is_first_party: fields.is_first_party,
+                      mfa_policy: fields.mfa_policy,
                     }),
               }),
             );

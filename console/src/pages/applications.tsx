@@ -92,6 +92,7 @@ export function ApplicationsPage(props: PageProps) {
                 connections,
                 id_token_signed_response_alg: 'RS256',
                 is_first_party: true,
+                mfa_policy: null,
                 management_scopes: [],
               }}
               machine={preset.kind === 'machine'}
@@ -115,6 +116,7 @@ export function ApplicationsPage(props: PageProps) {
                           connections: fields.connections,
                           id_token_signed_response_alg: fields.id_token_signed_response_alg,
                           is_first_party: fields.is_first_party,
+                          ...(fields.mfa_policy ? { mfa_policy: fields.mfa_policy } : {}),
                         }),
                   });
                   setFailure(undefined);

@@ -15,6 +15,7 @@ import { TypedConfirmation } from '../typed-confirmation.js';
 import { useUserEvents } from '../user-events.js';
 import { MetadataEditor } from './metadata-editor.js';
 import { SetPassword } from './set-password.js';
+import { UserAuthenticators } from './user-authenticators.js';
 import { UserIdentities } from './user-identities.js';
 import { UserMail } from './user-mail.js';
 
@@ -127,6 +128,8 @@ export function UserPage({ api, scopes, failed, userId }: PageProps & { userId: 
       ) : null}
 
       <UserIdentities api={api} userId={userId} identities={user.identities ?? []} canUpdate={canUpdate} changed={load} refuse={refuse} />
+
+      <UserAuthenticators api={api} userId={userId} revision={revision} canUpdate={canUpdate} refuse={refuse} />
 
       {/* The API says when a user has no password here (an upstream identity) and what the policy wants. */}
       {canUpdate ? <SetPassword save={(password) => update({ password })} /> : null}

@@ -1,0 +1,165 @@
+/**
+ * Two-step verification on the account page: every second factor the person holds (passkeys
+ * included) with a way to remove it; adding an authenticator app (the QR code the server drew,
+ * the key in text for apps that cannot scan, confirmed by one code); and the recovery codes,
+ * shown once when they are made, with a copy button, and made anew on request.
+ */
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { FailureAlert } from '../../console/src/failure-alert.js';
+import type { Me, PartProps } from './account.js';
+import { useAttempt } from './attempt.js';
+
+type Authenticator = Me['authenticators']['list'][number];
+type Enrolment = Me['authenticators']['enrollTotp'];
+
+const KINDS: Record<Authenticator['type'], string> = {
+  totp: 'Authenticator app',
+  webauthn: 'Passkey',
+  'recovery-code': 'Recovery codes',
+};
+
+const when = (value: string | null) => (value === null ? 'never' : new Date(value).toLocaleString());
+
+export function TwoStep({ api, refused }: PartProps) {
+  const [factors, setFactors] = useState<readonly Authenticator[] | undefined>();
+  const [enrolment, setEnrolment] = useState<Enrolment | undefined>();
+  const [code, setCode] = useState('');
+  const [recoveryCodes, setRecoveryCodes] = useState<readonly string[] | undefined>();
+  const [copied, setCopied] = useState(false);
+  const { failure, attempt } = useAttempt(refused);
+
+  const load = useCallback(async () => {
+    const listed = await attempt(() => api.me.authenticators.list.query());
+    if (listed) setFactors(listed);
+  }, [api, attempt]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const showCodes = (codes: readonly string[]) => {
+    setRecoveryCodes(codes);
+    setCopied(false);
+  };
+
+  const start = async () => {
+    const started = await attempt(() => api.me.authenticators.enrollTotp.mutate({}));
+    if (started) setEnrolment(started);
+    setCode('');
+  };
+
+  const confirm = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!enrolment) return;
+    const confirmed = await attempt(() =>
+      api.me.authenticators.confirmTotp.mutate({ authenticator_id: enrolment.authenticator_id, code: code.trim() }),
+    );
+    if (!confirmed) return;
+    setEnrolment(undefined);
+    setCode('');
+    if (confirmed.recovery_codes) showCodes(confirmed.recovery_codes);
+    await load();
+  };
+
+  const regenerate = async () => {
+    const made = await attempt(() => api.me.authenticators.regenerateRecoveryCodes.mutate());
+    if (made) showCodes(made.recovery_codes);
+    await load();
+  };
+
+  const remove = async (id: string) => {
+    const removed = await attempt(async () => {
+      await api.me.authenticators.delete.mutate({ authenticator_id: id });
+      return {};
+    });
+    if (removed) await load();
+  };
+
+  const copy = async () => {
+    if (!recoveryCodes) return;
+    await navigator.clipboard.writeText(recoveryCodes.join('\n'));
+    setCopied(true);
+  };
+
+  const enrolled = factors?.some((factor) => factor.type !== 'recovery-code') ?? false;
+
+  return (
+    <section id="two-step" aria-labelledby="two-step-heading">
+      <h2 id="two-step-heading">Two-step verification</h2>
+      {factors?.length === 0 ? <p className="status">No second step yet: a password alone signs you in.</p> : null}
+      {factors?.length ? (
+        <ul className="factors">
+          {factors.map((factor) => (
+            <li key={factor.id} data-type={factor.type}>
+              <strong>{KINDS[factor.type]}</strong>: <span className="factor-name">{factor.name}</span>{' '}
+              <span className="status">
+                (added {when(factor.created_at)}, last used {when(factor.last_used_at)})
+              </span>{' '}
+              <button type="button" aria-label={`Remove ${factor.name}`} onClick={() => void remove(factor.id)}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {enrolment ? (
+        <form className="enrolment" onSubmit={confirm}>
+          <p>Scan this code with your authenticator app, or type the key into it, then enter the code it shows.</p>
+          <img
+            className="qr"
+            width={180}
+            height={180}
+            alt="QR code of your authenticator app's key"
+            src={`data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qr_svg)}`}
+          />
+          <p>
+            Key: <code data-testid="totp-secret">{enrolment.secret}</code>
+          </p>
+          <label htmlFor="totp-code">Code from the app</label>
+          <input
+            id="totp-code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            required
+            value={code}
+            onChange={(event) => setCode(event.target.value)}
+          />
+          <button type="submit">Confirm</button>
+          <button type="button" onClick={() => setEnrolment(undefined)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <div className="actions">
+          <button type="button" onClick={() => void start()}>
+            Add an authenticator app
+          </button>
+          {enrolled ? (
+            <button type="button" onClick={() => void regenerate()}>
+              Make new recovery codes
+            </button>
+          ) : null}
+        </div>
+      )}
+      <FailureAlert failure={failure} />
+      {recoveryCodes ? (
+        <div className="recovery-codes" role="status">
+          <p>Your recovery codes: each lets you in once if you lose your phone. Keep them somewhere safe; they are not shown again.</p>
+          <ul>
+            {recoveryCodes.map((recoveryCode) => (
+              <li key={recoveryCode}>
+                <code>{recoveryCode}</code>
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => void copy()}>
+            {copied ? 'Copied' : 'Copy the codes'}
+          </button>
+          <button type="button" onClick={() => setRecoveryCodes(undefined)}>
+            I have saved them
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}
