@@ -12,8 +12,8 @@ import type { ConnectionManagement } from './connections/connection-management.j
 import type { EventBus } from './events/event-bus.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
-import type { Passkeys } from './mfa/passkeys.js';
 import type { MfaEnrolment } from './mfa/enrolment.js';
+import type { Passkeys } from './mfa/passkeys.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
 import type { ResourceServerManagement } from './resource-servers/resource-server-management.js';
