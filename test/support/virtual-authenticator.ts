@@ -71,7 +71,12 @@ export async function authorizeIn(page: Page, config: oidc.Configuration, extraP
     state,
     ...extraParams,
   });
-  const landing = await page.goto(url.toString());
+  // A session that answers at once sends the browser straight on to the application, whose port
+  // (9) Chromium calls unsafe: goto reports the navigation failed, though the route above answers it.
+  const landing = await page.goto(url.toString()).catch((error: unknown) => {
+    if (error instanceof Error && error.message.includes('net::ERR_UNSAFE_PORT')) return null;
+    throw error;
+  });
   const tokens = async () => {
     await page.getByText('back at the application').waitFor();
     if (!redirect) throw new Error('the browser did not come back to the application');
