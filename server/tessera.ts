@@ -234,6 +234,7 @@ function buildServices(
     recoveryCodes,
     enrolled: authenticators.enrolled,
     changed: (userId) => events.publish('user.updated', userId),
+    loginAttempts,
   });
   const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });

@@ -53,7 +53,9 @@ export const meRouter = router({
       .mutation(({ ctx, input }) => ctx.services.mfaEnrolment.enrollTotp(ctx.profile, input?.name)),
     confirmTotp: requireSelfScope('update:current_user')
       .input(confirmTotpInput)
-      .mutation(({ ctx, input }) => ctx.services.mfaEnrolment.confirmTotp(ctx.userId, input.authenticator_id, input.code)),
+      .mutation(({ ctx, input }) =>
+        ctx.services.mfaEnrolment.confirmOwnTotp(ctx.userId, input.authenticator_id, input.code, ctx.ip ?? IN_PROCESS),
+      ),
     regenerateRecoveryCodes: requireSelfScope('update:current_user').mutation(({ ctx }) =>
       ctx.services.mfaEnrolment.regenerateRecoveryCodes(ctx.userId),
     ),
