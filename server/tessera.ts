@@ -69,6 +69,7 @@ import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
 import { createMfaEnrolment } from './mfa/enrolment.js';
+import { createPasskeyEnrolment } from './mfa/passkey-enrolment.js';
 import { createPasskeys } from './mfa/passkeys.js';
 import { createRecoveryCodes } from './mfa/recovery-codes.js';
 import { createTotp } from './mfa/totp.js';
@@ -453,7 +454,11 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       }),
       ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
       authenticators: services.authenticators,
-      passkeys: services.passkeys,
+      passkeys: createPasskeyEnrolment({
+        passkeys: services.passkeys,
+        recoveryCodes: services.recoveryCodes,
+        enrolled: services.authenticators.enrolled,
+      }),
       mfaEnrolment: services.mfaEnrolment,
     };
 

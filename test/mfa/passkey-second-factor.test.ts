@@ -53,14 +53,23 @@ describe('a passkey as the second factor', () => {
     await tessera?.stop();
   });
 
-  /** A user with a password and a passkey registered through me.passkeys, as a software authenticator holds it. */
-  async function personWithPasskey({ synced = false } = {}) {
+  /**
+   * A user with a password and a passkey registered through me.passkeys, as a software authenticator
+   * holds it, with the recovery codes that came with it; `withoutCodes`: registered by the ceremony
+   * alone, as a passkey added before recovery codes came with one.
+   */
+  async function personWithPasskey({ synced = false, withoutCodes = false } = {}) {
     const person = await createUser(tessera);
     const userId = person.profile.user_id;
     const { passkeys } = tessera.services.management;
     const authenticator = createSoftwareAuthenticator({ origin: issuer, synced });
-    await passkeys.register(userId, authenticator.register(await passkeys.registrationOptions(userId)));
-    return { ...person, userId, authenticator };
+    const response = authenticator.register(await passkeys.registrationOptions(userId));
+    if (withoutCodes) {
+      await tessera.services.passkeys.register(userId, response);
+      return { ...person, userId, authenticator, recoveryCodes: [] };
+    }
+    const { recovery_codes } = await passkeys.register(userId, response);
+    return { ...person, userId, authenticator, recoveryCodes: recovery_codes ?? [] };
   }
 
   /** An authorization request in `browser`; `finish` redeems the code it ends with. */
@@ -126,8 +135,8 @@ describe('a passkey as the second factor', () => {
     expect(step.headers?.get('content-security-policy')).toContain("script-src 'self'");
     const form = passkeyFormOf(step);
     expect(form.label).toBe('Use your passkey');
-    expect(form.failed).toBe('Your passkey did not answer. Try again.');
-    expect(form.failed).not.toContain('password');
+    expect(form.failed).toBe('Your passkey did not answer. Try again, or choose another way below.');
+    expect(step.document.querySelector('a[data-method=recovery-code]')?.text).toBe('Use a recovery code');
 
     const options = await (await browser.request(form.optionsUrl, { method: 'POST' })).json();
     expect(options).toMatchObject({ rpId: 'localhost', userVerification: 'preferred' });
@@ -137,9 +146,24 @@ describe('a passkey as the second factor', () => {
     expect(claims).toMatchObject({ sub: person.userId, amr: ['pwd', 'hwk', 'mfa'], acr: ACR_MULTI_FACTOR });
   });
 
-  it('counts a synced passkey as swk', async () => {
-    const person = await personWithPasskey({ synced: true });
+  it('lets a user whose only factor is a passkey in with one of the recovery codes that came with it, once, after losing the passkey', async () => {
+    const person = await personWithPasskey();
+    expect(person.recoveryCodes).toHaveLength(10);
+    const [code = ''] = person.recoveryCodes;
+    const first = await afterPassword(person);
+    const recoveryStep = page(await first.browser.navigate(`${page(first.visit).url}?method=recovery-code`));
+    expect(await first.finish(await first.browser.submit(recoveryStep, { code }, REDIRECT_URI))).toMatchObject({
+      amr: ['pwd', 'otp', 'mfa'],
+    });
+    const second = await afterPassword(person);
+    const again = page(await second.browser.navigate(`${page(second.visit).url}?method=recovery-code`));
+    expect(page(await second.browser.submit(again, { code }, REDIRECT_URI)).status).toBe(401);
+  });
+
+  it('counts a synced passkey as swk; the script’s failure text offers no other way when there is none, and never the password', async () => {
+    const person = await personWithPasskey({ synced: true, withoutCodes: true });
     const { visit, browser, finish } = await afterPassword(person);
+    expect(passkeyFormOf(page(visit)).failed).toBe('Your passkey did not answer. Try again.');
     expect(await finish(await answerWithPasskey(browser, page(visit), person.authenticator, 1))).toMatchObject({
       amr: ['pwd', 'swk', 'mfa'],
     });
