@@ -70,7 +70,7 @@ import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
 import { createMfaEnrolment } from './mfa/enrolment.js';
 import { createPasskeyEnrolment } from './mfa/passkey-enrolment.js';
-import { createPasskeys } from './mfa/passkeys.js';
+import { createPasskeys, passkeysPossible } from './mfa/passkeys.js';
 import { createRecoveryCodes } from './mfa/recovery-codes.js';
 import { createTotp } from './mfa/totp.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
@@ -443,6 +443,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         accountMail: services.accountMail,
         clients: { withRedirectUri: clientQueries.idsWithRedirectUri, find: clients.find },
         settings: config.accounts,
+        passkeys: passkeysPossible(config.issuer),
         accountPageUrl: `${accountUrl(config.issuer)}/`,
         accountClientId: ACCOUNT_CLIENT_ID,
         logger,

@@ -4,6 +4,8 @@
  * startRegistration over the options me.passkeys.registrationOptions gives; the list and removal
  * are me.authenticators' (passkeys are its `webauthn` authenticators). A first passkey, the
  * person's first factor, comes with recovery codes, shown here once as the two-step part does.
+ * Adding is offered only where it can work: me.settings says whether the issuer allows passkeys
+ * (not an IP address), and the browser whether it supports WebAuthn.
  */
 import { browserSupportsWebAuthn, type PublicKeyCredentialCreationOptionsJSON, startRegistration } from '@simplewebauthn/browser';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
@@ -24,7 +26,8 @@ function promptFailure(error: unknown): string {
   return 'This browser could not create a passkey.';
 }
 
-export function Passkeys({ api, refused }: PartProps) {
+/** `possible`: me.settings' `passkeys`, false when the issuer is an IP address, which WebAuthn refuses. */
+export function Passkeys({ api, refused, possible }: PartProps & { possible: boolean }) {
   const [passkeys, setPasskeys] = useState<Authenticator[] | undefined>();
   const [name, setName] = useState('');
   const [notice, setNotice] = useState<{ kind: 'success' | 'error'; text: string } | undefined>();
@@ -109,7 +112,9 @@ export function Passkeys({ api, refused }: PartProps) {
       ) : passkeys ? (
         <p className="status">No passkeys yet.</p>
       ) : null}
-      {supported ? (
+      {!possible ? (
+        <p className="status">Passkeys cannot be added here: this server is reached by an IP address, and passkeys need a host name.</p>
+      ) : supported ? (
         <form className="inline" onSubmit={add}>
           <label htmlFor="passkey-name">Passkey name</label>
           <input

@@ -3,7 +3,7 @@
  * authenticator (Chrome DevTools Protocol): a person signed in with their password adds a named
  * passkey, keeps the recovery codes shown once with it (their first factor), signs in to an application with it alone (amr and acr in the ID token), removes it on
  * the account page, and is refused with it afterwards. The issuer is on localhost: WebAuthn takes
- * no IP address as relying party id.
+ * no IP address as relying party id, so under an issuer that is one the page offers no passkey.
  */
 import type * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
@@ -122,6 +122,39 @@ describe('passkeys on the account page', () => {
     await passkeysPart(page).getByRole('alert').waitFor();
     expect(await passkeysPart(page).getByRole('alert').textContent()).toMatch(/^No passkey was added/);
     expect(await tessera.services.management.authenticators.list(person.profile.user_id)).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('passkeys on the account page under an issuer that is an IP address', () => {
+  let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+  let chromium: Browser;
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await tessera?.stop();
+  });
+
+  it('does not offer to add a passkey, saying why, though the browser supports WebAuthn', async () => {
+    expect(new URL(tessera.issuer).hostname).toBe('127.0.0.1');
+    const person = await createUser(tessera);
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${tessera.issuer}/account/`);
+    await page.getByLabel('Email or username').fill(person.email);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const part = page.locator('#passkeys');
+    await part.getByText('Passkeys cannot be added here').waitFor();
+    await part.getByText('No passkeys yet.').waitFor();
+    expect(await part.getByRole('button', { name: 'Add a passkey' }).count()).toBe(0);
+    expect(await page.evaluate(() => 'PublicKeyCredential' in globalThis)).toBe(true);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

@@ -223,6 +223,11 @@ describe('passkeys', () => {
     );
   });
 
+  it('tells the account page in me.settings that passkeys can be added under a host name', async () => {
+    const { own } = await person();
+    expect((await own.me.settings()).passkeys).toBe(true);
+  });
+
   it('needs update:current_user to register', async () => {
     const { userId } = await person();
     const reader = tessera.as(['read:current_user'], { kind: 'user', subject: userId, clientId: 'tessera-account' });
@@ -255,5 +260,6 @@ describe('passkeys under an issuer that is an IP address', () => {
     });
     const refusal = await tessera.services.management.passkeys.registrationOptions(person.user_id).catch((error: unknown) => error);
     expect(refusal).toMatchObject({ code: 'passkey.refused', message: expect.stringContaining('not an IP address') });
+    expect((await tessera.services.management.selfService.settings(person.user_id)).passkeys).toBe(false);
   });
 });
