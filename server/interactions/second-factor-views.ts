@@ -31,13 +31,15 @@ const METHODS: Record<SecondFactorMethod, { choose: string; form: (view: Challen
   totp: { choose: 'Use your authenticator app', form: codeForm('totp', TOTP_LABEL, totpInput) },
   webauthn: {
     choose: 'Use a passkey',
+    // The words below the form stay only where its script finds no WebAuthn (passkey-login.js removes them).
     form: (view) =>
       view.passkey
-        ? passkeyForm(
+        ? html`${passkeyForm(
             view.passkey,
             'Use your passkey',
             `Your passkey did not answer. Try again${view.others.length > 0 ? ', or choose another way below' : ''}.`,
-          )
+          )}
+<p id="passkey-unsupported" class="muted">This browser cannot use your passkey${view.others.length > 0 ? ': choose another way below' : ''}.</p>`
         : html``,
   },
   'recovery-code': {

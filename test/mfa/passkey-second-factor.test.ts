@@ -164,6 +164,7 @@ describe('a passkey as the second factor', () => {
     const person = await personWithPasskey({ synced: true, withoutCodes: true });
     const { visit, browser, finish } = await afterPassword(person);
     expect(passkeyFormOf(page(visit)).failed).toBe('Your passkey did not answer. Try again.');
+    expect(page(visit).document.querySelector('#passkey-unsupported')?.text).toBe('This browser cannot use your passkey.');
     expect(await finish(await answerWithPasskey(browser, page(visit), person.authenticator, 1))).toMatchObject({
       amr: ['pwd', 'swk', 'mfa'],
     });
@@ -261,7 +262,7 @@ describe('a passkey as the second factor', () => {
 
   it('signs in with password and then the passkey in Chromium’s virtual authenticator, with no script error', async () => {
     const person = await personWithPasskey();
-    chromium = await launchChromium();
+    chromium ??= await launchChromium();
     const context = await chromium.newContext();
     const browserPage = await context.newPage();
     const errors = pageErrors(browserPage);
@@ -275,10 +276,31 @@ describe('a passkey as the second factor', () => {
     await browserPage.getByLabel('Email or username').fill(person.email);
     await browserPage.getByLabel('Password').fill(person.password);
     await browserPage.getByRole('button', { name: 'Continue' }).click();
-    await browserPage.getByRole('button', { name: 'Use your passkey' }).click();
+    const button = browserPage.getByRole('button', { name: 'Use your passkey' });
+    await button.waitFor();
+    expect(await browserPage.getByText('This browser cannot use your passkey').count()).toBe(0);
+    await button.click();
     const claims = (await tokens()).claims();
     expect(claims).toMatchObject({ sub: person.userId, amr: ['pwd', 'hwk', 'mfa'], acr: ACR_MULTI_FACTOR });
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('tells a browser without WebAuthn on the second step that it cannot use the passkey, and offers the recovery code', async () => {
+    const person = await personWithPasskey();
+    chromium ??= await launchChromium();
+    const context = await chromium.newContext();
+    const browserPage = await context.newPage();
+    await browserPage.addInitScript(() => {
+      Reflect.deleteProperty(globalThis, 'PublicKeyCredential');
+    });
+    await authorizeIn(browserPage, config);
+    await browserPage.getByLabel('Email or username').fill(person.email);
+    await browserPage.getByLabel('Password').fill(person.password);
+    await browserPage.getByRole('button', { name: 'Continue' }).click();
+    await browserPage.getByText('This browser cannot use your passkey: choose another way below.').waitFor();
+    expect(await browserPage.getByRole('button', { name: 'Use your passkey' }).isVisible()).toBe(false);
+    expect(await browserPage.getByRole('link', { name: 'Use a recovery code' }).isVisible()).toBe(true);
     await context.close();
   });
 });

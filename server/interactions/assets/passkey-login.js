@@ -12,6 +12,8 @@
   if (!form || !webauthn?.browserSupportsWebAuthn()) return;
   const status = document.getElementById('passkey-status');
   form.hidden = false;
+  // A second-factor page's words for a browser without WebAuthn, which this one is not.
+  document.getElementById('passkey-unsupported')?.remove();
 
   /** A fresh challenge, bound to this login on the server. */
   async function options() {
