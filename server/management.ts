@@ -13,7 +13,7 @@ import type { EventBus } from './events/event-bus.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
 import type { MfaEnrolment } from './mfa/enrolment.js';
-import type { Passkeys } from './mfa/passkeys.js';
+import type { PasskeyEnrolment } from './mfa/passkey-enrolment.js';
 import type { AccessTokenVerifier } from './oidc/access-tokens.js';
 import type { KeyManagement } from './oidc/key-management.js';
 import type { ResourceServerManagement } from './resource-servers/resource-server-management.js';
@@ -42,8 +42,8 @@ export interface ManagementServices {
   ownIdentities: OwnIdentities;
   /** A user's second factors: listed and removed by operators and by the person. */
   authenticators: Authenticators;
-  /** Registering a passkey (me.passkeys.*); listed and removed through `authenticators`. */
-  passkeys: Pick<Passkeys, 'registrationOptions' | 'register'>;
+  /** Registering a passkey (me.passkeys.*), with recovery codes when it is the first factor; listed and removed through `authenticators`. */
+  passkeys: PasskeyEnrolment;
   /** A person enrolling their own authenticator app and recovery codes. */
   mfaEnrolment: MfaEnrolment;
 }

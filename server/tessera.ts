@@ -69,7 +69,8 @@ import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
 import { createMfaEnrolment } from './mfa/enrolment.js';
-import { createPasskeys } from './mfa/passkeys.js';
+import { createPasskeyEnrolment } from './mfa/passkey-enrolment.js';
+import { createPasskeys, passkeysPossible } from './mfa/passkeys.js';
 import { createRecoveryCodes } from './mfa/recovery-codes.js';
 import { createTotp } from './mfa/totp.js';
 import { createAccessTokenVerifier } from './oidc/access-tokens.js';
@@ -443,6 +444,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         accountMail: services.accountMail,
         clients: { withRedirectUri: clientQueries.idsWithRedirectUri, find: clients.find },
         settings: config.accounts,
+        passkeys: passkeysPossible(config.issuer),
         accountPageUrl: `${accountUrl(config.issuer)}/`,
         accountClientId: ACCOUNT_CLIENT_ID,
         logger,
@@ -454,7 +456,11 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       }),
       ownIdentities: createOwnIdentities({ issuer: config.issuer, providers, replay: services.flows, users: services.userService }),
       authenticators: services.authenticators,
-      passkeys: services.passkeys,
+      passkeys: createPasskeyEnrolment({
+        passkeys: services.passkeys,
+        recoveryCodes: services.recoveryCodes,
+        enrolled: services.authenticators.enrolled,
+      }),
       mfaEnrolment: services.mfaEnrolment,
     };
 

@@ -102,7 +102,7 @@ export function Account({ session, notice, onSignedOut, onLink }: Props) {
             {settings.password ? <PasswordChange {...parts} minLength={settings.password.min_length} /> : null}
             <TwoStep {...parts} />
             <LinkedIdentities {...parts} profile={profile} connections={settings.connections} changed={setProfile} onLink={onLink} />
-            <Passkeys {...parts} />
+            <Passkeys {...parts} possible={settings.passkeys} />
             <ActivityLists {...parts} />
             {settings.self_deletion ? (
               <TypedConfirmation

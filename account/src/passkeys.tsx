@@ -2,13 +2,17 @@
  * The person's passkeys: adding one (named, so they can tell them apart), listing them with when
  * each was added and last used, and removing one. The browser's prompt is @simplewebauthn/browser's
  * startRegistration over the options me.passkeys.registrationOptions gives; the list and removal
- * are me.authenticators' (passkeys are its `webauthn` authenticators).
+ * are me.authenticators' (passkeys are its `webauthn` authenticators). A first passkey, the
+ * person's first factor, comes with recovery codes, shown here once as the two-step part does.
+ * Adding is offered only where it can work: me.settings says whether the issuer allows passkeys
+ * (not an IP address), and the browser whether it supports WebAuthn.
  */
 import { browserSupportsWebAuthn, type PublicKeyCredentialCreationOptionsJSON, startRegistration } from '@simplewebauthn/browser';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { FailureAlert } from '../../console/src/failure-alert.js';
 import type { Me, PartProps } from './account.js';
 import { useAttempt } from './attempt.js';
+import { RecoveryCodesShown } from './recovery-codes.js';
 
 type Authenticator = Me['authenticators']['list'][number];
 
@@ -22,10 +26,12 @@ function promptFailure(error: unknown): string {
   return 'This browser could not create a passkey.';
 }
 
-export function Passkeys({ api, refused }: PartProps) {
+/** `possible`: me.settings' `passkeys`, false when the issuer is an IP address, which WebAuthn refuses. */
+export function Passkeys({ api, refused, possible }: PartProps & { possible: boolean }) {
   const [passkeys, setPasskeys] = useState<Authenticator[] | undefined>();
   const [name, setName] = useState('');
   const [notice, setNotice] = useState<{ kind: 'success' | 'error'; text: string } | undefined>();
+  const [recoveryCodes, setRecoveryCodes] = useState<readonly string[] | undefined>();
   const { failure, attempt } = useAttempt(refused);
   const supported = browserSupportsWebAuthn();
 
@@ -55,7 +61,8 @@ export function Passkeys({ api, refused }: PartProps) {
     const added = await attempt(() => api.me.passkeys.register.mutate({ response, ...(trimmed ? { name: trimmed } : {}) }));
     if (!added) return;
     setName('');
-    setNotice({ kind: 'success', text: `Passkey “${added.name}” added.` });
+    setNotice({ kind: 'success', text: `Passkey “${added.authenticator.name}” added.` });
+    if (added.recovery_codes) setRecoveryCodes(added.recovery_codes);
     await load();
   };
 
@@ -105,7 +112,9 @@ export function Passkeys({ api, refused }: PartProps) {
       ) : passkeys ? (
         <p className="status">No passkeys yet.</p>
       ) : null}
-      {supported ? (
+      {!possible ? (
+        <p className="status">Passkeys cannot be added here: this server is reached by an IP address, and passkeys need a host name.</p>
+      ) : supported ? (
         <form className="inline" onSubmit={add}>
           <label htmlFor="passkey-name">Passkey name</label>
           <input
@@ -125,6 +134,9 @@ export function Passkeys({ api, refused }: PartProps) {
         <p className={notice.kind} role={notice.kind === 'error' ? 'alert' : 'status'}>
           {notice.text}
         </p>
+      ) : null}
+      {recoveryCodes ? (
+        <RecoveryCodesShown key={recoveryCodes.join()} codes={recoveryCodes} saved={() => setRecoveryCodes(undefined)} />
       ) : null}
     </section>
   );

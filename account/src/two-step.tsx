@@ -8,6 +8,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { FailureAlert } from '../../console/src/failure-alert.js';
 import type { Me, PartProps } from './account.js';
 import { useAttempt } from './attempt.js';
+import { RecoveryCodesShown } from './recovery-codes.js';
 
 type Authenticator = Me['authenticators']['list'][number];
 type Enrolment = Me['authenticators']['enrollTotp'];
@@ -25,7 +26,6 @@ export function TwoStep({ api, refused }: PartProps) {
   const [enrolment, setEnrolment] = useState<Enrolment | undefined>();
   const [code, setCode] = useState('');
   const [recoveryCodes, setRecoveryCodes] = useState<readonly string[] | undefined>();
-  const [copied, setCopied] = useState(false);
   const { failure, attempt } = useAttempt(refused);
 
   const load = useCallback(async () => {
@@ -36,11 +36,6 @@ export function TwoStep({ api, refused }: PartProps) {
   useEffect(() => {
     void load();
   }, [load]);
-
-  const showCodes = (codes: readonly string[]) => {
-    setRecoveryCodes(codes);
-    setCopied(false);
-  };
 
   const start = async () => {
     const started = await attempt(() => api.me.authenticators.enrollTotp.mutate({}));
@@ -57,13 +52,13 @@ export function TwoStep({ api, refused }: PartProps) {
     if (!confirmed) return;
     setEnrolment(undefined);
     setCode('');
-    if (confirmed.recovery_codes) showCodes(confirmed.recovery_codes);
+    if (confirmed.recovery_codes) setRecoveryCodes(confirmed.recovery_codes);
     await load();
   };
 
   const regenerate = async () => {
     const made = await attempt(() => api.me.authenticators.regenerateRecoveryCodes.mutate());
-    if (made) showCodes(made.recovery_codes);
+    if (made) setRecoveryCodes(made.recovery_codes);
     await load();
   };
 
@@ -73,12 +68,6 @@ export function TwoStep({ api, refused }: PartProps) {
       return {};
     });
     if (removed) await load();
-  };
-
-  const copy = async () => {
-    if (!recoveryCodes) return;
-    await navigator.clipboard.writeText(recoveryCodes.join('\n'));
-    setCopied(true);
   };
 
   const enrolled = factors?.some((factor) => factor.type !== 'recovery-code') ?? false;
@@ -143,22 +132,8 @@ export function TwoStep({ api, refused }: PartProps) {
       )}
       <FailureAlert failure={failure} />
       {recoveryCodes ? (
-        <div className="recovery-codes" role="status">
-          <p>Your recovery codes: each lets you in once if you lose your phone. Keep them somewhere safe; they are not shown again.</p>
-          <ul>
-            {recoveryCodes.map((recoveryCode) => (
-              <li key={recoveryCode}>
-                <code>{recoveryCode}</code>
-              </li>
-            ))}
-          </ul>
-          <button type="button" onClick={() => void copy()}>
-            {copied ? 'Copied' : 'Copy the codes'}
-          </button>
-          <button type="button" onClick={() => setRecoveryCodes(undefined)}>
-            I have saved them
-          </button>
-        </div>
+        // Keyed by the codes: new ones start with their own "Copy" button, not an earlier "Copied".
+        <RecoveryCodesShown key={recoveryCodes.join()} codes={recoveryCodes} saved={() => setRecoveryCodes(undefined)} />
       ) : null}
     </section>
   );

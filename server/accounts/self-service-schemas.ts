@@ -38,6 +38,8 @@ export interface AccountPageSettings {
   password: { min_length: number } | null;
   /** The connections the person could link: every one they hold no identity in. */
   connections: Array<{ name: string; strategy: string }>;
+  /** Whether passkeys can be added: not under an issuer that is an IP address, which WebAuthn refuses as relying party id. */
+  passkeys: boolean;
 }
 
 /** The opaque id me.sessions hands out: a base64url SHA-256, 43 characters. */

@@ -40,6 +40,8 @@ export interface SelfServiceDependencies {
   /** The ids of the clients that registered exactly this redirect URI, and a client's metadata. */
   clients: { withRedirectUri(url: string): Promise<string[]>; find(clientId: string): Promise<ClientMetadata | undefined> };
   settings: Pick<AccountSettings, 'metadataFields' | 'selfDeletion'>;
+  /** Whether browsers take passkeys for this issuer (passkeysPossible), so the page offers to add one. */
+  passkeys: boolean;
   /** Where the change_email link's page sends the person back to: the account page. */
   accountPageUrl: string;
   /** The account page's client, named in the messages it causes. */
@@ -126,6 +128,7 @@ export function createSelfService(deps: SelfServiceDependencies) {
           .filter((connection) => !held.has(connection.id))
           .map(({ name, strategy }) => ({ name, strategy }))
           .sort((a, b) => a.name.localeCompare(b.name)),
+        passkeys: deps.passkeys,
       };
     },
 

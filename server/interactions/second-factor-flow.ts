@@ -10,6 +10,12 @@ export const SECOND_FACTOR_TTL_SECONDS = 10 * 60;
 
 export const secondFactorFlowId = (uid: string) => `second-factor:${uid}`;
 
+/**
+ * What a passkey challenge of this step is bound to: apart from the login page's (passkey-routes.ts),
+ * so an answer to the passwordless prompt cannot stand in for a second factor, nor the reverse.
+ */
+export const secondFactorBinding = (uid: string) => `second-factor:${uid}`;
+
 export interface PendingSecondFactor {
   kind: 'second-factor';
   uid: string;

@@ -1,11 +1,12 @@
 /**
  * /interaction/:uid/mfa: the second factor of a login whose first factor and rules are done
- * (login-steps.ts kept it in login_flows). The person gives a code of their authenticator app
- * or a recovery code, or, when the policy asks for a factor they lack, adds an authenticator app
- * and keeps the recovery codes shown once. Wrong codes count like wrong passwords, against the
- * user: the same limits, the same 429 with Retry-After, lifted by users.unblock.
+ * (login-steps.ts kept it in login_flows). The person gives a code of their authenticator app,
+ * one of their passkeys (a challenge bound to this step, for their passkeys only) or a recovery
+ * code, or, when the policy asks for a factor they lack, adds an authenticator app
+ * and keeps the recovery codes shown once. Wrong codes and refused passkey answers count like
+ * wrong passwords, against the user: the same limits, the same 429 with Retry-After, lifted by users.unblock.
  */
-import Router from '@koa/router';
+import Router, { type RouterContext } from '@koa/router';
 import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 import type { LoginAttempt } from '../abuse/login-attempts.js';
@@ -14,18 +15,44 @@ import { RetryLater } from '../abuse/retry-later.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { AuthenticationMethod } from '../mfa/authentication-methods.js';
 import { accountNameOf } from '../mfa/enrolment.js';
+import { authenticationResponseSchema } from '../mfa/passkey-schemas.js';
+import { passkeysPossible } from '../mfa/passkeys.js';
 import { clientNameOf, type LoginSteps, readForm, requireLoginPrompt } from './account-requests.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
 import type { Details } from './login-steps.js';
+import { LOGIN_PAGE_POLICY } from './page.js';
+import { passkeyView } from './passkey-scripts.js';
 import type { InteractionDependencies } from './routes.js';
-import { type PendingSecondFactor, pendingSecondFactor, SECOND_FACTOR_TTL_SECONDS, secondFactorFlowId } from './second-factor-flow.js';
+import {
+  type PendingSecondFactor,
+  pendingSecondFactor,
+  SECOND_FACTOR_TTL_SECONDS,
+  secondFactorBinding,
+  secondFactorFlowId,
+} from './second-factor-flow.js';
 import { challengePage, enrolPage, recoveryCodesPage, SECOND_FACTOR_METHODS, type SecondFactorMethod } from './second-factor-views.js';
 
-const wrongCode = () => describeFailure(new DomainError('auth.invalid_credentials', 'That code is not valid. Try again.'));
+const refusal = (method: unknown) =>
+  describeFailure(
+    new DomainError(
+      'auth.invalid_credentials',
+      method === 'webauthn' ? 'This passkey was not accepted. Try again.' : 'That code is not valid. Try again.',
+    ),
+  );
+
+/** A right answer, and what it adds to the login's amr besides mfa. */
+interface Verdict {
+  accepted: boolean;
+  method?: Extract<AuthenticationMethod, 'otp' | 'hwk' | 'swk'>;
+  recoveryCodes?: string[];
+}
 
 export function createSecondFactorRouter(deps: InteractionDependencies, steps: LoginSteps) {
   const { flows, loginAttempts, totp, recoveryCodes, mfaEnrolment, authenticators, profiles, connections, providers, loginOutcomes } = deps;
-  const { log, load, finishLogin } = steps;
+  const { passkeys } = deps;
+  const { log, load, finishLogin, passkeyScripts } = steps;
+  // WebAuthn takes no IP address as relying party id: under such an issuer a passkey cannot answer.
+  const offerPasskeys = passkeysPossible(deps.issuer);
   const router = new Router();
 
   async function pendingOf(details: Details): Promise<PendingSecondFactor> {
@@ -38,7 +65,7 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
   /** The ways this user can give a second factor here, in the order the page offers them. */
   async function methodsOf(userId: string): Promise<SecondFactorMethod[]> {
     const held = new Set<string>((await authenticators.list(userId)).map((authenticator) => authenticator.type));
-    return SECOND_FACTOR_METHODS.filter((method) => held.has(method));
+    return SECOND_FACTOR_METHODS.filter((method) => held.has(method) && (method !== 'webauthn' || offerPasskeys));
   }
 
   function show(ctx: Context, body: string, failure?: LoginFailure) {
@@ -53,10 +80,20 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
     const method = methods.find((candidate) => candidate === asked) ?? methods[0];
     if (!method) throw new errors.InvalidRequest('this account has no second factor that can be used here; please log in again');
     const page = `/interaction/${details.uid}/mfa`;
+    // Widened for the passkey scripts only where the page has them, as on the login page.
+    if (method === 'webauthn') ctx.set('Content-Security-Policy', LOGIN_PAGE_POLICY);
     show(
       ctx,
       challengePage({
         action: page,
+        passkey:
+          method === 'webauthn'
+            ? {
+                optionsUrl: `${page}/passkey/options`,
+                action: `${page}/passkey`,
+                scripts: passkeyView(details.uid, passkeyScripts).scripts,
+              }
+            : undefined,
         abortUrl: `/interaction/${details.uid}/abort`,
         clientName: await clientNameOf(providers, details),
         method,
@@ -100,17 +137,33 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
     return render(ctx, details, await pendingOf(details), ctx.query['method']);
   });
 
-  /** Whether the form's code is right, spending it if so; recovery codes when this confirmed the user's first factor. */
-  async function judge(
-    pending: PendingSecondFactor,
-    form: Record<string, string>,
-  ): Promise<{ accepted: boolean; recoveryCodes?: string[] }> {
+  /** A passkey the user holds answering this step's challenge; anything else, even unreadable, is a wrong answer. */
+  async function judgePasskey(pending: PendingSecondFactor, raw: string): Promise<Verdict> {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(raw);
+    } catch {
+      return { accepted: false };
+    }
+    const parsed = authenticationResponseSchema.safeParse(answer);
+    if (!parsed.success) return { accepted: false };
+    try {
+      const assertion = await passkeys.authenticate(secondFactorBinding(pending.uid), parsed.data);
+      return assertion.userId === pending.userId ? { accepted: true, method: assertion.method } : { accepted: false };
+    } catch (error) {
+      if (isDomainError(error, 'auth.invalid_credentials')) return { accepted: false };
+      throw error;
+    }
+  }
+
+  /** Whether the form's answer is right, spending it if so; recovery codes when this confirmed the user's first factor. */
+  async function judge(pending: PendingSecondFactor, form: Record<string, string>): Promise<Verdict> {
     const code = form['code'] ?? '';
     if (pending.step === 'enrol') {
       if (!pending.enrolmentId || form['authenticator_id'] !== pending.enrolmentId) return { accepted: false };
       try {
         const confirmed = await mfaEnrolment.confirmTotp(pending.userId, pending.enrolmentId, code);
-        return { accepted: true, ...(confirmed.recovery_codes ? { recoveryCodes: confirmed.recovery_codes } : {}) };
+        return { accepted: true, method: 'otp', ...(confirmed.recovery_codes ? { recoveryCodes: confirmed.recovery_codes } : {}) };
       } catch (error) {
         if (isDomainError(error, 'authenticator.invalid_code') || isDomainError(error, 'authenticator.not_found'))
           return { accepted: false };
@@ -118,16 +171,28 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
       }
     }
     const methods = await methodsOf(pending.userId);
-    if (form['method'] === 'recovery-code' && methods.includes('recovery-code'))
-      return { accepted: await recoveryCodes.verify(pending.userId, code) };
-    if (form['method'] === 'totp' && methods.includes('totp')) return { accepted: await totp.verify(pending.userId, code) };
+    const method = form['method'];
+    if (method === 'recovery-code' && methods.includes('recovery-code'))
+      return { accepted: await recoveryCodes.verify(pending.userId, code), method: 'otp' };
+    if (method === 'totp' && methods.includes('totp')) return { accepted: await totp.verify(pending.userId, code), method: 'otp' };
+    if (method === 'webauthn' && methods.includes('webauthn')) return judgePasskey(pending, form['response'] ?? '');
     return { accepted: false };
   }
 
-  router.post('/:uid/mfa', async (ctx) => {
+  /** A challenge for the user's own passkeys, bound to this step: a new one replaces the one before. */
+  router.post('/:uid/mfa/passkey/options', async (ctx) => {
     const details = await load(ctx);
     const pending = await pendingOf(details);
-    const form = await readForm(ctx, ['method', 'code', 'authenticator_id']);
+    if (pending.step !== 'challenge' || !(await methodsOf(pending.userId)).includes('webauthn')) {
+      throw new errors.InvalidRequest('this login does not wait for a passkey');
+    }
+    ctx.body = await passkeys.authenticationOptions(secondFactorBinding(details.uid), { userId: pending.userId });
+  });
+
+  /** A second factor given in `form`: judged under the brute-force limits, and the login finished once when right. */
+  async function answer(ctx: RouterContext, form: Record<string, string>) {
+    const details = await load(ctx);
+    const pending = await pendingOf(details);
     const [connection, profile] = await Promise.all([connections.findById(pending.connectionId), profiles.getProfile(pending.userId)]);
     if (!connection) throw new errors.InvalidRequest('the connection of this login no longer exists');
     // Blocked while the login waited for its second factor: it ends here, as a blocked user's login does.
@@ -157,18 +222,23 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
         log.warn({ user_id: pending.userId, ip: ctx.ip }, 'second factor blocked for this IP after too many wrong codes');
       log.info({ user_id: pending.userId, connection: connection.name, method: form['method'] }, 'second factor refused');
       loginOutcomes.record(connection.name, 'auth.invalid_credentials');
-      return render(ctx, details, pending, form['method'], wrongCode());
+      return render(ctx, details, pending, form['method'], refusal(form['method']));
     }
     await attempt.succeeded();
     // Taken once: of two requests with two right codes, one finishes the login.
     if (!(await flows.take(secondFactorFlowId(details.uid)))) {
       throw new errors.InvalidRequest('this login has expired or was already used; please log in again');
     }
-    const amr: AuthenticationMethod[] = [...pending.amr, 'otp', 'mfa'];
+    const amr: AuthenticationMethod[] = [...new Set([...pending.amr, verdict.method ?? 'otp', 'mfa'] as const)];
     if (!verdict.recoveryCodes) return finishLogin(ctx, details, pending.userId, connection.name, amr);
     await finishLogin(ctx, details, pending.userId, connection.name, amr, { redirect: false });
     show(ctx, recoveryCodesPage(verdict.recoveryCodes, details.returnTo));
-  });
+  }
+
+  router.post('/:uid/mfa', async (ctx) => answer(ctx, await readForm(ctx, ['method', 'code', 'authenticator_id'])));
+
+  // The passkey's form is the login page's (views.ts passkeyForm): its one field is the browser's answer.
+  router.post('/:uid/mfa/passkey', async (ctx) => answer(ctx, { ...(await readForm(ctx, ['response'])), method: 'webauthn' }));
 
   return router;
 }

@@ -1,19 +1,19 @@
 /**
- * The second step of a login: give a second factor (one form per kind, the others offered as
- * links beside it), or, when the policy asks for one the user lacks, add an authenticator app and
- * then keep the recovery codes shown once. Every value is escaped by `html`; the QR code is the
+ * The second step of a login: give a second factor (one form per kind, a code typed or a
+ * passkey's button and script, the others offered as links beside it), or, when the policy asks
+ * for one the user lacks, add an authenticator app and then keep the recovery codes shown once. Every value is escaped by `html`; the QR code is the
  * SVG Tessera drew itself.
  */
 import { html, type SafeHtml, trusted } from './html.js';
-import { layout } from './views.js';
+import { layout, passkeyForm } from './views.js';
 
 /** The ways to give a second factor at login, in the order they are offered. */
-export const SECOND_FACTOR_METHODS = ['totp', 'recovery-code'] as const;
+export const SECOND_FACTOR_METHODS = ['totp', 'webauthn', 'recovery-code'] as const;
 export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
 
 /** A code typed into the page's one form, posted with the method's name. */
-const codeForm = (method: SecondFactorMethod, label: string, input: SafeHtml) => (action: string) =>
-  html`<form method="post" action="${action}" autocomplete="off">
+const codeForm = (method: SecondFactorMethod, label: string, input: SafeHtml) => (view: ChallengeView) =>
+  html`<form method="post" action="${view.action}" autocomplete="off">
   <input type="hidden" name="method" value="${method}">
   <label for="code">${label}</label>
   ${input}
@@ -25,10 +25,23 @@ const totpInput = html`<input id="code" name="code" type="text" inputmode="numer
 
 /**
  * Per way of giving a second factor: its link among the others, and the form that asks for it.
- * A kind whose form is not a typed code (a passkey's button and script) is one more entry.
+ * A passkey's form is hidden until its script has seen the browser supports WebAuthn.
  */
-const METHODS: Record<SecondFactorMethod, { choose: string; form: (action: string) => SafeHtml }> = {
+const METHODS: Record<SecondFactorMethod, { choose: string; form: (view: ChallengeView) => SafeHtml }> = {
   totp: { choose: 'Use your authenticator app', form: codeForm('totp', TOTP_LABEL, totpInput) },
+  webauthn: {
+    choose: 'Use a passkey',
+    // The words below the form stay only where its script finds no WebAuthn (passkey-login.js removes them).
+    form: (view) =>
+      view.passkey
+        ? html`${passkeyForm(
+            view.passkey,
+            'Use your passkey',
+            `Your passkey did not answer. Try again${view.others.length > 0 ? ', or choose another way below' : ''}.`,
+          )}
+<p id="passkey-unsupported" class="muted">This browser cannot use your passkey${view.others.length > 0 ? ': choose another way below' : ''}.</p>`
+        : html``,
+  },
   'recovery-code': {
     choose: 'Use a recovery code',
     form: codeForm(
@@ -40,7 +53,10 @@ const METHODS: Record<SecondFactorMethod, { choose: string; form: (action: strin
 };
 
 export interface ChallengeView {
+  /** Where a code's form posts. */
   action: string;
+  /** A passkey's form: where its script asks for a challenge, where it posts the answer, the scripts it loads. */
+  passkey?: { optionsUrl: string; action: string; scripts: readonly string[] } | undefined;
   abortUrl: string;
   clientName: string;
   method: SecondFactorMethod;
@@ -57,7 +73,7 @@ export function challengePage(view: ChallengeView): string {
     html`<h1>Two-step verification</h1>
 <p class="muted">${view.clientName} asks for a second step.</p>
 ${errorOf(view.error)}
-${METHODS[view.method].form(view.action)}
+${METHODS[view.method].form(view)}
 ${
   view.others.length
     ? html`<ul class="connections">${view.others.map(

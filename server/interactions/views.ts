@@ -88,10 +88,15 @@ ${none || !view.passkey ? '' : passkeyForm(view.passkey)}
  * fills in the browser's answer and submits the form, so what follows is an ordinary navigation.
  * On the login page, the first username field's `webauthn` autocomplete token lets the browser
  * offer passkeys there too. A page asking for a passkey as a second factor uses the same form
- * and scripts with its own label, URLs and challenge.
+ * and scripts with its own label, URLs, challenge and failure text.
  */
-export function passkeyForm(passkey: NonNullable<LoginView['passkey']>, label = 'Sign in with a passkey'): SafeHtml {
-  return html`<form id="passkey-form" method="post" action="${passkey.action}" data-options="${passkey.optionsUrl}" hidden>
+export function passkeyForm(
+  passkey: NonNullable<LoginView['passkey']>,
+  label = 'Sign in with a passkey',
+  /** What the script says when the browser's prompt fails: the ways left on this page. */
+  failed = 'Signing in with a passkey did not work. Try again, or use your password.',
+): SafeHtml {
+  return html`<form id="passkey-form" method="post" action="${passkey.action}" data-options="${passkey.optionsUrl}" data-failed="${failed}" hidden>
   <input type="hidden" name="response">
   <button type="button">${label}</button>
   <p id="passkey-status" class="muted" role="status"></p>

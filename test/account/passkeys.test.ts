@@ -1,9 +1,9 @@
 /**
  * Passkeys from the account page to an application, in Debian's Chromium with a virtual
  * authenticator (Chrome DevTools Protocol): a person signed in with their password adds a named
- * passkey, signs in to an application with it alone (amr and acr in the ID token), removes it on
+ * passkey, keeps the recovery codes shown once with it (their first factor), signs in to an application with it alone (amr and acr in the ID token), removes it on
  * the account page, and is refused with it afterwards. The issuer is on localhost: WebAuthn takes
- * no IP address as relying party id.
+ * no IP address as relying party id, so under an issuer that is one the page offers no passkey.
  */
 import type * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
@@ -64,11 +64,23 @@ describe('passkeys on the account page', () => {
     await page.getByLabel('Passkey name').fill('Work laptop');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await passkeysPart(page).getByText('Passkey “Work laptop” added.').waitFor();
-    await expect(passkeysPart(page).getByRole('cell', { name: 'Work laptop', exact: true }).isVisible()).resolves.toBe(true);
+    // The list is read again after the notice: waited for, not looked at once.
+    await passkeysPart(page).getByRole('cell', { name: 'Work laptop', exact: true }).waitFor();
     const [held] = await authenticator.credentials();
     expect(held).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
     const listed = await tessera.services.management.authenticators.list(userId);
-    expect(listed).toMatchObject([{ type: 'webauthn', name: 'Work laptop', last_used_at: null }]);
+    expect(listed).toMatchObject([
+      { type: 'webauthn', name: 'Work laptop', last_used_at: null },
+      { type: 'recovery-code', remaining: 10 },
+    ]);
+
+    // The first factor's recovery codes, shown once, as the two-step part shows an app's.
+    const shown = passkeysPart(page).locator('.recovery-codes code');
+    const codes = await shown.allTextContents();
+    expect(codes).toHaveLength(10);
+    expect(await tessera.services.recoveryCodes.verify(userId, String(codes[0]))).toBe(true);
+    await passkeysPart(page).getByRole('button', { name: 'I have saved them' }).click();
+    await shown.first().waitFor({ state: 'detached' });
 
     // Another sign-in in the same browser, the session forgotten: the login page, and the passkey alone.
     await context.clearCookies();
@@ -91,7 +103,7 @@ describe('passkeys on the account page', () => {
     ).resolves.not.toBe('Never');
     await passkeysPart(page).getByRole('button', { name: 'Remove Work laptop' }).click();
     await passkeysPart(page).getByText('No passkeys yet.').waitFor();
-    expect(await tessera.services.management.authenticators.list(userId)).toEqual([]);
+    expect((await tessera.services.management.authenticators.list(userId)).map((factor) => factor.type)).toEqual(['recovery-code']);
 
     expect(errors).toEqual([]);
 
@@ -110,6 +122,39 @@ describe('passkeys on the account page', () => {
     await passkeysPart(page).getByRole('alert').waitFor();
     expect(await passkeysPart(page).getByRole('alert').textContent()).toMatch(/^No passkey was added/);
     expect(await tessera.services.management.authenticators.list(person.profile.user_id)).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('passkeys on the account page under an issuer that is an IP address', () => {
+  let tessera: Awaited<ReturnType<typeof startTestTessera>>;
+  let chromium: Browser;
+
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await tessera?.stop();
+  });
+
+  it('does not offer to add a passkey, saying why, though the browser supports WebAuthn', async () => {
+    expect(new URL(tessera.issuer).hostname).toBe('127.0.0.1');
+    const person = await createUser(tessera);
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${tessera.issuer}/account/`);
+    await page.getByLabel('Email or username').fill(person.email);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const part = page.locator('#passkeys');
+    await part.getByText('Passkeys cannot be added here').waitFor();
+    await part.getByText('No passkeys yet.').waitFor();
+    expect(await part.getByRole('button', { name: 'Add a passkey' }).count()).toBe(0);
+    expect(await page.evaluate(() => 'PublicKeyCredential' in globalThis)).toBe(true);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

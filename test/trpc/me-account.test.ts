@@ -98,7 +98,7 @@ describe('the account page’s calls (me.*)', () => {
     });
   });
 
-  it('me.settings tells the page the metadata fields, that deletion is off, the password policy and the connections it could link', async () => {
+  it('me.settings tells the page the metadata fields, that deletion is off, the password policy, the connections it could link, and no passkeys under an IP address', async () => {
     const person = await createUser(tessera);
     await admin.connections.create.mutate({ name: 'Partners', strategy: 'database', options: { password_policy: { min_length: 12 } } });
     expect(await (await me(person)).settings.query()).toEqual({
@@ -110,6 +110,8 @@ describe('the account page’s calls (me.*)', () => {
       self_deletion: false,
       password: { min_length: 8 },
       connections: [{ name: 'Partners', strategy: 'database' }],
+      // This issuer is 127.0.0.1: WebAuthn takes no IP address as relying party id.
+      passkeys: false,
     });
   });
 

@@ -3,7 +3,8 @@
  * autofill (conditional UI). Loaded after @simplewebauthn/browser's bundle, which defines
  * SimpleWebAuthnBrowser; the page's policy allows scripts from this origin only, so this is a
  * file, not an inline script. The browser's answer is posted as an ordinary form, so the login
- * that follows navigates as a password login does.
+ * that follows navigates as a password login does. The second-factor page loads it too, for its
+ * "Use your passkey" button: it has no username field, so no autofill there.
  */
 (() => {
   const form = document.getElementById('passkey-form');
@@ -11,6 +12,8 @@
   if (!form || !webauthn?.browserSupportsWebAuthn()) return;
   const status = document.getElementById('passkey-status');
   form.hidden = false;
+  // A second-factor page's words for a browser without WebAuthn, which this one is not.
+  document.getElementById('passkey-unsupported')?.remove();
 
   /** A fresh challenge, bound to this login on the server. */
   async function options() {
@@ -30,7 +33,8 @@
       submit(await webauthn.startAuthentication({ optionsJSON: await options() }));
     } catch (error) {
       // Starting this prompt aborts the autofill one; only this prompt's own failures are shown.
-      if (error?.name !== 'AbortError') status.textContent = 'Signing in with a passkey did not work. Try again, or use your password.';
+      // The page says what is left to try: the password on the login page, the other ways on a second-factor page.
+      if (error?.name !== 'AbortError') status.textContent = form.dataset.failed;
     }
   });
 

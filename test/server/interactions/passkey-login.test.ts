@@ -29,7 +29,10 @@ describe('passkey sign-in on the login page', () => {
     const userId = person.profile.user_id;
     const { passkeys } = tessera.services.management;
     const authenticator = createSoftwareAuthenticator({ origin: issuer, synced: options.synced ?? false });
-    const registered = await passkeys.register(userId, authenticator.register(await passkeys.registrationOptions(userId)));
+    const { authenticator: registered } = await passkeys.register(
+      userId,
+      authenticator.register(await passkeys.registrationOptions(userId)),
+    );
     return { ...person, userId, authenticator, registered };
   }
 

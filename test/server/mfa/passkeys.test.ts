@@ -40,8 +40,11 @@ describe('passkeys', () => {
     const { userId, own } = await person();
     const authenticator = createSoftwareAuthenticator({ origin, synced: options.synced ?? false });
     const response = authenticator.register(await own.me.passkeys.registrationOptions());
-    const registered = await own.me.passkeys.register({ response, ...(options.name ? { name: options.name } : {}) });
-    return { userId, own, authenticator, registered };
+    const { authenticator: registered, recovery_codes } = await own.me.passkeys.register({
+      response,
+      ...(options.name ? { name: options.name } : {}),
+    });
+    return { userId, own, authenticator, registered, recoveryCodes: recovery_codes };
   }
 
   async function refusal(attempt: Promise<unknown>) {
@@ -68,8 +71,31 @@ describe('passkeys', () => {
     const { userId, own, registered } = await enrolled({ name: 'Work laptop' });
     expect(registered).toMatchObject({ type: 'webauthn', name: 'Work laptop', last_used_at: null });
     expect(registered.id).toMatch(/^webauthn_/);
-    expect(await own.me.authenticators.list()).toEqual([registered]);
-    expect(await tessera.as(['read:users']).users.authenticators.list({ id: userId })).toEqual([registered]);
+    const passkeysOf = (listed: Array<{ type: string }>) => listed.filter((authenticator) => authenticator.type === 'webauthn');
+    expect(passkeysOf(await own.me.authenticators.list())).toEqual([registered]);
+    expect(passkeysOf(await tessera.as(['read:users']).users.authenticators.list({ id: userId }))).toEqual([registered]);
+  });
+
+  it('answers ten recovery codes, once, with a person’s first passkey, as with a first authenticator app; none with the next', async () => {
+    const { own, recoveryCodes } = await enrolled();
+    expect(recoveryCodes).toHaveLength(10);
+    expect(new Set(recoveryCodes).size).toBe(10);
+    expect((await own.me.authenticators.list()).find((authenticator) => authenticator.type === 'recovery-code')).toMatchObject({
+      id: 'recovery-code',
+      remaining: 10,
+    });
+    const second = createSoftwareAuthenticator({ origin }).register(await own.me.passkeys.registrationOptions());
+    expect(await own.me.passkeys.register({ response: second, name: 'Phone' })).toMatchObject({
+      authenticator: { type: 'webauthn', name: 'Phone' },
+      recovery_codes: null,
+    });
+  });
+
+  it('lets a person whose first factor is a passkey in with one of its recovery codes, once', async () => {
+    const { userId, recoveryCodes } = await enrolled();
+    const [code = ''] = recoveryCodes ?? [];
+    expect(await tessera.services.recoveryCodes.verify(userId, code)).toBe(true);
+    expect(await tessera.services.recoveryCodes.verify(userId, code)).toBe(false);
   });
 
   it('asks for a discoverable credential with the user verified, the issuer as relying party, and none of the person’s passkeys again', async () => {
@@ -95,7 +121,7 @@ describe('passkeys', () => {
       userVerified: false,
     });
     expect(await callErrorOf(own.me.passkeys.register({ response: unverified }))).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await own.me.authenticators.list()).toHaveLength(1);
+    expect((await own.me.authenticators.list()).filter((authenticator) => authenticator.type === 'webauthn')).toHaveLength(1);
   });
 
   it('refuses a passkey registered already to someone', async () => {
@@ -184,7 +210,7 @@ describe('passkeys', () => {
     const { passkeys } = tessera.services;
     const removed = await enrolled();
     await removed.own.me.authenticators.delete({ authenticator_id: removed.registered.id });
-    expect(await removed.own.me.authenticators.list()).toEqual([]);
+    expect((await removed.own.me.authenticators.list()).map((authenticator) => authenticator.type)).toEqual(['recovery-code']);
     await refusal(
       passkeys.authenticate('interaction-g', removed.authenticator.assert(await passkeys.authenticationOptions('interaction-g'), 1)),
     );
@@ -195,6 +221,11 @@ describe('passkeys', () => {
     await refusal(
       passkeys.authenticate('interaction-h', reset.authenticator.assert(await passkeys.authenticationOptions('interaction-h'), 1)),
     );
+  });
+
+  it('tells the account page in me.settings that passkeys can be added under a host name', async () => {
+    const { own } = await person();
+    expect((await own.me.settings()).passkeys).toBe(true);
   });
 
   it('needs update:current_user to register', async () => {
@@ -229,5 +260,6 @@ describe('passkeys under an issuer that is an IP address', () => {
     });
     const refusal = await tessera.services.management.passkeys.registrationOptions(person.user_id).catch((error: unknown) => error);
     expect(refusal).toMatchObject({ code: 'passkey.refused', message: expect.stringContaining('not an IP address') });
+    expect((await tessera.services.management.selfService.settings(person.user_id)).passkeys).toBe(false);
   });
 });
