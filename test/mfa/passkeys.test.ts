@@ -10,15 +10,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../adapters/postgres/free-port.js';
-import { DEFAULT_DATABASE_CONNECTION } from '../../../server/clients/bootstrap.js';
-import { isDomainError } from '../../../server/errors.js';
-import { isPage } from '../../support/browser.js';
-import { createClient } from '../../support/fixtures.js';
-import { type CallerTessera, callErrorOf, openCallerTessera } from '../../support/management-caller.js';
-import { discover, openLoginPage } from '../../support/relying-party.js';
-import { createSoftwareAuthenticator } from '../../support/software-authenticator.js';
-import { startTestTessera } from '../../support/tessera.js';
+import { freePort } from '../../adapters/postgres/free-port.js';
+import { DEFAULT_DATABASE_CONNECTION } from '../../server/clients/bootstrap.js';
+import { isDomainError } from '../../server/errors.js';
+import { isPage } from '../support/browser.js';
+import { createClient } from '../support/fixtures.js';
+import { type CallerTessera, callErrorOf, openCallerTessera } from '../support/management-caller.js';
+import { discover, openLoginPage } from '../support/relying-party.js';
+import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
+import { startTestTessera } from '../support/tessera.js';
 
 describe('passkeys', () => {
   let tessera: CallerTessera;
