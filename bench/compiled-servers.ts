@@ -12,8 +12,9 @@ import { PACKAGE_ROOT } from '../server/package-root.js';
  * The V8 flags Tessera runs with, as `npm start` and the image's CMD give them (a test keeps the
  * three alike). A young generation of at most 16 MB per semi-space, where Node 24 lets it grow to
  * several times that under load: the garbage of a busy server is collected sooner instead of
- * swelling the heap, which lowered the peak RSS under the benchmark by about 70 MB at no CPU cost
- * measured. The bare provider runs with Node's defaults, as its users would run it.
+ * swelling the heap: the peak RSS under the benchmark was about 130 MB lower, and the CPU per
+ * request moved less than between two runs without the flag (docs/benchmarks.md). The bare
+ * provider runs with Node's defaults, as its users would run it.
  */
 export const TESSERA_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
 
