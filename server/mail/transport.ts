@@ -44,10 +44,14 @@ export function fileTransport(folder: string): MailTransport {
     where: `files in ${folder}`,
     async send(message) {
       const info = await transporter.sendMail(message);
-      folderMade ??= mkdir(folder, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
-        folderMade = undefined;
-        throw error;
-      });
+      // DATA_DIR keeps its usual mode (a recursive mkdir would give it 0700 too, and the embedded
+      // PostgreSQL's own OS user could then not enter it at the next start as root); the mail folder is the owner's.
+      folderMade ??= mkdir(path.dirname(folder), { recursive: true })
+        .then(() => mkdir(folder, { recursive: true, mode: 0o700 }))
+        .catch((error: unknown) => {
+          folderMade = undefined;
+          throw error;
+        });
       await folderMade;
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
       // The message holds live links: only the owner may read it.

@@ -293,7 +293,8 @@ describe('the outbox worker', () => {
 
 describe('delivery to files', () => {
   it('writes an .eml file readable only by its owner under DATA_DIR/mail without SMTP_URL', async () => {
-    const dataDir = await tempDir();
+    // A DATA_DIR not made yet: the mail folder is the owner's alone, DATA_DIR keeps the usual mode.
+    const dataDir = path.join(await tempDir(), 'data');
     const db = await (await database()).open();
     const logs: unknown[] = [];
     const mail = await mailFor(db, { dataDir, logs });
@@ -307,6 +308,8 @@ describe('delivery to files', () => {
     const file = path.join(dataDir, 'mail', files[0] ?? '');
     expect(file).toMatch(/\.eml$/);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(dataDir, 'mail'))).mode & 0o777).toBe(0o700);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o777 & ~process.umask());
     const message = parse(await readFile(file, 'utf8'));
     expect(message.header('To')).toBe('dan@example.com');
     expect(message.text).toContain(link);

@@ -1,11 +1,13 @@
 /**
  * Starts a real Tessera for a test: its own database, a free port, the issuer on that port.
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger, type Logger } from '../../server/logger.js';
+import { PACKAGE_ROOT } from '../../server/package-root.js';
 import { startTessera, type Tessera } from '../../server/tessera.js';
 import { createTestDatabase } from './databases.js';
 
@@ -24,6 +26,8 @@ export const TEST_SEALING_KEY = Buffer.alloc(32, 7).toString('base64');
 /** CODE_DIR of test Tesseras, unless a test sets its own: the custom scripts and mappers of test/fixtures. */
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures', import.meta.url));
 
+const TEST_DATA_DIR = path.join(PACKAGE_ROOT, '.test-data', 'tessera');
+
 export const ADMIN = { clientId: 'admin-client', clientSecret: 'admin-secret-that-is-long-enough-0123456789' };
 
 /** The configuration of a test Tessera: its own database unless given one, the issuer on a free port. */
@@ -40,6 +44,8 @@ export async function testConfig(options: TestTesseraOptions = {}) {
     SEALING_KEY: TEST_SEALING_KEY,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     CODE_DIR: FIXTURES_DIR,
+    // Not the checkout's ./.data: what a test Tessera writes there (its mail files) stays out of `npm start`'s.
+    DATA_DIR: TEST_DATA_DIR,
     ...(options.redis ? { REDIS_URL: options.redis === true ? inject('redisUrl') : options.redis } : {}),
     ...options.env,
   });
