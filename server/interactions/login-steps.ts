@@ -19,7 +19,7 @@ import {
   loginResult,
   requestsMultiFactor,
 } from '../mfa/authentication-methods.js';
-import { MFA_POLICY_METADATA, policyOf, secondFactorStep } from '../mfa/mfa-policy.js';
+import { MFA_POLICY_METADATA, secondFactorStepFor } from '../mfa/mfa-policy.js';
 import { passkeysPossible } from '../mfa/passkeys.js';
 import type { Profile } from '../profiles/profile.js';
 import { ruleMethodsOf } from '../rules/post-login.js';
@@ -34,6 +34,7 @@ import { errorPage, loginPage } from './views.js';
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type InteractionResult = Parameters<Provider['interactionResult']>[2];
+type Client = Awaited<ReturnType<Provider['Client']['find']>>;
 
 export const clientIdOf = (details: Details) => String(details.params['client_id']);
 
@@ -123,11 +124,11 @@ export function createLoginSteps(deps: InteractionDependencies) {
   async function rulesAllow(
     ctx: Context,
     details: Details,
+    client: Client | undefined,
     profile: Profile,
     connection: { name: string; strategy: string },
     amr: readonly AuthenticationMethod[],
   ): Promise<{ multifactor: boolean } | undefined> {
-    const client = await providers.provider.Client.find(clientIdOf(details));
     const outcome = await rules.run({
       user: profile,
       client: { client_id: clientIdOf(details), name: client?.clientName ?? clientIdOf(details) },
@@ -150,13 +151,26 @@ export function createLoginSteps(deps: InteractionDependencies) {
    * Whether this login goes on to a second factor: the application's mfa_policy (or MFA_POLICY),
    * the user's factors, and whether a rule or the application's acr_values asks for multi-factor.
    */
-  async function nextStep(details: Details, userId: string, amr: readonly AuthenticationMethod[], ruleAsks: boolean) {
-    const client = await providers.provider.Client.find(clientIdOf(details));
-    const policy = policyOf(client?.[MFA_POLICY_METADATA]) ?? deps.mfaPolicy;
-    const required = ruleAsks || requestsMultiFactor(details.params['acr_values']);
-    // The user's factors are read only when the answer depends on them.
-    if (isMultiFactor(amr) || (policy === 'never' && !required)) return 'none';
-    return secondFactorStep({ policy, enrolled: await authenticators.enrolled(userId), multiFactor: false, required });
+  const nextStep = (
+    details: Details,
+    client: Client | undefined,
+    userId: string,
+    amr: readonly AuthenticationMethod[],
+    ruleAsks: boolean,
+  ) =>
+    secondFactorStepFor({
+      applicationPolicy: client?.[MFA_POLICY_METADATA],
+      globalPolicy: deps.mfaPolicy,
+      multiFactor: isMultiFactor(amr),
+      required: ruleAsks || requestsMultiFactor(details.params['acr_values']),
+      enrolled: () => authenticators.enrolled(userId),
+    });
+
+  /** A blocked (or deleted) user's login ends on the login page, saying so. */
+  function refuseBlocked(ctx: Context, details: Details, userId: string, connectionName: string, username?: string) {
+    log.info({ user_id: userId }, 'login refused: user blocked');
+    loginOutcomes.record(connectionName, 'user.blocked');
+    return showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')), username);
   }
 
   /**
@@ -192,16 +206,12 @@ export function createLoginSteps(deps: InteractionDependencies) {
     options: { username?: string; amr?: readonly AuthenticationMethod[] } = {},
   ) {
     const { username } = options;
-    const profile = await profiles.getProfile(userId);
-    if (!profile || profile.blocked) {
-      log.info({ user_id: userId }, 'login refused: user blocked');
-      loginOutcomes.record(connection.name, 'user.blocked');
-      return showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')), username);
-    }
+    const [profile, client] = await Promise.all([profiles.getProfile(userId), providers.provider.Client.find(clientIdOf(details))]);
+    if (!profile || profile.blocked) return refuseBlocked(ctx, details, userId, connection.name, username);
     const amr = [...(options.amr ?? connectionMethods(connection))];
-    const allowed = await rulesAllow(ctx, details, profile, { name: connection.name, strategy: connection.strategy }, amr);
+    const allowed = await rulesAllow(ctx, details, client, profile, { name: connection.name, strategy: connection.strategy }, amr);
     if (!allowed) return loginOutcomes.record(connection.name, 'auth.denied_by_rule');
-    const step = await nextStep(details, userId, amr, allowed.multifactor);
+    const step = await nextStep(details, client, userId, amr, allowed.multifactor);
     if (step === 'none') return finishLogin(ctx, details, userId, connection.name, amr);
     const pending: PendingSecondFactor = { kind: 'second-factor', uid: details.uid, userId, connectionId: connection.id, amr, step };
     await flows.put(secondFactorFlowId(details.uid), { ...pending }, SECOND_FACTOR_TTL_SECONDS);
@@ -218,14 +228,30 @@ export function createLoginSteps(deps: InteractionDependencies) {
    */
   async function singleSignOnAllowed(ctx: Context, details: Details): Promise<boolean> {
     if (details.lastSubmission?.['login'] || !details.session?.accountId) return true;
-    const profile = await profiles.getProfile(details.session.accountId);
+    const [profile, client] = await Promise.all([
+      profiles.getProfile(details.session.accountId),
+      providers.provider.Client.find(clientIdOf(details)),
+    ]);
     if (!profile || profile.blocked) throw new errors.AccessDenied('this account is blocked');
     const [identity] = profile.identities;
     const connection = identity ? await connections.findByName(identity.connection) : null;
     const connectionOfRules = { name: connection?.name ?? '', strategy: connection?.strategy ?? identity?.provider ?? '' };
     // A rule's api.multifactor.enable is for logins: this session authenticated already (see docs/post-login-rules.md).
-    return (await rulesAllow(ctx, details, profile, connectionOfRules, knownMethods(details.session.amr))) !== undefined;
+    return (await rulesAllow(ctx, details, client, profile, connectionOfRules, knownMethods(details.session.amr))) !== undefined;
   }
 
-  return { log, load, finish, offered, renderLogin, showFailure, completeLogin, finishLogin, singleSignOnAllowed, passkeyScripts };
+  return {
+    log,
+    load,
+    finish,
+    offered,
+    renderLogin,
+    showFailure,
+    refuseBlocked,
+    completeLogin,
+    finishLogin,
+    singleSignOnAllowed,
+    passkeyScripts,
+    offerPasskeys,
+  };
 }

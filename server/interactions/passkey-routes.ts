@@ -10,7 +10,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import { DomainError, isDomainError } from '../errors.js';
-import { authenticationResponseSchema } from '../mfa/passkey-schemas.js';
+import { parseAuthenticationResponse } from '../mfa/passkey-schemas.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { type LoginSteps, readForm, requireLoginPrompt } from './account-requests.js';
 import { describeFailure, loginFailure } from './login-failure.js';
@@ -70,23 +70,16 @@ export function createPasskeyRouter(deps: InteractionDependencies, steps: LoginS
   router.post('/:uid/passkey', async (ctx) => {
     const details = await load(ctx);
     requireLoginPrompt(details);
-    const { response: raw = '' } = await readForm(ctx, ['response']);
-    let answer: unknown;
-    try {
-      answer = JSON.parse(raw);
-    } catch {
-      return refuse(ctx, details, invalidAnswer());
-    }
-    const parsed = authenticationResponseSchema.safeParse(answer);
-    if (!parsed.success) return refuse(ctx, details, invalidAnswer());
+    const answer = parseAuthenticationResponse((await readForm(ctx, ['response']))['response'] ?? '');
+    if (!answer) return refuse(ctx, details, invalidAnswer());
 
     let userId: string;
     let method: 'hwk' | 'swk';
     let countReset: Promise<void>;
     try {
-      const attempt = await loginAttempts.begin(passkeySubject(parsed.data.id), ctx.ip);
+      const attempt = await loginAttempts.begin(passkeySubject(answer.id), ctx.ip);
       try {
-        ({ userId, method } = await passkeys.authenticate(interactionBinding(details.uid), parsed.data));
+        ({ userId, method } = await passkeys.authenticate(interactionBinding(details.uid), answer));
       } catch (error) {
         if (!isDomainError(error, 'auth.invalid_credentials')) await attempt.inconclusive();
         else if (await attempt.failed()) log.warn({ ip: ctx.ip }, 'passkey blocked for this IP after too many failed attempts');

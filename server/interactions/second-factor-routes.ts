@@ -15,8 +15,7 @@ import { RetryLater } from '../abuse/retry-later.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { AuthenticationMethod } from '../mfa/authentication-methods.js';
 import { accountNameOf } from '../mfa/enrolment.js';
-import { authenticationResponseSchema } from '../mfa/passkey-schemas.js';
-import { passkeysPossible } from '../mfa/passkeys.js';
+import { parseAuthenticationResponse } from '../mfa/passkey-schemas.js';
 import { clientNameOf, type LoginSteps, readForm, requireLoginPrompt } from './account-requests.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
 import type { Details } from './login-steps.js';
@@ -50,9 +49,8 @@ interface Verdict {
 export function createSecondFactorRouter(deps: InteractionDependencies, steps: LoginSteps) {
   const { flows, loginAttempts, totp, recoveryCodes, mfaEnrolment, authenticators, profiles, connections, providers, loginOutcomes } = deps;
   const { passkeys } = deps;
-  const { log, load, finishLogin, passkeyScripts } = steps;
-  // WebAuthn takes no IP address as relying party id: under such an issuer a passkey cannot answer.
-  const offerPasskeys = passkeysPossible(deps.issuer);
+  // offerPasskeys: WebAuthn takes no IP address as relying party id, so under such an issuer a passkey cannot answer.
+  const { log, load, finishLogin, passkeyScripts, offerPasskeys } = steps;
   const router = new Router();
 
   async function pendingOf(details: Details): Promise<PendingSecondFactor> {
@@ -139,16 +137,10 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
 
   /** A passkey the user holds answering this step's challenge; anything else, even unreadable, is a wrong answer. */
   async function judgePasskey(pending: PendingSecondFactor, raw: string): Promise<Verdict> {
-    let answer: unknown;
+    const answer = parseAuthenticationResponse(raw);
+    if (!answer) return { accepted: false };
     try {
-      answer = JSON.parse(raw);
-    } catch {
-      return { accepted: false };
-    }
-    const parsed = authenticationResponseSchema.safeParse(answer);
-    if (!parsed.success) return { accepted: false };
-    try {
-      const assertion = await passkeys.authenticate(secondFactorBinding(pending.uid), parsed.data);
+      const assertion = await passkeys.authenticate(secondFactorBinding(pending.uid), answer);
       return assertion.userId === pending.userId ? { accepted: true, method: assertion.method } : { accepted: false };
     } catch (error) {
       if (isDomainError(error, 'auth.invalid_credentials')) return { accepted: false };
@@ -198,8 +190,7 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
     // Blocked while the login waited for its second factor: it ends here, as a blocked user's login does.
     if (!profile || profile.blocked) {
       await flows.take(secondFactorFlowId(details.uid));
-      loginOutcomes.record(connection.name, 'user.blocked');
-      return steps.showFailure(ctx, details, describeFailure(new DomainError('user.blocked', 'This account is blocked.')));
+      return steps.refuseBlocked(ctx, details, pending.userId, connection.name);
     }
 
     let attempt: LoginAttempt;

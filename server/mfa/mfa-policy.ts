@@ -1,6 +1,7 @@
 /**
  * When a login asks for a second factor, decided from what is known once the first factor and
- * the rules are done; no I/O here. `never`: only when something requires it for this login
+ * the rules are done; no I/O of its own (the user's factors are read through the caller's
+ * `enrolled`, and only when the answer depends on them). `never`: only when something requires it for this login
  * (a rule, or an application's acr_values); `enrolled` (the default): whenever the user has a
  * factor; `always`: every login, and a user without a factor enrols one first.
  */
@@ -33,4 +34,26 @@ export const MFA_POLICY_METADATA = 'mfa_policy';
 /** A client's `mfa_policy` metadata, when it is one of the policies; undefined (the global one) otherwise. */
 export function policyOf(value: unknown): MfaPolicy | undefined {
   return MFA_POLICIES.find((policy) => policy === value);
+}
+
+export interface SecondFactorQuestion {
+  /** The application's `mfa_policy` metadata, as stored (unset or unknown: `globalPolicy`). */
+  applicationPolicy: unknown;
+  globalPolicy: MfaPolicy;
+  multiFactor: boolean;
+  required: boolean;
+  enrolled(): Promise<boolean>;
+}
+
+/** The step for a login or a session: both the login (login-steps.ts) and the step-up check (multi-factor-check.ts) ask it. */
+export async function secondFactorStepFor({
+  applicationPolicy,
+  globalPolicy,
+  multiFactor,
+  required,
+  enrolled,
+}: SecondFactorQuestion): Promise<SecondFactorStep> {
+  const policy = policyOf(applicationPolicy) ?? globalPolicy;
+  if (multiFactor || (policy === 'never' && !required)) return 'none';
+  return secondFactorStep({ policy, enrolled: await enrolled(), multiFactor: false, required });
 }

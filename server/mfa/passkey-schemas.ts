@@ -53,6 +53,18 @@ export const authenticationResponseSchema = z.object({
 export type RegistrationResponse = z.infer<typeof registrationResponseSchema>;
 export type AuthenticationResponse = z.infer<typeof authenticationResponseSchema>;
 
+/** A sign-in answer posted as a form field (its JSON text); undefined when it is not one. */
+export function parseAuthenticationResponse(text: string): AuthenticationResponse | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = authenticationResponseSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 export const PASSKEY_NAME_MAX = 64;
 
 export const registerPasskeyInput = z.strictObject({

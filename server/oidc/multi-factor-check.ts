@@ -12,7 +12,7 @@
  */
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_MULTI_FACTOR, requestsMultiFactor } from '../mfa/authentication-methods.js';
-import { MFA_POLICY_METADATA, type MfaPolicy, policyOf, secondFactorStep } from '../mfa/mfa-policy.js';
+import { MFA_POLICY_METADATA, type MfaPolicy, secondFactorStepFor } from '../mfa/mfa-policy.js';
 
 /** The reason the login prompt gives when only this check asked for it. */
 export const MULTI_FACTOR_REASON = 'multi_factor_required';
@@ -28,11 +28,15 @@ async function needsSecondFactor(ctx: KoaContextWithOIDC, { globalPolicy, enroll
   const accountId = ctx.oidc.session?.accountId;
   // Without a session, and on the resume right after a login, the login asked for the second
   // factor itself by the same rules (server/interactions/login-steps.ts): nothing to ask again.
-  if (!accountId || ctx.oidc.result?.['login'] || ctx.oidc.acr === ACR_MULTI_FACTOR) return false;
-  const required = requestsMultiFactor(ctx.oidc.params?.['acr_values']);
-  const policy = policyOf(ctx.oidc.client?.[MFA_POLICY_METADATA]) ?? globalPolicy;
-  if (!required && policy === 'never') return false;
-  return secondFactorStep({ policy, enrolled: await enrolled(accountId), multiFactor: false, required }) !== 'none';
+  if (!accountId || ctx.oidc.result?.['login']) return false;
+  const step = await secondFactorStepFor({
+    applicationPolicy: ctx.oidc.client?.[MFA_POLICY_METADATA],
+    globalPolicy,
+    multiFactor: ctx.oidc.acr === ACR_MULTI_FACTOR,
+    required: requestsMultiFactor(ctx.oidc.params?.['acr_values']),
+    enrolled: () => enrolled(accountId),
+  });
+  return step !== 'none';
 }
 
 /** oidc-provider's default prompts, with the multi-factor check added to the login prompt. */
