@@ -68,7 +68,7 @@ import { countProviderEvents } from './metrics/provider-events.js';
 import { timeRequests } from './metrics/request-timing.js';
 import { createTesseraMetrics } from './metrics/tessera-metrics.js';
 import { createAuthenticators } from './mfa/authenticators.js';
-import { createMfaEnrolment } from './mfa/enrolment.js';
+import { accountNameOf, createMfaEnrolment } from './mfa/enrolment.js';
 import { createPasskeyEnrolment } from './mfa/passkey-enrolment.js';
 import { createPasskeys, passkeysPossible } from './mfa/passkeys.js';
 import { createRecoveryCodes } from './mfa/recovery-codes.js';
@@ -207,17 +207,20 @@ function buildServices(
     loginAttempts,
     accountMail,
   });
+  const flows = createLoginFlowQueries(database.models);
+  // What depends on a user's second factors hears of a change as of any other change to the user.
+  const factorsChanged = (userId: string) => events.publish('user.updated', userId);
   const passkeys = createPasskeys({
     issuer: config.issuer,
     credentials: createWebauthnCredentialQueries(database.models),
-    challenges: createLoginFlowQueries(database.models),
+    challenges: flows,
     describeUser: async (userId) => {
-      const user = (await users.findById(userId))?.user;
-      if (!user) return undefined;
-      const name = user.email ?? user.username ?? userId;
-      return { name, displayName: user.name ?? name };
+      const profile = await profiles.getProfile(userId);
+      if (!profile) return undefined;
+      const name = accountNameOf(profile);
+      return { name, displayName: profile.name ?? name };
     },
-    changed: (userId) => events.publish('user.updated', userId),
+    changed: factorsChanged,
   });
   const totp = createTotp({
     queries: createTotpAuthenticatorQueries(database.models),
@@ -228,16 +231,15 @@ function buildServices(
   const authenticators = createAuthenticators({
     kinds: [totp.kind, passkeys.kind, recoveryCodes.kind],
     checkManageable: userService.checkManageable,
-    changed: (userId) => events.publish('user.updated', userId),
+    changed: factorsChanged,
   });
   const mfaEnrolment = createMfaEnrolment({
     totp,
     recoveryCodes,
     enrolled: authenticators.enrolled,
-    changed: (userId) => events.publish('user.updated', userId),
+    changed: factorsChanged,
     loginAttempts,
   });
-  const flows = createLoginFlowQueries(database.models);
   const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
   const idpTokens = createIdpTokensSealer(sealingKey);
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
