@@ -5,7 +5,8 @@
  * They are listed as one authenticator (`recovery-code`) saying how many are left, and removing
  * it removes them all.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { Secret } from 'otpauth';
 import type { RecoveryCodeQueries } from '../../adapters/queries/recovery-codes.js';
 import type { Authenticator } from './authenticator-schemas.js';
 import type { FactorKind } from './authenticators.js';
@@ -14,26 +15,9 @@ export const RECOVERY_CODE_COUNT = 10;
 export const RECOVERY_CODES_ID = 'recovery-code';
 /** 80 bits: 16 characters of base32. */
 const CODE_BYTES = 10;
-/** Crockford's base32 alphabet: no I, L, O or U to misread. */
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-function base32(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
-
-/** Four groups of four, easier to copy by hand. */
-const newCode = () => base32(randomBytes(CODE_BYTES)).replace(/(.{4})(?!$)/g, '$1-');
+/** Base32 (RFC 4648: no 0, 1, 8 or 9 to misread) in lower case, in four groups of four, easier to copy by hand. */
+const newCode = () => new Secret({ size: CODE_BYTES }).base32.toLowerCase().replace(/(.{4})(?!$)/g, '$1-');
 
 /** What a typed code is compared as: case, spaces and dashes do not matter. */
 const normalize = (code: string) => code.toLowerCase().replace(/[\s-]+/g, '');
