@@ -4,10 +4,9 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { FailureAlert } from '../../console/src/failure-alert.js';
+import { shownTime as when } from '../../console/src/shown-time.js';
 import type { Me, PartProps } from './account.js';
 import { useAttempt } from './attempt.js';
-
-const when = (value: string | null) => (value === null ? '—' : new Date(value).toLocaleString());
 
 export function ActivityLists({ api, refused }: PartProps) {
   const [sessions, setSessions] = useState<Me['sessions'] | undefined>();

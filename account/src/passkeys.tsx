@@ -10,13 +10,14 @@
 import { browserSupportsWebAuthn, type PublicKeyCredentialCreationOptionsJSON, startRegistration } from '@simplewebauthn/browser';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { FailureAlert } from '../../console/src/failure-alert.js';
+import { shownTime } from '../../console/src/shown-time.js';
 import type { Me, PartProps } from './account.js';
 import { useAttempt } from './attempt.js';
 import { RecoveryCodesShown } from './recovery-codes.js';
 
 type Authenticator = Me['authenticators']['list'][number];
 
-const when = (value: string | null) => (value === null ? 'Never' : new Date(value).toLocaleString());
+const when = (value: string | null) => shownTime(value, 'Never');
 
 /** The browser's refusal in words: the person closed the prompt, or the authenticator holds this passkey already. */
 function promptFailure(error: unknown): string {

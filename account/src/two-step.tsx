@@ -6,6 +6,7 @@
  */
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { FailureAlert } from '../../console/src/failure-alert.js';
+import { shownTime } from '../../console/src/shown-time.js';
 import type { Me, PartProps } from './account.js';
 import { useAttempt } from './attempt.js';
 import { RecoveryCodesShown } from './recovery-codes.js';
@@ -19,7 +20,7 @@ const KINDS: Record<Authenticator['type'], string> = {
   'recovery-code': 'Recovery codes',
 };
 
-const when = (value: string | null) => (value === null ? 'never' : new Date(value).toLocaleString());
+const when = (value: string | null) => shownTime(value, 'never');
 
 export function TwoStep({ api, refused }: PartProps) {
   const [factors, setFactors] = useState<readonly Authenticator[] | undefined>();

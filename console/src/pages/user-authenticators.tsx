@@ -5,9 +5,11 @@
  * their next login.
  */
 import type { inferRouterOutputs } from '@trpc/server';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { AppRouter } from '../../../trpc/index.js';
 import type { Api } from '../api.js';
+import { useRevisionedRead } from '../revisioned-read.js';
+import { shownTime as when } from '../shown-time.js';
 
 type Authenticator = inferRouterOutputs<AppRouter>['users']['authenticators']['list'][number];
 
@@ -26,25 +28,10 @@ const KINDS: Record<Authenticator['type'], string> = {
   'recovery-code': 'Recovery codes',
 };
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
-
 export function UserAuthenticators({ api, userId, revision, canUpdate, refuse }: Props) {
-  const [factors, setFactors] = useState<readonly Authenticator[] | undefined>();
+  const read = useCallback(() => api.users.authenticators.list.query({ id: userId }), [api, userId]);
+  const [factors, load] = useRevisionedRead(read, revision, refuse);
   const [confirming, setConfirming] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setFactors(await api.users.authenticators.list.query({ id: userId }));
-    } catch (error) {
-      refuse(error);
-    }
-  }, [api, userId, refuse]);
-
-  // `revision` is only the cue to read again: the effect needs no value of it.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a dependency the effect rightly does not read
-  useEffect(() => {
-    void load();
-  }, [load, revision]);
 
   const act = async (action: () => Promise<unknown>) => {
     try {

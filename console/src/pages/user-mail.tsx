@@ -3,12 +3,10 @@
  * the last error of a send that failed, so an operator sees a verification or reset that never
  * arrived. The bodies (live links) are never shown, nor kept once delivered.
  */
-import type { inferRouterOutputs } from '@trpc/server';
-import { useCallback, useEffect, useState } from 'react';
-import type { AppRouter } from '../../../trpc/index.js';
+import { useCallback } from 'react';
 import type { Api } from '../api.js';
-
-type Message = inferRouterOutputs<AppRouter>['users']['mail'][number];
+import { useRevisionedRead } from '../revisioned-read.js';
+import { shownTime as when } from '../shown-time.js';
 
 interface Props {
   api: Api;
@@ -18,24 +16,9 @@ interface Props {
   refuse: (error: unknown) => void;
 }
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
-
 export function UserMail({ api, userId, revision, refuse }: Props) {
-  const [messages, setMessages] = useState<readonly Message[] | undefined>();
-
-  const load = useCallback(async () => {
-    try {
-      setMessages(await api.users.mail.query({ id: userId }));
-    } catch (error) {
-      refuse(error);
-    }
-  }, [api, userId, refuse]);
-
-  // `revision` is only the cue to read again: the effect needs no value of it.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a dependency the effect rightly does not read
-  useEffect(() => {
-    void load();
-  }, [load, revision]);
+  const read = useCallback(() => api.users.mail.query({ id: userId }), [api, userId]);
+  const [messages, load] = useRevisionedRead(read, revision, refuse);
 
   return (
     <section aria-labelledby="mail-heading">
