@@ -60,10 +60,20 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
     return pending;
   }
 
+  // Per request (pendingOf reads a new object each time): a refused answer is judged, then its page shown, from one read.
+  const methodsByRequest = new WeakMap<PendingSecondFactor, Promise<SecondFactorMethod[]>>();
+
   /** The ways this user can give a second factor here, in the order the page offers them. */
-  async function methodsOf(userId: string): Promise<SecondFactorMethod[]> {
-    const held = new Set<string>((await authenticators.list(userId)).map((authenticator) => authenticator.type));
-    return SECOND_FACTOR_METHODS.filter((method) => held.has(method) && (method !== 'webauthn' || offerPasskeys));
+  function methodsOf(pending: PendingSecondFactor): Promise<SecondFactorMethod[]> {
+    let methods = methodsByRequest.get(pending);
+    if (!methods) {
+      methods = authenticators.list(pending.userId).then((listed) => {
+        const held = new Set<string>(listed.map((authenticator) => authenticator.type));
+        return SECOND_FACTOR_METHODS.filter((method) => held.has(method) && (method !== 'webauthn' || offerPasskeys));
+      });
+      methodsByRequest.set(pending, methods);
+    }
+    return methods;
   }
 
   function show(ctx: Context, body: string, failure?: LoginFailure) {
@@ -74,7 +84,7 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
   }
 
   async function renderChallenge(ctx: Context, details: Details, pending: PendingSecondFactor, asked: unknown, failure?: LoginFailure) {
-    const methods = await methodsOf(pending.userId);
+    const methods = await methodsOf(pending);
     const method = methods.find((candidate) => candidate === asked) ?? methods[0];
     if (!method) throw new errors.InvalidRequest('this account has no second factor that can be used here; please log in again');
     const page = `/interaction/${details.uid}/mfa`;
@@ -162,7 +172,7 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
         throw error;
       }
     }
-    const methods = await methodsOf(pending.userId);
+    const methods = await methodsOf(pending);
     const method = form['method'];
     if (method === 'recovery-code' && methods.includes('recovery-code'))
       return { accepted: await recoveryCodes.verify(pending.userId, code), method: 'otp' };
@@ -175,7 +185,7 @@ export function createSecondFactorRouter(deps: InteractionDependencies, steps: L
   router.post('/:uid/mfa/passkey/options', async (ctx) => {
     const details = await load(ctx);
     const pending = await pendingOf(details);
-    if (pending.step !== 'challenge' || !(await methodsOf(pending.userId)).includes('webauthn')) {
+    if (pending.step !== 'challenge' || !(await methodsOf(pending)).includes('webauthn')) {
       throw new errors.InvalidRequest('this login does not wait for a passkey');
     }
     ctx.body = await passkeys.authenticationOptions(secondFactorBinding(details.uid), { userId: pending.userId });
