@@ -1,12 +1,15 @@
 /**
  * The benchmarked servers run compiled, as `npm start` and the production image run Tessera:
- * the same esbuild transpilation as `npm run build:server`, into dist/, once per benchmark run.
+ * `npm run build:server` (esbuild) into dist/, with the benchmark's files, once per benchmark run.
  * Running them through tsx instead would add its loader, its source maps and, for the bare
  * provider, nothing it needs, to the memory and start-up measured.
  */
+import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { promisify } from 'node:util';
 import { PACKAGE_ROOT } from '../server/package-root.js';
+
+const run = promisify(execFile);
 
 /**
  * The V8 flags Tessera runs with, as `npm start` and the image's CMD give them (a test keeps the
@@ -20,17 +23,10 @@ export const TESSERA_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
 
 let compiled: Promise<string> | undefined;
 
-/** The compiled server-process.js to fork; built on first use. */
+/** The compiled server-process.js to fork; built on first use, by `npm run build:server` with the benchmark's own files added. */
 export function compiledServerProcess(): Promise<string> {
-  compiled ??= build({
-    absWorkingDir: PACKAGE_ROOT,
-    entryPoints: ['server/**/*.ts', 'adapters/**/*.ts', 'trpc/**/*.ts', 'bench/**/*.ts'],
-    outdir: 'dist',
-    outbase: '.',
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    logLevel: 'warning',
-  }).then(() => path.join(PACKAGE_ROOT, 'dist', 'bench', 'server-process.js'));
+  compiled ??= run('npm', ['run', 'build:server', '--silent', '--', 'bench/**/*.ts'], { cwd: PACKAGE_ROOT }).then(() =>
+    path.join(PACKAGE_ROOT, 'dist', 'bench', 'server-process.js'),
+  );
   return compiled;
 }
