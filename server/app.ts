@@ -2,6 +2,7 @@
  * The Koa application: Tessera's own routes first, then oidc-provider mounted at the root.
  */
 import Koa from 'koa';
+import { createApiV2Router } from '../trpc/api-v2/api-v2-routes.js';
 import { trpcMiddleware } from '../trpc/http.js';
 import { createAccountRouter } from './accounts/account-site.js';
 import { createTicketRouter, type TicketRouteDependencies } from './accounts/ticket-routes.js';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
+  app.use(createApiV2Router({ createTrpcContext: deps.createTrpcContext, logger: deps.logger }).routes());
   app.use(createSetupRouter(deps).routes());
   app.use(createTicketRouter(deps).routes());
   app.use(interactions.routes());

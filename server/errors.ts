@@ -2,19 +2,21 @@
  * Domain errors with stable dotted codes, and the one table mapping each code to the tRPC
  * code, the OAuth error and the HTTP status it surfaces as. The message is safe to show a client.
  * The HTTP status is the one tRPC gives the tRPC code, so a code answers alike on every surface.
+ * `auth0` is the `errorCode` Auth0's Management API v2 answers with for the same case
+ * (trpc/api-v2/); a code without one is told by its status alone there.
  */
 import { isStoreUnavailable } from '../adapters/store-unavailable.js';
 
 export const ERROR_CODES = {
-  'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant', http: 404 },
-  'authenticator.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
+  'user.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_grant', http: 404, auth0: 'inexistent_user' },
+  'authenticator.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404, auth0: 'inexistent_authenticator' },
   // Confirming an enrolment with a code the new authenticator did not make (or one already used).
   'authenticator.invalid_code': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
   // Recovery codes asked for by a user with no second factor they would stand in for.
   'authenticator.not_enrolled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
-  'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
+  'user.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409, auth0: 'auth0_idp_error' },
   'user.blocked': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
-  'user.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'user.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'invalid_body' },
   'auth.invalid_credentials': { trpc: 'UNAUTHORIZED', oauth: 'access_denied', http: 401 },
   'auth.upstream_failed': { trpc: 'BAD_GATEWAY', oauth: 'access_denied', http: 502 },
   'auth.invalid_response': { trpc: 'BAD_REQUEST', oauth: 'access_denied', http: 400 },
@@ -22,27 +24,27 @@ export const ERROR_CODES = {
   // A login that ended without a user: the person cancelled, or the provider refused it.
   'auth.access_denied': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'profile.invalid': { trpc: 'BAD_REQUEST', oauth: 'access_denied', http: 400 },
-  'password.too_weak': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
-  'connection.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404 },
-  'connection.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
-  'connection.not_enabled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
-  'connection.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'password.too_weak': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'password_strength_error' },
+  'connection.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404, auth0: 'inexistent_connection' },
+  'connection.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409, auth0: 'connection_exists' },
+  'connection.not_enabled': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'connection_not_enabled' },
+  'connection.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'invalid_body' },
   'connection.in_use': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
-  'search.invalid_query': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
-  'input.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'search.invalid_query': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'invalid_query_string' },
+  'input.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'invalid_body' },
   'search.timeout': { trpc: 'TIMEOUT', oauth: 'temporarily_unavailable', http: 408 },
   'events.too_many_subscribers': { trpc: 'TOO_MANY_REQUESTS', oauth: 'temporarily_unavailable', http: 429 },
-  'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client', http: 404 },
-  'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata', http: 400 },
-  'client.scope_not_held': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
+  'client.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_client', http: 404, auth0: 'inexistent_client' },
+  'client.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_client_metadata', http: 400, auth0: 'invalid_body' },
+  'client.scope_not_held': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403, auth0: 'insufficient_scope' },
   // A client Tessera registers and owns itself (the admin console's).
-  'client.reserved': { trpc: 'FORBIDDEN', oauth: 'invalid_client', http: 403 },
+  'client.reserved': { trpc: 'FORBIDDEN', oauth: 'invalid_client', http: 403, auth0: 'operation_not_supported' },
   // A `resource` naming no registered API is the provider's own invalid_target; these are the registry's answers.
-  'resource_server.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_target', http: 404 },
-  'resource_server.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
-  'resource_server.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'resource_server.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_target', http: 404, auth0: 'inexistent_resource_server' },
+  'resource_server.exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409, auth0: 'resource_server_conflict' },
+  'resource_server.invalid': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'invalid_body' },
   // The management API is built in: deleting it, or changing more than its signing_alg and token_lifetime.
-  'resource_server.built_in': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400 },
+  'resource_server.built_in': { trpc: 'BAD_REQUEST', oauth: 'invalid_request', http: 400, auth0: 'operation_not_supported' },
   // A setup link that is unknown, used or expired; and any setup once an administrator exists.
   'setup.link_refused': { trpc: 'FORBIDDEN', oauth: 'access_denied', http: 403 },
   'setup.admin_exists': { trpc: 'CONFLICT', oauth: 'invalid_request', http: 409 },
@@ -64,11 +66,12 @@ export const ERROR_CODES = {
   'auth.too_many_attempts': { trpc: 'TOO_MANY_REQUESTS', oauth: 'access_denied', http: 429 },
   // RFC 6749 §5.2 has no code for it; invalid_client says the client's authentication was refused.
   'client.too_many_authentications': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_client', http: 429 },
-  'request.rate_limited': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_request', http: 429 },
-  'server.busy': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503 },
+  'request.rate_limited': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_request', http: 429, auth0: 'too_many_requests' },
+  'server.busy': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503, auth0: 'temporarily_unavailable' },
+  'job.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404, auth0: 'inexistent_job' },
   // HTTP 503 with Retry-After on every surface.
-  'store.unavailable': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503 },
-} as const satisfies Record<string, { trpc: string; oauth: string; http: number }>;
+  'store.unavailable': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503, auth0: 'temporarily_unavailable' },
+} as const satisfies Record<string, { trpc: string; oauth: string; http: number; auth0?: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -93,6 +96,11 @@ export class DomainError extends Error {
 
   get httpStatus() {
     return ERROR_CODES[this.code].http;
+  }
+
+  get auth0ErrorCode(): string | undefined {
+    const entry = ERROR_CODES[this.code];
+    return 'auth0' in entry ? entry.auth0 : undefined;
   }
 }
 

@@ -10,6 +10,7 @@ import type { TicketManagement } from './accounts/ticket-management.js';
 import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
+import type { Jobs } from './jobs/jobs.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
 import type { MfaEnrolment } from './mfa/enrolment.js';
@@ -46,6 +47,8 @@ export interface ManagementServices {
   passkeys: PasskeyEnrolment;
   /** A person enrolling their own authenticator app and recovery codes. */
   mfaEnrolment: MfaEnrolment;
+  /** Bulk jobs (users import and export) as GET /jobs/{id} reports them. */
+  jobs: Jobs;
 }
 
 export type { AccessTokenVerifier };

@@ -15,6 +15,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from '../adapters/postgr
 import { createAccountTicketQueries } from '../adapters/queries/account-tickets.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
+import { createJobQueries } from '../adapters/queries/jobs.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
 import { createRecoveryCodeQueries } from '../adapters/queries/recovery-codes.js';
@@ -56,6 +57,7 @@ import { createRedisNodeSignals, type NodeSignal, type NodeSignals, singleNodeSi
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
+import { createJobs } from './jobs/jobs.js';
 import type { Logger } from './logger.js';
 import { createMail } from './mail/mail.js';
 import type { Mailer } from './mail/mailer.js';
@@ -464,6 +466,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         enrolled: services.authenticators.enrolled,
       }),
       mfaEnrolment: services.mfaEnrolment,
+      jobs: createJobs(createJobQueries(database.models)),
     };
 
     const sweeper = setInterval(() => {

@@ -3,6 +3,7 @@
  * token (or why there is none; the auth middleware turns that into UNAUTHORIZED).
  */
 import type { IncomingMessage } from 'node:http';
+import type { RequestLimitState } from '../server/abuse/request-limit.js';
 import type { ManagementServices } from '../server/management.js';
 import { type AccessTokenVerifier, type ApiCaller, InvalidAccessTokenError } from '../server/oidc/access-tokens.js';
 
@@ -15,6 +16,8 @@ export interface Context {
    * as the login form's do; absent for callers in the same process.
    */
   ip?: string | undefined;
+  /** Told where the caller stands against its request limit after each call (the REST API sends it as headers). */
+  reportLimit?: ((state: RequestLimitState) => void) | undefined;
 }
 
 export function createContextFactory(services: ManagementServices, verify: AccessTokenVerifier) {

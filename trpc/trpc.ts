@@ -26,17 +26,25 @@ export function describeError(error: TRPCError): { message: string; field?: stri
   return { message: zodError ? describeZodError(zodError) : error.message, ...(field ? { field } : {}) };
 }
 
-const t = initTRPC.context<Context>().create({
-  isDev: false,
-  errorFormatter({ shape, error }) {
-    const { message, field } = describeError(error);
-    return {
-      ...shape,
-      message,
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(field ? { field } : {}) },
-    };
-  },
-});
+/** What a procedure declares about itself: the scopes it needs, read by the REST API's OpenAPI document. */
+export interface ProcedureMeta {
+  scopes?: readonly string[];
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const { message, field } = describeError(error);
+      return {
+        ...shape,
+        message,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(field ? { field } : {}) },
+      };
+    },
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

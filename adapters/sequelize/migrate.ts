@@ -23,6 +23,7 @@ import * as heldSignupPasswords from './migrations/0014-held-signup-passwords.js
 import * as signupClosedOnUpgrade from './migrations/0015-signup-closed-on-upgrade.js';
 import * as secondFactors from './migrations/0016-second-factors.js';
 import * as webauthnCredentials from './migrations/0017-webauthn-credentials.js';
+import * as jobs from './migrations/0018-jobs.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -44,6 +45,7 @@ const migrations = [
   { name: '0015-signup-closed-on-upgrade', ...signupClosedOnUpgrade },
   { name: '0016-second-factors', ...secondFactors },
   { name: '0017-webauthn-credentials', ...webauthnCredentials },
+  { name: '0018-jobs', ...jobs },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {

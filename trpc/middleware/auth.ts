@@ -20,7 +20,7 @@ const isAuthed = middleware(({ ctx, next }) => {
 const authedProcedure = baseProcedure.use(isAuthed).use(async ({ ctx, next }) => {
   // After authentication, so a caller is counted by who it is, whatever its address.
   const { kind, clientId, subject } = ctx.caller;
-  await ctx.services.requestLimit.take(`${kind}:${kind === 'client' ? clientId : subject}`);
+  ctx.reportLimit?.(await ctx.services.requestLimit.take(`${kind}:${kind === 'client' ? clientId : subject}`));
   return next();
 });
 
@@ -47,7 +47,7 @@ const insufficientScope = (scope: string) => new TRPCError({ code: 'FORBIDDEN', 
  * token's expiry, and every check after this one (granting, idp tokens) sees the narrowed set.
  */
 export function requireScope(scope: ManagementScope) {
-  return authedProcedure.use(async ({ ctx, next }) => {
+  return authedProcedure.meta({ scopes: [scope] }).use(async ({ ctx, next }) => {
     if (!ctx.caller.scopes.has(scope)) throw insufficientScope(scope);
     if (ctx.caller.kind !== 'user') return next();
     const held = new Set(allowedManagementScopes((await liveUser(ctx)).management_scopes));
@@ -65,7 +65,7 @@ const userProcedure = authedProcedure.use(({ ctx, next }) => {
 });
 
 export function requireSelfScope(scope: SelfServiceScope) {
-  return userProcedure.use(async ({ ctx, next }) => {
+  return userProcedure.meta({ scopes: [scope] }).use(async ({ ctx, next }) => {
     if (!ctx.caller.scopes.has(scope)) throw insufficientScope(scope);
     return next({ ctx: { ...ctx, profile: await liveUser(ctx) } });
   });

@@ -4,6 +4,7 @@
 import { router } from '../trpc.js';
 import { clientsRouter } from './clients.js';
 import { connectionsRouter } from './connections.js';
+import { jobsRouter } from './jobs.js';
 import { keysRouter } from './keys.js';
 import { meRouter } from './me.js';
 import { resourceServersRouter } from './resource-servers.js';
@@ -18,6 +19,7 @@ export const appRouter = router({
   keys: keysRouter,
   resourceServers: resourceServersRouter,
   tickets: ticketsRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,127 @@
+/**
+ * Serves the Auth0-compatible Management API v2 under /api/v2: each operation's request is parsed
+ * by its schemas, handed to its tRPC procedure with the same context (bearer token, request limit)
+ * the tRPC endpoint builds, and answered in Auth0's shapes, with Auth0's rate-limit headers.
+ */
+import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
+import { type AnyProcedure, callTRPCProcedure } from '@trpc/server';
+import parseBody from 'co-body';
+import type { Context as KoaContext } from 'koa';
+import type { z } from 'zod';
+import type { RequestLimitState } from '../../server/abuse/request-limit.js';
+import { RequestLimitReached } from '../../server/abuse/request-limit.js';
+import type { Logger } from '../../server/logger.js';
+import type { Context } from '../context.js';
+import { appRouter } from '../routers/_app.js';
+import { type Auth0Refusal, auth0ErrorOf, invalidPart, notFoundRoute, type RequestPart } from './auth0-errors.js';
+import type { Operation, OperationRequest } from './operation.js';
+import { API_V2_OPERATIONS } from './operations/index.js';
+
+export const API_V2_PREFIX = '/api/v2';
+const MAX_JSON_BODY = '100kb';
+
+type CreateContext = (options: { req: import('node:http').IncomingMessage; ip?: string | undefined }) => Promise<Context>;
+
+export interface ApiV2Dependencies {
+  createTrpcContext: CreateContext;
+  logger: Logger;
+}
+
+/** `/users/{id}` as @koa/router writes it. */
+const routePath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+function answerRefusal(ctx: KoaContext, refusal: Auth0Refusal): void {
+  ctx.status = refusal.body.statusCode;
+  if (refusal.retryAfter !== undefined) ctx.set('Retry-After', String(refusal.retryAfter));
+  ctx.body = refusal.body;
+}
+
+function sendLimit(ctx: KoaContext, state: RequestLimitState): void {
+  ctx.set('x-ratelimit-limit', String(state.limit));
+  ctx.set('x-ratelimit-remaining', String(state.remaining));
+  ctx.set('x-ratelimit-reset', String(state.resetAt));
+}
+
+class InvalidPart extends Error {
+  constructor(readonly refusal: Auth0Refusal) {
+    super(refusal.body.message);
+  }
+}
+
+function parsePart<S extends z.ZodType | undefined>(part: RequestPart, schema: S, value: unknown): unknown {
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InvalidPart(invalidPart(part, parsed.error));
+  return parsed.data;
+}
+
+async function readJsonBody(ctx: KoaContext): Promise<unknown> {
+  try {
+    return await parseBody.json(ctx.req, { limit: MAX_JSON_BODY, strict: true });
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 413)
+      throw new InvalidPart({
+        body: { statusCode: 413, error: 'Payload Too Large', message: `The body is larger than ${MAX_JSON_BODY}.` },
+      });
+    throw new InvalidPart(invalidPart('body', 'the body is not valid JSON'));
+  }
+}
+
+async function readRequest(ctx: RouterContext, op: Operation): Promise<OperationRequest<unknown, unknown, unknown>> {
+  const params = parsePart('uri', op.params, ctx.params);
+  const query = parsePart('query', op.query, { ...ctx.query });
+  if (op.body && op.bodyType === 'multipart') {
+    throw new InvalidPart(invalidPart('body', 'multipart bodies are not read yet'));
+  }
+  const body = op.body ? parsePart('body', op.body, await readJsonBody(ctx)) : undefined;
+  return { params, query, body };
+}
+
+// Flat at run time, by dotted path ('users.list'), whatever the nested type says.
+const procedures = appRouter._def.procedures as unknown as Record<string, AnyProcedure | undefined>;
+
+function handle(op: Operation, deps: ApiV2Dependencies): RouterMiddleware {
+  const procedure = procedures[op.procedure];
+  if (!procedure) throw new Error(`API v2 operation ${op.operationId} names no procedure ${op.procedure}`);
+  const type = procedure._def.type;
+  // Where the procedure's own input comes from, so its validation errors name that part.
+  const inputPart: RequestPart = op.body ? 'body' : op.query ? 'query' : 'uri';
+  return async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      const context = await deps.createTrpcContext({ req: ctx.req, ip: ctx.ip });
+      context.reportLimit = (state) => sendLimit(ctx, state);
+      const request = await readRequest(ctx, op);
+      const input = op.input(request);
+      const result = await callTRPCProcedure({
+        router: appRouter,
+        path: op.procedure,
+        getRawInput: async () => input,
+        ctx: context,
+        type,
+        signal: undefined,
+        batchIndex: 0,
+      });
+      ctx.status = op.status;
+      if (op.status !== 204) ctx.body = op.output(result, request) ?? null;
+    } catch (error) {
+      if (error instanceof InvalidPart) return answerRefusal(ctx, error.refusal);
+      const refusal = auth0ErrorOf(error, inputPart);
+      const limited = (error as { cause?: unknown }).cause;
+      if (limited instanceof RequestLimitReached) sendLimit(ctx, limited.state);
+      if (refusal.body.statusCode >= 500 && refusal.body.statusCode !== 503) {
+        deps.logger.error({ err: error, operation: op.operationId }, 'management API v2 error');
+      }
+      answerRefusal(ctx, refusal);
+    }
+  };
+}
+
+/** The /api/v2 routes; any other path below /api/v2 answers Auth0's 404. */
+export function createApiV2Router(deps: ApiV2Dependencies, operations: readonly Operation[] = API_V2_OPERATIONS): Router {
+  const router = new Router({ prefix: API_V2_PREFIX });
+  for (const op of operations) router[op.method](routePath(op.path), handle(op, deps));
+  router.all('/{*rest}', (ctx) => answerRefusal(ctx, notFoundRoute()));
+  return router;
+}

@@ -1,0 +1,19 @@
+/**
+ * jobs.*: bulk users import and export, as Auth0's /jobs. A job runs after the call that starts it;
+ * any node reports it.
+ */
+import { z } from 'zod';
+import { requireScope } from '../middleware/auth.js';
+import { router } from '../trpc.js';
+
+export const jobIdSchema = z.string().regex(/^job_[A-Za-z0-9_-]{1,64}$/, 'must look like job_<id>');
+
+export const jobsRouter = router({
+  get: requireScope('read:users')
+    .input(z.strictObject({ id: jobIdSchema }))
+    .query(({ ctx, input }) => ctx.services.jobs.get(input.id)),
+
+  errors: requireScope('read:users')
+    .input(z.strictObject({ id: jobIdSchema }))
+    .query(({ ctx, input }) => ctx.services.jobs.errors(input.id)),
+});
