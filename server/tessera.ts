@@ -26,6 +26,7 @@ import { createSetupTokenQueries } from '../adapters/queries/setup-tokens.js';
 import { createTotpAuthenticatorQueries } from '../adapters/queries/totp-authenticators.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
+import { createUsersImportQueries } from '../adapters/queries/users-import.js';
 import { createWebauthnCredentialQueries } from '../adapters/queries/webauthn-credentials.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
 import { type Database, openDatabase } from '../adapters/sequelize/database.js';
@@ -58,6 +59,7 @@ import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
 import { createJobs } from './jobs/jobs.js';
+import { createUsersImport } from './jobs/users-import.js';
 import type { Logger } from './logger.js';
 import { createMail } from './mail/mail.js';
 import type { Mailer } from './mail/mailer.js';
@@ -415,6 +417,18 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
       announceChange: () => signals.announce('resource_servers.changed'),
     });
+    const jobs = createJobs(createJobQueries(database.models));
+    const usersImport = createUsersImport({
+      jobs,
+      queries: createUsersImportQueries(database.models),
+      connections: services.connections,
+      events: services.events,
+      revokeAccount: services.revokeAccount,
+      logger,
+    });
+    cleanup.push(() => usersImport.close());
+    // An import whose node stopped while no node ran is told failed now, not at the next sweep.
+    await usersImport.failAbandoned();
     const management: ManagementServices = {
       users: services.userService,
       events: services.events,
@@ -466,7 +480,8 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
         enrolled: services.authenticators.enrolled,
       }),
       mfaEnrolment: services.mfaEnrolment,
-      jobs: createJobs(createJobQueries(database.models)),
+      jobs,
+      usersImport,
     };
 
     const sweeper = setInterval(() => {
@@ -476,6 +491,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       mail.sweep().catch((error: unknown) => logger.warn({ err: error }, 'finished mail sweep failed'));
       services.accountTickets.sweep().catch((error: unknown) => logger.warn({ err: error }, 'account ticket sweep failed'));
       services.totp.sweep().catch((error: unknown) => logger.warn({ err: error }, 'abandoned authenticator app sweep failed'));
+      usersImport.failAbandoned().catch((error: unknown) => logger.warn({ err: error }, 'abandoned users import sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));

@@ -3,6 +3,7 @@
  * any node reports it.
  */
 import { z } from 'zod';
+import { importUsersInput } from '../../server/jobs/users-import-input.js';
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
 
@@ -16,4 +17,14 @@ export const jobsRouter = router({
   errors: requireScope('read:users')
     .input(z.strictObject({ id: jobIdSchema }))
     .query(({ ctx, input }) => ctx.services.jobs.errors(input.id)),
+
+  /** Starts Auth0's bulk users import into a database connection; answers the pending job. */
+  importUsers: requireScope('create:users')
+    .input(importUsersInput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.usersImport.start(input, {
+        createdBy: ctx.caller.subject,
+        scopes: ctx.caller.scopes,
+      }),
+    ),
 });
