@@ -187,6 +187,10 @@ export function readImportedUser(entry: FileEntry): ReadEntry {
     return refused(entry, {}, [{ code: 'INVALID_TYPE', message: `Expected type object but found type ${typeName(value)}`, path: '' }]);
   }
   const shown = withoutSecrets(value);
+  // PostgreSQL's text and jsonb cannot hold U+0000: refused here, not by the batch's statement (nor shown).
+  if (entry.text.includes('\\u0000')) {
+    return refused(entry, {}, [{ code: 'INVALID_FORMAT', message: 'Strings must not contain the character U+0000', path: '' }]);
+  }
   if ('mfa_factors' in value) {
     return refused(entry, shown, [
       {

@@ -25,7 +25,7 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { UsersImportQueries } from '../../adapters/queries/users-import.js';
 import { RetryLater } from '../abuse/retry-later.js';
-import { DomainError } from '../errors.js';
+import { asStoreUnavailable, DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
@@ -129,7 +129,7 @@ export function createUsersImport({ jobs, queries, connections, events, revokeAc
     await eachAtMost(plan.inserts, PUBLISH_CONCURRENCY, ({ row }) => publish(() => events.publish('user.created', row.id)));
   }
 
-  /** Writes a batch, or user by user when a concurrent write took one of its keys meanwhile. */
+  /** Writes a batch, or user by user when a row was refused (a concurrent write took one of its keys meanwhile). */
   async function writeUsers(connectionId: string, users: readonly ImportedUser[], options: ImportOptions): Promise<BatchPlan> {
     const existing = await queries.findExisting(connectionId, {
       externalIds: users.flatMap((user) => (user.externalId === undefined ? [] : [user.externalId])),
@@ -160,22 +160,16 @@ export function createUsersImport({ jobs, queries, connections, events, revokeAc
         plan.updates.map(({ row }) => row),
       );
     } catch (error) {
-      if (!(error instanceof StoreConflict)) throw error;
+      // An outage stops the job; anything else a row caused is that row's failure, found user by user.
+      if (asStoreUnavailable(error)) throw error;
       if (users.length === 1) {
         const [user] = users as [ImportedUser];
-        return {
-          inserts: [],
-          updates: [],
-          failures: [
-            {
-              position: user.position,
-              user: user.shown,
-              errors: [
-                { code: 'DUPLICATED_USER', message: 'Another user of this connection has this email, username or user_id', path: '' },
-              ],
-            },
-          ],
-        };
+        const conflict = error instanceof StoreConflict;
+        if (!conflict) logger.warn({ err: error }, 'PostgreSQL refused an imported user');
+        const failure = conflict
+          ? { code: 'DUPLICATED_USER', message: 'Another user of this connection has this email, username or user_id', path: '' }
+          : { code: 'INVALID_VALUE', message: 'The store refused this user', path: '' };
+        return { inserts: [], updates: [], failures: [{ position: user.position, user: user.shown, errors: [failure] }] };
       }
       const one: BatchPlan = { inserts: [], updates: [], failures: [] };
       for (const user of users) {

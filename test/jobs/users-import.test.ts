@@ -292,6 +292,15 @@ describe('users import (jobs.importUsers)', () => {
     ]);
   });
 
+  it('refuses a line PostgreSQL could not store (U+0000 in a string) and imports the rest of its batch', async () => {
+    const { job, errors } = await importFile(
+      `[{"email": "nul@example.com", "name": "a\\u0000b"}, {"email": "after-nul@example.com", "user_metadata": {"k": "v"}}]`,
+    );
+    expect(job.summary).toEqual({ inserted: 1, updated: 0, failed: 1, total: 2 });
+    expect(errors).toEqual([{ user: {}, errors: [expect.objectContaining({ code: 'INVALID_FORMAT' })] }]);
+    expect(await admin.users.getByEmail({ email: 'after-nul@example.com' })).toHaveLength(1);
+  });
+
   it('marks failed an import no node has touched for a while, as after its node stopped', async () => {
     const { started } = await importFile('[]');
     await tessera.database.sequelize.query(`UPDATE jobs SET status = 'processing', updated_at = now() - interval '1 hour' WHERE id = $1`, {
