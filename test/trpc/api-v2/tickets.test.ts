@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_CONNECTION } from '../../../server/clients/bootstrap.js';
+import { API_V2_OPERATIONS } from '../../../trpc/api-v2/operations/index.js';
 import { adminClient, clientCredentialsToken } from '../../support/management-client.js';
 import { startTestTessera } from '../../support/tessera.js';
 
@@ -40,6 +41,7 @@ describe('the /api/v2 ticket operations', () => {
       const { status, body } = await post(path, { user_id: userId, ttl_sec: 0, includeEmailInRedirect: false });
       expect(status).toBe(201);
       expect(Object.keys(body)).toEqual(['ticket']);
+      expect(API_V2_OPERATIONS.find((op) => op.path === path)?.response?.safeParse(body).success).toBe(true);
       const ticket = String(body['ticket']);
       expect(ticket.startsWith(`${tessera.issuer}/`)).toBe(true);
       expect((await fetch(ticket)).status).toBe(200);

@@ -7,6 +7,7 @@
 import type * as oidc from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_V2_OPERATIONS } from '../../../trpc/api-v2/operations/index.js';
 import { appRouter } from '../../../trpc/routers/_app.js';
 import { createCallerFactory } from '../../../trpc/trpc.js';
 import { Browser, isPage } from '../../support/browser.js';
@@ -16,6 +17,13 @@ import { discover, openLoginPage, REDIRECT_URI } from '../../support/relying-par
 import { startTestTessera } from '../../support/tessera.js';
 
 type Json = Record<string, unknown>;
+
+/** The answer is what the operation documents in the OpenAPI document. */
+function expectDocumented(path: string, body: unknown): void {
+  const documented = API_V2_OPERATIONS.find((op) => op.method === 'get' && op.path === path)?.response;
+  if (!documented) throw new Error(`no documented answer for GET ${path}`);
+  expect(documented.safeParse(body).error).toBeUndefined();
+}
 
 describe('the /api/v2 second-factor and user-block operations', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -59,6 +67,7 @@ describe('the /api/v2 second-factor and user-block operations', () => {
     const listed = await call(`${userPath(userId)}/authentication-methods`);
     expect(listed.status).toBe(200);
     const methods = listed.body as Json[];
+    expectDocumented('/users/{id}/authentication-methods', listed.body);
     expect(methods.map((method) => method['type']).sort()).toEqual(['recovery-code', 'totp']);
     expect(methods.find((method) => method['id'] === totpId)).toEqual({
       id: totpId,
@@ -71,6 +80,7 @@ describe('the /api/v2 second-factor and user-block operations', () => {
       last_auth_at: expect.any(String),
     });
     const paged = await call(`${userPath(userId)}/authentication-methods?include_totals=true&per_page=1&page=1`);
+    expectDocumented('/users/{id}/authentication-methods', paged.body);
     expect(paged.body).toMatchObject({
       start: 1,
       limit: 1,
@@ -100,6 +110,7 @@ describe('the /api/v2 second-factor and user-block operations', () => {
   it('lists factors in Tessera’s shape at /authenticators and resets them all with DELETE', async () => {
     const { userId, totpId } = await enrolledUser();
     const listed = await call(`${userPath(userId)}/authenticators`);
+    expectDocumented('/users/{id}/authenticators', listed.body);
     const totp = (listed.body as Json[]).find((factor) => factor['id'] === totpId);
     expect(totp).toMatchObject({ type: 'totp', name: 'My phone', created_at: expect.any(String) });
     expect(totp).toHaveProperty('last_used_at');

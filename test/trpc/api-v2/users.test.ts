@@ -6,10 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_CONNECTION } from '../../../server/clients/bootstrap.js';
+import type { HttpMethod } from '../../../trpc/api-v2/operation.js';
+import { API_V2_OPERATIONS } from '../../../trpc/api-v2/operations/index.js';
 import { adminClient, clientCredentialsToken } from '../../support/management-client.js';
 import { startTestTessera } from '../../support/tessera.js';
 
 type Json = Record<string, unknown>;
+
+/** The answer is what the operation documents in the OpenAPI document. */
+function expectDocumented(method: HttpMethod, path: string, body: unknown): void {
+  const documented = API_V2_OPERATIONS.find((op) => op.method === method && op.path === path)?.response;
+  if (!documented) throw new Error(`no documented answer for ${method} ${path}`);
+  expect(documented.safeParse(body).error).toBeUndefined();
+}
 
 describe('the /api/v2 user operations', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -64,6 +73,7 @@ describe('the /api/v2 user operations', () => {
       const page = body as { start: number; limit: number; length: number; total: number; users: Json[] };
       expect(page).toMatchObject({ start: 0, limit: 2, length: 2, total: 3 });
       expect(page.users.map((user) => user['name'])).toEqual(['Alice', 'Bob']);
+      expectDocumented('get', '/users', body);
       const next = await call(
         `/users?${new URLSearchParams({ q: `app_metadata.team:${team}`, include_totals: 'true', sort: 'name:1', per_page: '2', page: '1' })}`,
       );
@@ -77,6 +87,7 @@ describe('the /api/v2 user operations', () => {
       expect(status).toBe(200);
       expect(Array.isArray(body)).toBe(true);
       expect((body as Json[]).map((user) => user['name'])).toEqual(['Carol', 'Bob', 'Alice']);
+      expectDocumented('get', '/users', body);
     });
 
     it('returns only the named fields, or every field but them with include_fields=false', async () => {
@@ -135,6 +146,7 @@ describe('the /api/v2 user operations', () => {
       });
       expect(verified.status).toBe(201);
       const user = verified.body as { user_id: string };
+      expectDocumented('post', '/users', verified.body);
       expect(verified.body).toMatchObject({
         email: 'verify.me@example.com',
         email_verified: false,
@@ -174,6 +186,7 @@ describe('the /api/v2 user operations', () => {
       expect(all.body).toMatchObject({ user_id: user.user_id, name: 'Fields', identities: [expect.any(Object)] });
       const some = await call(`${userPath(user.user_id)}?fields=email,name`);
       expect(some.body).toEqual({ email: user.email, name: 'Fields' });
+      expectDocumented('get', '/users/{id}', some.body);
       const without = await call(`${userPath(user.user_id)}?fields=identities&include_fields=false`);
       expect(without.body).toMatchObject({ user_id: user.user_id });
       expect(without.body).not.toHaveProperty('identities');
@@ -191,6 +204,7 @@ describe('the /api/v2 user operations', () => {
         body: { user_metadata: { drop: null, nested: { b: 2 }, added: true }, app_metadata: {}, nickname: null, given_name: 'Given' },
       });
       expect(patched.status).toBe(200);
+      expectDocumented('patch', '/users/{id}', patched.body);
       expect(patched.body).toMatchObject({
         user_metadata: { keep: 1, nested: { b: 2 }, added: true },
         app_metadata: {},
@@ -239,6 +253,7 @@ describe('the /api/v2 user operations', () => {
       const { status, body } = await call(`/users-by-email?${new URLSearchParams({ email: user.email, fields: 'user_id,name' })}`);
       expect(status).toBe(200);
       expect(body).toEqual([{ user_id: user.user_id, name: 'By Email' }]);
+      expectDocumented('get', '/users-by-email', body);
       expect((await call(`/users-by-email?${new URLSearchParams({ email: 'nobody@example.com' })}`)).body).toEqual([]);
       expect(await call('/users-by-email')).toMatchObject({ status: 400, body: { errorCode: 'invalid_query_string' } });
     });
@@ -254,6 +269,7 @@ describe('the /api/v2 user operations', () => {
 
       const linked = await call(`${userPath(primary.user_id)}/identities`, { method: 'POST', body: { provider, user_id: externalId } });
       expect(linked.status).toBe(201);
+      expectDocumented('post', '/users/{id}/identities', linked.body);
       const identities = linked.body as Json[];
       expect(identities).toHaveLength(2);
       expect(identities[1]).toMatchObject({ provider, user_id: externalId, connection: DEFAULT_DATABASE_CONNECTION, isSocial: false });
@@ -266,6 +282,7 @@ describe('the /api/v2 user operations', () => {
         },
       );
       expect(unlinked.status).toBe(200);
+      expectDocumented('delete', '/users/{id}/identities/{provider}/{user_id}', unlinked.body);
       expect(unlinked.body).toHaveLength(1);
       expect((unlinked.body as Json[])[0]).toMatchObject({ provider, user_id: primary.user_id.slice(bar + 1) });
       expect(await call(userPath(secondary.user_id))).toMatchObject({ status: 200, body: { name: 'Secondary' } });

@@ -16,6 +16,8 @@ const auth0Fields = {
 const verifyEmailBody = verifyEmailTicketInput.extend(auth0Fields);
 const passwordChangeBody = passwordChangeTicketInput.extend(auth0Fields);
 
+const ticketAnswer = z.object({ ticket: z.url() });
+
 /** The procedure's input: Auth0's extras read, 0 seconds as the default lifetime. */
 function ticketInput<T extends { ttl_sec?: number | undefined; includeEmailInRedirect?: false | undefined }>(body: T) {
   const { ttl_sec: ttl, includeEmailInRedirect: _noEmail, ...rest } = body;
@@ -33,6 +35,7 @@ export const ticketOperations = [
     body: verifyEmailBody,
     input: ({ body }) => ticketInput(body),
     status: 201,
+    response: ticketAnswer,
   }),
   operation({
     method: 'post',
@@ -44,5 +47,6 @@ export const ticketOperations = [
     body: passwordChangeBody,
     input: ({ body }) => ticketInput(body),
     status: 201,
+    response: ticketAnswer,
   }),
 ];

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DomainError } from '../../../server/errors.js';
-import { type Authenticator, authenticatorIdSchema } from '../../../server/mfa/authenticator-schemas.js';
+import { type Authenticator, authenticatorIdSchema, authenticatorSchema } from '../../../server/mfa/authenticator-schemas.js';
 import { userIdSchema } from '../../../server/users/user-schemas.js';
 import { operation } from '../operation.js';
 import { queryBoolean, queryInteger } from '../query-params.js';
@@ -27,8 +27,20 @@ const AUTH0_TYPE = { totp: 'totp', webauthn: 'passkey', 'recovery-code': 'recove
   string
 >;
 
+/** Auth0's UserAuthenticationMethod, as far as Tessera's factors fill it. */
+const authenticationMethodSchema = z.object({
+  id: z.string(),
+  type: z.enum(Object.values(AUTH0_TYPE)),
+  confirmed: z.boolean(),
+  name: z.string(),
+  created_at: z.string(),
+  enrolled_at: z.string(),
+  last_auth_at: z.string().optional(),
+});
+type AuthenticationMethod = z.infer<typeof authenticationMethodSchema>;
+
 /** One factor as Auth0's UserAuthenticationMethod: every factor listed is confirmed (an unconfirmed enrolment is no factor yet). */
-function authenticationMethod(factor: Authenticator) {
+function authenticationMethod(factor: Authenticator): AuthenticationMethod {
   return {
     id: factor.id,
     type: AUTH0_TYPE[factor.type],
@@ -57,6 +69,15 @@ export const userAuthenticatorOperations = [
       const page = factors.slice(start, start + limit).map(authenticationMethod);
       return query.include_totals === true ? { start, limit, total: factors.length, authenticators: page } : page;
     },
+    response: z.union([
+      z.array(authenticationMethodSchema),
+      z.object({
+        start: z.number().int(),
+        limit: z.number().int(),
+        total: z.number().int(),
+        authenticators: z.array(authenticationMethodSchema),
+      }),
+    ]),
   }),
   operation({
     method: 'get',
@@ -78,6 +99,7 @@ export const userAuthenticatorOperations = [
       }
       return authenticationMethod(factor);
     },
+    response: authenticationMethodSchema,
   }),
   operation({
     method: 'delete',
@@ -110,6 +132,7 @@ export const userAuthenticatorOperations = [
     procedure: 'users.authenticators.list',
     params: userIdParams,
     input: ({ params }) => ({ id: params.id }),
+    response: z.array(authenticatorSchema),
   }),
   operation({
     method: 'delete',

@@ -4,7 +4,7 @@
  * the procedures' inputs; the procedures check, search and write.
  */
 import { z } from 'zod';
-import type { Profile } from '../../../server/profiles/profile.js';
+import { identitySchema, type Profile, profileSchema } from '../../../server/profiles/profile.js';
 import { FIELD_NAMES } from '../../../server/profiles/profile-fields.js';
 import { createUserInput, listUsersInput, userChanges, userIdSchema } from '../../../server/users/user-schemas.js';
 import { operation } from '../operation.js';
@@ -76,6 +76,19 @@ const linkBody = z.strictObject({
   connection_id: z.string().min(1).max(256).optional(),
 });
 
+/** A user as a read with `fields` may answer it: any of the profile's fields. */
+const selectedUser = profileSchema.partial();
+
+const usersPage = z.object({
+  start: z.number().int(),
+  limit: z.number().int(),
+  length: z.number().int(),
+  total: z.number().int(),
+  /** Tessera's addition: `total` is an estimate past SEARCH_EXACT_TOTAL_LIMIT matches. */
+  total_estimated: z.literal(true).optional(),
+  users: z.array(selectedUser),
+});
+
 const unlinkParams = z.strictObject({
   id: userIdSchema,
   provider: z.string().min(1).max(128),
@@ -105,6 +118,7 @@ export const userOperations = [
     },
     // Offset paging, which this input always asks for, answers a page; include_totals decides Auth0's shape.
     output: (page, { query }) => (query.include_totals === true ? page : page.users),
+    response: z.union([z.array(selectedUser), usersPage]),
   }),
   operation({
     method: 'post',
@@ -116,6 +130,7 @@ export const userOperations = [
     body: createUserBody,
     input: ({ body }) => ({ ...body, verify_email: body.verify_email ?? (body.email !== undefined && body.email_verified !== true) }),
     status: 201,
+    response: profileSchema,
   }),
   operation({
     method: 'get',
@@ -130,6 +145,7 @@ export const userOperations = [
       const fields = selectedFields(query);
       return { id: params.id, ...(fields ? { fields } : {}) };
     },
+    response: selectedUser,
   }),
   operation({
     method: 'patch',
@@ -141,6 +157,7 @@ export const userOperations = [
     params: userIdParams,
     body: updateUserBody,
     input: ({ params, body }) => ({ ...body, id: params.id }),
+    response: profileSchema,
   }),
   operation({
     method: 'delete',
@@ -165,6 +182,7 @@ export const userOperations = [
       const fields = selectedFields(query);
       return { email: query.email, ...(fields ? { fields } : {}) };
     },
+    response: z.array(selectedUser),
   }),
   operation({
     method: 'post',
@@ -177,6 +195,7 @@ export const userOperations = [
     body: linkBody,
     input: ({ params, body }) => ({ id: params.id, link_with: `${body.provider}|${body.user_id}` }),
     status: 201,
+    response: z.array(identitySchema),
   }),
   operation({
     method: 'delete',
@@ -187,5 +206,6 @@ export const userOperations = [
     procedure: 'users.unlink',
     params: unlinkParams,
     input: ({ params }) => ({ id: params.id, provider: params.provider, user_id: params.user_id }),
+    response: z.array(identitySchema),
   }),
 ];
