@@ -20,7 +20,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { allowedManagementScopes, checkGrantable, checkManageable } from '../oidc/management-api.js';
 import { hashPassword } from '../passwords.js';
-import { type Profile, toProfile } from '../profiles/profile.js';
+import { isPrimaryIdentity, type Profile, toProfile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { createAccountLinking } from './account-linking.js';
 import { checkMergedMetadata } from './metadata-limits.js';
@@ -75,6 +75,11 @@ export interface UpdateOptions {
   verifyEmail?: boolean | undefined;
   /** Auth0's rule that metadata patched with an empty object is cleared; otherwise `{}` changes nothing. */
   emptyMetadataClears?: boolean | undefined;
+  /**
+   * Auth0's `connection`, the identity an update targets: only the user's own (primary) identity's
+   * is accepted, since a linked identity's attributes are a snapshot Tessera does not change.
+   */
+  connection?: string | undefined;
 }
 
 function splitMetadata(patch: Record<string, unknown> | undefined | null, emptyClears: boolean): MetadataPatch | undefined {
@@ -168,6 +173,13 @@ export function createUserService({
     const userId = user.id;
     checkUserManageable(user, callerScopes);
     checkScopesGrantable(changes.management_scopes, callerScopes);
+    if (options.connection !== undefined) {
+      const own = identities.find((identity) => isPrimaryIdentity(user, identity))?.connection?.name;
+      if (options.connection !== own) {
+        const ownIdentity = own === undefined ? 'which has none' : `of connection "${own}"`;
+        throw new DomainError('user.invalid', `an update can only target the user's own identity, ${ownIdentity}`, 'connection');
+      }
+    }
     checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
     checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
     const credential = databaseCredential(user, identities);

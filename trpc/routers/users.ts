@@ -42,12 +42,15 @@ export const usersRouter = router({
       presentProfilesWithIdpTokens(await ctx.services.users.getByEmail(input.email), ctx.caller, ctx.services.idpTokens, input.fields),
     ),
 
-  /** Auth0's PATCH: metadata patched with `{}` is cleared; `verify_email` decides whether a verification message goes out. */
+  /**
+   * Auth0's PATCH: metadata patched with `{}` is cleared; `verify_email` decides whether a
+   * verification message goes out; `connection` must name the user's own identity's.
+   */
   update: requireScope('update:users')
-    .input(updateUserInput.extend({ verify_email: z.boolean().optional() }))
+    .input(updateUserInput.extend({ verify_email: z.boolean().optional(), connection: createUserInput.shape.connection.optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { id, verify_email: verifyEmail, ...changes } = input;
-      const options = { verifyEmail, emptyMetadataClears: true };
+      const { id, verify_email: verifyEmail, connection, ...changes } = input;
+      const options = { verifyEmail, connection, emptyMetadataClears: true };
       return presentProfile(await ctx.services.users.update(id, changes, ctx.caller.scopes, options), ctx.caller);
     }),
 

@@ -229,12 +229,23 @@ describe('the /api/v2 user operations', () => {
       expect((await admin.users.mail.query({ id: user.user_id })).map((message) => message.kind)).toEqual(['verify_email']);
     });
 
+    it('takes connection naming the user’s own identity’s, as Auth0 scripts send it with a new password', async () => {
+      const user = await createUser();
+      const changed = await call(userPath(user.user_id), {
+        method: 'PATCH',
+        body: { connection: DEFAULT_DATABASE_CONNECTION, password: 'a new long password' },
+      });
+      expect(changed.status).toBe(200);
+      const other = await call(userPath(user.user_id), { method: 'PATCH', body: { connection: 'other', password: 'a new long password' } });
+      expect(other).toMatchObject({
+        status: 400,
+        body: { errorCode: 'invalid_body', message: expect.stringContaining(DEFAULT_DATABASE_CONNECTION) },
+      });
+    });
+
     it('refuses an update key Tessera cannot honour with invalid_body, and an unknown user with inexistent_user', async () => {
       const user = await createUser();
-      const refused = await call(userPath(user.user_id), {
-        method: 'PATCH',
-        body: { connection: 'other', password: 'a new long password' },
-      });
+      const refused = await call(userPath(user.user_id), { method: 'PATCH', body: { client_id: 'some-app', email: `new-${user.email}` } });
       expect(refused).toMatchObject({ status: 400, body: { errorCode: 'invalid_body' } });
       const missing = await call(userPath('database|nobody-here'), { method: 'PATCH', body: { name: 'x' } });
       expect(missing).toMatchObject({ status: 404, body: { statusCode: 404, errorCode: 'inexistent_user' } });

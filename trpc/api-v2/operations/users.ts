@@ -66,8 +66,11 @@ const usersByEmailQuery = z.strictObject({ email: z.string().min(1).max(512), ..
 /** Auth0's create body: the contract's, and `verify_email` (Auth0 sends the message unless told otherwise or the address is verified). */
 const createUserBody = createUserInput.extend({ verify_email: z.boolean().optional() });
 
-/** Auth0's update body: the contract's changes and `verify_email`; `connection`, `client_id` and the rest are refused. */
-const updateUserBody = userChanges.extend({ verify_email: z.boolean().optional() });
+/** Auth0's update body: the contract's changes, `verify_email` and `connection`; `client_id` and the rest are refused. */
+const updateUserBody = userChanges.extend({
+  verify_email: z.boolean().optional(),
+  connection: createUserInput.shape.connection.optional(),
+});
 
 /** Auth0's body for linking: the secondary account by provider and user_id (Tessera's user ids are unique across connections). */
 const linkBody = z.strictObject({
