@@ -3,6 +3,15 @@
  */
 import type { Operation } from '../operation.js';
 import { jobOperations } from './jobs.js';
+import { ticketOperations } from './tickets.js';
+import { userAuthenticatorOperations } from './user-authenticators.js';
+import { userBlockOperations } from './user-blocks.js';
 import { userOperations } from './users.js';
 
-export const API_V2_OPERATIONS: readonly Operation[] = [...userOperations, ...jobOperations];
+export const API_V2_OPERATIONS: readonly Operation[] = [
+  ...userOperations,
+  ...userAuthenticatorOperations,
+  ...userBlockOperations,
+  ...ticketOperations,
+  ...jobOperations,
+];
