@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import {
+  checkCost,
   checkSaltedDigest,
   DIGEST_LENGTHS,
   type DigestName,
@@ -79,12 +80,7 @@ const LDAP_SCHEMES: Record<string, { digest: DigestName; salted: boolean }> = {
 function fromLdap(value: string, passwordEncoding: PasswordEncoding): SaltedDigest {
   const [, name = '', encoded = ''] = /^\{([A-Za-z0-9]+)\}(.*)$/.exec(value) ?? [];
   const scheme = LDAP_SCHEMES[name.toUpperCase()];
-  if (!scheme)
-    throw new UnusableHash(
-      `an ldap hash must be one of ${Object.keys(LDAP_SCHEMES)
-        .map((known) => `{${known}}`)
-        .join(', ')}`,
-    );
+  if (!scheme) throw new UnusableHash(`an ldap hash must be one of {${Object.keys(LDAP_SCHEMES).join('}, {')}}`);
   const bytes = decodeBytes(encoded, 'base64', 'the ldap hash');
   const length = DIGEST_LENGTHS[scheme.digest];
   if (scheme.salted ? bytes.length <= length : bytes.length !== length) throw new UnusableHash(`the {${name}} hash has the wrong length`);
@@ -151,7 +147,7 @@ export function storedPasswordHash({ password_hash: plain, custom_password_hash:
   }
   try {
     if (plain !== undefined) {
-      readStringHash.bcrypt(plain);
+      checkCost(readStringHash.bcrypt(plain));
       return plain;
     }
   } catch (error) {
@@ -166,7 +162,7 @@ export function storedPasswordHash({ password_hash: plain, custom_password_hash:
   try {
     const stored = fromCustom(custom);
     // What is kept must be what the login reads: a form this module writes that the reader refused would lock the user out.
-    readStoredHash(stored);
+    checkCost(readStoredHash(stored));
     return stored;
   } catch (error) {
     if (!(error instanceof UnusableHash)) throw error;
