@@ -11,10 +11,12 @@ import { DomainError } from '../errors.js';
 import {
   checkCost,
   checkSaltedDigest,
+  checkScrypt,
   DIGEST_LENGTHS,
   type DigestName,
   decodeB64,
   formatSaltedDigest,
+  formatScrypt,
   PASSWORD_ENCODINGS,
   type PasswordEncoding,
   readStoredHash,
@@ -27,7 +29,7 @@ const byteEncoding = z.enum(['base64', 'hex', 'utf8']);
 
 /** Auth0's bulk-import `custom_password_hash` object. */
 export const customPasswordHashSchema = z.strictObject({
-  algorithm: z.enum(['argon2', 'bcrypt', 'hmac', 'ldap', 'md4', 'md5', 'sha1', 'sha256', 'sha512', 'pbkdf2']),
+  algorithm: z.enum(['argon2', 'bcrypt', 'hmac', 'ldap', 'md4', 'md5', 'sha1', 'sha256', 'sha512', 'pbkdf2', 'scrypt']),
   hash: z.strictObject({
     value: z.string().min(1).max(4096),
     /** How hash.value is written; hex (either case) unless said, utf8 for the string forms (bcrypt, argon2, pbkdf2, ldap). */
@@ -37,14 +39,18 @@ export const customPasswordHashSchema = z.strictObject({
     /** The HMAC's key; utf8 unless said. */
     key: z.strictObject({ value: z.string().min(1).max(1024), encoding: byteEncoding.optional() }).optional(),
   }),
-  /** The salt a digest or HMAC was computed with, before or after the password; utf8 unless said. */
+  /** The salt a digest or HMAC was computed with, before or after the password (`position`), or scrypt's; utf8 unless said. */
   salt: z
-    .strictObject({ value: z.string().max(2048), encoding: byteEncoding.optional(), position: z.enum(['prefix', 'suffix']) })
+    .strictObject({ value: z.string().max(2048), encoding: byteEncoding.optional(), position: z.enum(['prefix', 'suffix']).optional() })
     .optional(),
   /** How the password was encoded before it was hashed; utf8 unless said. */
   password: z.strictObject({ encoding: z.enum(PASSWORD_ENCODINGS).optional() }).optional(),
-  /** The derived key's length in bytes (pbkdf2; the hash's own length otherwise). */
+  /** The derived key's length in bytes (pbkdf2, scrypt); the hash's own length when absent. */
   keylen: z.number().int().positive().optional(),
+  /** scrypt's N, r and p: 16384, 8 and 1 unless said. */
+  cost: z.number().int().positive().optional(),
+  blockSize: z.number().int().positive().optional(),
+  parallelization: z.number().int().positive().optional(),
 });
 
 export type CustomPasswordHash = z.infer<typeof customPasswordHashSchema>;
@@ -98,7 +104,11 @@ function fromLdap(value: string, passwordEncoding: PasswordEncoding): SaltedDige
 function fromCustom(custom: CustomPasswordHash): string {
   const { algorithm, hash, salt, keylen } = custom;
   const passwordEncoding = custom.password?.encoding ?? 'utf8';
-  if (keylen !== undefined && algorithm !== 'pbkdf2') throw new UnusableHash('keylen applies to pbkdf2 only');
+  if (keylen !== undefined && algorithm !== 'pbkdf2' && algorithm !== 'scrypt')
+    throw new UnusableHash('keylen applies to pbkdf2 and scrypt only');
+  if (algorithm !== 'scrypt' && (custom.cost ?? custom.blockSize ?? custom.parallelization) !== undefined) {
+    throw new UnusableHash('cost, blockSize and parallelization apply to scrypt only');
+  }
   if (algorithm === 'md4' || hash.digest === 'md4' || hash.digest === 'whirlpool') {
     throw new UnusableHash(
       `${algorithm === 'md4' ? 'md4' : hash.digest} is not available (OpenSSL 3 dropped it); re-export these users with another hash or have them reset their password`,
@@ -122,6 +132,22 @@ function fromCustom(custom: CustomPasswordHash): string {
     return hash.value;
   }
 
+  if (algorithm === 'scrypt') {
+    if (!salt) throw new UnusableHash('an scrypt hash needs its salt');
+    const form = checkScrypt({
+      kind: 'scrypt',
+      cost: custom.cost ?? 16_384,
+      blockSize: custom.blockSize ?? 8,
+      parallelization: custom.parallelization ?? 1,
+      passwordEncoding,
+      salt: decodeBytes(salt.value, salt.encoding ?? 'utf8', 'salt.value'),
+      hash: decodeBytes(hash.value, hash.encoding ?? 'hex', 'hash.value'),
+    });
+    if (keylen !== undefined && keylen !== form.hash.length) throw new UnusableHash('keylen differs from the length of the scrypt hash');
+    return formatScrypt(form);
+  }
+
+  if (salt?.value && !salt.position) throw new UnusableHash('salt.position (prefix or suffix) says where the salt was put');
   const digest = algorithm === 'hmac' ? hash.digest : algorithm;
   if (digest === undefined) throw new UnusableHash('an hmac needs hash.digest');
   if (algorithm === 'hmac' && hash.key === undefined) throw new UnusableHash('an hmac needs hash.key');

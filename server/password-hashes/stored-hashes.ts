@@ -25,6 +25,8 @@ export const COST_BOUNDS = {
   argon2Parallelism: 16,
   pbkdf2Iterations: 5_000_000,
   pbkdf2KeyBytes: 256,
+  scryptMemoryBytes: 268_435_456,
+  scryptParallelization: 16,
   saltBytes: 1024,
 } as const;
 
@@ -41,9 +43,20 @@ export type StoredHash =
       passwordEncoding: PasswordEncoding;
       salt: Buffer;
       hash: Buffer;
+    }
+  | {
+      kind: 'scrypt';
+      /** N, r and p of RFC 7914. */
+      cost: number;
+      blockSize: number;
+      parallelization: number;
+      passwordEncoding: PasswordEncoding;
+      salt: Buffer;
+      hash: Buffer;
     };
 
 export type SaltedDigest = Extract<StoredHash, { kind: 'salted-digest' }>;
+export type Scrypt = Extract<StoredHash, { kind: 'scrypt' }>;
 
 /** A stored or imported hash no login could check; the message names what is wrong, never the hash. */
 export class UnusableHash extends Error {
@@ -174,6 +187,35 @@ function readSaltedDigest(value: string): StoredHash {
 /** Reads a hash its importer says is of one algorithm, for a message about that algorithm when it is not. */
 export const readStringHash = { bcrypt: readBcrypt, argon2: readArgon2, pbkdf2: readPbkdf2 } as const;
 
+/** Our form of an scrypt hash: `$tessera-scrypt$n=<N>,r=<r>,p=<p>,enc=<password encoding>$<salt>$<hash>`. */
+export function formatScrypt(form: Scrypt): string {
+  const parameters = `n=${form.cost},r=${form.blockSize},p=${form.parallelization},enc=${form.passwordEncoding}`;
+  return `$tessera-scrypt$${parameters}$${encodeB64(form.salt)}$${encodeB64(form.hash)}`;
+}
+
+/** Checks an scrypt hash's parts as `formatScrypt` would write them. */
+export function checkScrypt(form: Scrypt): Scrypt {
+  if (form.cost < 2 || !Number.isInteger(Math.log2(form.cost))) throw new UnusableHash('scrypt cost (N) must be a power of 2');
+  if (form.hash.length === 0) throw new UnusableHash('the scrypt hash is empty');
+  return form;
+}
+
+function readScrypt(value: string): StoredHash {
+  const [, , parameters = '', salt, hash, ...rest] = value.split('$');
+  const named = phcParameters(parameters, 'the scrypt hash');
+  const passwordEncoding = named.get('enc') ?? '';
+  if (rest.length > 0 || named.size !== 4 || !isPasswordEncoding(passwordEncoding)) throw new UnusableHash('the scrypt hash is malformed');
+  return checkScrypt({
+    kind: 'scrypt',
+    cost: positiveInteger(named.get('n'), 'scrypt n (cost)'),
+    blockSize: positiveInteger(named.get('r'), 'scrypt r (block size)'),
+    parallelization: positiveInteger(named.get('p'), 'scrypt p (parallelization)'),
+    passwordEncoding,
+    salt: b64Field(salt, 'the scrypt salt'),
+    hash: b64Field(hash, 'the scrypt hash'),
+  });
+}
+
 /**
  * Refuses an imported hash whose check would cost one login more than COST_BOUNDS. Only imports
  * are bounded: a hash Tessera made itself costs what its configuration chose.
@@ -197,7 +239,17 @@ export function checkCost(form: StoredHash): void {
       `pbkdf2 may take at most ${COST_BOUNDS.pbkdf2Iterations} iterations and ${COST_BOUNDS.pbkdf2KeyBytes} bytes of hash`,
     );
   }
-  if (form.kind === 'salted-digest' && form.salt.length > COST_BOUNDS.saltBytes) {
+  if (
+    form.kind === 'scrypt' &&
+    (128 * form.cost * form.blockSize > COST_BOUNDS.scryptMemoryBytes ||
+      form.parallelization > COST_BOUNDS.scryptParallelization ||
+      form.hash.length > COST_BOUNDS.pbkdf2KeyBytes)
+  ) {
+    throw new UnusableHash(
+      `scrypt may take at most ${COST_BOUNDS.scryptMemoryBytes / 1_048_576} MiB (128·N·r), p=${COST_BOUNDS.scryptParallelization} and ${COST_BOUNDS.pbkdf2KeyBytes} bytes of hash`,
+    );
+  }
+  if ((form.kind === 'salted-digest' || form.kind === 'scrypt') && form.salt.length > COST_BOUNDS.saltBytes) {
     throw new UnusableHash(`a salt has at most ${COST_BOUNDS.saltBytes} bytes`);
   }
 }
@@ -207,6 +259,7 @@ export function readStoredHash(value: string): StoredHash {
   if (value.startsWith('$2')) return readBcrypt(value);
   if (ARGON2_SHAPE.test(value)) return readArgon2(value);
   if (value.startsWith('$pbkdf2-')) return readPbkdf2(value);
+  if (value.startsWith('$tessera-scrypt$')) return readScrypt(value);
   if (value.startsWith('$tessera-')) return readSaltedDigest(value);
   throw new UnusableHash('the hash is in no form Tessera knows');
 }

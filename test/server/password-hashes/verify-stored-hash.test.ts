@@ -3,7 +3,7 @@
  * libraries (@node-rs/bcrypt, @node-rs/argon2, node:crypto) and passed through storedPasswordHash
  * as an import would; and needsRehash, which tells the login to replace all but today's argon2id.
  */
-import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync, scryptSync } from 'node:crypto';
 import { hashSync as argon2Hash } from '@node-rs/argon2';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,26 @@ describe('verifyPassword on imported hashes', () => {
       const value = `$pbkdf2-${digest}$i=2000,l=${length}$${phcB64(salt)}$${phcB64(pbkdf2Sync(PASSWORD, salt, 2000, length, digest))}`;
       await expectOnlyThePassword(imported({ algorithm: 'pbkdf2', hash: { value } }));
     }
+  });
+
+  it('checks scrypt hashes with their cost, block size, parallelization and key length', async () => {
+    const salt = Buffer.from('scrypt-salt');
+    const defaults = scryptSync(PASSWORD, salt, 32, { N: 16_384, r: 8, p: 1 });
+    await expectOnlyThePassword(
+      imported({ algorithm: 'scrypt', hash: { value: defaults.toString('hex') }, salt: { value: 'scrypt-salt' } }),
+    );
+    const tuned = scryptSync(PASSWORD, salt, 64, { N: 4096, r: 4, p: 2 });
+    await expectOnlyThePassword(
+      imported({
+        algorithm: 'scrypt',
+        hash: { value: tuned.toString('base64'), encoding: 'base64' },
+        salt: { value: salt.toString('hex'), encoding: 'hex' },
+        keylen: 64,
+        cost: 4096,
+        blockSize: 4,
+        parallelization: 2,
+      }),
+    );
   });
 
   it('checks salted digests with the salt before or after the password, in hex, base64 and utf8', async () => {
