@@ -17,6 +17,7 @@ import {
   decodeB64,
   formatSaltedDigest,
   formatScrypt,
+  isDigest,
   PASSWORD_ENCODINGS,
   type PasswordEncoding,
   readStoredHash,
@@ -101,56 +102,51 @@ function fromLdap(value: string, passwordEncoding: PasswordEncoding): SaltedDige
   });
 }
 
-function fromCustom(custom: CustomPasswordHash): string {
+/** bcrypt, argon2 and pbkdf2 strings are kept as they are; an LDAP hash becomes our salted digest. */
+function fromStringForm(
+  custom: CustomPasswordHash & { algorithm: 'bcrypt' | 'argon2' | 'pbkdf2' | 'ldap' },
+  passwordEncoding: PasswordEncoding,
+) {
   const { algorithm, hash, salt, keylen } = custom;
-  const passwordEncoding = custom.password?.encoding ?? 'utf8';
-  if (keylen !== undefined && algorithm !== 'pbkdf2' && algorithm !== 'scrypt')
-    throw new UnusableHash('keylen applies to pbkdf2 and scrypt only');
-  if (algorithm !== 'scrypt' && (custom.cost ?? custom.blockSize ?? custom.parallelization) !== undefined) {
-    throw new UnusableHash('cost, blockSize and parallelization apply to scrypt only');
+  if (hash.encoding !== undefined && hash.encoding !== 'utf8') {
+    throw new UnusableHash(`a ${algorithm} hash.value is a string: its encoding can only be utf8`);
   }
-  if (algorithm === 'md4' || hash.digest === 'md4' || hash.digest === 'whirlpool') {
-    throw new UnusableHash(
-      `${algorithm === 'md4' ? 'md4' : hash.digest} is not available (OpenSSL 3 dropped it); re-export these users with another hash or have them reset their password`,
-    );
+  if (salt !== undefined) throw new UnusableHash(`the salt is part of the ${algorithm} hash.value: leave out salt`);
+  if (algorithm === 'ldap') return formatSaltedDigest(fromLdap(hash.value, passwordEncoding));
+  if (passwordEncoding !== 'utf8') throw new UnusableHash(`a ${algorithm} hash is checked against the password in utf8 only`);
+  const stored = readStringHash[algorithm](hash.value);
+  if (stored.kind === 'pbkdf2' && keylen !== undefined && keylen !== stored.hash.length) {
+    throw new UnusableHash('keylen differs from the length of the pbkdf2 hash');
   }
-  if (algorithm !== 'hmac' && (hash.digest !== undefined || hash.key !== undefined)) {
-    throw new UnusableHash('hash.digest and hash.key apply to hmac only');
-  }
+  return hash.value;
+}
 
-  if (algorithm === 'bcrypt' || algorithm === 'argon2' || algorithm === 'pbkdf2' || algorithm === 'ldap') {
-    if (hash.encoding !== undefined && hash.encoding !== 'utf8') {
-      throw new UnusableHash(`a ${algorithm} hash.value is a string: its encoding can only be utf8`);
-    }
-    if (salt !== undefined) throw new UnusableHash(`the salt is part of the ${algorithm} hash.value: leave out salt`);
-    if (algorithm === 'ldap') return formatSaltedDigest(fromLdap(hash.value, passwordEncoding));
-    if (passwordEncoding !== 'utf8') throw new UnusableHash(`a ${algorithm} hash is checked against the password in utf8 only`);
-    const stored = readStringHash[algorithm](hash.value);
-    if (stored.kind === 'pbkdf2' && keylen !== undefined && keylen !== stored.hash.length) {
-      throw new UnusableHash('keylen differs from the length of the pbkdf2 hash');
-    }
-    return hash.value;
-  }
+function fromScrypt({ hash, salt, keylen, cost, blockSize, parallelization }: CustomPasswordHash, passwordEncoding: PasswordEncoding) {
+  if (!salt) throw new UnusableHash('an scrypt hash needs its salt');
+  const form = checkScrypt({
+    kind: 'scrypt',
+    cost: cost ?? 16_384,
+    blockSize: blockSize ?? 8,
+    parallelization: parallelization ?? 1,
+    passwordEncoding,
+    salt: decodeBytes(salt.value, salt.encoding ?? 'utf8', 'salt.value'),
+    hash: decodeBytes(hash.value, hash.encoding ?? 'hex', 'hash.value'),
+  });
+  if (keylen !== undefined && keylen !== form.hash.length) throw new UnusableHash('keylen differs from the length of the scrypt hash');
+  return formatScrypt(form);
+}
 
-  if (algorithm === 'scrypt') {
-    if (!salt) throw new UnusableHash('an scrypt hash needs its salt');
-    const form = checkScrypt({
-      kind: 'scrypt',
-      cost: custom.cost ?? 16_384,
-      blockSize: custom.blockSize ?? 8,
-      parallelization: custom.parallelization ?? 1,
-      passwordEncoding,
-      salt: decodeBytes(salt.value, salt.encoding ?? 'utf8', 'salt.value'),
-      hash: decodeBytes(hash.value, hash.encoding ?? 'hex', 'hash.value'),
-    });
-    if (keylen !== undefined && keylen !== form.hash.length) throw new UnusableHash('keylen differs from the length of the scrypt hash');
-    return formatScrypt(form);
-  }
-
+/** md5, sha1, sha256, sha512 of the salted password, or its HMAC. */
+function fromDigest({ algorithm, hash, salt }: CustomPasswordHash, passwordEncoding: PasswordEncoding) {
   if (salt?.value && !salt.position) throw new UnusableHash('salt.position (prefix or suffix) says where the salt was put');
   const digest = algorithm === 'hmac' ? hash.digest : algorithm;
   if (digest === undefined) throw new UnusableHash('an hmac needs hash.digest');
   if (algorithm === 'hmac' && hash.key === undefined) throw new UnusableHash('an hmac needs hash.key');
+  if (!isDigest(digest)) {
+    throw new UnusableHash(
+      `${digest} is not available (OpenSSL 3 dropped it): re-export these users with another hash or have them reset their password`,
+    );
+  }
   const form = checkSaltedDigest({
     kind: 'salted-digest',
     digest,
@@ -161,6 +157,31 @@ function fromCustom(custom: CustomPasswordHash): string {
     hash: decodeBytes(hash.value, hash.encoding ?? 'hex', 'hash.value'),
   });
   return formatSaltedDigest(form);
+}
+
+function fromCustom(custom: CustomPasswordHash): string {
+  const { algorithm } = custom;
+  const passwordEncoding = custom.password?.encoding ?? 'utf8';
+  if (custom.keylen !== undefined && algorithm !== 'pbkdf2' && algorithm !== 'scrypt') {
+    throw new UnusableHash('keylen applies to pbkdf2 and scrypt only');
+  }
+  if (algorithm !== 'scrypt' && (custom.cost ?? custom.blockSize ?? custom.parallelization) !== undefined) {
+    throw new UnusableHash('cost, blockSize and parallelization apply to scrypt only');
+  }
+  if (algorithm !== 'hmac' && (custom.hash.digest !== undefined || custom.hash.key !== undefined)) {
+    throw new UnusableHash('hash.digest and hash.key apply to hmac only');
+  }
+  switch (algorithm) {
+    case 'bcrypt':
+    case 'argon2':
+    case 'pbkdf2':
+    case 'ldap':
+      return fromStringForm({ ...custom, algorithm }, passwordEncoding);
+    case 'scrypt':
+      return fromScrypt(custom, passwordEncoding);
+    default:
+      return fromDigest(custom, passwordEncoding);
+  }
 }
 
 /**

@@ -2,8 +2,8 @@
  * The forms a password hash takes in `identities.password_hash`, and reading one back. Every
  * form names its algorithm in the string, so the login knows how to check a password from the
  * hash alone: our argon2id, an imported argon2 (i, d, id) or bcrypt string and a PHC pbkdf2
- * string are kept as they came; an imported salted digest or HMAC is written in a PHC-like
- * form of ours (`formatSaltedDigest`). Reading refuses unknown forms; an import is also refused
+ * string are kept as they came; an imported salted digest, HMAC or scrypt hash is written in a
+ * PHC-like form of ours (`formatSaltedDigest`, `formatScrypt`). Reading refuses unknown forms; an import is also refused
  * when its costs are so high that one login would hold a core for seconds (`checkCost`).
  * @see https://github.com/P-H-C/phc-string-format/blob/master/phc-sf-spec.md
  */
@@ -67,7 +67,7 @@ const BCRYPT_SHAPE = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
 const ARGON2_SHAPE = /^\$argon2(?:id|i|d)\$/;
 const B64_SHAPE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
-const isDigest = (name: string): name is DigestName => Object.hasOwn(DIGEST_LENGTHS, name);
+export const isDigest = (name: string): name is DigestName => Object.hasOwn(DIGEST_LENGTHS, name);
 const isPasswordEncoding = (name: string): name is PasswordEncoding => (PASSWORD_ENCODINGS as readonly string[]).includes(name);
 
 /** Base64 as PHC writes it (no padding), also accepting padding and the URL-safe alphabet; undefined if not base64. */
