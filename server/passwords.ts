@@ -53,8 +53,13 @@ export function needsRehash(passwordHash: string): boolean {
   if (!passwordHash.startsWith('$argon2id$')) return true;
   try {
     const current = parseOptions(passwordHash);
+    // Version.V0x13 is 1 (an ambient const enum, as Algorithm above); 32 bytes is the library's default output.
+    const ours = current.version === 1 && current.outputLen === 32;
     return (
-      current.memoryCost !== OPTIONS.memoryCost || current.timeCost !== OPTIONS.timeCost || current.parallelism !== OPTIONS.parallelism
+      !ours ||
+      current.memoryCost !== OPTIONS.memoryCost ||
+      current.timeCost !== OPTIONS.timeCost ||
+      current.parallelism !== OPTIONS.parallelism
     );
   } catch {
     return true;

@@ -154,6 +154,8 @@ describe('needsRehash', () => {
     expect(needsRehash(await hashPassword(PASSWORD))).toBe(false);
     expect(needsRehash(argon2Hash(PASSWORD, { algorithm: 2, memoryCost: 8192, timeCost: 2, parallelism: 1 }))).toBe(true);
     expect(needsRehash(argon2Hash(PASSWORD, { algorithm: 1, memoryCost: 19_456, timeCost: 2, parallelism: 1 }))).toBe(true);
+    expect(needsRehash(argon2Hash(PASSWORD, { algorithm: 2, version: 0, memoryCost: 19_456, timeCost: 2, parallelism: 1 }))).toBe(true);
+    expect(needsRehash(argon2Hash(PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 16 }))).toBe(true);
     expect(needsRehash(bcryptHash(PASSWORD, 4))).toBe(true);
     expect(needsRehash(imported({ algorithm: 'sha1', hash: { value: createHash('sha1').update(PASSWORD).digest('hex') } }))).toBe(true);
   });
