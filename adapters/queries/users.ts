@@ -236,6 +236,12 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       );
     },
 
+    /** Replaces an identity's password hash if it is still `previous`; false when another write changed it first. */
+    async replacePasswordHash(identityId: string, previous: string, next: string, transaction: Transaction): Promise<boolean> {
+      const [count] = await Identity.update({ password_hash: next }, { where: { id: identityId, password_hash: previous }, transaction });
+      return count > 0;
+    },
+
     async moveIdentity(identityId: string, toUserId: string, profileData: Json, transaction: Transaction): Promise<void> {
       await reportingConflicts(
         Identity.update({ user_id: toUserId, profile_data: profileData }, { where: { id: identityId }, transaction }),
