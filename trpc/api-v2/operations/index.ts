@@ -2,7 +2,8 @@
  * Every operation of the Management API v2, in the order the OpenAPI document lists them.
  */
 import type { Operation } from '../operation.js';
+import { clientOperations } from './clients.js';
 import { jobOperations } from './jobs.js';
 import { userOperations } from './users.js';
 
-export const API_V2_OPERATIONS: readonly Operation[] = [...userOperations, ...jobOperations];
+export const API_V2_OPERATIONS: readonly Operation[] = [...userOperations, ...clientOperations, ...jobOperations];
