@@ -3,7 +3,8 @@
  */
 import type { Operation } from '../operation.js';
 import { clientOperations } from './clients.js';
+import { connectionOperations } from './connections.js';
 import { jobOperations } from './jobs.js';
 import { userOperations } from './users.js';
 
-export const API_V2_OPERATIONS: readonly Operation[] = [...userOperations, ...clientOperations, ...jobOperations];
+export const API_V2_OPERATIONS: readonly Operation[] = [...userOperations, ...clientOperations, ...connectionOperations, ...jobOperations];
