@@ -14,7 +14,9 @@ import {
   ID_TOKEN_ALGS,
   type TOKEN_ENDPOINT_AUTH_METHODS,
 } from '../../server/clients/client-schemas.js';
+import { MFA_POLICIES } from '../../server/mfa/mfa-policy.js';
 import { CLIENT_DEFAULTS } from '../../server/oidc/client-defaults.js';
+import { samlAddonSchema } from '../../server/saml-idp/addon.js';
 
 type GrantType = (typeof GRANT_TYPES)[number];
 type AuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
@@ -188,8 +190,29 @@ export function changesOf(body: UpdateBody): ChangesInput {
   return tesseraFields(body, false);
 }
 
+/** A client as Auth0 answers it, for the OpenAPI document; auth0Client below is typed by it. */
+export const auth0ClientSchema = z.object({
+  client_id: z.string(),
+  client_secret: z.string().optional().describe('Only from create and rotate-secret.'),
+  name: z.string(),
+  app_type: z.enum(AUTH0_APP_TYPES),
+  is_first_party: z.boolean(),
+  oidc_conformant: z.literal(true),
+  callbacks: z.array(z.string()),
+  allowed_logout_urls: z.array(z.string()),
+  grant_types: z.array(z.string()),
+  token_endpoint_auth_method: z.string(),
+  jwt_configuration: z.object({ alg: z.string() }),
+  require_pkce: z.boolean(),
+  management_scopes: z.array(z.string()),
+  saml_addon: samlAddonSchema.optional(),
+  mfa_policy: z.enum(MFA_POLICIES).optional(),
+  connections: z.array(z.string()).describe('The names of the connections enabled for the client.'),
+});
+export type Auth0Client = z.infer<typeof auth0ClientSchema>;
+
 /** A client as Auth0 answers it; the secret only where the procedure gave it (create, rotate-secret). */
-export function auth0Client(view: ClientView) {
+export function auth0Client(view: ClientView): Auth0Client {
   return {
     client_id: view.client_id,
     ...(view.client_secret === undefined ? {} : { client_secret: view.client_secret }),
@@ -209,5 +232,3 @@ export function auth0Client(view: ClientView) {
     connections: view.connections,
   };
 }
-
-export type Auth0Client = ReturnType<typeof auth0Client>;

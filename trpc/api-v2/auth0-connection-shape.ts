@@ -65,8 +65,19 @@ export function createConnectionInputOf(body: z.output<typeof auth0CreateConnect
   return { ...rest, ...(given ? { options: given } : {}), ...(enabled ? { enabled_clients: enabled } : {}) } as CreateInput;
 }
 
+/** A connection as Auth0 answers it, for the OpenAPI document; auth0Connection below is typed by it. */
+export const auth0ConnectionSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  display_name: z.string(),
+  strategy: z.string().describe('auth0 (Tessera database), samlp (Tessera saml), oidc, ldap or custom'),
+  options: z.record(z.string(), z.unknown()).describe('The strategy’s options, without its secrets.'),
+  enabled_clients: z.array(z.string()),
+});
+export type Auth0Connection = z.infer<typeof auth0ConnectionSchema>;
+
 /** A connection as Auth0 answers it; secret options stay out, as the procedures already leave them. */
-export function auth0Connection(view: ConnectionView) {
+export function auth0Connection(view: ConnectionView): Auth0Connection {
   return {
     id: view.id,
     name: view.name,
@@ -76,5 +87,3 @@ export function auth0Connection(view: ConnectionView) {
     enabled_clients: view.enabled_clients,
   };
 }
-
-export type Auth0Connection = ReturnType<typeof auth0Connection>;

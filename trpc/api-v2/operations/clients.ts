@@ -4,7 +4,14 @@
  */
 import { z } from 'zod';
 import { clientIdSchema } from '../../../server/clients/client-schemas.js';
-import { auth0Client, auth0CreateClientBody, auth0UpdateClientBody, changesOf, createInputOf } from '../auth0-client-shape.js';
+import {
+  auth0Client,
+  auth0ClientSchema,
+  auth0CreateClientBody,
+  auth0UpdateClientBody,
+  changesOf,
+  createInputOf,
+} from '../auth0-client-shape.js';
 import { fieldSelectionOnly, fieldSelectionQuery, selectFields } from '../field-selection.js';
 import { operation } from '../operation.js';
 import { queryBoolean, queryInteger } from '../query-params.js';
@@ -18,6 +25,11 @@ const listQuery = z.strictObject({
   /** Auth0's default is a bare array; true wraps it with the paging figures. */
   include_totals: queryBoolean.optional(),
 });
+
+const listResponse = z.union([
+  z.array(auth0ClientSchema),
+  z.object({ start: z.number(), limit: z.number(), length: z.number(), total: z.number(), clients: z.array(auth0ClientSchema) }),
+]);
 
 export const clientOperations = [
   operation({
@@ -37,6 +49,7 @@ export const clientOperations = [
       if (!query.include_totals) return clients;
       return { start: result.start, limit: result.limit, length: result.length, total: result.total, clients };
     },
+    response: listResponse,
   }),
   operation({
     method: 'get',
@@ -49,6 +62,7 @@ export const clientOperations = [
     query: fieldSelectionOnly,
     input: ({ params }) => ({ client_id: params.id }),
     output: (result, { query }) => selectFields(auth0Client(result), query),
+    response: auth0ClientSchema,
   }),
   operation({
     method: 'post',
@@ -60,6 +74,7 @@ export const clientOperations = [
     body: auth0CreateClientBody,
     input: ({ body }) => createInputOf(body),
     output: auth0Client,
+    response: auth0ClientSchema,
     status: 201,
   }),
   operation({
@@ -73,6 +88,7 @@ export const clientOperations = [
     body: auth0UpdateClientBody,
     input: ({ params, body }) => ({ ...changesOf(body), client_id: params.id }),
     output: auth0Client,
+    response: auth0ClientSchema,
   }),
   operation({
     method: 'delete',
@@ -95,5 +111,6 @@ export const clientOperations = [
     params: clientIdParams,
     input: ({ params }) => ({ client_id: params.id }),
     output: auth0Client,
+    response: auth0ClientSchema,
   }),
 ];

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { connectionIdSchema } from '../../../server/connections/connection-schemas.js';
 import {
   auth0Connection,
+  auth0ConnectionSchema,
   auth0CreateConnectionBody,
   auth0UpdateConnectionBody,
   createConnectionInputOf,
@@ -50,6 +51,12 @@ type ListQuery = z.output<typeof listQuery>;
 
 const isCheckpoint = (query: ListQuery) => query.from !== undefined || query.take !== undefined;
 
+const listResponse = z.union([
+  z.array(auth0ConnectionSchema),
+  z.object({ start: z.number(), limit: z.number(), length: z.number(), total: z.number(), connections: z.array(auth0ConnectionSchema) }),
+  z.object({ connections: z.array(auth0ConnectionSchema), next: z.string().optional() }),
+]);
+
 export const connectionOperations = [
   operation({
     method: 'get',
@@ -83,6 +90,7 @@ export const connectionOperations = [
       if (!query.include_totals) return connections;
       return { start: result.start, limit: result.limit, length: result.length, total: result.total, connections };
     },
+    response: listResponse,
   }),
   operation({
     method: 'get',
@@ -95,6 +103,7 @@ export const connectionOperations = [
     query: fieldSelectionOnly,
     input: ({ params }) => ({ id: params.id }),
     output: (result, { query }) => selectFields(auth0Connection(result), query),
+    response: auth0ConnectionSchema,
   }),
   operation({
     method: 'post',
@@ -106,6 +115,7 @@ export const connectionOperations = [
     body: auth0CreateConnectionBody,
     input: ({ body }) => createConnectionInputOf(body),
     output: auth0Connection,
+    response: auth0ConnectionSchema,
     status: 201,
   }),
   operation({
@@ -123,6 +133,7 @@ export const connectionOperations = [
       ...(body.enabled_clients === undefined ? {} : { enabled_clients: body.enabled_clients }),
     }),
     output: auth0Connection,
+    response: auth0ConnectionSchema,
   }),
   operation({
     method: 'delete',
@@ -136,5 +147,6 @@ export const connectionOperations = [
     input: ({ params }) => ({ id: params.id, cascade: true }),
     // Auth0 sends no figures; the procedure's count of deleted and unlinked users costs nothing to pass on.
     status: 202,
+    response: z.object({ deleted: z.literal(true), deleted_users: z.number(), unlinked_users: z.number() }),
   }),
 ];
