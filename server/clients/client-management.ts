@@ -118,9 +118,10 @@ export function createClientManagement({ clients, connections, forgetGrants }: C
       { clientId = newClientId() }: { clientId?: string } = {},
     ): Promise<ClientView> {
       checkNotReserved(clientId, 'created again');
-      const { connections: wanted, saml_addon, mfa_policy, ...rest } = input;
+      const { connections: wanted, description, saml_addon, mfa_policy, ...rest } = input;
       const settings: ClientSettings = {
         ...rest,
+        ...(description === undefined ? {} : { description }),
         ...(saml_addon === undefined ? {} : { saml_addon }),
         ...(mfa_policy === undefined ? {} : { mfa_policy }),
       };

@@ -23,8 +23,12 @@ const connectionNames = z.array(z.string().min(1).max(128)).max(100).refine(dist
 /** Management API scopes a machine client may get with client_credentials (Tessera's own client field). */
 const managementScopes = z.array(z.enum(MANAGEMENT_SCOPES)).refine(distinct, 'must not repeat a scope');
 
+const description = z.string().max(140);
+
 export const createClientInput = z.strictObject({
   name: z.string().min(1).max(255),
+  /** Free text for operators, as Auth0's (at most 140 characters). */
+  description: description.optional(),
   redirect_uris: uris.default([]),
   post_logout_redirect_uris: uris.default([]),
   grant_types: grantTypes.default(() => [...CLIENT_DEFAULTS.grant_types]),
@@ -46,6 +50,8 @@ export type CreateClientInput = z.infer<typeof createClientInput>;
 /** The fields given are replaced; the others keep their value. */
 export const clientChanges = z.strictObject({
   name: z.string().min(1).max(255).optional(),
+  /** null removes it. */
+  description: description.nullable().optional(),
   redirect_uris: uris.optional(),
   post_logout_redirect_uris: uris.optional(),
   grant_types: grantTypes.optional(),
@@ -76,6 +82,8 @@ export const listClientsInput = z
 /** What a client's metadata says, in the API's names; every field listed, none copied blindly. */
 export interface ClientSettings {
   name: string;
+  /** Present only when given. */
+  description?: string;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   grant_types: string[];

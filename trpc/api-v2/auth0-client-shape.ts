@@ -95,6 +95,7 @@ function grantsOnCreate(body: AppTypeFields): readonly GrantType[] {
 export const auth0CreateClientBody = z
   .strictObject({
     name: createClientInput.shape.name,
+    description: createClientInput.shape.description,
     ...sharedFields,
     saml_addon: createClientInput.shape.saml_addon,
     mfa_policy: createClientInput.shape.mfa_policy,
@@ -115,6 +116,7 @@ export const auth0CreateClientBody = z
 export const auth0UpdateClientBody = z
   .strictObject({
     name: clientChanges.shape.name,
+    description: clientChanges.shape.description,
     ...sharedFields,
     saml_addon: clientChanges.shape.saml_addon,
     mfa_policy: clientChanges.shape.mfa_policy,
@@ -175,11 +177,12 @@ function tesseraFields(body: Omit<CreateBody, 'name'> | UpdateBody, creating: bo
 /** clients.create's input for Auth0's POST /clients body. */
 export function createInputOf(body: CreateBody): CreateInput {
   const { name, ...rest } = body;
-  const { saml_addon, mfa_policy, ...settings } = tesseraFields(rest, true);
+  const { description, saml_addon, mfa_policy, ...settings } = tesseraFields(rest, true);
   // The create body's schema never yields the nulls an update uses to turn these off.
   return {
     ...settings,
     name,
+    ...(typeof description === 'string' ? { description } : {}),
     ...(saml_addon ? { saml_addon } : {}),
     ...(mfa_policy ? { mfa_policy } : {}),
   };
@@ -195,6 +198,7 @@ export const auth0ClientSchema = z.object({
   client_id: z.string(),
   client_secret: z.string().optional().describe('Only from create and rotate-secret.'),
   name: z.string(),
+  description: z.string().optional(),
   app_type: z.enum(AUTH0_APP_TYPES),
   is_first_party: z.boolean(),
   oidc_conformant: z.literal(true),
@@ -217,6 +221,7 @@ export function auth0Client(view: ClientView): Auth0Client {
     client_id: view.client_id,
     ...(view.client_secret === undefined ? {} : { client_secret: view.client_secret }),
     name: view.name,
+    ...(view.description === undefined ? {} : { description: view.description }),
     app_type: appTypeOf(view),
     is_first_party: view.is_first_party,
     oidc_conformant: true,

@@ -76,9 +76,11 @@ describe('Auth0’s client shape', () => {
           is_first_party: false,
           oidc_conformant: true,
           connections: ['Staff'],
+          description: '',
         }),
       ).toEqual({
         name: 'Shop',
+        description: '',
         redirect_uris: ['https://shop.example.com/cb'],
         post_logout_redirect_uris: ['https://shop.example.com/'],
         id_token_signed_response_alg: 'HS256',
@@ -103,8 +105,8 @@ describe('Auth0’s client shape', () => {
 
     it('refuses keys it cannot honour and app_types contradicted by the body, naming the key', () => {
       const refused = (body: unknown) => issuesOf(auth0CreateClientBody.safeParse(body));
-      expect(auth0CreateClientBody.safeParse({ name: 'a', app_type: 'non_interactive', description: 'x' }).error?.message).toContain(
-        'description',
+      expect(auth0CreateClientBody.safeParse({ name: 'a', app_type: 'non_interactive', logo_uri: 'x' }).error?.message).toContain(
+        'logo_uri',
       );
       expect(
         refused({ name: 'a', app_type: 'spa', callbacks: ['https://a.example.com'], token_endpoint_auth_method: 'client_secret_basic' }),

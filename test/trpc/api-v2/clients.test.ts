@@ -62,9 +62,11 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
         jwt_configuration: { alg: 'ES256' },
         is_first_party: false,
         oidc_conformant: true,
+        description: 'The shop’s web front',
       });
       expect(body).toMatchObject({
         name: 'Shop',
+        description: 'The shop’s web front',
         app_type: 'regular_web',
         callbacks: ['https://shop.example.com/callback'],
         allowed_logout_urls: ['https://shop.example.com/'],
@@ -78,6 +80,7 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
       expect(body).not.toHaveProperty('redirect_uris');
       expect(await admin.clients.get.query({ client_id: String(body['client_id']) })).toMatchObject({
         name: 'Shop',
+        description: 'The shop’s web front',
         redirect_uris: ['https://shop.example.com/callback'],
         post_logout_redirect_uris: ['https://shop.example.com/'],
         token_endpoint_auth_method: 'client_secret_post',
@@ -105,7 +108,8 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
     it('refuses an Auth0 key Tessera cannot honour with invalid_body naming it, and stores nothing', async () => {
       const before = (await admin.clients.list.query()).total;
       for (const [body, named] of [
-        [{ name: 'Described', description: 'a shop' }, 'description'],
+        [{ name: 'Logo', app_type: 'non_interactive', logo_uri: 'https://shop.example.com/logo.png' }, 'logo_uri'],
+        [{ name: 'Long', app_type: 'non_interactive', description: 'x'.repeat(141) }, 'description'],
         [{ name: 'Legacy', oidc_conformant: false }, 'oidc_conformant'],
         [{ name: 'Implicit', grant_types: ['implicit'] }, 'grant_types'],
         [{ name: 'Lifetime', jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 60 } }, 'lifetime_in_seconds'],
@@ -198,8 +202,12 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
         is_first_party: true,
         mfa_policy: 'always',
       });
-      const cleared = await call(`/clients/${id}`, { method: 'PATCH', body: { mfa_policy: null } });
+      const described = await call(`/clients/${id}`, { method: 'PATCH', body: { description: 'Renamed' } });
+      expect(described.body).toMatchObject({ name: 'After', description: 'Renamed' });
+      const cleared = await call(`/clients/${id}`, { method: 'PATCH', body: { mfa_policy: null, description: null } });
       expect(cleared.body).not.toHaveProperty('mfa_policy');
+      expect(cleared.body).not.toHaveProperty('description');
+      expect(await admin.clients.get.query({ client_id: String(id) })).not.toHaveProperty('description');
     });
 
     it('turns a web application into an spa by app_type, and refuses regular_web without the secret method to use', async () => {
