@@ -8,6 +8,7 @@ import { MFA_POLICIES, type MfaPolicy } from '../mfa/mfa-policy.js';
 import { CLIENT_DEFAULTS } from '../oidc/client-defaults.js';
 import { MANAGEMENT_SCOPES } from '../oidc/management-api.js';
 import { type SamlAddon, samlAddonSchema } from '../saml-idp/addon.js';
+import { APP_TYPES } from './app-type.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 // private_key_jwt and tls_client_auth need a jwks or certificate this API does not take yet.
@@ -74,6 +75,10 @@ export const clientIdInput = z.strictObject({ client_id: clientIdSchema });
 
 export const listClientsInput = z
   .strictObject({
+    /** Only the clients that are (true) or are not (false) first-party. */
+    is_first_party: z.boolean().optional(),
+    /** Only the clients of these application types, as server/clients/app-type.ts derives them. */
+    app_type: z.array(z.enum(APP_TYPES)).max(APP_TYPES.length).optional(),
     page: z.number().int().min(0).default(0),
     per_page: z.number().int().min(1).max(100).default(50),
   })

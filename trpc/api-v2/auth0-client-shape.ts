@@ -6,6 +6,7 @@
  * never dropped.
  */
 import { z } from 'zod';
+import { appTypeOf } from '../../server/clients/app-type.js';
 import {
   type ClientView,
   clientChanges,
@@ -27,13 +28,6 @@ export type Auth0AppType = (typeof AUTH0_APP_TYPES)[number];
 
 const PUBLIC_GRANTS: GrantType[] = ['authorization_code', 'refresh_token'];
 const MACHINE_GRANTS: GrantType[] = ['client_credentials'];
-
-/** The application type Auth0 would show for these settings. */
-export function appTypeOf(settings: { grant_types: readonly string[]; token_endpoint_auth_method: string }): Auth0AppType {
-  if (settings.grant_types.length === 1 && settings.grant_types[0] === 'client_credentials') return 'non_interactive';
-  if (settings.token_endpoint_auth_method === 'none') return 'spa';
-  return 'regular_web';
-}
 
 const jwtConfiguration = z.strictObject({ alg: z.enum(ID_TOKEN_ALGS).optional() });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { appTypeOf } from '../../../server/clients/app-type.js';
 import type { ClientView } from '../../../server/clients/client-schemas.js';
 import {
-  appTypeOf,
   auth0Client,
   auth0CreateClientBody,
   auth0UpdateClientBody,

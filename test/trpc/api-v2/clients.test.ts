@@ -156,6 +156,34 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
       expect(second).toHaveProperty('callbacks');
     });
 
+    it('filters by app_type and is_first_party in SQL, as the answers’ own app_type and is_first_party say', async () => {
+      await create({ name: 'Filter machine', app_type: 'non_interactive', is_first_party: false });
+      await create({ name: 'Filter spa', app_type: 'spa', callbacks: ['https://filter.example.com/cb'] });
+      await web('Filter-web', { is_first_party: false });
+      const all = (await call('/clients?per_page=100')).body as Json[];
+      const ids = (clients: Json[]) => clients.map((client) => client['client_id']).sort();
+      for (const [query, keep] of [
+        ['app_type=non_interactive', (client: Json) => client['app_type'] === 'non_interactive'],
+        ['app_type=spa,regular_web', (client: Json) => client['app_type'] !== 'non_interactive'],
+        ['is_first_party=false', (client: Json) => client['is_first_party'] === false],
+        [
+          'is_first_party=true&app_type=regular_web',
+          (client: Json) => client['is_first_party'] === true && client['app_type'] === 'regular_web',
+        ],
+        ['app_type=native', () => false],
+        ['is_global=true', () => false],
+        ['is_global=false', () => true],
+      ] as const) {
+        const expected = all.filter(keep);
+        const listed = await call(`/clients?per_page=100&include_totals=true&${query}`);
+        expect(listed.status, query).toBe(200);
+        expect(listed.body['total'], query).toBe(expected.length);
+        expect(ids(listed.body['clients'] as Json[]), query).toEqual(ids(expected));
+      }
+      expect(new Set(all.map((client) => client['app_type']))).toEqual(new Set(['non_interactive', 'spa', 'regular_web']));
+      expect(await call('/clients?app_type=box')).toMatchObject({ status: 400, body: { errorCode: 'invalid_query_string' } });
+    });
+
     it('keeps only the fields asked for, or all but them with include_fields=false', async () => {
       const { client_id: id } = await create({ name: 'Fields', callbacks: ['https://fields.example.com/cb'] });
       const only = await call(`/clients/${id}?fields=client_id,name`);
@@ -178,7 +206,7 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
 
     it('answers an unknown client with 404 inexistent_client and an unknown query parameter with invalid_query_string', async () => {
       expect(await call('/clients/no-such-client')).toMatchObject({ status: 404, body: { errorCode: 'inexistent_client' } });
-      expect(await call('/clients?is_global=true')).toMatchObject({ status: 400, body: { errorCode: 'invalid_query_string' } });
+      expect(await call('/clients?external_client_id=x')).toMatchObject({ status: 400, body: { errorCode: 'invalid_query_string' } });
     });
   });
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { clientIdSchema } from '../../../server/clients/client-schemas.js';
 import {
+  AUTH0_APP_TYPES,
   auth0Client,
   auth0ClientSchema,
   auth0CreateClientBody,
@@ -14,12 +15,19 @@ import {
 } from '../auth0-client-shape.js';
 import { fieldSelectionOnly, fieldSelectionQuery, selectFields } from '../field-selection.js';
 import { operation } from '../operation.js';
-import { queryBoolean, queryInteger } from '../query-params.js';
+import { fieldList, queryBoolean, queryInteger } from '../query-params.js';
 
 const clientIdParams = z.strictObject({ id: clientIdSchema });
 
+/** `app_type=spa,non_interactive`; `native` is answered as `spa`, so no client is listed as native. */
+const appTypes = fieldList.pipe(z.array(z.enum(AUTH0_APP_TYPES)).min(1).max(AUTH0_APP_TYPES.length));
+
 const listQuery = z.strictObject({
   ...fieldSelectionQuery,
+  is_first_party: queryBoolean.optional(),
+  app_type: appTypes.optional(),
+  /** No Tessera client is Auth0's global client: true lists none. */
+  is_global: queryBoolean.optional(),
   page: queryInteger(0, 1_000_000).optional(),
   per_page: queryInteger(1, 100).optional(),
   /** Auth0's default is a bare array; true wraps it with the paging figures. */
@@ -41,13 +49,16 @@ export const clientOperations = [
     procedure: 'clients.list',
     query: listQuery,
     input: ({ query }) => ({
+      ...(query.is_first_party === undefined ? {} : { is_first_party: query.is_first_party }),
+      ...(query.app_type === undefined ? {} : { app_type: query.app_type.filter((type) => type !== 'native') }),
       ...(query.page === undefined ? {} : { page: query.page }),
       ...(query.per_page === undefined ? {} : { per_page: query.per_page }),
     }),
     output: (result, { query }) => {
-      const clients = result.clients.map((client) => selectFields(auth0Client(client), query));
+      const page = query.is_global ? { ...result, clients: [], length: 0, total: 0 } : result;
+      const clients = page.clients.map((client) => selectFields(auth0Client(client), query));
       if (!query.include_totals) return clients;
-      return { start: result.start, limit: result.limit, length: result.length, total: result.total, clients };
+      return { start: page.start, limit: page.limit, length: page.length, total: page.total, clients };
     },
     response: listResponse,
   }),
