@@ -34,6 +34,8 @@ const ROOT_COLUMN_NAMES: ReadonlySet<string> = new Set(ROOT_COLUMNS);
 export interface MetadataPatch {
   set: Json;
   remove: string[];
+  /** Start from an empty object instead of the stored one. */
+  clear?: boolean;
 }
 
 export interface UserUpdate {
@@ -203,7 +205,8 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       for (const column of ['user_metadata', 'app_metadata'] as const) {
         const patch = changes[column];
         if (!patch) continue;
-        sets.push(`${column} = (${column} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
+        const base = patch.clear ? `'{}'::jsonb` : column;
+        sets.push(`${column} = (${base} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
       }
       if (changes.management_scopes) sets.push(`management_scopes = ${param([...changes.management_scopes])}::text[]`);
       const rows = await reportingConflicts(
