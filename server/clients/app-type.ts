@@ -9,8 +9,11 @@ import type { StoredAppType } from '../../adapters/queries/clients.js';
 export const APP_TYPES = ['spa', 'regular_web', 'non_interactive'] as const satisfies readonly StoredAppType[];
 export type AppType = (typeof APP_TYPES)[number];
 
+/** A machine: client_credentials and nothing else. */
+export const isMachineGrants = (grants: readonly string[]) => grants.length === 1 && grants[0] === 'client_credentials';
+
 export function appTypeOf(settings: { grant_types: readonly string[]; token_endpoint_auth_method: string }): AppType {
-  if (settings.grant_types.length === 1 && settings.grant_types[0] === 'client_credentials') return 'non_interactive';
+  if (isMachineGrants(settings.grant_types)) return 'non_interactive';
   if (settings.token_endpoint_auth_method === 'none') return 'spa';
   return 'regular_web';
 }

@@ -6,7 +6,7 @@
  * never dropped.
  */
 import { z } from 'zod';
-import { appTypeOf } from '../../server/clients/app-type.js';
+import { appTypeOf, isMachineGrants } from '../../server/clients/app-type.js';
 import {
   type ClientView,
   clientChanges,
@@ -63,17 +63,13 @@ function checkAppType(body: AppTypeFields, context: z.RefinementCtx): void {
   if ((appType === 'spa' || appType === 'native') && grants?.includes('client_credentials')) {
     refuse('grant_types', `app_type ${appType} is a public client: it cannot use client_credentials`);
   }
-  if (
-    appType === 'non_interactive' &&
-    grants !== undefined &&
-    appTypeOf({ grant_types: grants, token_endpoint_auth_method: '' }) !== appType
-  ) {
+  if (appType === 'non_interactive' && grants !== undefined && !isMachineGrants(grants)) {
     refuse('grant_types', 'app_type non_interactive means grant_types ["client_credentials"]');
   }
   if ((appType === 'non_interactive' || appType === 'regular_web') && method === 'none') {
     refuse('token_endpoint_auth_method', `app_type ${appType} is a confidential client: token_endpoint_auth_method cannot be none`);
   }
-  if (appType === 'regular_web' && grants !== undefined && appTypeOf({ grant_types: grants, token_endpoint_auth_method: '' }) !== appType) {
+  if (appType === 'regular_web' && grants !== undefined && isMachineGrants(grants)) {
     refuse('grant_types', 'app_type regular_web means a login flow: grant_types cannot be client_credentials alone');
   }
 }
