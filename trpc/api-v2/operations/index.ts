@@ -2,6 +2,8 @@
  * Every operation of the Management API v2, in the order the OpenAPI document lists them.
  */
 import type { Operation } from '../operation.js';
+import { clientOperations } from './clients.js';
+import { connectionOperations } from './connections.js';
 import { jobOperations } from './jobs.js';
 import { ticketOperations } from './tickets.js';
 import { userAuthenticatorOperations } from './user-authenticators.js';
@@ -13,5 +15,7 @@ export const API_V2_OPERATIONS: readonly Operation[] = [
   ...userAuthenticatorOperations,
   ...userBlockOperations,
   ...ticketOperations,
+  ...clientOperations,
+  ...connectionOperations,
   ...jobOperations,
 ];
