@@ -9,11 +9,15 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import {
+  checkCost,
   checkSaltedDigest,
+  checkScrypt,
   DIGEST_LENGTHS,
   type DigestName,
   decodeB64,
   formatSaltedDigest,
+  formatScrypt,
+  isDigest,
   PASSWORD_ENCODINGS,
   type PasswordEncoding,
   readStoredHash,
@@ -26,7 +30,7 @@ const byteEncoding = z.enum(['base64', 'hex', 'utf8']);
 
 /** Auth0's bulk-import `custom_password_hash` object. */
 export const customPasswordHashSchema = z.strictObject({
-  algorithm: z.enum(['argon2', 'bcrypt', 'hmac', 'ldap', 'md4', 'md5', 'sha1', 'sha256', 'sha512', 'pbkdf2']),
+  algorithm: z.enum(['argon2', 'bcrypt', 'hmac', 'ldap', 'md4', 'md5', 'sha1', 'sha256', 'sha512', 'pbkdf2', 'scrypt']),
   hash: z.strictObject({
     value: z.string().min(1).max(4096),
     /** How hash.value is written; hex (either case) unless said, utf8 for the string forms (bcrypt, argon2, pbkdf2, ldap). */
@@ -36,14 +40,18 @@ export const customPasswordHashSchema = z.strictObject({
     /** The HMAC's key; utf8 unless said. */
     key: z.strictObject({ value: z.string().min(1).max(1024), encoding: byteEncoding.optional() }).optional(),
   }),
-  /** The salt a digest or HMAC was computed with, before or after the password; utf8 unless said. */
+  /** The salt a digest or HMAC was computed with, before or after the password (`position`), or scrypt's; utf8 unless said. */
   salt: z
-    .strictObject({ value: z.string().max(2048), encoding: byteEncoding.optional(), position: z.enum(['prefix', 'suffix']) })
+    .strictObject({ value: z.string().max(2048), encoding: byteEncoding.optional(), position: z.enum(['prefix', 'suffix']).optional() })
     .optional(),
   /** How the password was encoded before it was hashed; utf8 unless said. */
   password: z.strictObject({ encoding: z.enum(PASSWORD_ENCODINGS).optional() }).optional(),
-  /** The derived key's length in bytes (pbkdf2; the hash's own length otherwise). */
+  /** The derived key's length in bytes (pbkdf2, scrypt); the hash's own length when absent. */
   keylen: z.number().int().positive().optional(),
+  /** scrypt's N, r and p: 16384, 8 and 1 unless said. */
+  cost: z.number().int().positive().optional(),
+  blockSize: z.number().int().positive().optional(),
+  parallelization: z.number().int().positive().optional(),
 });
 
 export type CustomPasswordHash = z.infer<typeof customPasswordHashSchema>;
@@ -79,12 +87,7 @@ const LDAP_SCHEMES: Record<string, { digest: DigestName; salted: boolean }> = {
 function fromLdap(value: string, passwordEncoding: PasswordEncoding): SaltedDigest {
   const [, name = '', encoded = ''] = /^\{([A-Za-z0-9]+)\}(.*)$/.exec(value) ?? [];
   const scheme = LDAP_SCHEMES[name.toUpperCase()];
-  if (!scheme)
-    throw new UnusableHash(
-      `an ldap hash must be one of ${Object.keys(LDAP_SCHEMES)
-        .map((known) => `{${known}}`)
-        .join(', ')}`,
-    );
+  if (!scheme) throw new UnusableHash(`an ldap hash must be one of {${Object.keys(LDAP_SCHEMES).join('}, {')}}`);
   const bytes = decodeBytes(encoded, 'base64', 'the ldap hash');
   const length = DIGEST_LENGTHS[scheme.digest];
   if (scheme.salted ? bytes.length <= length : bytes.length !== length) throw new UnusableHash(`the {${name}} hash has the wrong length`);
@@ -99,36 +102,51 @@ function fromLdap(value: string, passwordEncoding: PasswordEncoding): SaltedDige
   });
 }
 
-function fromCustom(custom: CustomPasswordHash): string {
+/** bcrypt, argon2 and pbkdf2 strings are kept as they are; an LDAP hash becomes our salted digest. */
+function fromStringForm(
+  custom: CustomPasswordHash & { algorithm: 'bcrypt' | 'argon2' | 'pbkdf2' | 'ldap' },
+  passwordEncoding: PasswordEncoding,
+) {
   const { algorithm, hash, salt, keylen } = custom;
-  const passwordEncoding = custom.password?.encoding ?? 'utf8';
-  if (keylen !== undefined && algorithm !== 'pbkdf2') throw new UnusableHash('keylen applies to pbkdf2 only');
-  if (algorithm === 'md4' || hash.digest === 'md4' || hash.digest === 'whirlpool') {
-    throw new UnusableHash(
-      `${algorithm === 'md4' ? 'md4' : hash.digest} is not available (OpenSSL 3 dropped it); re-export these users with another hash or have them reset their password`,
-    );
+  if (hash.encoding !== undefined && hash.encoding !== 'utf8') {
+    throw new UnusableHash(`a ${algorithm} hash.value is a string: its encoding can only be utf8`);
   }
-  if (algorithm !== 'hmac' && (hash.digest !== undefined || hash.key !== undefined)) {
-    throw new UnusableHash('hash.digest and hash.key apply to hmac only');
+  if (salt !== undefined) throw new UnusableHash(`the salt is part of the ${algorithm} hash.value: leave out salt`);
+  if (algorithm === 'ldap') return formatSaltedDigest(fromLdap(hash.value, passwordEncoding));
+  if (passwordEncoding !== 'utf8') throw new UnusableHash(`a ${algorithm} hash is checked against the password in utf8 only`);
+  const stored = readStringHash[algorithm](hash.value);
+  if (stored.kind === 'pbkdf2' && keylen !== undefined && keylen !== stored.hash.length) {
+    throw new UnusableHash('keylen differs from the length of the pbkdf2 hash');
   }
+  return hash.value;
+}
 
-  if (algorithm === 'bcrypt' || algorithm === 'argon2' || algorithm === 'pbkdf2' || algorithm === 'ldap') {
-    if (hash.encoding !== undefined && hash.encoding !== 'utf8') {
-      throw new UnusableHash(`a ${algorithm} hash.value is a string: its encoding can only be utf8`);
-    }
-    if (salt !== undefined) throw new UnusableHash(`the salt is part of the ${algorithm} hash.value: leave out salt`);
-    if (algorithm === 'ldap') return formatSaltedDigest(fromLdap(hash.value, passwordEncoding));
-    if (passwordEncoding !== 'utf8') throw new UnusableHash(`a ${algorithm} hash is checked against the password in utf8 only`);
-    const stored = readStringHash[algorithm](hash.value);
-    if (stored.kind === 'pbkdf2' && keylen !== undefined && keylen !== stored.hash.length) {
-      throw new UnusableHash('keylen differs from the length of the pbkdf2 hash');
-    }
-    return hash.value;
-  }
+function fromScrypt({ hash, salt, keylen, cost, blockSize, parallelization }: CustomPasswordHash, passwordEncoding: PasswordEncoding) {
+  if (!salt) throw new UnusableHash('an scrypt hash needs its salt');
+  const form = checkScrypt({
+    kind: 'scrypt',
+    cost: cost ?? 16_384,
+    blockSize: blockSize ?? 8,
+    parallelization: parallelization ?? 1,
+    passwordEncoding,
+    salt: decodeBytes(salt.value, salt.encoding ?? 'utf8', 'salt.value'),
+    hash: decodeBytes(hash.value, hash.encoding ?? 'hex', 'hash.value'),
+  });
+  if (keylen !== undefined && keylen !== form.hash.length) throw new UnusableHash('keylen differs from the length of the scrypt hash');
+  return formatScrypt(form);
+}
 
+/** md5, sha1, sha256, sha512 of the salted password, or its HMAC. */
+function fromDigest({ algorithm, hash, salt }: CustomPasswordHash, passwordEncoding: PasswordEncoding) {
+  if (salt?.value && !salt.position) throw new UnusableHash('salt.position (prefix or suffix) says where the salt was put');
   const digest = algorithm === 'hmac' ? hash.digest : algorithm;
   if (digest === undefined) throw new UnusableHash('an hmac needs hash.digest');
   if (algorithm === 'hmac' && hash.key === undefined) throw new UnusableHash('an hmac needs hash.key');
+  if (!isDigest(digest)) {
+    throw new UnusableHash(
+      `${digest} is not available (OpenSSL 3 dropped it): re-export these users with another hash or have them reset their password`,
+    );
+  }
   const form = checkSaltedDigest({
     kind: 'salted-digest',
     digest,
@@ -141,6 +159,31 @@ function fromCustom(custom: CustomPasswordHash): string {
   return formatSaltedDigest(form);
 }
 
+function fromCustom(custom: CustomPasswordHash): string {
+  const { algorithm } = custom;
+  const passwordEncoding = custom.password?.encoding ?? 'utf8';
+  if (custom.keylen !== undefined && algorithm !== 'pbkdf2' && algorithm !== 'scrypt') {
+    throw new UnusableHash('keylen applies to pbkdf2 and scrypt only');
+  }
+  if (algorithm !== 'scrypt' && (custom.cost ?? custom.blockSize ?? custom.parallelization) !== undefined) {
+    throw new UnusableHash('cost, blockSize and parallelization apply to scrypt only');
+  }
+  if (algorithm !== 'hmac' && (custom.hash.digest !== undefined || custom.hash.key !== undefined)) {
+    throw new UnusableHash('hash.digest and hash.key apply to hmac only');
+  }
+  switch (algorithm) {
+    case 'bcrypt':
+    case 'argon2':
+    case 'pbkdf2':
+    case 'ldap':
+      return fromStringForm({ ...custom, algorithm }, passwordEncoding);
+    case 'scrypt':
+      return fromScrypt(custom, passwordEncoding);
+    default:
+      return fromDigest(custom, passwordEncoding);
+  }
+}
+
 /**
  * The string to keep in `identities.password_hash` for an imported user, or undefined when the
  * import carries no password. Throws DomainError('user.invalid') for a hash no login could check.
@@ -151,7 +194,7 @@ export function storedPasswordHash({ password_hash: plain, custom_password_hash:
   }
   try {
     if (plain !== undefined) {
-      readStringHash.bcrypt(plain);
+      checkCost(readStringHash.bcrypt(plain));
       return plain;
     }
   } catch (error) {
@@ -166,7 +209,7 @@ export function storedPasswordHash({ password_hash: plain, custom_password_hash:
   try {
     const stored = fromCustom(custom);
     // What is kept must be what the login reads: a form this module writes that the reader refused would lock the user out.
-    readStoredHash(stored);
+    checkCost(readStoredHash(stored));
     return stored;
   } catch (error) {
     if (!(error instanceof UnusableHash)) throw error;
