@@ -2,11 +2,14 @@
  * POST /jobs/users-imports end to end: a multipart upload as Auth0's clients send it, the job it
  * answers with (201), and the job's progress and refused lines through GET /jobs/{id}(/errors).
  */
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { hashSync } from '@node-rs/bcrypt';
 import { ManagementClient } from 'auth0';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../support/fixtures.js';
 import { clientCredentialsToken, managementClient } from '../../support/management-client.js';
+import { discover, login } from '../../support/relying-party.js';
 import { startTestTessera } from '../../support/tessera.js';
 
 describe('POST /api/v2/jobs/users-imports', () => {
@@ -82,6 +85,39 @@ describe('POST /api/v2/jobs/users-imports', () => {
     expect(await admin.users.getByEmail.query({ email: 'rest-import@example.com' })).toEqual([
       expect.objectContaining({ email_verified: true }),
     ]);
+  });
+
+  it('imports an Auth0 export whose users then sign in with their old passwords, rehashed to argon2id at that login', async () => {
+    const users = [
+      { email: 'old-bcrypt@example.com', email_verified: true, password_hash: hashSync('their auth0 password', 10) },
+      {
+        email: 'old-sha256@example.com',
+        email_verified: true,
+        custom_password_hash: {
+          algorithm: 'sha256',
+          hash: { value: createHash('sha256').update('pepper-saltanother old password').digest('hex'), encoding: 'hex' },
+          salt: { value: 'pepper-salt', position: 'prefix' },
+        },
+      },
+    ];
+    const response = await upload(importForm(users.map((user) => JSON.stringify(user)).join('\n')));
+    expect(await finished(String(((await response.json()) as { id: string }).id))).toMatchObject({ summary: { inserted: 2, failed: 0 } });
+
+    const client = await createClient(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const stored = async (email: string) => {
+      const [user] = await tessera.services.users.findByEmail(email);
+      return user?.identities[0]?.password_hash;
+    };
+    expect(await stored('old-bcrypt@example.com')).toMatch(/^\$2b\$10\$/);
+    for (const [email, password] of [
+      ['old-bcrypt@example.com', 'their auth0 password'],
+      ['old-sha256@example.com', 'another old password'],
+    ] as const) {
+      const { tokens } = await login(config, { scope: 'openid email', username: email, password });
+      expect(tokens.claims()).toMatchObject({ email });
+      expect(await stored(email)).toMatch(/^\$argon2id\$/);
+    }
   });
 
   it('takes the upload of Auth0’s ManagementClient, unchanged, whose fetch reaches the local port', async () => {
