@@ -25,6 +25,7 @@ import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { ConnectionRecord } from '../../adapters/queries/records.js';
 import type { UsersImportQueries } from '../../adapters/queries/users-import.js';
 import { RetryLater } from '../abuse/retry-later.js';
+import { databaseOptions } from '../connections/database-connection.js';
 import { asStoreUnavailable, DomainError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
@@ -187,6 +188,8 @@ export function createUsersImport({ jobs, queries, connections, events, revokeAc
   /** Imports a file's users into a database connection; ImportFileRefused for an array that does not close. */
   async function importUsers(text: string, options: ImportOptions, observe: ImportObserver): Promise<ImportSummary> {
     const connection = await targetConnection(options.connectionId);
+    // As users.create does for this connection.
+    const requiresUsername = databaseOptions(connection).requires_username;
     const file = await readImportFile(text);
     const summary: ImportSummary = { failed: 0, updated: 0, inserted: 0, total: 0 };
     let batch: ImportedUser[] = [];
@@ -212,7 +215,13 @@ export function createUsersImport({ jobs, queries, connections, events, revokeAc
     for (const entry of file.entries()) {
       const read = readImportedUser(entry);
       summary.total += 1;
-      if (read.ok) {
+      if (read.ok && requiresUsername && read.user.username === undefined) {
+        failures.push({
+          position: read.user.position,
+          user: read.user.shown,
+          errors: [{ code: 'OBJECT_MISSING_REQUIRED_PROPERTY', message: 'Missing required property: username', path: 'username' }],
+        });
+      } else if (read.ok) {
         const keys = keysOf(read.user);
         // A later line about a user of this batch waits for the next one, so it sees this one written.
         if (keys.some((key) => batchKeys.has(key))) await flush();

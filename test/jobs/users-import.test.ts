@@ -26,9 +26,9 @@ describe('users import (jobs.importUsers)', () => {
   afterAll(() => tessera?.stop());
 
   /** Starts the import, waits for this node to finish it, and reads the job as any node would. */
-  async function importFile(users: string, options: { upsert?: boolean; caller?: Caller } = {}) {
+  async function importFile(users: string, options: { upsert?: boolean; caller?: Caller; connection?: string } = {}) {
     const started = await (options.caller ?? admin).jobs.importUsers({
-      connection_id: connectionId,
+      connection_id: options.connection ?? connectionId,
       users,
       ...(options.upsert === undefined ? {} : { upsert: options.upsert }),
     });
@@ -299,6 +299,20 @@ describe('users import (jobs.importUsers)', () => {
     expect(job.summary).toEqual({ inserted: 1, updated: 0, failed: 1, total: 2 });
     expect(errors).toEqual([{ user: {}, errors: [expect.objectContaining({ code: 'INVALID_FORMAT' })] }]);
     expect(await admin.users.getByEmail({ email: 'after-nul@example.com' })).toHaveLength(1);
+  });
+
+  it('refuses a user without a username when the connection requires one, as users.create does', async () => {
+    const strict = await admin.connections.create({ name: 'Import-usernames', strategy: 'database', options: { requires_username: true } });
+    const { job, errors } = await importFile(json([{ email: 'nameless@example.com' }, { email: 'named@example.com', username: 'named' }]), {
+      connection: strict.id,
+    });
+    expect(job.summary).toEqual({ inserted: 1, updated: 0, failed: 1, total: 2 });
+    expect(errors).toEqual([
+      {
+        user: { email: 'nameless@example.com' },
+        errors: [{ code: 'OBJECT_MISSING_REQUIRED_PROPERTY', message: 'Missing required property: username', path: 'username' }],
+      },
+    ]);
   });
 
   it('marks failed an import no node has touched for a while, as after its node stopped', async () => {
