@@ -144,6 +144,9 @@ describe('the API explorer at /api/v2/docs and its OpenAPI document', () => {
       .getByText(/200\s*OK/)
       .first()
       .waitFor();
+    // persistAuth is off: the token lives in the page, not in the origin's storage.
+    const stored = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }]));
+    expect(stored).not.toContain(token);
     expect(new Set(requests.map((url) => url.origin))).toEqual(new Set([tessera.issuer]));
     expect(errors).toEqual([]);
     expect(await violations()).toEqual([]);
