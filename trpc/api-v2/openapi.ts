@@ -3,7 +3,9 @@
  * operation's path, method and names, its parameters and body from the zod schemas the routes
  * parse with (as the client sends them, before transforms), its documented answer, Auth0's error
  * body, and the scopes its tRPC procedure declares in its meta. Nothing here names an operation:
- * an operation added to the table is in the document.
+ * an operation added to the table is in the document. A multipart field that is a file says so in
+ * its schema, `.meta({ format: 'binary' })` (zod writes its meta into the JSON Schema), unless it is
+ * a `z.instanceof`/`z.custom`, which is taken for one.
  * @see https://spec.openapis.org/oas/v3.1.0
  */
 import type { AnyProcedure } from '@trpc/server';
