@@ -22,6 +22,11 @@ const redactPaths = [
   '*.access_token',
   '*.refresh_token',
   '*.id_token',
+  // A password hash, stored or imported (server/password-hashes/), is as good as the password to an offline guesser.
+  'password_hash',
+  '*.password_hash',
+  'custom_password_hash',
+  '*.custom_password_hash',
 ];
 
 /**

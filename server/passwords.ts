@@ -1,14 +1,16 @@
 /**
- * argon2id password hashing. @node-rs/argon2 hashes on libuv's thread pool, so a login never
+ * argon2id password hashing, and checking a password against any stored hash (ours, or one
+ * imported from Auth0: server/password-hashes/). @node-rs/argon2 hashes on libuv's thread pool, so a login never
  * blocks the event loop; a gate bounds how many hashes run at once (each costs a core and
  * 19 MiB) and how many wait, so a flood of logins cannot take every core or every thread.
  * The gate is per process, as the cores and the thread pool are.
  */
 
 import { availableParallelism } from 'node:os';
-import { hash, verify } from '@node-rs/argon2';
+import { hash, parseOptions } from '@node-rs/argon2';
 import { RetryLater } from './abuse/retry-later.js';
 import { createWorkGate, GateFullError, type WorkGate } from './abuse/work-gate.js';
+import { verifyStoredHash } from './password-hashes/verify-stored-hash.js';
 
 // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
 // Algorithm.Argon2id is an ambient const enum, which verbatimModuleSyntax cannot import; its value is 2.
@@ -38,14 +40,30 @@ export function hashPassword(password: string): Promise<string> {
   return gated(() => hash(password, OPTIONS));
 }
 
+/** Whether `password` matches the stored hash, whatever its form; false for a hash of no known form. */
 export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  return gated(async () => {
-    try {
-      return await verify(passwordHash, password);
-    } catch {
-      return false;
-    }
-  });
+  return gated(() => verifyStoredHash(passwordHash, password));
+}
+
+/**
+ * Whether a stored hash is anything but argon2id with today's parameters: an imported one, or
+ * ours from before a change of OPTIONS. The login that has just verified it hashes the password anew.
+ */
+export function needsRehash(passwordHash: string): boolean {
+  if (!passwordHash.startsWith('$argon2id$')) return true;
+  try {
+    const current = parseOptions(passwordHash);
+    // Version.V0x13 is 1 (an ambient const enum, as Algorithm above); 32 bytes is the library's default output.
+    const ours = current.version === 1 && current.outputLen === 32;
+    return (
+      !ours ||
+      current.memoryCost !== OPTIONS.memoryCost ||
+      current.timeCost !== OPTIONS.timeCost ||
+      current.parallelism !== OPTIONS.parallelism
+    );
+  } catch {
+    return true;
+  }
 }
 
 let dummyHash: Promise<string> | undefined;

@@ -85,6 +85,7 @@ import { GRANT_TTL_SECONDS } from './oidc/lifetimes.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderHost, type ProviderHost } from './oidc/provider-host.js';
 import { singleUseRedemption } from './oidc/single-use-redemption.js';
+import { createLoginRehash } from './password-hashes/login-rehash.js';
 import { portRefusal } from './port-refusal.js';
 import { createConnectionLogin } from './profiles/connection-login.js';
 import type { Profile } from './profiles/profile.js';
@@ -242,7 +243,8 @@ function buildServices(
     changed: factorsChanged,
     loginAttempts,
   });
-  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts });
+  const rehash = createLoginRehash({ users, tickets: accountTickets, logger });
+  const strategies = createStrategies({ issuer: config.issuer, logger, users, flows, scripts, rehash });
   const idpTokens = createIdpTokensSealer(sealingKey);
   const connectionLogin = createConnectionLogin({ users, events, loadMapper, idpTokens });
   const idpTokenReveal = createIdpTokenReveal({ connections, sealer: idpTokens, logger });

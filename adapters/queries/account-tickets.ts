@@ -81,6 +81,14 @@ export function createAccountTicketQueries(models: Models) {
       return row;
     },
 
+    /** Gives the user's unused tickets stamped `previous` the stamp `next`. */
+    async restamp(userId: string, previous: string, next: string, transaction: Transaction): Promise<void> {
+      await sequelize.query(
+        'UPDATE account_tickets SET credential_stamp = $3 WHERE user_id = $1 AND credential_stamp = $2 AND used_at IS NULL',
+        { bind: [userId, previous, next], transaction },
+      );
+    },
+
     /** Forgets tickets that expired or were used before `before`. */
     async sweep(before: Date): Promise<number> {
       const [, result] = await sequelize.query(`DELETE FROM account_tickets WHERE expires_at < $1 OR used_at < $1`, { bind: [before] });

@@ -73,10 +73,14 @@ export function createConnectionQueries(models: Models, codec: ConnectionOptions
       return opened(await reportingConflicts(Connection.create({ ...connection, options }, { transaction: transaction ?? null })));
     },
 
-    /** One page in name order, with the count of all that match. */
-    async page(offset: number, limit: number, strategy?: string): Promise<{ rows: ConnectionRecord[]; total: number }> {
+    /** One page in name order, with the count of all that match (any of the strategies given, the name given). */
+    async page(
+      offset: number,
+      limit: number,
+      { strategies, name }: { strategies?: readonly string[] | undefined; name?: string | undefined } = {},
+    ): Promise<{ rows: ConnectionRecord[]; total: number }> {
       const { rows, count } = await Connection.findAndCountAll({
-        where: strategy ? { strategy } : {},
+        where: { ...(strategies ? { strategy: [...strategies] } : {}), ...(name === undefined ? {} : { name }) },
         order: [['name', 'ASC']],
         offset,
         limit,

@@ -34,6 +34,8 @@ const ROOT_COLUMN_NAMES: ReadonlySet<string> = new Set(ROOT_COLUMNS);
 export interface MetadataPatch {
   set: Json;
   remove: string[];
+  /** Start from an empty object instead of the stored one. */
+  clear?: boolean;
 }
 
 export interface UserUpdate {
@@ -203,7 +205,8 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       for (const column of ['user_metadata', 'app_metadata'] as const) {
         const patch = changes[column];
         if (!patch) continue;
-        sets.push(`${column} = (${column} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
+        const base = patch.clear ? `'{}'::jsonb` : column;
+        sets.push(`${column} = (${base} || ${param(JSON.stringify(patch.set))}::jsonb) - ${param(patch.remove)}::text[]`);
       }
       if (changes.management_scopes) sets.push(`management_scopes = ${param([...changes.management_scopes])}::text[]`);
       const rows = await reportingConflicts(
@@ -231,6 +234,12 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
           { where: { id: identityId }, transaction: transaction ?? null },
         ),
       );
+    },
+
+    /** Replaces an identity's password hash if it is still `previous`; false when another write changed it first. */
+    async replacePasswordHash(identityId: string, previous: string, next: string, transaction: Transaction): Promise<boolean> {
+      const [count] = await Identity.update({ password_hash: next }, { where: { id: identityId, password_hash: previous }, transaction });
+      return count > 0;
     },
 
     async moveIdentity(identityId: string, toUserId: string, profileData: Json, transaction: Transaction): Promise<void> {

@@ -2,7 +2,8 @@
  * Tickets: the single-use links account mail carries, as Auth0's tickets are. A ticket is 32
  * random bytes in the link and their SHA-256 in PostgreSQL, bound to one user and one purpose.
  * It dies at its first use, at its expiry, and when the user's email or password changes (by
- * any path: the stamp taken at issue no longer matches). Using one runs its effect in the same
+ * any path: the stamp taken at issue no longer matches); a password rehashed at login is no
+ * change, and carries its tickets over (`carryOver`). Using one runs its effect in the same
  * transaction that marks it used, so an effect that fails leaves the link usable.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -148,6 +149,19 @@ export function createAccountTickets({ tickets, users, issuer, lifetimes, now = 
         return effect({ ...taken, user }, transaction);
       });
     },
+
+    /**
+     * Keeps the user's live tickets live across a write that changes no credential (a password
+     * hash replaced by a stronger hash of the same password): tickets stamped for `before` are
+     * stamped for `after`. A ticket already dead for `before` stays dead.
+     */
+    carryOver: (before: UserWithIdentities, after: UserWithIdentities, transaction: Transaction) =>
+      tickets.restamp(
+        before.user.id,
+        credentialStamp(before.user, before.identities),
+        credentialStamp(after.user, after.identities),
+        transaction,
+      ),
 
     /** Forgets tickets expired or used more than a day ago, so the table holds only what may still matter. */
     sweep: () => tickets.sweep(new Date(now().getTime() - 24 * 60 * 60 * 1000)),

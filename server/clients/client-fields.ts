@@ -31,6 +31,13 @@ const none = (): string[] => [];
 /** In the order the API lists them. */
 const FIELDS: { readonly [F in FieldName]-?: ClientField<F> } = {
   name: { metadata: 'client_name', absent: (metadata) => metadata.client_id },
+  // Absent when not given, as saml_addon below; null in an update removes it.
+  description: {
+    metadata: 'description',
+    absent: () => undefined,
+    shown: (stored) => (typeof stored === 'string' ? stored : undefined),
+    change: (given, before) => (given === null ? undefined : (given ?? before)),
+  },
   redirect_uris: { metadata: 'redirect_uris', absent: none, shown: strings },
   post_logout_redirect_uris: { metadata: 'post_logout_redirect_uris', absent: none, shown: strings },
   grant_types: { metadata: 'grant_types', absent: () => [...CLIENT_DEFAULTS.grant_types], shown: strings },

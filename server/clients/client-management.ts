@@ -4,6 +4,7 @@
  * metadata. A client's fields, and the shapes it takes, are described in ./client-fields.ts.
  */
 import { randomBytes } from 'node:crypto';
+import type { ClientFilter } from '../../adapters/queries/clients.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import { strategyTraits } from '../connections/strategies.js';
 import { DomainError, isDomainError } from '../errors.js';
@@ -118,9 +119,10 @@ export function createClientManagement({ clients, connections, forgetGrants }: C
       { clientId = newClientId() }: { clientId?: string } = {},
     ): Promise<ClientView> {
       checkNotReserved(clientId, 'created again');
-      const { connections: wanted, saml_addon, mfa_policy, ...rest } = input;
+      const { connections: wanted, description, saml_addon, mfa_policy, ...rest } = input;
       const settings: ClientSettings = {
         ...rest,
+        ...(description === undefined ? {} : { description }),
         ...(saml_addon === undefined ? {} : { saml_addon }),
         ...(mfa_policy === undefined ? {} : { mfa_policy }),
       };
@@ -145,8 +147,8 @@ export function createClientManagement({ clients, connections, forgetGrants }: C
       return clientView(clientId, settingsOf(metadata), await connectionNames(clientId));
     },
 
-    async list(page: number, perPage: number) {
-      const { clients: found, total } = await clients.list(page * perPage, perPage);
+    async list(page: number, perPage: number, filter: ClientFilter = {}) {
+      const { clients: found, total } = await clients.list(page * perPage, perPage, filter);
       const names = await connections.connectionNamesByClient(found.map((metadata) => metadata.client_id));
       return {
         clients: found.map((metadata) => clientView(metadata.client_id, settingsOf(metadata), names.get(metadata.client_id) ?? [])),

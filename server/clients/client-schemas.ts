@@ -8,6 +8,7 @@ import { MFA_POLICIES, type MfaPolicy } from '../mfa/mfa-policy.js';
 import { CLIENT_DEFAULTS } from '../oidc/client-defaults.js';
 import { MANAGEMENT_SCOPES } from '../oidc/management-api.js';
 import { type SamlAddon, samlAddonSchema } from '../saml-idp/addon.js';
+import { APP_TYPES } from './app-type.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 // private_key_jwt and tls_client_auth need a jwks or certificate this API does not take yet.
@@ -23,8 +24,12 @@ const connectionNames = z.array(z.string().min(1).max(128)).max(100).refine(dist
 /** Management API scopes a machine client may get with client_credentials (Tessera's own client field). */
 const managementScopes = z.array(z.enum(MANAGEMENT_SCOPES)).refine(distinct, 'must not repeat a scope');
 
+const description = z.string().max(140);
+
 export const createClientInput = z.strictObject({
   name: z.string().min(1).max(255),
+  /** Free text for operators, as Auth0's (at most 140 characters). */
+  description: description.optional(),
   redirect_uris: uris.default([]),
   post_logout_redirect_uris: uris.default([]),
   grant_types: grantTypes.default(() => [...CLIENT_DEFAULTS.grant_types]),
@@ -46,6 +51,8 @@ export type CreateClientInput = z.infer<typeof createClientInput>;
 /** The fields given are replaced; the others keep their value. */
 export const clientChanges = z.strictObject({
   name: z.string().min(1).max(255).optional(),
+  /** null removes it. */
+  description: description.nullable().optional(),
   redirect_uris: uris.optional(),
   post_logout_redirect_uris: uris.optional(),
   grant_types: grantTypes.optional(),
@@ -68,6 +75,10 @@ export const clientIdInput = z.strictObject({ client_id: clientIdSchema });
 
 export const listClientsInput = z
   .strictObject({
+    /** Only the clients that are (true) or are not (false) first-party. */
+    is_first_party: z.boolean().optional(),
+    /** Only the clients of these application types, as server/clients/app-type.ts derives them. */
+    app_type: z.array(z.enum(APP_TYPES)).max(APP_TYPES.length).optional(),
     page: z.number().int().min(0).default(0),
     per_page: z.number().int().min(1).max(100).default(50),
   })
@@ -76,6 +87,8 @@ export const listClientsInput = z
 /** What a client's metadata says, in the API's names; every field listed, none copied blindly. */
 export interface ClientSettings {
   name: string;
+  /** Present only when given. */
+  description?: string;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   grant_types: string[];

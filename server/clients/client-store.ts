@@ -5,7 +5,7 @@
  */
 import { type ClientMetadata, errors } from 'oidc-provider';
 import type { AdapterFactory } from '../../adapters/oidc/types.js';
-import type { ClientQueries } from '../../adapters/queries/clients.js';
+import type { ClientFilter, ClientQueries } from '../../adapters/queries/clients.js';
 import { DomainError } from '../errors.js';
 import { InvalidClientProperty } from '../oidc/oauth-errors.js';
 import type { ProviderHost } from '../oidc/provider-host.js';
@@ -60,8 +60,8 @@ export function createClientStore(providers: ProviderHost, adapter: AdapterFacto
     find,
 
     /** One page of clients in client_id order, read through the adapter so secrets come back opened. */
-    async list(offset: number, limit: number): Promise<{ clients: ClientMetadata[]; total: number }> {
-      const [ids, total] = await Promise.all([queries.listIds(offset, limit), queries.count()]);
+    async list(offset: number, limit: number, filter: ClientFilter = {}): Promise<{ clients: ClientMetadata[]; total: number }> {
+      const [ids, total] = await Promise.all([queries.listIds(offset, limit, filter), queries.count(filter)]);
       const found = await Promise.all(ids.map(find));
       return { clients: found.filter((client) => client !== undefined), total };
     },

@@ -150,8 +150,9 @@ export function createConnectionManagement({
       return view(await load(id), await enabledClients(id));
     },
 
-    async list({ strategy, page, per_page: perPage }: ListConnectionsInput) {
-      const { rows, total } = await connections.page(page * perPage, perPage, strategy);
+    async list({ strategy, name, page, per_page: perPage }: ListConnectionsInput) {
+      const strategies = strategy === undefined || Array.isArray(strategy) ? strategy : [strategy];
+      const { rows, total } = await connections.page(page * perPage, perPage, { strategies, name });
       const enabled = await connections.clientIdsByConnection(rows.map((row) => row.id));
       return {
         connections: rows.map((row) => view(row, enabled.get(row.id) ?? [])),

@@ -67,9 +67,14 @@ export const deleteConnectionInput = z.strictObject({
   cascade: z.boolean().default(false),
 });
 
+const strategy = z.enum(CONNECTION_STRATEGIES);
+
 export const listConnectionsInput = z
   .strictObject({
-    strategy: z.enum(CONNECTION_STRATEGIES).optional(),
+    /** One strategy, or any of several (Auth0's repeated `strategy`). */
+    strategy: z.union([strategy, z.array(strategy).min(1).max(CONNECTION_STRATEGIES.length)]).optional(),
+    /** Only the connection of this name. */
+    name: connectionName.optional(),
     page: z.number().int().min(0).default(0),
     per_page: z.number().int().min(1).max(100).default(50),
   })

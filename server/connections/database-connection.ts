@@ -1,6 +1,7 @@
 /**
  * The `database` strategy: users whose credentials Tessera itself holds, logging in by email
- * or username with an argon2id-hashed password.
+ * or username with an argon2id-hashed password (or a hash imported from elsewhere, replaced by
+ * argon2id at the first login it lets through).
  */
 import { z } from 'zod';
 import type { ConnectionRecord, IdentityRecord, UserRecord } from '../../adapters/queries/records.js';
@@ -60,13 +61,14 @@ export function checkPasswordPolicy(options: Pick<DatabaseOptions, 'password_pol
  * Logs in by the identity's email or username, never saying which half was wrong. The user is
  * Tessera's own, so it signs in as stored (`storedUserId`): there is nothing upstream to refresh.
  */
-export function createDatabaseStrategy({ users }: StrategyDependencies): CredentialStrategy {
+export function createDatabaseStrategy({ users, rehash }: StrategyDependencies): CredentialStrategy {
   return {
     kind: 'credentials',
     async authenticate(connection: ConnectionRecord, login: string, password: string): Promise<UpstreamUser> {
       const identity = login ? await users.findDatabaseIdentity(connection.id, login.trim()) : undefined;
       const ok = identity?.password_hash ? await verifyPassword(identity.password_hash, password) : await verifyAgainstNothing(password);
       if (!ok || !identity) throw credentialsRefused();
+      await rehash(identity, password);
       return { id: identity.external_id, attributes: identity.profile_data, storedUserId: identity.user_id };
     },
   };

@@ -6,6 +6,7 @@
 import type { LoginFlowQueries } from '../../adapters/queries/login-flows.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import type { Logger } from '../logger.js';
+import type { LoginRehash } from '../password-hashes/login-rehash.js';
 import type { ConnectionStrategy } from './connection-schemas.js';
 import type { ScriptRunner } from './custom/script.js';
 import { createCustomStrategy } from './custom/strategy.js';
@@ -22,6 +23,8 @@ export interface StrategyDependencies {
   flows: LoginFlowQueries;
   /** The one runner of custom database scripts, shared with users.create/update/delete. */
   scripts: ScriptRunner;
+  /** Replaces an imported or outdated password hash once a login has verified it. */
+  rehash: LoginRehash;
 }
 
 export type Closable<T> = T & { close?(): Promise<void> };

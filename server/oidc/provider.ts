@@ -87,9 +87,10 @@ export function createProvider({
     acrValues: [...ACR_VALUES],
     extraParams: ['connection'],
     extraClientMetadata: {
-      properties: ['is_first_party', 'management_scopes', REQUIRE_PKCE, SAML_ADDON, MFA_POLICY_METADATA],
+      properties: ['is_first_party', 'description', 'management_scopes', REQUIRE_PKCE, SAML_ADDON, MFA_POLICY_METADATA],
       validator(_ctx, key, value, metadata) {
         if (value === undefined) return;
+        if (key === 'description' && typeof value !== 'string') throw new InvalidClientProperty(key, 'description must be a string');
         if ((key === 'is_first_party' || key === REQUIRE_PKCE) && typeof value !== 'boolean') {
           throw new InvalidClientProperty(key, `${key} must be a boolean`);
         }

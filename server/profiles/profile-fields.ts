@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { type Profile, profileSchema } from './profile.js';
 
-const FIELD_NAMES = Object.keys(profileSchema.shape) as Array<keyof Profile>;
+/** Every top-level attribute of a profile, in the profile's order. */
+export const FIELD_NAMES = Object.keys(profileSchema.shape) as Array<keyof Profile>;
 
 export const profileFields = z
   .array(z.enum(FIELD_NAMES as [keyof Profile, ...Array<keyof Profile>]))

@@ -101,6 +101,8 @@ const query = z.string().max(4096).optional();
 export const listUsersInput = z
   .strictObject({
     q: query,
+    /** Only users with an identity of this connection, as `identities.connection:"<name>"` in q. */
+    connection: text(128).optional(),
     fields: profileFields.optional(),
     page: z.number().int().min(0).optional(),
     per_page: z.number().int().min(1).max(100).optional(),

@@ -6,6 +6,7 @@ import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
 import type { UserRecord, UserWithIdentities } from '../../adapters/queries/records.js';
 import type { Transaction } from '../../adapters/queries/transaction.js';
+import { FIELD_TYPES, type UserQuery } from '../../adapters/queries/user-query-tree.js';
 import { InvalidCursorError, SearchTimeoutError, type UserSearchQueries } from '../../adapters/queries/user-search.js';
 import type { MetadataPatch, UserQueries, UserUpdate } from '../../adapters/queries/users.js';
 import type { LoginAttempts } from '../abuse/login-attempts.js';
@@ -19,7 +20,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { RevokeAccount } from '../oidc/account-revocation.js';
 import { allowedManagementScopes, checkGrantable, checkManageable } from '../oidc/management-api.js';
 import { hashPassword } from '../passwords.js';
-import { type Profile, toProfile } from '../profiles/profile.js';
+import { isPrimaryIdentity, type Profile, toProfile } from '../profiles/profile.js';
 import type { ProfileService } from '../profiles/profile-service.js';
 import { createAccountLinking } from './account-linking.js';
 import { checkMergedMetadata } from './metadata-limits.js';
@@ -65,8 +66,25 @@ export interface PreparedUpdate {
   committed(): Promise<void>;
 }
 
-function splitMetadata(patch: Record<string, unknown> | undefined | null): MetadataPatch | undefined {
+/** How an operator's update reads, beyond the changes themselves (users.update passes Auth0's rules). */
+export interface UpdateOptions {
+  /**
+   * Auth0's `verify_email`: true sends the verification link to the user's (new or current)
+   * address, false sends none; unset, a new address gets one unless `email_verified` is true.
+   */
+  verifyEmail?: boolean | undefined;
+  /** Auth0's rule that metadata patched with an empty object is cleared; otherwise `{}` changes nothing. */
+  emptyMetadataClears?: boolean | undefined;
+  /**
+   * Auth0's `connection`, the identity an update targets: only the user's own (primary) identity's
+   * is accepted, since a linked identity's attributes are a snapshot Tessera does not change.
+   */
+  connection?: string | undefined;
+}
+
+function splitMetadata(patch: Record<string, unknown> | undefined | null, emptyClears: boolean): MetadataPatch | undefined {
   if (!patch) return undefined;
+  if (emptyClears && Object.keys(patch).length === 0) return { set: {}, remove: [], clear: true };
   const set: Record<string, unknown> = {};
   const remove: string[] = [];
   for (const [key, value] of Object.entries(patch)) {
@@ -74,6 +92,18 @@ function splitMetadata(patch: Record<string, unknown> | undefined | null): Metad
     else set[key] = value;
   }
   return { set, remove };
+}
+
+/** `query` narrowed to users holding an identity of `connection`, as `identities.connection:"<name>"` would. */
+function withConnection(query: UserQuery | undefined, connection: string | undefined): UserQuery | undefined {
+  if (connection === undefined) return query;
+  const inConnection: UserQuery = {
+    kind: 'match',
+    field: { name: 'identities.connection', type: FIELD_TYPES['identities.connection'], path: [] },
+    value: connection,
+    prefix: false,
+  };
+  return query ? { kind: 'and', operands: [query, inConnection] } : inConnection;
 }
 
 /** A search PostgreSQL cancelled at its statement timeout is the query's cost, and is said so. */
@@ -133,11 +163,23 @@ export function createUserService({
    * custom script's call, the writes (in the given transaction) and what follows the commit
    * (lifting blocks, revoking a blocked user, the events) for the caller to run in order.
    */
-  async function prepare(found: UserWithIdentities, changes: UserChanges, callerScopes: ReadonlySet<string> | undefined) {
+  async function prepare(
+    found: UserWithIdentities,
+    changes: UserChanges,
+    callerScopes: ReadonlySet<string> | undefined,
+    options: UpdateOptions = {},
+  ) {
     const { user, identities } = found;
     const userId = user.id;
     checkUserManageable(user, callerScopes);
     checkScopesGrantable(changes.management_scopes, callerScopes);
+    if (options.connection !== undefined) {
+      const own = identities.find((identity) => isPrimaryIdentity(user, identity))?.connection?.name;
+      if (options.connection !== own) {
+        const ownIdentity = own === undefined ? 'which has none' : `of connection "${own}"`;
+        throw new DomainError('user.invalid', `an update can only target the user's own identity, ${ownIdentity}`, 'connection');
+      }
+    }
     checkMergedMetadata('user_metadata', user.user_metadata as Record<string, unknown>, changes.user_metadata);
     checkMergedMetadata('app_metadata', user.app_metadata as Record<string, unknown>, changes.app_metadata);
     const credential = databaseCredential(user, identities);
@@ -149,10 +191,13 @@ export function createUserService({
     // A new address is unproven until its owner follows the link sent to it, unless the caller says it is proven.
     const newEmail = typeof columns['email'] === 'string' && columns['email'] !== user.email ? columns['email'] : undefined;
     if (newEmail !== undefined && changes.email_verified === undefined) columns['email_verified'] = false;
+    const verifyEmail = options.verifyEmail ?? (newEmail !== undefined && changes.email_verified !== true);
+    const emailAfter = changes.email === undefined ? user.email : (newEmail ?? changes.email);
+    const verifyAddress = verifyEmail && emailAfter ? emailAfter.toLowerCase() : undefined;
     const update: UserUpdate = {
       columns,
-      user_metadata: splitMetadata(changes.user_metadata),
-      app_metadata: splitMetadata(changes.app_metadata),
+      user_metadata: splitMetadata(changes.user_metadata, options.emptyMetadataClears === true),
+      app_metadata: splitMetadata(changes.app_metadata, options.emptyMetadataClears === true),
       management_scopes: changes.management_scopes && allowedManagementScopes(changes.management_scopes),
     };
 
@@ -201,8 +246,7 @@ export function createUserService({
           throw error;
         }
         // After the writes, so the link is issued against the new address and outlives this change.
-        if (newEmail !== undefined && changes.email_verified !== true)
-          await accountMail.sendVerification(userId, newEmail, { transaction });
+        if (verifyAddress !== undefined) await accountMail.sendVerification(userId, verifyAddress, { transaction });
       },
 
       async committed(): Promise<void> {
@@ -262,7 +306,7 @@ export function createUserService({
 
     /** Offset pages as Auth0 returns them, or checkpoint pages that stay fast however deep. */
     async list(input: ListUsersInput): Promise<UserPage | CheckpointPage> {
-      const query = input.q ? parseUserQuery(input.q) : undefined;
+      const query = withConnection(input.q ? parseUserQuery(input.q) : undefined, input.connection);
       if (input.from !== undefined || input.take !== undefined) {
         const take = input.take ?? DEFAULT_PER_PAGE;
         try {
@@ -300,8 +344,8 @@ export function createUserService({
       return (await users.findByEmail(email)).map(({ user, identities }) => toProfile(user, identities));
     },
 
-    async update(userId: string, changes: UserChanges, callerScopes?: ReadonlySet<string>): Promise<Profile> {
-      const prepared = await prepare(await load(userId), changes, callerScopes);
+    async update(userId: string, changes: UserChanges, callerScopes?: ReadonlySet<string>, options?: UpdateOptions): Promise<Profile> {
+      const prepared = await prepare(await load(userId), changes, callerScopes, options);
       // Last before writing: a failing script then leaves the user as it was.
       await prepared.callScript();
       await users.transaction((transaction) => prepared.write(transaction));

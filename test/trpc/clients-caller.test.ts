@@ -153,6 +153,21 @@ describe('clients.* through createCaller, without HTTP', () => {
     it('refuses per_page over 100 with BAD_REQUEST naming per_page', async () => {
       expect(await callErrorOf(admin.clients.list({ per_page: 101 }))).toMatchObject({ code: 'BAD_REQUEST', field: 'per_page' });
     });
+
+    it('lists by is_first_party and by application type, with totals of what matches', async () => {
+      const thirdParty = await webApp({ is_first_party: false });
+      const robot = await machine();
+      const all = (await admin.clients.list({ per_page: 100 })).clients;
+      const ids = (clients: { client_id: string }[]) => clients.map((client) => client.client_id);
+      const firstParty = await admin.clients.list({ per_page: 100, is_first_party: true });
+      expect(ids(firstParty.clients)).toEqual(ids(all.filter((client) => client.is_first_party)));
+      expect(firstParty.total).toBe(firstParty.clients.length);
+      expect(ids((await admin.clients.list({ per_page: 100, is_first_party: false })).clients)).toContain(thirdParty.client_id);
+      const machines = await admin.clients.list({ per_page: 100, app_type: ['non_interactive'] });
+      expect(ids(machines.clients)).toContain(robot.client_id);
+      expect(machines.clients.every((client) => client.grant_types.join() === 'client_credentials')).toBe(true);
+      expect((await admin.clients.list({ app_type: [] })).total).toBe(0);
+    });
   });
 
   describe('update', () => {

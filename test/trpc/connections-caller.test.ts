@@ -127,6 +127,15 @@ describe('connections.* through createCaller, without HTTP', () => {
     it('refuses per_page over 100 with BAD_REQUEST naming per_page', async () => {
       expect(await callErrorOf(admin.connections.list({ per_page: 101 }))).toMatchObject({ code: 'BAD_REQUEST', field: 'per_page' });
     });
+
+    it('lists by name, and by any of several strategies', async () => {
+      const named = await createConnection('By-name');
+      expect(await admin.connections.list({ name: 'By-name' })).toMatchObject({ total: 1, connections: [named] });
+      expect((await admin.connections.list({ name: 'Nobody-here' })).total).toBe(0);
+      const databases = await admin.connections.list({ strategy: 'database' });
+      expect(await admin.connections.list({ strategy: ['database', 'saml'] })).toMatchObject({ total: databases.total });
+      expect(await callErrorOf(admin.connections.list({ strategy: [] }))).toMatchObject({ code: 'BAD_REQUEST', field: 'strategy' });
+    });
   });
 
   describe('update', () => {

@@ -152,6 +152,15 @@ describe('users.* through createCaller, without HTTP', () => {
       expect(await admin.users.get({ id: user.user_id! })).toEqual(updated);
     });
 
+    it('clears metadata patched with {} as Auth0 does, while the person’s own me.update with {} changes nothing', async () => {
+      const user = await create('clear@example.com', { user_metadata: { theme: 'dark' }, app_metadata: { plan: 'pro' } });
+      const own = tessera.as(['update:current_user_metadata'], { kind: 'user', subject: user.user_id!, clientId: 'tessera-account' });
+      expect((await own.me.update({ user_metadata: {} })).user_metadata).toEqual({ theme: 'dark' });
+      const cleared = await admin.users.update({ id: user.user_id!, user_metadata: {} });
+      expect(cleared.user_metadata).toEqual({});
+      expect(cleared.app_metadata).toEqual({ plan: 'pro' });
+    });
+
     it('refuses an update whose merge with the stored user_metadata would exceed 16 kB, and keeps the user as it was', async () => {
       const user = await create('merge-cap@example.com', { user_metadata: { first: 'x'.repeat(10_000) } });
       const error = await callErrorOf(admin.users.update({ id: user.user_id!, user_metadata: { second: 'y'.repeat(10_000) } }));

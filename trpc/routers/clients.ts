@@ -17,7 +17,9 @@ export const clientsRouter = router({
 
   list: requireScope('read:clients')
     .input(listClientsInput)
-    .query(({ ctx, input }) => ctx.services.clients.list(input.page, input.per_page)),
+    .query(({ ctx, input }) =>
+      ctx.services.clients.list(input.page, input.per_page, { firstParty: input.is_first_party, appTypes: input.app_type }),
+    ),
 
   update: requireScope('update:clients')
     .input(updateClientInput)

@@ -20,12 +20,15 @@ const ticketFields = {
   client_id: z.string().min(1).max(256).optional(),
 };
 
+export const verifyEmailTicketInput = z.strictObject(ticketFields);
+export const passwordChangeTicketInput = z.strictObject({ ...ticketFields, mark_email_as_verified: z.boolean().optional() });
+
 export const ticketsRouter = router({
   verifyEmail: requireScope('update:users')
-    .input(z.strictObject(ticketFields))
+    .input(verifyEmailTicketInput)
     .mutation(({ ctx, input }) => ctx.services.tickets.verifyEmail(input, ctx.caller.scopes)),
 
   passwordChange: requireScope('update:users')
-    .input(z.strictObject({ ...ticketFields, mark_email_as_verified: z.boolean().optional() }))
+    .input(passwordChangeTicketInput)
     .mutation(({ ctx, input }) => ctx.services.tickets.passwordChange(input, ctx.caller.scopes)),
 });

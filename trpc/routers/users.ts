@@ -11,9 +11,17 @@ import { presentProfile, presentProfilesWithIdpTokens, presentProfileWithIdpToke
 import { resetMfaProcedure, userAuthenticatorsRouter } from './user-authenticators.js';
 
 export const usersRouter = router({
+  /** `verify_email`: also queue the message that verifies the new user's address, as Auth0's create can. */
   create: requireScope('create:users')
-    .input(createUserInput)
-    .mutation(async ({ ctx, input }) => presentProfile(await ctx.services.users.create(input, ctx.caller.scopes), ctx.caller)),
+    .input(createUserInput.extend({ verify_email: z.boolean().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const { verify_email: verifyEmail, ...user } = input;
+      const profile = await ctx.services.users.create(user, ctx.caller.scopes);
+      if (verifyEmail && profile.email !== undefined) {
+        await ctx.services.tickets.sendVerificationEmail(profile.user_id, undefined, ctx.caller.scopes);
+      }
+      return presentProfile(profile, ctx.caller);
+    }),
 
   get: requireScope('read:users')
     .input(z.strictObject({ id: userIdSchema, fields: profileFields.optional() }))
@@ -29,16 +37,21 @@ export const usersRouter = router({
     }),
 
   getByEmail: requireScope('read:users')
-    .input(z.strictObject({ email: z.string().min(1).max(512) }))
+    .input(z.strictObject({ email: z.string().min(1).max(512), fields: profileFields.optional() }))
     .query(async ({ ctx, input }) =>
-      presentProfilesWithIdpTokens(await ctx.services.users.getByEmail(input.email), ctx.caller, ctx.services.idpTokens),
+      presentProfilesWithIdpTokens(await ctx.services.users.getByEmail(input.email), ctx.caller, ctx.services.idpTokens, input.fields),
     ),
 
+  /**
+   * Auth0's PATCH: metadata patched with `{}` is cleared; `verify_email` decides whether a
+   * verification message goes out; `connection` must name the user's own identity's.
+   */
   update: requireScope('update:users')
-    .input(updateUserInput)
+    .input(updateUserInput.extend({ verify_email: z.boolean().optional(), connection: createUserInput.shape.connection.optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { id, ...changes } = input;
-      return presentProfile(await ctx.services.users.update(id, changes, ctx.caller.scopes), ctx.caller);
+      const { id, verify_email: verifyEmail, connection, ...changes } = input;
+      const options = { verifyEmail, connection, emptyMetadataClears: true };
+      return presentProfile(await ctx.services.users.update(id, changes, ctx.caller.scopes, options), ctx.caller);
     }),
 
   unblock: requireScope('update:users')

@@ -4,7 +4,6 @@
  * then on the local hash alone decides, as Auth0's lazy migration does.
  */
 import type { ConnectionRecord } from '../../../adapters/queries/records.js';
-import type { UserQueries } from '../../../adapters/queries/users.js';
 import { verifyPassword } from '../../passwords.js';
 import { credentialsRefused } from '../credentials-refused.js';
 import type { StrategyDependencies } from '../strategies.js';
@@ -18,7 +17,7 @@ export function scriptIdOf(connection: ConnectionRecord, externalId: string): st
 
 /** An imported user signs in against the local hash; undefined when this login is not an imported user's. */
 async function importedLogin(
-  users: UserQueries,
+  { users, rehash }: Pick<StrategyDependencies, 'users' | 'rehash'>,
   connection: ConnectionRecord,
   login: string,
   password: string,
@@ -26,17 +25,18 @@ async function importedLogin(
   const identity = await users.findCustomIdentity(connection.id, login);
   if (!identity?.password_hash) return undefined;
   if (!(await verifyPassword(identity.password_hash, password))) throw credentialsRefused();
+  await rehash(identity, password);
   return { id: scriptIdOf(connection, identity.external_id), attributes: identity.profile_data, storedUserId: identity.user_id };
 }
 
-export function createCustomStrategy({ users, scripts }: StrategyDependencies): CredentialStrategy {
+export function createCustomStrategy({ users, scripts, rehash }: StrategyDependencies): CredentialStrategy {
   return {
     kind: 'credentials',
     async authenticate(connection, login, password) {
       const trimmed = login.trim();
       if (!trimmed || !password) throw credentialsRefused();
       const { import_users: importUsers } = customOptions(connection.options);
-      const imported = importUsers ? await importedLogin(users, connection, trimmed, password) : undefined;
+      const imported = importUsers ? await importedLogin({ users, rehash }, connection, trimmed, password) : undefined;
       if (imported) return imported;
       const upstream = await scripts.profile(connection, 'login', trimmed, password);
       if (!upstream) throw credentialsRefused();
