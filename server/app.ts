@@ -101,7 +101,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
-  app.use(createApiV2Router({ createTrpcContext: deps.createTrpcContext, logger: deps.logger }).routes());
+  app.use(createApiV2Router({ issuer: deps.issuer, createTrpcContext: deps.createTrpcContext, logger: deps.logger }).routes());
   app.use(createSetupRouter(deps).routes());
   app.use(createTicketRouter(deps).routes());
   app.use(interactions.routes());
