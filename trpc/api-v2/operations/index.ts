@@ -3,6 +3,7 @@
  */
 import type { Operation } from '../operation.js';
 import { jobOperations } from './jobs.js';
+import { jobExportOperations } from './jobs-export.js';
 import { userOperations } from './users.js';
 
-export const API_V2_OPERATIONS: readonly Operation[] = [...userOperations, ...jobOperations];
+export const API_V2_OPERATIONS: readonly Operation[] = [...userOperations, ...jobOperations, ...jobExportOperations];
