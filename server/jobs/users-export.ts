@@ -94,24 +94,35 @@ export function createUsersExport(deps: UsersExportDependencies): UsersExport {
     const writer = exportWriter(task.format, task.fields);
     const wanted = task.limit ?? Number.POSITIVE_INFINITY;
     let percent = 0;
-    let after: string | undefined;
+    let requested = 0;
+    const read = (after: string | undefined) => {
+      const take = Math.min(pageSize, wanted - requested);
+      requested += take;
+      const rows = take > 0 ? users.page({ connectionId: task.connectionId, after, take }) : Promise.resolve([]);
+      // Read ahead; when the export stops first, nobody awaits it and its failure is of no interest.
+      rows.catch(() => undefined);
+      return { rows, take };
+    };
+    let next = read(undefined);
     for (let first = true; ; first = false) {
       stopping.signal.throwIfAborted();
-      const take = Math.min(pageSize, wanted - count.written);
-      const rows = take > 0 ? await users.page({ connectionId: task.connectionId, after, take }) : [];
+      const { take } = next;
+      const rows = await next.rows;
+      const more = take > 0 && rows.length === take;
+      // PostgreSQL reads the next page while this one is written and compressed.
+      if (more) next = read(rows.at(-1)?.user.id);
       const text = writer.page(
         rows.map(({ user, identities }) => toProfile(user, identities)),
         first,
       );
       if (text) yield Buffer.from(text);
       count.written += rows.length;
-      after = rows.at(-1)?.user.id;
       const done = Math.min(99, Math.floor((count.written * 100) / Math.max(total, 1)));
       if (done > percent) {
         percent = done;
         await jobs.progress(task.id, { percentageDone: done });
       }
-      if (rows.length < take || take === 0) return;
+      if (!more) return;
     }
   }
 

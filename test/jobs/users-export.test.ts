@@ -2,8 +2,14 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExportFileQueries } from '../../adapters/queries/export-files.js';
+import { createJobQueries } from '../../adapters/queries/jobs.js';
+import { createUsersExportQueries } from '../../adapters/queries/users-export.js';
+import { createExportLinks } from '../../server/jobs/export-link.js';
+import { createUsersExport } from '../../server/jobs/users-export.js';
+import { createLogger } from '../../server/logger.js';
 import { adminClient, clientCredentialsToken } from '../support/management-client.js';
-import { startTestTessera } from '../support/tessera.js';
+import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
 type Node = Awaited<ReturnType<typeof startTestTessera>>;
 interface Job {
@@ -193,6 +199,31 @@ describe('users export jobs', () => {
     const { text, job } = await exported({ format: 'json', limit: 2, fields: [{ name: 'user_id' }] });
     expect(job).toMatchObject({ limit: 2, summary: { total: 2 } });
     expect(ndjson(text).map((line) => line['user_id'])).toEqual([ids.ann, ids.bob, ids.cy].sort().slice(0, 2));
+  });
+
+  it('pages through the users by user_id, keeping their order and the limit across pages', async () => {
+    const { models } = first.database;
+    const onePerPage = createUsersExport({
+      jobs: first.services.management.jobs,
+      jobQueries: createJobQueries(models),
+      users: createUsersExportQueries(models),
+      files: createExportFileQueries(models),
+      findConnection: async () => undefined,
+      links: createExportLinks(first.issuer, Buffer.from(TEST_SEALING_KEY, 'base64')),
+      logger: createLogger('silent'),
+      pageSize: 1,
+    });
+    const sorted = [ids.ann, ids.bob, ids.cy].sort();
+    for (const [limit, expected] of [
+      [undefined, sorted],
+      [2, sorted.slice(0, 2)],
+    ] as const) {
+      const started = await onePerPage.start({ format: 'csv', fields: [{ name: 'user_id' }], ...(limit ? { limit } : {}) }, 'test');
+      await onePerPage.idle();
+      const { job } = await finished(started.id);
+      const text = (await unzip(Buffer.from(await (await fetch(String(job.location))).arrayBuffer()))).toString('utf8');
+      expect(text).toBe(`user_id\n${expected.join('\n')}\n`);
+    }
   });
 
   it('never writes a password hash, whatever fields are asked', async () => {
