@@ -17,7 +17,11 @@ export function createExportDownloadRouter({ usersExport }: ExportDownloadDepend
   const router = new Router({ prefix: EXPORT_PATH_PREFIX });
   router.get('/:secret/:file', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const download = await usersExport.download(ctx.params['secret'] ?? '', ctx.params['file'] ?? '');
+    const secret = ctx.params['secret'] ?? '';
+    const file = ctx.params['file'] ?? '';
+    // The secret is a credential: the error handlers that log a failed request's path log it without.
+    ctx.path = `${EXPORT_PATH_PREFIX}/-/${file}`;
+    const download = await usersExport.download(secret, file);
     if (!download) {
       ctx.status = 404;
       ctx.body = { statusCode: 404, error: 'Not Found', message: 'No export at this link: it expired, or it never existed.' };
