@@ -8,7 +8,7 @@
  * downloads. Memory is flat when the peak over the baseline stays the same from one count to the
  * next, ten times larger. Writes bench/results/export.json.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
+import pg from 'pg';
 import { startEmbeddedPostgres } from '../adapters/postgres/embedded.js';
 import { freePort } from '../adapters/postgres/free-port.js';
 import { loadConfig } from '../server/config.js';
@@ -27,23 +28,43 @@ import { loadSearchDatabase, parseCounts } from './search/seed.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/export.json', import.meta.url));
 const DEFAULT_COUNTS = '100000,1000000';
-const FORMATS: readonly ExportFormat[] = ['json', 'csv'];
+const FORMATS = (process.env['EXPORT_FORMATS'] ?? 'json,csv').split(',') as ExportFormat[];
 const MiB = 1024 * 1024;
 
 const progress = (message: string) => process.stderr.write(`[export-bench] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
 
-/** The highest RSS seen until stop(), sampled every 20 ms. */
-function rssPeak(): { stop(): number } {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
+interface MemoryPeak {
+  rss: number;
+  /** The JavaScript heap in use: what a page of users and its text take, garbage not yet collected included. */
+  heapUsed: number;
+  /** Buffers outside the heap: gzip's and the stored chunks. */
+  external: number;
+  /** The highest RSS in each quarter of the run: level from the first quarter on when memory is flat. */
+  quarters: number[];
+}
+
+/** The highest RSS, heap and external memory seen until stop(), sampled every 20 ms. */
+function memoryPeak(): { stop(): MemoryPeak } {
+  const peak: MemoryPeak = { rss: 0, heapUsed: 0, external: 0, quarters: [] };
+  const series: number[] = [];
+  const sample = () => {
+    const { rss, heapUsed, external } = process.memoryUsage();
+    series.push(rss);
+    peak.rss = Math.max(peak.rss, rss);
+    peak.heapUsed = Math.max(peak.heapUsed, heapUsed);
+    peak.external = Math.max(peak.external, external);
+  };
+  sample();
+  const timer = setInterval(sample, 20);
   return {
     stop() {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage.rss());
+      sample();
+      const quarter = Math.ceil(series.length / 4);
+      peak.quarters = [0, 1, 2, 3].map((index) => Math.max(0, ...series.slice(index * quarter, (index + 1) * quarter)));
+      return peak;
     },
   };
 }
@@ -62,12 +83,19 @@ interface ExportRun {
   users: number;
   format: ExportFormat;
   exportSeconds: number;
+  /** CPU of this process (Tessera's side: formatting, gzip, the driver), steadier than wall time on a shared machine. */
+  exportCpuSeconds: number;
   downloadSeconds: number;
   gzipMiB: number;
   rows: number;
   passwordHashesSeen: number;
   rssBeforeMiB: number;
   exportPeakMiB: number;
+  exportHeapPeakMiB: number;
+  exportExternalPeakMiB: number;
+  exportQuarterPeaksMiB: number[];
+  /** RSS once the export is over and garbage collected: what it left behind. */
+  rssAfterMiB: number;
   downloadPeakMiB: number;
 }
 
@@ -103,16 +131,18 @@ async function download(location: string): Promise<{ bytes: number; lines: numbe
 async function exportOnce(tessera: Tessera, users: number, format: ExportFormat): Promise<ExportRun> {
   const { usersExport, management } = tessera.services;
   const rssBefore = await settledRss();
-  let peak = rssPeak();
+  let peak = memoryPeak();
+  const cpuBefore = process.cpuUsage();
   const exportStart = performance.now();
   const started = await usersExport.start({ format }, 'bench');
   await usersExport.idle();
   const exportSeconds = seconds(exportStart);
+  const cpu = process.cpuUsage(cpuBefore);
   const exportPeak = peak.stop();
   const job = await management.jobs.get(started.id);
   if (job.status !== 'completed' || !job.location) throw new Error(`the export ended ${job.status}: ${job.failure ?? ''}`);
-  await settledRss();
-  peak = rssPeak();
+  const rssAfter = await settledRss();
+  peak = memoryPeak();
   const downloadStart = performance.now();
   const file = await download(job.location);
   const downloadSeconds = seconds(downloadStart);
@@ -121,14 +151,33 @@ async function exportOnce(tessera: Tessera, users: number, format: ExportFormat)
     users,
     format,
     exportSeconds,
+    exportCpuSeconds: Math.round((cpu.user + cpu.system) / 100_000) / 10,
     downloadSeconds,
     gzipMiB: mib(file.bytes),
     rows: format === 'csv' ? file.lines - 1 : file.lines,
     passwordHashesSeen: file.hashes,
     rssBeforeMiB: mib(rssBefore),
-    exportPeakMiB: mib(exportPeak),
-    downloadPeakMiB: mib(downloadPeak),
+    exportPeakMiB: mib(exportPeak.rss),
+    exportHeapPeakMiB: mib(exportPeak.heapUsed),
+    exportExternalPeakMiB: mib(exportPeak.external),
+    exportQuarterPeaksMiB: exportPeak.quarters.map(mib),
+    rssAfterMiB: mib(rssAfter),
+    downloadPeakMiB: mib(downloadPeak.rss),
   };
+}
+
+/**
+ * After a load, as a live database would be: otherwise autovacuum's pass over the freshly copied
+ * rows runs during the first exports and is measured with them.
+ */
+async function vacuum(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE) users, identities');
+  } finally {
+    await client.end();
+  }
 }
 
 async function clusterDir(): Promise<{ dir: string; keep: boolean }> {
@@ -147,7 +196,8 @@ async function startTesseraOn(databaseUrl: string): Promise<Tessera> {
       PORT: String(port),
       ISSUER: `http://127.0.0.1:${port}`,
       DATABASE_URL: databaseUrl,
-      SEALING_KEY: randomBytes(32).toString('base64'),
+      // Fixed, so a kept cluster (SEARCH_BENCH_DIR) opens what an earlier run sealed in it.
+      SEALING_KEY: createHash('sha256').update('tessera export benchmark').digest('base64'),
       LOG_LEVEL: 'warn',
     }),
     createLogger('warn'),
@@ -155,16 +205,18 @@ async function startTesseraOn(databaseUrl: string): Promise<Tessera> {
 }
 
 function formatRuns(runs: readonly ExportRun[]): string {
-  const header =
-    '| users | format | export s | download s | gzip MiB | rows | RSS before MiB | export peak MiB (+) | download peak MiB (+) |';
-  const rule = '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
-  const rows = runs.map(
-    (run) =>
-      `| ${run.users.toLocaleString('en')} | ${run.format} | ${run.exportSeconds} | ${run.downloadSeconds} | ${run.gzipMiB} | ` +
-      `${run.rows.toLocaleString('en')} | ${run.rssBeforeMiB} | ${run.exportPeakMiB} (+${mib((run.exportPeakMiB - run.rssBeforeMiB) * MiB)}) | ` +
-      `${run.downloadPeakMiB} (+${mib((run.downloadPeakMiB - run.rssBeforeMiB) * MiB)}) |`,
-  );
-  return [header, rule, ...rows].join('\n');
+  const over = (peak: number, before: number) => `${peak} (+${mib((peak - before) * MiB)})`;
+  const lines = [
+    '| users | format | export s | export CPU s | download s | gzip MiB | RSS before | export peak RSS (+) | by quarter | heap peak | external peak | RSS after | download peak RSS (+) |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+    ...runs.map(
+      (run) =>
+        `| ${run.users.toLocaleString('en')} | ${run.format} | ${run.exportSeconds} | ${run.exportCpuSeconds} | ${run.downloadSeconds} | ` +
+        `${run.gzipMiB} | ${run.rssBeforeMiB} | ${over(run.exportPeakMiB, run.rssBeforeMiB)} | ${run.exportQuarterPeaksMiB.join(' / ')} | ` +
+        `${run.exportHeapPeakMiB} | ${run.exportExternalPeakMiB} | ${run.rssAfterMiB} | ${over(run.downloadPeakMiB, run.rssBeforeMiB)} |`,
+    ),
+  ];
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -183,6 +235,8 @@ async function main(): Promise<void> {
   try {
     for (const count of counts) {
       const { url } = await loadSearchDatabase(postgres.url, count, progress);
+      progress('vacuuming and analyzing');
+      await vacuum(url);
       const tessera = await startTesseraOn(url);
       try {
         for (const format of FORMATS) {
@@ -200,7 +254,7 @@ async function main(): Promise<void> {
     const machine = describeMachine();
     process.stdout.write(
       `Users exports, ${machine.cpu} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}; ` +
-        `RSS of the one process running Tessera, the export job and the download:\n\n${formatRuns(runs)}\n`,
+        `memory in MiB of the one process running Tessera, the export job and the download:\n\n${formatRuns(runs)}\n`,
     );
     await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
     await writeFile(RESULTS_FILE, `${JSON.stringify({ date: new Date().toISOString(), machine, runs }, null, 2)}\n`);

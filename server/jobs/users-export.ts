@@ -72,6 +72,7 @@ export interface UsersExportDependencies {
   logger: Logger;
   now?: () => Date;
   pageSize?: number;
+  chunkBytes?: number;
 }
 
 interface ExportTask {
@@ -86,6 +87,7 @@ export function createUsersExport(deps: UsersExportDependencies): UsersExport {
   const { jobs, jobQueries, users, files, links, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const pageSize = deps.pageSize ?? PAGE_SIZE;
+  const chunkBytes = deps.chunkBytes ?? CHUNK_BYTES;
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
 
@@ -126,23 +128,27 @@ export function createUsersExport(deps: UsersExportDependencies): UsersExport {
     }
   }
 
-  /** Gzip in CHUNK_BYTES pieces, each stored as it fills. */
+  /**
+   * Gzip in CHUNK_BYTES pieces, each stored as it fills. One buffer is filled again and again: the
+   * insert has sent it when it resolves, and a new megabyte per chunk would only be garbage.
+   */
   async function store(jobId: string, gzip: AsyncIterable<Buffer>): Promise<void> {
+    const chunk = Buffer.allocUnsafeSlow(chunkBytes);
     let position = 0;
-    let pending: Buffer[] = [];
     let size = 0;
-    const flush = async () => {
-      await files.appendChunk(jobId, position, Buffer.concat(pending, size));
-      position += 1;
-      pending = [];
-      size = 0;
-    };
     for await (const piece of gzip) {
-      pending.push(piece);
-      size += piece.length;
-      if (size >= CHUNK_BYTES) await flush();
+      for (let offset = 0; offset < piece.length; ) {
+        const copied = piece.copy(chunk, size, offset);
+        offset += copied;
+        size += copied;
+        if (size === chunkBytes) {
+          await files.appendChunk(jobId, position, chunk);
+          position += 1;
+          size = 0;
+        }
+      }
     }
-    if (size > 0 || position === 0) await flush();
+    if (size > 0 || position === 0) await files.appendChunk(jobId, position, chunk.subarray(0, size));
   }
 
   async function run(task: ExportTask): Promise<void> {

@@ -201,7 +201,7 @@ describe('users export jobs', () => {
     expect(ndjson(text).map((line) => line['user_id'])).toEqual([ids.ann, ids.bob, ids.cy].sort().slice(0, 2));
   });
 
-  it('pages through the users by user_id, keeping their order and the limit across pages', async () => {
+  it('pages through the users by user_id, keeping their order and the limit across pages and stored chunks', async () => {
     const { models } = first.database;
     const onePerPage = createUsersExport({
       jobs: first.services.management.jobs,
@@ -212,6 +212,7 @@ describe('users export jobs', () => {
       links: createExportLinks(first.issuer, Buffer.from(TEST_SEALING_KEY, 'base64')),
       logger: createLogger('silent'),
       pageSize: 1,
+      chunkBytes: 16,
     });
     const sorted = [ids.ann, ids.bob, ids.cy].sort();
     for (const [limit, expected] of [
@@ -221,6 +222,14 @@ describe('users export jobs', () => {
       const started = await onePerPage.start({ format: 'csv', fields: [{ name: 'user_id' }], ...(limit ? { limit } : {}) }, 'test');
       await onePerPage.idle();
       const { job } = await finished(started.id);
+      const chunks = await first.database.sequelize.query<{ count: number }>(
+        'SELECT count(*)::int AS count FROM job_files WHERE job_id = $1',
+        {
+          bind: [job.id],
+          type: QueryTypes.SELECT,
+        },
+      );
+      expect(chunks[0]?.count).toBeGreaterThan(1);
       const text = (await unzip(Buffer.from(await (await fetch(String(job.location))).arrayBuffer()))).toString('utf8');
       expect(text).toBe(`user_id\n${expected.join('\n')}\n`);
     }
@@ -331,5 +340,20 @@ describe('users export jobs', () => {
     expect(again.location).toBeUndefined();
     await first.services.usersExport.sweep();
     expect(await chunks()).toBe(0);
+  });
+
+  it('fails an export whose node stopped making progress an hour ago, at the next sweep', async () => {
+    const { jobs } = first.services.management;
+    const stalled = await jobs.create({ type: 'users_export', options: { format: 'json' }, createdBy: 'test' });
+    const moving = await jobs.create({ type: 'users_export', options: { format: 'json' }, createdBy: 'test' });
+    await first.database.sequelize.query(
+      `UPDATE jobs SET status = 'processing', updated_at = now() - interval '61 minutes' WHERE id = $1`,
+      {
+        bind: [stalled.id],
+      },
+    );
+    await first.services.usersExport.sweep();
+    expect(await jobs.get(stalled.id)).toMatchObject({ status: 'failed', failure: expect.stringContaining('stopped') });
+    expect(await jobs.get(moving.id)).toMatchObject({ status: 'pending' });
   });
 });
