@@ -20,10 +20,13 @@ export function createExportFileQueries(models: Models) {
       return row?.chunk;
     },
 
-    /** The file's size and chunk count; octet_length reads a stored chunk's size from its header, not the chunk. */
+    /**
+     * The file's size, and how many chunks it has by their last position, so a chunk gone missing
+     * fails the download rather than shortening it; octet_length reads a chunk's size from its header.
+     */
     async size(jobId: string): Promise<{ bytes: number; chunks: number }> {
       const [row] = await sequelize.query<{ bytes: string | null; chunks: number }>(
-        'SELECT sum(octet_length(chunk))::text AS bytes, count(*)::int AS chunks FROM job_files WHERE job_id = $1',
+        'SELECT sum(octet_length(chunk))::text AS bytes, COALESCE(max(position) + 1, 0)::int AS chunks FROM job_files WHERE job_id = $1',
         { bind: [jobId], type: QueryTypes.SELECT },
       );
       return { bytes: Number(row?.bytes ?? 0), chunks: row?.chunks ?? 0 };

@@ -8,6 +8,7 @@ import { createUsersExportQueries } from '../../adapters/queries/users-export.js
 import { createExportLinks } from '../../server/jobs/export-link.js';
 import { createUsersExport } from '../../server/jobs/users-export.js';
 import { createLogger } from '../../server/logger.js';
+import { logSink } from '../support/log-sink.js';
 import { adminClient, clientCredentialsToken } from '../support/management-client.js';
 import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
 
@@ -32,11 +33,12 @@ describe('users export jobs', () => {
   let partnersId: string;
   const ids: Record<'ann' | 'bob' | 'cy', string> = { ann: '', bob: '', cy: '' };
   let storedHashes: string[];
+  const secondLogs: unknown[] = [];
 
   beforeAll(async () => {
     first = await startTestTessera();
     // A second node on the same database: it did not run the export, and serves its link all the same.
-    second = await startTestTessera({ databaseUrl: first.databaseUrl });
+    second = await startTestTessera({ databaseUrl: first.databaseUrl, logger: createLogger('debug', logSink(secondLogs)) });
     token = await clientCredentialsToken(first.issuer);
     secondToken = await clientCredentialsToken(second.issuer);
     const admin = await adminClient(first.issuer);
@@ -201,9 +203,10 @@ describe('users export jobs', () => {
     expect(ndjson(text).map((line) => line['user_id'])).toEqual([ids.ann, ids.bob, ids.cy].sort().slice(0, 2));
   });
 
-  it('pages through the users by user_id, keeping their order and the limit across pages and stored chunks', async () => {
+  /** An export service on the first node's database, with pages and stored chunks as small as a test needs. */
+  const smallExports = () => {
     const { models } = first.database;
-    const onePerPage = createUsersExport({
+    return createUsersExport({
       jobs: first.services.management.jobs,
       jobQueries: createJobQueries(models),
       users: createUsersExportQueries(models),
@@ -214,6 +217,10 @@ describe('users export jobs', () => {
       pageSize: 1,
       chunkBytes: 16,
     });
+  };
+
+  it('pages through the users by user_id, keeping their order and the limit across pages and stored chunks', async () => {
+    const onePerPage = smallExports();
     const sorted = [ids.ann, ids.bob, ids.cy].sort();
     for (const [limit, expected] of [
       [undefined, sorted],
@@ -355,5 +362,20 @@ describe('users export jobs', () => {
     await first.services.usersExport.sweep();
     expect(await jobs.get(stalled.id)).toMatchObject({ status: 'failed', failure: expect.stringContaining('stopped') });
     expect(await jobs.get(moving.id)).toMatchObject({ status: 'pending' });
+  });
+
+  it('breaks off a download whose stored chunk went missing, and logs it without the link’s secret', async () => {
+    const exports = smallExports();
+    const started = await exports.start({ format: 'json', fields: [{ name: 'user_id' }] }, 'test');
+    await exports.idle();
+    const { job } = await finished(started.id, second);
+    const location = new URL(String(job.location));
+    const secret = location.pathname.split('/')[2] ?? '';
+    await first.database.sequelize.query('DELETE FROM job_files WHERE job_id = $1 AND position = 1', { bind: [job.id] });
+    const response = await fetch(location);
+    expect(response.status).toBe(200);
+    await expect(response.arrayBuffer()).rejects.toThrow();
+    await expect.poll(() => JSON.stringify(secondLogs)).toContain(`/exports/-/${job.id}.json.gz`);
+    expect(JSON.stringify(secondLogs)).not.toContain(secret);
   });
 });
