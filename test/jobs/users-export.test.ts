@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { ManagementClient } from 'auth0';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExportFileQueries } from '../../adapters/queries/export-files.js';
@@ -377,5 +378,30 @@ describe('users export jobs', () => {
     await expect(response.arrayBuffer()).rejects.toThrow();
     await expect.poll(() => JSON.stringify(secondLogs)).toContain(`/exports/-/${job.id}.json.gz`);
     expect(JSON.stringify(secondLogs)).not.toContain(secret);
+  });
+
+  it('runs for Auth0’s own ManagementClient: create the job, poll it, download its location', async () => {
+    // The SDK calls https://<domain>/api/v2; this fetch carries its requests to the test node instead.
+    const domain = 'tessera.example';
+    const client = new ManagementClient({
+      domain,
+      token,
+      fetch: (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(`https://${domain}`, first.issuer), init),
+    });
+    const created = await client.jobs.usersExports.create({
+      format: 'json',
+      fields: [{ name: 'email' }, { name: 'user_metadata.plan', export_as: 'plan' }],
+    });
+    expect(created).toMatchObject({ type: 'users_export', status: 'pending', format: 'json' });
+    let job = await client.jobs.get(created.id);
+    while (job.status !== 'completed' && job.status !== 'failed') {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      job = await client.jobs.get(created.id);
+    }
+    expect(job).toMatchObject({ status: 'completed', percentage_done: 100 });
+    const file = await fetch(String(job.location));
+    const lines = ndjson((await unzip(Buffer.from(await file.arrayBuffer()))).toString('utf8'));
+    expect(lines).toContainEqual({ email: 'ann@example.com', plan: 'pro' });
+    expect(lines).toContainEqual({ email: 'bob@example.com' });
   });
 });
