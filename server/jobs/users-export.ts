@@ -2,7 +2,8 @@
  * Users export jobs, as Auth0's POST /jobs/users-exports: the job is created pending and answered
  * at once, then this node pages through the users by user_id (a page in memory at a time, never
  * all of them), writes each page as NDJSON or CSV, gzips as it goes and stores the file in
- * PostgreSQL chunks, so that any node serves the finished job's `location`. The link lasts
+ * PostgreSQL chunks, so that any node serves the finished job's `location`. A node runs
+ * MAX_RUNNING_EXPORTS at once; the others wait, pending. The link lasts
  * EXPORT_LINK_TTL_MS; the sweep deletes expired files and fails exports whose node stopped.
  */
 import { Readable } from 'node:stream';
@@ -35,6 +36,11 @@ import type { Jobs, JobView } from './jobs.js';
 export const EXPORT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 /** A running export updates its job at every percent; one silent this long died with its node. */
 export const STALE_EXPORT_MS = 60 * 60 * 1000;
+/**
+ * Exports a node runs at once; later ones wait, pending. Each holds up to two pooled connections
+ * (a page read ahead while a chunk is stored), and logins share the pool.
+ */
+export const MAX_RUNNING_EXPORTS = 2;
 /** Users read per statement. */
 const PAGE_SIZE = 1000;
 /** Bytes of gzip per stored chunk: few rows for a large file, little memory for each. */
@@ -90,6 +96,20 @@ export function createUsersExport(deps: UsersExportDependencies): UsersExport {
   const chunkBytes = deps.chunkBytes ?? CHUNK_BYTES;
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
+  let free = MAX_RUNNING_EXPORTS;
+  const waiting: Array<() => void> = [];
+
+  async function inTurn(work: () => Promise<void>): Promise<void> {
+    if (free > 0) free -= 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
+    }
+  }
 
   /** The users' text, a page at a time, moving the job's percentage as it goes. */
   async function* pages(task: ExportTask, total: number, count: { written: number }): AsyncGenerator<Buffer> {
@@ -153,6 +173,7 @@ export function createUsersExport(deps: UsersExportDependencies): UsersExport {
 
   async function run(task: ExportTask): Promise<void> {
     try {
+      stopping.signal.throwIfAborted();
       await jobs.progress(task.id, { status: 'processing' });
       const total = Math.min(task.limit ?? Number.POSITIVE_INFINITY, await users.count(task.connectionId));
       const count = { written: 0 };
@@ -195,7 +216,7 @@ export function createUsersExport(deps: UsersExportDependencies): UsersExport {
       const task = { id: job.id, format, fields, connectionId: connection?.id, limit: request.limit };
       // After the answer: the caller polls GET /jobs/{id}, on this node or any other.
       const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => run(task))
+        .then(() => inTurn(() => run(task)))
         .finally(() => running.delete(done));
       running.add(done);
       return job;

@@ -205,12 +205,12 @@ describe('users export jobs', () => {
   });
 
   /** An export service on the first node's database, with pages and stored chunks as small as a test needs. */
-  const smallExports = () => {
+  const smallExports = (users = createUsersExportQueries(first.database.models)) => {
     const { models } = first.database;
     return createUsersExport({
       jobs: first.services.management.jobs,
       jobQueries: createJobQueries(models),
-      users: createUsersExportQueries(models),
+      users,
       files: createExportFileQueries(models),
       findConnection: async () => undefined,
       links: createExportLinks(first.issuer, Buffer.from(TEST_SEALING_KEY, 'base64')),
@@ -403,5 +403,22 @@ describe('users export jobs', () => {
     const lines = ndjson((await unzip(Buffer.from(await file.arrayBuffer()))).toString('utf8'));
     expect(lines).toContainEqual({ email: 'ann@example.com', plan: 'pro' });
     expect(lines).toContainEqual({ email: 'bob@example.com' });
+  });
+
+  it('runs two exports at a time on a node; a third waits, pending, until one ends', async () => {
+    const users = createUsersExportQueries(first.database.models);
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const exports = smallExports({ count: users.count, page: async (page) => gate.then(() => users.page(page)) });
+    const { jobs } = first.services.management;
+    const started = await Promise.all([1, 2, 3].map(() => exports.start({ format: 'json', fields: [{ name: 'user_id' }] }, 'test')));
+    const statuses = async () => Promise.all(started.map(async ({ id }) => (await jobs.get(id)).status));
+    await expect.poll(async () => (await statuses()).filter((status) => status === 'processing').length).toBe(2);
+    expect((await statuses()).filter((status) => status === 'pending')).toHaveLength(1);
+    open();
+    await exports.idle();
+    expect(await statuses()).toEqual(['completed', 'completed', 'completed']);
   });
 });
