@@ -11,6 +11,7 @@ import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Jobs } from './jobs/jobs.js';
+import type { UsersExport } from './jobs/users-export.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
 import type { MfaEnrolment } from './mfa/enrolment.js';
@@ -49,6 +50,8 @@ export interface ManagementServices {
   mfaEnrolment: MfaEnrolment;
   /** Bulk jobs (users import and export) as GET /jobs/{id} reports them. */
   jobs: Jobs;
+  /** Users export jobs (jobs.exportUsers) and their download links. */
+  usersExport: UsersExport;
 }
 
 export type { AccessTokenVerifier };

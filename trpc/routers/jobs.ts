@@ -3,6 +3,7 @@
  * any node reports it.
  */
 import { z } from 'zod';
+import { usersExportRequestSchema } from '../../server/jobs/export-fields.js';
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
 
@@ -16,4 +17,10 @@ export const jobsRouter = router({
   errors: requireScope('read:users')
     .input(z.strictObject({ id: jobIdSchema }))
     .query(({ ctx, input }) => ctx.services.jobs.errors(input.id)),
+
+  exportUsers: requireScope('read:users')
+    .input(usersExportRequestSchema)
+    .mutation(({ ctx, input }) =>
+      ctx.services.usersExport.start(input, ctx.caller.kind === 'client' ? ctx.caller.clientId : ctx.caller.subject),
+    ),
 });
