@@ -26,6 +26,9 @@ COPY --from=build /app/console/dist ./console/dist
 COPY --from=build /app/account/dist ./account/dist
 # The login page's passkey script, a file served as it is, also found from the package root.
 COPY --from=build /app/server/interactions/assets ./server/interactions/assets
+# The API explorer's script (/api/v2/docs): Scalar's bundle from @scalar/api-reference, a dev
+# dependency, so only this file, at the path trpc/api-v2/explorer.ts reads from the package root.
+COPY --from=build /app/node_modules/@scalar/api-reference/dist/browser/standalone.js ./node_modules/@scalar/api-reference/dist/browser/standalone.js
 # A DATA_DIR the node user can write; with DATABASE_URL and SEALING_KEY nothing is kept in it today.
 ENV DATA_DIR=/var/lib/tessera
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera

@@ -14,6 +14,7 @@ import { logLateErrors, renderErrors } from './http-errors.js';
 import { PAGE_POLICY, PRESET_PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
+import { createExportDownloadRouter, type ExportDownloadDependencies } from './jobs/export-download-routes.js';
 import { MANAGEMENT_SCOPES, managementAudience } from './oidc/management-api.js';
 import { straightToProvider } from './oidc/provider-endpoints.js';
 import { serveStaticDocuments } from './oidc/static-documents.js';
@@ -23,7 +24,8 @@ import { createSamlIdpRouter, type SamlIdpDependencies } from './saml-idp/routes
 export type AppDependencies = InteractionDependencies &
   SamlIdpDependencies &
   SetupRouteDependencies &
-  TicketRouteDependencies & {
+  TicketRouteDependencies &
+  ExportDownloadDependencies & {
     issuer: string;
     /** How many reverse proxies in front may set X-Forwarded-For/-Proto (TRUST_PROXY). */
     trustProxy: number;
@@ -101,9 +103,10 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(readinessEndpoint(deps.readiness));
   app.use(trpcMiddleware(deps.createTrpcContext, deps.logger));
-  app.use(createApiV2Router({ createTrpcContext: deps.createTrpcContext, logger: deps.logger }).routes());
+  app.use(createApiV2Router({ issuer: deps.issuer, createTrpcContext: deps.createTrpcContext, logger: deps.logger }).routes());
   app.use(createSetupRouter(deps).routes());
   app.use(createTicketRouter(deps).routes());
+  app.use(createExportDownloadRouter(deps).routes());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(upstreamCallback.routes());

@@ -11,6 +11,7 @@ import type { ClientManagement } from './clients/client-management.js';
 import type { ConnectionManagement } from './connections/connection-management.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Jobs } from './jobs/jobs.js';
+import type { UsersExport } from './jobs/users-export.js';
 import type { UsersImport } from './jobs/users-import.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
@@ -52,6 +53,8 @@ export interface ManagementServices {
   jobs: Jobs;
   /** Auth0's bulk users import (jobs.importUsers), run on the node that accepted it. */
   usersImport: UsersImport;
+  /** Users export jobs (jobs.exportUsers) and their download links. */
+  usersExport: UsersExport;
 }
 
 export type { AccessTokenVerifier };

@@ -15,6 +15,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from '../adapters/postgr
 import { createAccountTicketQueries } from '../adapters/queries/account-tickets.js';
 import { createClientQueries } from '../adapters/queries/clients.js';
 import { createConnectionQueries } from '../adapters/queries/connections.js';
+import { createExportFileQueries } from '../adapters/queries/export-files.js';
 import { createJobQueries } from '../adapters/queries/jobs.js';
 import { createKeyQueries } from '../adapters/queries/keys.js';
 import { createLoginFlowQueries } from '../adapters/queries/login-flows.js';
@@ -26,6 +27,7 @@ import { createSetupTokenQueries } from '../adapters/queries/setup-tokens.js';
 import { createTotpAuthenticatorQueries } from '../adapters/queries/totp-authenticators.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
+import { createUsersExportQueries } from '../adapters/queries/users-export.js';
 import { createUsersImportQueries } from '../adapters/queries/users-import.js';
 import { createWebauthnCredentialQueries } from '../adapters/queries/webauthn-credentials.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
@@ -58,7 +60,9 @@ import { createRedisNodeSignals, type NodeSignal, type NodeSignals, singleNodeSi
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
+import { createExportLinks, exportLocation } from './jobs/export-link.js';
 import { createJobs } from './jobs/jobs.js';
+import { createUsersExport, type UsersExport } from './jobs/users-export.js';
 import { createUsersImport } from './jobs/users-import.js';
 import type { Logger } from './logger.js';
 import { createMail } from './mail/mail.js';
@@ -312,6 +316,8 @@ type Services = ReturnType<typeof buildServices> & {
   management: ManagementServices;
   /** Sends the catalogue's messages through the PostgreSQL outbox (server/mail/). */
   mailer: Mailer;
+  /** Users export jobs; the app serves their download links. */
+  usersExport: UsersExport;
 };
 
 /** Storage, key material, the provider and the start-up bootstrap: everything but HTTP. */
@@ -419,7 +425,19 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
       announceChange: () => signals.announce('resource_servers.changed'),
     });
-    const jobs = createJobs(createJobQueries(database.models));
+    const jobQueries = createJobQueries(database.models);
+    const exportLinks = createExportLinks(config.issuer, sealingKey);
+    const jobs = createJobs(jobQueries, exportLocation(exportLinks));
+    const usersExport = createUsersExport({
+      jobs,
+      jobQueries,
+      users: createUsersExportQueries(database.models),
+      files: createExportFileQueries(database.models),
+      findConnection: (id) => services.connections.findById(id),
+      links: exportLinks,
+      logger,
+    });
+    cleanup.push(() => usersExport.close());
     const usersImport = createUsersImport({
       jobs,
       queries: createUsersImportQueries(database.models),
@@ -484,6 +502,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       mfaEnrolment: services.mfaEnrolment,
       jobs,
       usersImport,
+      usersExport,
     };
 
     const sweeper = setInterval(() => {
@@ -494,13 +513,25 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       services.accountTickets.sweep().catch((error: unknown) => logger.warn({ err: error }, 'account ticket sweep failed'));
       services.totp.sweep().catch((error: unknown) => logger.warn({ err: error }, 'abandoned authenticator app sweep failed'));
       usersImport.failAbandoned().catch((error: unknown) => logger.warn({ err: error }, 'abandoned users import sweep failed'));
+      usersExport.sweep().catch((error: unknown) => logger.warn({ err: error }, 'users export file sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     cleanup.push(async () => clearInterval(sweeper));
 
     return {
       database,
-      services: { ...services, clients, providers, keyStore, refreshKeys, signals, resourceServers, management, mailer: mail.mailer },
+      services: {
+        ...services,
+        clients,
+        providers,
+        keyStore,
+        refreshKeys,
+        signals,
+        resourceServers,
+        management,
+        mailer: mail.mailer,
+        usersExport,
+      },
       stop,
     };
   } catch (error) {

@@ -24,6 +24,7 @@ import * as signupClosedOnUpgrade from './migrations/0015-signup-closed-on-upgra
 import * as secondFactors from './migrations/0016-second-factors.js';
 import * as webauthnCredentials from './migrations/0017-webauthn-credentials.js';
 import * as jobs from './migrations/0018-jobs.js';
+import * as jobFiles from './migrations/0020-job-files.js';
 
 export type Migration = MigrationFn<QueryInterface>;
 
@@ -46,6 +47,7 @@ const migrations = [
   { name: '0016-second-factors', ...secondFactors },
   { name: '0017-webauthn-credentials', ...webauthnCredentials },
   { name: '0018-jobs', ...jobs },
+  { name: '0020-job-files', ...jobFiles },
 ];
 
 export async function migrate(sequelize: Sequelize, logger: Logger): Promise<void> {

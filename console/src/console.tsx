@@ -88,6 +88,10 @@ export function Console({ settings, session, onSignedOut }: { settings: ConsoleS
           <Link href="/admin/events" aria-current={path.startsWith('/admin/events') ? 'page' : undefined}>
             Live events
           </Link>
+          {/* A page of its own, not the console's: the Management API v2 explorer, in a new tab beside the console. */}
+          <a href={`${settings.issuer}/api/v2/docs`} target="_blank" rel="noopener">
+            API explorer
+          </a>
         </nav>
         <span className="operator">Signed in as {session.displayName}</span>
       </header>

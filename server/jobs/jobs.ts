@@ -23,10 +23,12 @@ export interface JobView {
   summary?: Record<string, unknown>;
   /** Why a job failed as a whole (a file that is no JSON, a connection deleted meanwhile). */
   failure?: string;
+  /** A finished export's download link, while it lasts (export-link.ts). */
+  location?: string;
   [option: string]: unknown;
 }
 
-export function presentJob(row: JobRow): JobView {
+export function presentJob(row: JobRow, location?: string): JobView {
   return {
     ...row.options,
     id: row.id,
@@ -37,6 +39,7 @@ export function presentJob(row: JobRow): JobView {
     percentage_done: row.percentage_done,
     ...(row.summary ? { summary: row.summary } : {}),
     ...(row.failure ? { failure: row.failure } : {}),
+    ...(location ? { location } : {}),
   };
 }
 
@@ -56,7 +59,8 @@ export interface Jobs {
 
 const jobNotFound = () => new DomainError('job.not_found', 'The job does not exist.');
 
-export function createJobs(queries: JobQueries): Jobs {
+/** `locate` gives a job's download link, for the exports that have one (export-link.ts's exportLocation). */
+export function createJobs(queries: JobQueries, locate: (row: JobRow) => string | undefined = () => undefined): Jobs {
   return {
     async create({ type, connectionId, options, createdBy }) {
       return presentJob(await queries.insert({ id: newJobId(), type, connectionId, options, createdBy }));
@@ -64,7 +68,7 @@ export function createJobs(queries: JobQueries): Jobs {
     async get(id) {
       const row = await queries.get(id);
       if (!row) throw jobNotFound();
-      return presentJob(row);
+      return presentJob(row, locate(row));
     },
     async errors(id) {
       if (!(await queries.get(id))) throw jobNotFound();

@@ -68,9 +68,10 @@ describe('admin console in a browser', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     const nav = page.getByRole('navigation', { name: 'Pages', exact: true });
     await nav.waitFor();
-    for (const name of ['Users', 'Applications', 'Connections', 'Signing keys', 'Live events']) {
+    for (const name of ['Users', 'Applications', 'Connections', 'Signing keys', 'Live events', 'API explorer']) {
       expect(await nav.getByRole('link', { name }).count()).toBe(1);
     }
+    expect(await nav.getByRole('link', { name: 'API explorer' }).getAttribute('href')).toBe(`${tessera.issuer}/api/v2/docs`);
     expect(errors).toEqual([]);
 
     // An administrator exists now: the link, and any other, is refused.

@@ -16,7 +16,9 @@ import type { Context } from '../context.js';
 import { appRouter } from '../routers/_app.js';
 import type { ProcedureMeta } from '../trpc.js';
 import { type Auth0Refusal, auth0ErrorOf, invalidPart, notFoundRoute, type RequestPart } from './auth0-errors.js';
+import { serveApiDescription } from './explorer.js';
 import { MultipartRefused, readMultipartBody } from './multipart-body.js';
+import { openApiDocument } from './openapi.js';
 import type { Operation, OperationRequest } from './operation.js';
 import { API_V2_OPERATIONS } from './operations/index.js';
 
@@ -28,6 +30,8 @@ const MULTIPART_LIMITS = { fileBytes: MAX_IMPORT_FILE_BYTES, fieldBytes: 1024, p
 type CreateContext = (options: { req: import('node:http').IncomingMessage; ip?: string | undefined }) => Promise<Context>;
 
 export interface ApiV2Dependencies {
+  /** The OpenAPI document's server and token audience. */
+  issuer: string;
   createTrpcContext: CreateContext;
   logger: Logger;
 }
@@ -146,10 +150,14 @@ function handle(op: Operation, deps: ApiV2Dependencies): RouterMiddleware {
   };
 }
 
-/** The /api/v2 routes; any other path below /api/v2 answers Auth0's 404. */
+/** The /api/v2 routes, their OpenAPI document and explorer; any other path below /api/v2 answers Auth0's 404. */
 export function createApiV2Router(deps: ApiV2Dependencies, operations: readonly Operation[] = API_V2_OPERATIONS): Router {
   const router = new Router({ prefix: API_V2_PREFIX });
   for (const op of operations) router[op.method](routePath(op.path), handle(op, deps));
+  serveApiDescription(router, {
+    prefix: API_V2_PREFIX,
+    document: () => openApiDocument({ issuer: deps.issuer, prefix: API_V2_PREFIX, operations, procedures }),
+  });
   router.all('/{*rest}', (ctx) => answerRefusal(ctx, notFoundRoute()));
   return router;
 }

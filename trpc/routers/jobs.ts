@@ -3,6 +3,7 @@
  * any node reports it.
  */
 import { z } from 'zod';
+import { usersExportRequestSchema } from '../../server/jobs/export-fields.js';
 import { importUsersInput } from '../../server/jobs/users-import-input.js';
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
@@ -26,5 +27,11 @@ export const jobsRouter = router({
         createdBy: ctx.caller.subject,
         scopes: ctx.caller.scopes,
       }),
+    ),
+
+  exportUsers: requireScope('read:users')
+    .input(usersExportRequestSchema)
+    .mutation(({ ctx, input }) =>
+      ctx.services.usersExport.start(input, ctx.caller.kind === 'client' ? ctx.caller.clientId : ctx.caller.subject),
     ),
 });

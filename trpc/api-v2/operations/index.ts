@@ -5,6 +5,7 @@ import type { Operation } from '../operation.js';
 import { clientOperations } from './clients.js';
 import { connectionOperations } from './connections.js';
 import { jobOperations } from './jobs.js';
+import { jobExportOperations } from './jobs-export.js';
 import { ticketOperations } from './tickets.js';
 import { userAuthenticatorOperations } from './user-authenticators.js';
 import { userBlockOperations } from './user-blocks.js';
@@ -18,4 +19,5 @@ export const API_V2_OPERATIONS: readonly Operation[] = [
   ...clientOperations,
   ...connectionOperations,
   ...jobOperations,
+  ...jobExportOperations,
 ];
