@@ -10,7 +10,10 @@ const jobIdParams = z.strictObject({ id: jobIdSchema });
 
 /** Auth0's multipart form: every field is text, booleans as `true`/`false`. */
 const usersImportForm = z.strictObject({
-  users: z.string().describe('the file: a JSON array of users (Auth0’s bulk-import format) or NDJSON, one user a line'),
+  users: z
+    .string()
+    .meta({ format: 'binary' })
+    .describe('the file: a JSON array of users (Auth0’s bulk-import format) or NDJSON, one user a line'),
   connection_id: z.string(),
   upsert: queryBoolean.optional(),
   external_id: z.string().optional(),
