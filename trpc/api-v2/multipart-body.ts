@@ -70,17 +70,28 @@ export function readMultipartBody(req: IncomingMessage, limits: MultipartLimits)
     });
     parser.on('file', (name, stream) => {
       openFiles += 1;
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // Decoded as it comes, so the file is held once, as text, not also as its bytes.
+      const text = decoder();
+      const parts: string[] = [];
+      const notText = () => refuse(400, `the file ${name} is not UTF-8 text`);
+      stream.on('data', (chunk: Buffer) => {
+        if (refusal) return;
+        try {
+          parts.push(text.decode(chunk, { stream: true }));
+        } catch {
+          notText();
+        }
+      });
       stream.on('limit', () => refuse(413, `the file is larger than ${limits.fileBytes} bytes`));
       stream.on('end', () => {
         openFiles -= 1;
         if (refusal) return;
         try {
-          keep(name, decoder().decode(Buffer.concat(chunks)));
+          parts.push(text.decode());
         } catch {
-          return refuse(400, `the file ${name} is not UTF-8 text`);
+          return notText();
         }
+        keep(name, parts.join(''));
         finish();
       });
     });

@@ -2,7 +2,7 @@
  * readMultipartBody over a real HTTP server, with small limits: fields and a file as text, and
  * each refusal with its status and the reason it gives.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MultipartRefused, readMultipartBody } from '../../../trpc/api-v2/multipart-body.js';
@@ -55,6 +55,30 @@ describe('readMultipartBody', () => {
       ]),
     );
     expect(answer).toEqual({ status: 200, body: { values: { connection_id: 'con_1', users: '[{"name":"Zoë"}]' } } });
+  });
+
+  it('decodes a character whose bytes arrive in two pieces', async () => {
+    const body = Buffer.concat([
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="users"; filename="u.json"\r\n\r\n["Zo'),
+      Buffer.from('ë"]', 'utf8'),
+      Buffer.from('\r\n--b--\r\n'),
+    ]);
+    const split = body.indexOf(0xc3) + 1;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const outgoing = request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=b', 'content-length': body.length },
+      });
+      outgoing.on('response', (incoming) => {
+        let text = '';
+        incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        incoming.on('end', () => resolve(text));
+      });
+      outgoing.on('error', reject);
+      outgoing.write(body.subarray(0, split));
+      setTimeout(() => outgoing.end(body.subarray(split)), 50);
+    });
+    expect(JSON.parse(answer)).toEqual({ values: { users: '["Zoë"]' } });
   });
 
   it('refuses a file over its bound with 413', async () => {
