@@ -45,8 +45,8 @@ const PUBLISH_CONCURRENCY = 64;
 /** Jobs a node holds at once (one running, the rest waiting with their file in memory). */
 const MAX_HELD_JOBS = 4;
 const BUSY_RETRY_SECONDS = 60;
-export const HEARTBEAT_MS = 30_000;
-export const ABANDONED_AFTER_SECONDS = 300;
+const HEARTBEAT_MS = 30_000;
+const ABANDONED_AFTER_SECONDS = 300;
 const ABANDONED = 'the node running this import stopped before it finished; run the same file again (an import is idempotent)';
 
 export interface ImportSummary {
