@@ -8,6 +8,7 @@ import { createClientInput } from './clients/client-schemas.js';
 import { loadConfig } from './config.js';
 import { createConnectionInput } from './connections/connection-schemas.js';
 import { isDomainError } from './errors.js';
+import { type ImportReport, importFromFile } from './jobs/import-command.js';
 import { createLogger } from './logger.js';
 import { MANAGEMENT_SCOPES } from './oidc/management-api.js';
 import { isStartupRefusal } from './startup-refusal.js';
@@ -23,9 +24,11 @@ const USAGE = `usage: npm run cli -- <command> [options]
   user create --email EMAIL [--username NAME] --password PASSWORD [--connection NAME]
               [--name NAME] [--given-name NAME] [--family-name NAME] [--email-verified] [--admin]
   user get --id USER_ID
+  import FILE [--connection NAME] [--upsert]
 
 Without --connection, a client may log in with every database connection and a user is
-created in "Username-Password". --admin gives the user every management scope: an administrator
+created in "Username-Password" (and import writes there). import reads Auth0's bulk-import file (a
+JSON array of users) or NDJSON (Auth0's exports); it exits 1 when a line was refused. --admin gives the user every management scope: an administrator
 who signs in to the console at $ISSUER/admin (the first one, or one more). It reads the server's configuration: DATABASE_URL with the
 same SEALING_KEY, or the embedded database and sealing key under DATA_DIR.`;
 
@@ -48,6 +51,7 @@ const options = {
   'family-name': { type: 'string' },
   'email-verified': { type: 'boolean' },
   admin: { type: 'boolean' },
+  upsert: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,8 +84,22 @@ async function createClient(tessera: TesseraCore, values: Values) {
   };
 }
 
+async function importUsers(tessera: TesseraCore, file: string | undefined, values: Values): Promise<ImportReport> {
+  if (!file) throw new UsageError('import needs the file to read');
+  const name = values.connection?.[0] ?? 'Username-Password';
+  const connection = await tessera.services.connections.findByName(name);
+  if (!connection) throw new UsageError(`no connection ${name}`);
+  return importFromFile(tessera.services.management.usersImport, file, {
+    connectionId: connection.id,
+    upsert: values.upsert === true,
+    callerScopes: OPERATOR_SCOPES,
+  });
+}
+
 async function run(tessera: TesseraCore, command: string, values: Values): Promise<unknown> {
   const { clients, connections, profiles } = tessera.services;
+  const [first, ...rest] = command.split(' ');
+  if (first === 'import') return importUsers(tessera, rest.join(' ') || undefined, values);
   switch (command) {
     case 'client create':
       return createClient(tessera, values);
@@ -126,6 +144,9 @@ async function run(tessera: TesseraCore, command: string, values: Values): Promi
   }
 }
 
+const isRefusedImport = (result: unknown) =>
+  typeof result === 'object' && result !== null && 'failures' in result && Array.isArray(result.failures) && result.failures.length > 0;
+
 function parseCommandLine() {
   return parseArgs({ options, allowPositionals: true, strict: true });
 }
@@ -149,7 +170,7 @@ async function main(): Promise<number> {
     tessera = await openTessera(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
     const result = await run(tessera, command, parsed.values);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
+    return isRefusedImport(result) ? 1 : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);

@@ -12,6 +12,7 @@ import type { ConnectionManagement } from './connections/connection-management.j
 import type { EventBus } from './events/event-bus.js';
 import type { Jobs } from './jobs/jobs.js';
 import type { UsersExport } from './jobs/users-export.js';
+import type { UsersImport } from './jobs/users-import.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Authenticators } from './mfa/authenticators.js';
 import type { MfaEnrolment } from './mfa/enrolment.js';
@@ -50,6 +51,8 @@ export interface ManagementServices {
   mfaEnrolment: MfaEnrolment;
   /** Bulk jobs (users import and export) as GET /jobs/{id} reports them. */
   jobs: Jobs;
+  /** Auth0's bulk users import (jobs.importUsers), run on the node that accepted it. */
+  usersImport: UsersImport;
   /** Users export jobs (jobs.exportUsers) and their download links. */
   usersExport: UsersExport;
 }

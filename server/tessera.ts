@@ -28,6 +28,7 @@ import { createTotpAuthenticatorQueries } from '../adapters/queries/totp-authent
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
 import { createUserQueries } from '../adapters/queries/users.js';
 import { createUsersExportQueries } from '../adapters/queries/users-export.js';
+import { createUsersImportQueries } from '../adapters/queries/users-import.js';
 import { createWebauthnCredentialQueries } from '../adapters/queries/webauthn-credentials.js';
 import { openRedis, type RedisClient } from '../adapters/redis/client.js';
 import { type Database, openDatabase } from '../adapters/sequelize/database.js';
@@ -62,6 +63,7 @@ import { createFirstAdministratorSetup, setupLink } from './first-administrator/
 import { createExportLinks, exportLocation } from './jobs/export-link.js';
 import { createJobs } from './jobs/jobs.js';
 import { createUsersExport, type UsersExport } from './jobs/users-export.js';
+import { createUsersImport } from './jobs/users-import.js';
 import type { Logger } from './logger.js';
 import { createMail } from './mail/mail.js';
 import type { Mailer } from './mail/mailer.js';
@@ -436,6 +438,17 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       logger,
     });
     cleanup.push(() => usersExport.close());
+    const usersImport = createUsersImport({
+      jobs,
+      queries: createUsersImportQueries(database.models),
+      connections: services.connections,
+      events: services.events,
+      revokeAccount: services.revokeAccount,
+      logger,
+    });
+    cleanup.push(() => usersImport.close());
+    // An import whose node stopped while no node ran is told failed now, not at the next sweep.
+    await usersImport.failAbandoned();
     const management: ManagementServices = {
       users: services.userService,
       events: services.events,
@@ -488,6 +501,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       }),
       mfaEnrolment: services.mfaEnrolment,
       jobs,
+      usersImport,
       usersExport,
     };
 
@@ -498,6 +512,7 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
       mail.sweep().catch((error: unknown) => logger.warn({ err: error }, 'finished mail sweep failed'));
       services.accountTickets.sweep().catch((error: unknown) => logger.warn({ err: error }, 'account ticket sweep failed'));
       services.totp.sweep().catch((error: unknown) => logger.warn({ err: error }, 'abandoned authenticator app sweep failed'));
+      usersImport.failAbandoned().catch((error: unknown) => logger.warn({ err: error }, 'abandoned users import sweep failed'));
       usersExport.sweep().catch((error: unknown) => logger.warn({ err: error }, 'users export file sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();

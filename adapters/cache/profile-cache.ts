@@ -95,10 +95,24 @@ export function createRedisProfileCache<T extends object>(redis: RedisClient, op
     return redis.multi().incr(versionKey(id)).expire(versionKey(id), VERSION_TTL_SECONDS).del(entryKey(id)).exec();
   }
 
+  // The bump under way for a user: a flush meanwhile waits for it rather than sending another, so
+  // n concurrent invalidations (a bulk import's) send n bumps, not n per invalidation.
+  const underWay = new Map<string, Promise<unknown>>();
+
+  function bumpNow(id: string): Promise<unknown> {
+    const sent = bump(id);
+    underWay.set(id, sent);
+    const forget = () => {
+      if (underWay.get(id) === sent) underWay.delete(id);
+    };
+    sent.then(forget, forget);
+    return sent;
+  }
+
   async function flushPending() {
     await Promise.all(
       [...pending].map(async (id) => {
-        await bump(id);
+        await (underWay.get(id) ?? bumpNow(id));
         pending.delete(id);
       }),
     );
@@ -132,6 +146,9 @@ export function createRedisProfileCache<T extends object>(redis: RedisClient, op
     async invalidate(id) {
       pending.add(id);
       try {
+        // A bump of its own, sent after this write committed: one under way may have been sent before.
+        await bumpNow(id);
+        pending.delete(id);
         await flushPending();
         succeeded();
       } catch (error) {

@@ -72,6 +72,24 @@ describe.each([
   });
 });
 
+describe('profile cache (Redis) under concurrent writes', () => {
+  it('sends one version bump per invalidation when many run at once, as a bulk import makes them', async () => {
+    const server = await startRedisServer(await freePort());
+    const redis = new Redis(server.url);
+    connections.push(redis);
+    try {
+      const cache = createRedisProfileCache<Entry>(redis, { ttlSeconds: 60 });
+      const increments = async () => Number(/cmdstat_incr:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+      const before = await increments();
+      await Promise.all(Array.from({ length: 200 }, (_, index) => cache.invalidate(`database|concurrent-${index}`)));
+      expect((await increments()) - before).toBe(200);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+});
+
 describe('profile cache when Redis goes away', () => {
   it('reads through to the loader, warns once, and catches up on missed invalidations when Redis returns', async () => {
     const port = await freePort();

@@ -4,23 +4,28 @@
  * the tRPC endpoint builds, and answered in Auth0's shapes, with Auth0's rate-limit headers.
  */
 import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
-import { type AnyProcedure, callTRPCProcedure } from '@trpc/server';
+import { type AnyProcedure, callTRPCProcedure, TRPCError } from '@trpc/server';
 import parseBody from 'co-body';
 import type { Context as KoaContext } from 'koa';
 import type { z } from 'zod';
 import type { RequestLimitState } from '../../server/abuse/request-limit.js';
 import { RequestLimitReached } from '../../server/abuse/request-limit.js';
+import { MAX_IMPORT_FILE_BYTES } from '../../server/jobs/users-import-input.js';
 import type { Logger } from '../../server/logger.js';
 import type { Context } from '../context.js';
 import { appRouter } from '../routers/_app.js';
+import type { ProcedureMeta } from '../trpc.js';
 import { type Auth0Refusal, auth0ErrorOf, invalidPart, notFoundRoute, type RequestPart } from './auth0-errors.js';
 import { serveApiDescription } from './explorer.js';
+import { MultipartRefused, readMultipartBody } from './multipart-body.js';
 import { openApiDocument } from './openapi.js';
 import type { Operation, OperationRequest } from './operation.js';
 import { API_V2_OPERATIONS } from './operations/index.js';
 
 export const API_V2_PREFIX = '/api/v2';
 const MAX_JSON_BODY = '100kb';
+/** A users import's file, and room for the few small fields beside it. */
+const MULTIPART_LIMITS = { fileBytes: MAX_IMPORT_FILE_BYTES, fieldBytes: 1024, parts: 8 };
 
 type CreateContext = (options: { req: import('node:http').IncomingMessage; ip?: string | undefined }) => Promise<Context>;
 
@@ -72,14 +77,36 @@ async function readJsonBody(ctx: KoaContext): Promise<unknown> {
   }
 }
 
+async function readMultipart(ctx: KoaContext): Promise<Record<string, string>> {
+  try {
+    return await readMultipartBody(ctx.req, MULTIPART_LIMITS);
+  } catch (error) {
+    if (!(error instanceof MultipartRefused)) throw error;
+    // What is left of the body is not read: the connection ends with this answer.
+    ctx.set('Connection', 'close');
+    if (error.status === 413)
+      throw new InvalidPart({ body: { statusCode: 413, error: 'Payload Too Large', message: `${error.message}.` } });
+    throw new InvalidPart(invalidPart('body', error.message));
+  }
+}
+
 async function readRequest(ctx: RouterContext, op: Operation): Promise<OperationRequest<unknown, unknown, unknown>> {
   const params = parsePart('uri', op.params, ctx.params);
   const query = parsePart('query', op.query, { ...ctx.query });
-  if (op.body && op.bodyType === 'multipart') {
-    throw new InvalidPart(invalidPart('body', 'multipart bodies are not read yet'));
-  }
-  const body = op.body ? parsePart('body', op.body, await readJsonBody(ctx)) : undefined;
-  return { params, query, body };
+  if (!op.body) return { params, query, body: undefined };
+  const raw = op.bodyType === 'multipart' ? await readMultipart(ctx) : await readJsonBody(ctx);
+  return { params, query, body: parsePart('body', op.body, raw) };
+}
+
+/**
+ * A multipart body may be 64 MB: a caller without a valid token, or without the procedure's
+ * scope, is refused before any of it is read. The procedure checks again, as for any call.
+ */
+function refuseBeforeBody(context: Context, procedure: AnyProcedure): void {
+  if (!context.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: context.authProblem ?? 'missing bearer token' });
+  const scopes = (procedure._def.meta as ProcedureMeta | undefined)?.scopes ?? [];
+  const missing = scopes.find((scope) => !context.caller?.scopes.has(scope));
+  if (missing) throw new TRPCError({ code: 'FORBIDDEN', message: `insufficient scope: this call needs ${missing}` });
 }
 
 // Flat at run time, by dotted path ('users.list'), whatever the nested type says.
@@ -96,6 +123,7 @@ function handle(op: Operation, deps: ApiV2Dependencies): RouterMiddleware {
     try {
       const context = await deps.createTrpcContext({ req: ctx.req, ip: ctx.ip });
       context.reportLimit = (state) => sendLimit(ctx, state);
+      if (op.bodyType === 'multipart') refuseBeforeBody(context, procedure);
       const request = await readRequest(ctx, op);
       const input = op.input(request);
       const result = await callTRPCProcedure({

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { usersExportRequestSchema } from '../../server/jobs/export-fields.js';
+import { importUsersInput } from '../../server/jobs/users-import-input.js';
 import { requireScope } from '../middleware/auth.js';
 import { router } from '../trpc.js';
 
@@ -17,6 +18,16 @@ export const jobsRouter = router({
   errors: requireScope('read:users')
     .input(z.strictObject({ id: jobIdSchema }))
     .query(({ ctx, input }) => ctx.services.jobs.errors(input.id)),
+
+  /** Starts Auth0's bulk users import into a database connection; answers the pending job. */
+  importUsers: requireScope('create:users')
+    .input(importUsersInput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.usersImport.start(input, {
+        createdBy: ctx.caller.subject,
+        scopes: ctx.caller.scopes,
+      }),
+    ),
 
   exportUsers: requireScope('read:users')
     .input(usersExportRequestSchema)
