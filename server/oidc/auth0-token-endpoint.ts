@@ -61,7 +61,9 @@ function formRequest(original: IncomingMessage, parameters: URLSearchParams): In
   request.method = original.method ?? 'POST';
   request.url = original.url ?? AUTH0_TOKEN_PATH;
   request.httpVersion = original.httpVersion;
-  request.headers = { ...original.headers, 'content-type': FORM, 'content-length': String(body.length) };
+  // The body was decoded (de-chunked, inflated) while it was read: its framing headers describe the client's bytes, not these.
+  const { 'transfer-encoding': _framing, 'content-encoding': _encoding, ...headers } = original.headers;
+  request.headers = { ...headers, 'content-type': FORM, 'content-length': String(body.length) };
   // As the HTTP parser marks a request it has read whole: destroying an incomplete one after its body is read would close the socket.
   request.complete = true;
   request.push(body);

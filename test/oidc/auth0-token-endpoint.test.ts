@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
@@ -64,6 +65,28 @@ describe('/oauth/token, Auth0’s token endpoint path', () => {
       authorization: `Basic ${basic}`,
     });
     expect(status).toBe(200);
+  });
+
+  it('reads a compressed body, handing oidc-provider the decoded one', async () => {
+    const body = gzipSync(
+      JSON.stringify({ grant_type: 'client_credentials', client_id: ADMIN.clientId, client_secret: ADMIN.clientSecret }),
+    );
+    const response = await fetch(`${tessera.issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('answers other methods as /token answers them', async () => {
+    for (const method of ['GET', 'PUT']) {
+      const alias = await fetch(`${tessera.issuer}/oauth/token`, { method });
+      const token = await fetch(`${tessera.issuer}/token`, { method });
+      expect(alias.status).toBeLessThan(500);
+      expect(alias.status).toBe(token.status);
+      expect(await alias.text()).toBe(await token.text());
+    }
   });
 
   it('refuses a wrong client secret with invalid_client', async () => {
