@@ -15,6 +15,7 @@ import { PAGE_POLICY, PRESET_PAGE_POLICY } from './interactions/page.js';
 import { createInteractionRouter, type InteractionDependencies } from './interactions/routes.js';
 import { createUpstreamCallbackRouter } from './interactions/upstream-callback.js';
 import { createExportDownloadRouter, type ExportDownloadDependencies } from './jobs/export-download-routes.js';
+import { auth0TokenEndpoint } from './oidc/auth0-token-endpoint.js';
 import { MANAGEMENT_SCOPES, managementAudience } from './oidc/management-api.js';
 import { straightToProvider } from './oidc/provider-endpoints.js';
 import { serveStaticDocuments } from './oidc/static-documents.js';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(renderErrors(deps.logger));
   app.use(serveStaticDocuments(() => deps.providers.provider));
   app.use(straightToProvider(deps.providers.middleware));
+  app.use(auth0TokenEndpoint(deps.providers.middleware));
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
