@@ -99,8 +99,9 @@ async function readRequest(ctx: RouterContext, op: Operation): Promise<Operation
 }
 
 /**
- * A multipart body may be 64 MB: a caller without a valid token, or without the procedure's
- * scope, is refused before any of it is read. The procedure checks again, as for any call.
+ * A caller without a valid token, or without the procedure's scope, is refused before any of the
+ * request is read, as Auth0 does: a bad body from such a caller answers 401 or 403, not 400, and a
+ * multipart body (up to 64 MB) is never read for it. The procedure checks again, as for any call.
  */
 function refuseBeforeBody(context: Context, procedure: AnyProcedure): void {
   if (!context.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: context.authProblem ?? 'missing bearer token' });
@@ -123,7 +124,7 @@ function handle(op: Operation, deps: ApiV2Dependencies): RouterMiddleware {
     try {
       const context = await deps.createTrpcContext({ req: ctx.req, ip: ctx.ip });
       context.reportLimit = (state) => sendLimit(ctx, state);
-      if (op.bodyType === 'multipart') refuseBeforeBody(context, procedure);
+      refuseBeforeBody(context, procedure);
       const request = await readRequest(ctx, op);
       const input = op.input(request);
       const result = await callTRPCProcedure({

@@ -52,6 +52,18 @@ describe('the /api/v2 transport: Auth0 errors, limits and the procedures behind 
     expect(await response.json()).toMatchObject({ statusCode: 403, error: 'Forbidden', errorCode: 'insufficient_scope' });
   });
 
+  it('refuses a caller without the scope before reading its request: 403, not the 400 its body would earn', async () => {
+    const narrow = await clientCredentialsToken(tessera.issuer, 'read:users');
+    const response = await call('/users', {
+      method: 'POST',
+      bearer: narrow,
+      headers: { 'content-type': 'application/json' },
+      body: '{"not json',
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ statusCode: 403, errorCode: 'insufficient_scope' });
+  });
+
   it('answers a domain error with its status and Auth0 errorCode', async () => {
     const response = await call(`/users/${encodeURIComponent('database|nobody')}`);
     expect(response.status).toBe(404);
