@@ -7,20 +7,17 @@ import { z } from 'zod';
 import { identitySchema, type Profile, profileSchema } from '../../../server/profiles/profile.js';
 import { FIELD_NAMES } from '../../../server/profiles/profile-fields.js';
 import { createUserInput, listUsersInput, userChanges, userIdSchema } from '../../../server/users/user-schemas.js';
+import { type FieldSelection, fieldSelectionQuery } from '../field-selection.js';
 import { operation } from '../operation.js';
-import { fieldList, queryBoolean, queryInteger } from '../query-params.js';
+import { queryBoolean, queryInteger } from '../query-params.js';
 
 const userIdParams = z.strictObject({ id: userIdSchema });
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELD_NAMES);
 
-/** Auth0's `fields` and `include_fields` (true unless said): the fields to include, or every field but those. */
-const fieldSelection = {
-  fields: fieldList.optional(),
-  include_fields: queryBoolean.optional(),
-};
-
-type FieldSelection = { fields?: string[] | undefined; include_fields?: boolean | undefined };
+// Auth0's `fields` and `include_fields`, read here into the procedures' own `fields`, so a
+// read leaves out what was not asked (identity-provider tokens are then never opened).
+const fieldSelection = fieldSelectionQuery;
 
 /**
  * The profile fields a selection asks for; undefined for every field. Names no profile has are
