@@ -152,11 +152,12 @@ describe('users.* through createCaller, without HTTP', () => {
       expect(await admin.users.get({ id: user.user_id! })).toEqual(updated);
     });
 
-    it('clears metadata patched with {} as Auth0 does, while the person’s own me.update with {} changes nothing', async () => {
+    it('merges {} as no change, as the contract says, and clears metadata patched with {} only when asked to as Auth0’s PATCH does; me.update never clears', async () => {
       const user = await create('clear@example.com', { user_metadata: { theme: 'dark' }, app_metadata: { plan: 'pro' } });
       const own = tessera.as(['update:current_user_metadata'], { kind: 'user', subject: user.user_id!, clientId: 'tessera-account' });
       expect((await own.me.update({ user_metadata: {} })).user_metadata).toEqual({ theme: 'dark' });
-      const cleared = await admin.users.update({ id: user.user_id!, user_metadata: {} });
+      expect((await admin.users.update({ id: user.user_id!, user_metadata: {} })).user_metadata).toEqual({ theme: 'dark' });
+      const cleared = await admin.users.update({ id: user.user_id!, user_metadata: {}, clear_empty_metadata: true });
       expect(cleared.user_metadata).toEqual({});
       expect(cleared.app_metadata).toEqual({ plan: 'pro' });
     });

@@ -43,14 +43,22 @@ export const usersRouter = router({
     ),
 
   /**
-   * Auth0's PATCH: metadata patched with `{}` is cleared; `verify_email` decides whether a
-   * verification message goes out; `connection` must name the user's own identity's.
+   * Metadata merges at the top level (SPEC: `{}` changes nothing). Auth0's PATCH, which /api/v2
+   * serves, clears metadata patched with `{}`: that call sets `clear_empty_metadata`.
+   * `verify_email` decides whether a verification message goes out; `connection` must name the
+   * user's own identity's.
    */
   update: requireScope('update:users')
-    .input(updateUserInput.extend({ verify_email: z.boolean().optional(), connection: createUserInput.shape.connection.optional() }))
+    .input(
+      updateUserInput.extend({
+        verify_email: z.boolean().optional(),
+        connection: createUserInput.shape.connection.optional(),
+        clear_empty_metadata: z.boolean().optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
-      const { id, verify_email: verifyEmail, connection, ...changes } = input;
-      const options = { verifyEmail, connection, emptyMetadataClears: true };
+      const { id, verify_email: verifyEmail, connection, clear_empty_metadata: emptyMetadataClears, ...changes } = input;
+      const options = { verifyEmail, connection, emptyMetadataClears };
       return presentProfile(await ctx.services.users.update(id, changes, ctx.caller.scopes, options), ctx.caller);
     }),
 

@@ -156,7 +156,8 @@ export const userOperations = [
     procedure: 'users.update',
     params: userIdParams,
     body: updateUserBody,
-    input: ({ params, body }) => ({ ...body, id: params.id }),
+    // Auth0's PATCH clears metadata patched with `{}`; the tRPC call merges it (a no-op).
+    input: ({ params, body }) => ({ ...body, id: params.id, clear_empty_metadata: true }),
     response: profileSchema,
   }),
   operation({
