@@ -9,8 +9,7 @@
 import { z } from 'zod';
 import { isDomainError } from '../errors.js';
 import { customPasswordHashSchema, storedPasswordHash } from '../password-hashes/imported-hashes.js';
-import { pictureSchema } from '../profiles/picture-url.js';
-import { metadataProblem } from '../users/metadata-limits.js';
+import { createUserInput } from '../users/user-schemas.js';
 import type { FileEntry } from './import-file.js';
 
 export interface ImportError {
@@ -19,18 +18,20 @@ export interface ImportError {
   readonly path: string;
 }
 
-/** The fields an import writes on the user; on an update, only those the file gives. */
-export interface ImportedFields {
-  email_verified?: boolean;
-  given_name?: string;
-  family_name?: string;
-  name?: string;
-  nickname?: string;
-  picture?: string;
-  blocked?: boolean;
-  user_metadata?: Record<string, unknown>;
-  app_metadata?: Record<string, unknown>;
-}
+/** The fields an import writes on the user, checked as users.create checks them; on an update, only those the file gives. */
+const IMPORTED_FIELDS = {
+  email_verified: true,
+  given_name: true,
+  family_name: true,
+  name: true,
+  nickname: true,
+  picture: true,
+  blocked: true,
+  user_metadata: true,
+  app_metadata: true,
+} as const;
+const importedFields = createUserInput.pick(IMPORTED_FIELDS);
+export type ImportedFields = z.infer<typeof importedFields>;
 
 export interface ImportedUser {
   readonly position: number;
@@ -50,11 +51,6 @@ export type ReadEntry =
   | { readonly ok: true; readonly user: ImportedUser }
   | { readonly ok: false; readonly position: number; readonly shown: unknown; readonly errors: ImportError[] };
 
-const text = (max: number) => z.string().min(1).max(max);
-const metadata = z.record(z.string().min(1).max(255), z.unknown()).superRefine((fields, ctx) => {
-  const problem = metadataProblem(fields);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
 const identity = z.looseObject({
   provider: z.string().optional(),
   user_id: z.union([z.string(), z.number()]).optional(),
@@ -64,24 +60,11 @@ const identity = z.looseObject({
 /** Auth0's exports carry these; an import has nothing to set them to, so they are read and left. */
 const exportedOnly = z.unknown().optional();
 
-const importedUserSchema = z.strictObject({
-  email: z.email().max(512),
-  email_verified: z.boolean().optional(),
+const importedUserSchema = importedFields.extend({
+  // Required here: the database identity is found and matched by it.
+  email: createUserInput.shape.email.unwrap(),
   user_id: z.string().min(1).max(255).regex(/^\S+$/, 'must not contain spaces').optional(),
-  username: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[^\s@]+$/, 'must not contain spaces or @')
-    .optional(),
-  given_name: text(150).optional(),
-  family_name: text(150).optional(),
-  name: text(300).optional(),
-  nickname: text(300).optional(),
-  picture: z.url().pipe(pictureSchema).optional(),
-  blocked: z.boolean().optional(),
-  user_metadata: metadata.optional(),
-  app_metadata: metadata.optional(),
+  username: createUserInput.shape.username,
   password_hash: z.string().min(1).max(1024).optional(),
   custom_password_hash: customPasswordHashSchema.optional(),
   identities: z.array(identity).max(50).optional(),
@@ -216,20 +199,9 @@ export function readImportedUser(entry: FileEntry): ReadEntry {
     if (!isDomainError(error)) throw error;
     return refused(entry, shown, [{ code: 'INVALID_FORMAT', message: error.message, path: error.field ?? 'password_hash' }]);
   }
-  const fields: ImportedFields = {};
-  for (const key of [
-    'email_verified',
-    'given_name',
-    'family_name',
-    'name',
-    'nickname',
-    'picture',
-    'blocked',
-    'user_metadata',
-    'app_metadata',
-  ] as const) {
-    if (rest[key] !== undefined) Object.assign(fields, { [key]: rest[key] });
-  }
+  const fields = Object.fromEntries(
+    Object.entries(rest).filter(([key, value]) => key in IMPORTED_FIELDS && value !== undefined),
+  ) as ImportedFields;
   return {
     ok: true,
     user: {
