@@ -7,7 +7,9 @@
  * it, for a user holding management scopes the caller does not hold.
  */
 import type { ExistingIdentity, ImportInsert, ImportUpdate } from '../../adapters/queries/users-import.js';
+import { scopesNotHeld } from '../oidc/management-api.js';
 import { primaryUserId } from '../profiles/profile.js';
+import { databaseUserNames } from '../profiles/profile-service.js';
 import type { ImportError, ImportedUser } from './import-user.js';
 
 export interface BatchFailure {
@@ -58,9 +60,7 @@ function newRow(user: ImportedUser, externalId: string): ImportInsert {
     email,
     email_verified: fields.email_verified ?? false,
     username: username ?? null,
-    // The defaults users.create gives a database user.
-    name: fields.name ?? email,
-    nickname: fields.nickname ?? email.split('@')[0] ?? null,
+    ...databaseUserNames({ email, name: fields.name, nickname: fields.nickname }),
     given_name: fields.given_name ?? null,
     family_name: fields.family_name ?? null,
     picture: fields.picture ?? null,
@@ -116,7 +116,7 @@ export function planBatch(users: readonly ImportedUser[], existing: readonly Exi
       plan.failures.push(duplicated(user, 'The user already exists and upsert is false'));
       continue;
     }
-    const missing = found.management_scopes.filter((scope) => !options.callerScopes.has(scope));
+    const missing = scopesNotHeld(found.management_scopes, options.callerScopes);
     if (missing.length > 0) {
       plan.failures.push({
         position: user.position,

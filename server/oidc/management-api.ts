@@ -54,11 +54,13 @@ export function allowedManagementScopes(granted: unknown): ManagementScope[] {
   return MANAGEMENT_SCOPES.filter((scope) => allowed.has(scope));
 }
 
-const notHeld = (scopes: readonly string[], callerScopes: ReadonlySet<string>) => scopes.filter((scope) => !callerScopes.has(scope));
+/** The scopes of `scopes` the caller does not hold. */
+export const scopesNotHeld = (scopes: readonly string[], callerScopes: ReadonlySet<string>) =>
+  scopes.filter((scope) => !callerScopes.has(scope));
 
 /** A caller cannot hand a client or a user more of the management API than it holds itself. */
 export function checkGrantable(scopes: readonly string[], callerScopes: ReadonlySet<string>): void {
-  const missing = notHeld(scopes, callerScopes);
+  const missing = scopesNotHeld(scopes, callerScopes);
   if (missing.length > 0) {
     throw new DomainError(
       'client.scope_not_held',
@@ -74,7 +76,7 @@ export function checkGrantable(scopes: readonly string[], callerScopes: Readonly
  * was never given. `holder` names them in the message ("client abc", "user database|42").
  */
 export function checkManageable(holder: string, held: readonly string[], callerScopes: ReadonlySet<string>, field: string): void {
-  const missing = notHeld(held, callerScopes);
+  const missing = scopesNotHeld(held, callerScopes);
   if (missing.length > 0) {
     throw new DomainError(
       'client.scope_not_held',

@@ -18,6 +18,19 @@ import { type Profile, primaryUserId, toProfile } from './profile.js';
 
 export type NewDatabaseUser = CreateUserInput & { password: string };
 
+/** A database user's name and nickname when none is given: the email, else the username, and the email's local part. */
+export function databaseUserNames(user: {
+  email?: string | undefined;
+  username?: string | undefined;
+  name?: string | undefined;
+  nickname?: string | undefined;
+}) {
+  return {
+    name: user.name ?? user.email ?? user.username ?? null,
+    nickname: user.nickname ?? (user.email ? user.email.split('@')[0] : user.username) ?? null,
+  };
+}
+
 export function newIdentityId(): string {
   return randomBytes(12).toString('hex');
 }
@@ -62,8 +75,7 @@ export function createProfileService(users: UserQueries, connections: Connection
             username: input.username ?? null,
             phone_number: input.phone_number ?? null,
             phone_verified: input.phone_verified ?? false,
-            name: input.name ?? email ?? input.username ?? null,
-            nickname: input.nickname ?? (email ? email.split('@')[0] : input.username) ?? null,
+            ...databaseUserNames({ ...input, email }),
             given_name: input.given_name ?? null,
             family_name: input.family_name ?? null,
             picture: input.picture ?? null,

@@ -12,6 +12,7 @@ import type { RequestLimitState } from '../../server/abuse/request-limit.js';
 import { RequestLimitReached } from '../../server/abuse/request-limit.js';
 import { MAX_IMPORT_FILE_BYTES } from '../../server/jobs/users-import-input.js';
 import type { Logger } from '../../server/logger.js';
+import { scopesNotHeld } from '../../server/oidc/management-api.js';
 import type { Context } from '../context.js';
 import { appRouter } from '../routers/_app.js';
 import type { ProcedureMeta } from '../trpc.js';
@@ -106,7 +107,7 @@ async function readRequest(ctx: RouterContext, op: Operation): Promise<Operation
 function refuseBeforeBody(context: Context, procedure: AnyProcedure): void {
   if (!context.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: context.authProblem ?? 'missing bearer token' });
   const scopes = (procedure._def.meta as ProcedureMeta | undefined)?.scopes ?? [];
-  const missing = scopes.find((scope) => !context.caller?.scopes.has(scope));
+  const [missing] = scopesNotHeld(scopes, context.caller.scopes);
   if (missing) throw new TRPCError({ code: 'FORBIDDEN', message: `insufficient scope: this call needs ${missing}` });
 }
 
