@@ -9,8 +9,7 @@
  * next, ten times larger. Writes bench/results/export.json.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,7 +23,7 @@ import type { ExportFormat } from '../server/jobs/export-fields.js';
 import { createLogger } from '../server/logger.js';
 import { startTessera, type Tessera } from '../server/tessera.js';
 import { describeMachine } from './report.js';
-import { loadSearchDatabase, parseCounts } from './search/seed.js';
+import { clusterDir, loadSearchDatabase, parseCounts } from './search/seed.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/export.json', import.meta.url));
 const DEFAULT_COUNTS = '100000,1000000';
@@ -180,15 +179,6 @@ async function vacuum(url: string): Promise<void> {
   }
 }
 
-async function clusterDir(): Promise<{ dir: string; keep: boolean }> {
-  const kept = process.env['SEARCH_BENCH_DIR'];
-  if (kept) {
-    await mkdir(kept, { recursive: true });
-    return { dir: kept, keep: true };
-  }
-  return { dir: await mkdtemp(path.join(tmpdir(), 'tessera-export-bench-')), keep: false };
-}
-
 async function startTesseraOn(databaseUrl: string): Promise<Tessera> {
   const port = await freePort();
   return startTessera(
@@ -221,7 +211,7 @@ function formatRuns(runs: readonly ExportRun[]): string {
 
 async function main(): Promise<void> {
   const counts = parseCounts(process.argv[2] ?? process.env['EXPORT_USERS'] ?? DEFAULT_COUNTS);
-  const { dir, keep } = await clusterDir();
+  const { dir, keep } = await clusterDir('tessera-export-bench-');
   // The cluster runs as an unprivileged user when this runs as root; it must reach its folder.
   await chmod(dir, 0o755);
   progress(`starting ${keep ? 'the kept' : 'a scratch'} PostgreSQL in ${dir}`);

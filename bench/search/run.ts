@@ -5,8 +5,7 @@
  * bench/results/search.json. SEARCH_BENCH_DIR keeps the cluster there and reuses its loads,
  * since loading ten million users takes a quarter of an hour; otherwise it is removed.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -14,7 +13,7 @@ import { startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
 import { createLogger } from '../../server/logger.js';
 import { describeMachine } from '../report.js';
 import { formatResults, formatScale, measureSearch, type ShapeResult } from './queries.js';
-import { parseCounts, seedSearchDatabase } from './seed.js';
+import { clusterDir, parseCounts, seedSearchDatabase } from './seed.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('../results/search.json', import.meta.url));
 
@@ -31,18 +30,9 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-async function clusterDir(): Promise<{ dir: string; keep: boolean }> {
-  const kept = process.env['SEARCH_BENCH_DIR'];
-  if (kept) {
-    await mkdir(kept, { recursive: true });
-    return { dir: kept, keep: true };
-  }
-  return { dir: await mkdtemp(path.join(tmpdir(), 'tessera-search-bench-')), keep: false };
-}
-
 async function main(): Promise<void> {
   const counts = parseCounts(process.argv[2] ?? process.env['SEARCH_USERS']);
-  const { dir, keep } = await clusterDir();
+  const { dir, keep } = await clusterDir('tessera-search-bench-');
   // The cluster runs as an unprivileged user when this runs as root; it must reach its folder.
   await chmod(dir, 0o755);
   progress(`starting ${keep ? 'the kept' : 'a scratch'} PostgreSQL in ${dir}`);

@@ -5,7 +5,9 @@
  * Alone: `DATABASE_URL=postgres://… npx tsx bench/search/seed.ts [count]` (any database of the server).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -295,4 +297,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [count = DEFAULT_USERS] = parseCounts(process.argv[2] ?? process.env['SEARCH_USERS']);
   const result = await seedSearchDatabase(serverUrl, count, (message) => process.stderr.write(`[seed] ${message}\n`));
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Where a benchmark's PostgreSQL cluster lives: SEARCH_BENCH_DIR, kept with its loads for the next run, or a scratch folder. */
+export async function clusterDir(scratchPrefix: string): Promise<{ dir: string; keep: boolean }> {
+  const kept = process.env['SEARCH_BENCH_DIR'];
+  if (kept) {
+    await mkdir(kept, { recursive: true });
+    return { dir: kept, keep: true };
+  }
+  return { dir: await mkdtemp(path.join(tmpdir(), scratchPrefix)), keep: false };
 }
