@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/bcrypt';
 import { clientCredentialsToken, managementClient } from '../test/support/management-client.js';
-import { discoverWebClient, signIn } from './login.js';
+import { loginsUntil, measureLogins } from './login-rate.js';
 import type { ServerProcess } from './server-host.js';
 import { ratio } from './stats.js';
 import { isTesseraTargetName, startTesseraTarget } from './tessera-targets.js';
@@ -37,43 +37,6 @@ const TARGET = values.target;
 if (!isTesseraTargetName(TARGET)) throw new Error(`--target must be embedded, postgres or redis, not ${TARGET}`);
 const DISTINCT_HASHES = 4;
 const POLL_MS = 200;
-
-interface LoginRate {
-  perSecond: number;
-  completed: number;
-  failed: number;
-  firstFailure?: string;
-}
-
-/** `callers` logins at a time through the form, until `done` says stop. */
-async function loginsUntil(server: ServerProcess, done: () => boolean): Promise<LoginRate> {
-  const config = await discoverWebClient(server);
-  const forms = server.loginForms ?? [server.loginForm];
-  const started = performance.now();
-  let completed = 0;
-  let failed = 0;
-  let firstFailure: string | undefined;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, caller) => {
-      for (let turn = 0; !done(); turn += 1) {
-        try {
-          await signIn(config, forms[(caller + turn) % forms.length] ?? server.loginForm);
-          completed += 1;
-        } catch (error) {
-          failed += 1;
-          firstFailure ??= error instanceof Error ? error.message : String(error);
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { perSecond: completed / seconds, completed, failed, ...(firstFailure === undefined ? {} : { firstFailure }) };
-}
-
-function loginsFor(server: ServerProcess, seconds: number): Promise<LoginRate> {
-  const deadline = performance.now() + seconds * 1000;
-  return loginsUntil(server, () => performance.now() >= deadline);
-}
 
 /** Auth0's bulk-import file: a JSON array, each user with a bcrypt password_hash. */
 async function generateFile(prefix: string): Promise<string> {
@@ -146,18 +109,18 @@ async function main(): Promise<void> {
     const duringConnection = await connection('Imported-during');
 
     progress(`password logins for ${BASELINE_SECONDS}s before the imports (${CONCURRENCY} at a time)`);
-    const before = await loginsFor(server, BASELINE_SECONDS);
+    const before = await measureLogins(server, { concurrency: CONCURRENCY, durationSeconds: BASELINE_SECONDS });
     progress('import alone');
     const alone = await runImport(server, token, aloneConnection, aloneFile);
     progress('import while password logins run');
     let importing = true;
-    const loginsDuring = loginsUntil(server, () => !importing);
+    const loginsDuring = loginsUntil(server, CONCURRENCY, () => !importing);
     const during = await runImport(server, token, duringConnection, duringFile).finally(() => {
       importing = false;
     });
     const duringLogins = await loginsDuring;
     progress(`password logins for ${BASELINE_SECONDS}s after the imports`);
-    const after = await loginsFor(server, BASELINE_SECONDS);
+    const after = await measureLogins(server, { concurrency: CONCURRENCY, durationSeconds: BASELINE_SECONDS });
 
     const baseline = (before.perSecond + after.perSecond) / 2;
     const report = {

@@ -25,18 +25,21 @@ export interface RateResult {
 }
 
 /**
- * `concurrency` callers each run `job` again and again until the time is up; the rate is what
+ * `concurrency` callers each run `job` again and again until `done` says stop; the rate is what
  * completed over the time until the last one came back.
  */
-async function callersInLoop(settings: RateSettings, job: (caller: number, turn: number) => Promise<unknown>): Promise<RateResult> {
+async function callersInLoop(
+  concurrency: number,
+  done: () => boolean,
+  job: (caller: number, turn: number) => Promise<unknown>,
+): Promise<RateResult> {
   const started = performance.now();
-  const deadline = started + settings.durationSeconds * 1000;
   let completed = 0;
   let failed = 0;
   let firstFailure: string | undefined;
   await Promise.all(
-    Array.from({ length: settings.concurrency }, async (_, caller) => {
-      for (let turn = 0; performance.now() < deadline; turn += 1) {
+    Array.from({ length: concurrency }, async (_, caller) => {
+      for (let turn = 0; !done(); turn += 1) {
         try {
           await job(caller, turn);
           completed += 1;
@@ -51,13 +54,23 @@ async function callersInLoop(settings: RateSettings, job: (caller: number, turn:
   return { perSecond: completed / seconds, completed, failed, ...(firstFailure === undefined ? {} : { firstFailure }) };
 }
 
-/** Whole logins: authorization request, every form the target shows, up to the redirect with the code. */
-export async function measureLogins(target: Target, settings: RateSettings): Promise<RateResult> {
+const forTheDuration = (settings: RateSettings) => {
+  const deadline = performance.now() + settings.durationSeconds * 1000;
+  return () => performance.now() >= deadline;
+};
+
+/** Whole logins (authorization request, every form the target shows, up to the redirect with the code) until `done` says stop. */
+export async function loginsUntil(target: Target, concurrency: number, done: () => boolean): Promise<RateResult> {
   const config = await discoverWebClient(target);
   const forms = target.loginForms?.length ? target.loginForms : [target.loginForm];
-  return callersInLoop(settings, (caller, turn) =>
-    signIn(config, forms[(caller + turn * settings.concurrency) % forms.length] ?? target.loginForm),
+  return callersInLoop(concurrency, done, (caller, turn) =>
+    signIn(config, forms[(caller + turn * concurrency) % forms.length] ?? target.loginForm),
   );
+}
+
+/** Whole logins for the settings' duration. */
+export function measureLogins(target: Target, settings: RateSettings): Promise<RateResult> {
+  return loginsUntil(target, settings.concurrency, forTheDuration(settings));
 }
 
 /**
@@ -71,7 +84,7 @@ export async function measureRawVerifies(settings: RateSettings): Promise<RateRe
   const passwordHash = await hashPassword(password);
   // This process does nothing else meanwhile: its CPU time is the verifications'.
   const before = process.cpuUsage();
-  const result = await callersInLoop(settings, async () => {
+  const result = await callersInLoop(settings.concurrency, forTheDuration(settings), async () => {
     if (!(await verifyPassword(passwordHash, password))) throw new Error('the password did not verify');
   });
   const { user, system } = process.cpuUsage(before);
