@@ -1,5 +1,6 @@
 import { ConnectionsClient } from 'auth0/connections';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApiV2 } from '../../support/api-v2.js';
 import { adminClient, clientCredentialsToken, errorOf } from '../../support/management-client.js';
 import { startTestTessera } from '../../support/tessera.js';
 
@@ -21,18 +22,8 @@ describe('/api/v2/connections: Auth0’s connection operations over connections.
   });
   afterAll(() => tessera?.stop());
 
-  const call = async (
-    path: string,
-    { method = 'GET', body, bearer = token }: { method?: string; body?: unknown; bearer?: string } = {},
-  ) => {
-    const response = await fetch(`${tessera.issuer}/api/v2${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as Json & Json[] };
-  };
+  const call = (path: string, { bearer = token, ...init }: { method?: string; body?: unknown; bearer?: string } = {}) =>
+    callApiV2<Json & Json[]>(tessera.issuer, bearer, path, init);
 
   const create = async (body: Json) => {
     const created = await call('/connections', { method: 'POST', body });

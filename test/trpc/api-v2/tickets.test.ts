@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_CONNECTION } from '../../../server/clients/bootstrap.js';
 import { API_V2_OPERATIONS } from '../../../trpc/api-v2/operations/index.js';
+import { callApiV2 } from '../../support/api-v2.js';
 import { adminClient, clientCredentialsToken } from '../../support/management-client.js';
 import { startTestTessera } from '../../support/tessera.js';
 
@@ -26,14 +27,8 @@ describe('the /api/v2 ticket operations', () => {
   });
   afterAll(() => tessera?.stop());
 
-  const post = async (path: string, body: unknown, bearer = token) => {
-    const response = await fetch(`${tessera.issuer}/api/v2${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const post = (path: string, body: unknown, bearer = token) =>
+    callApiV2<Record<string, unknown>>(tessera.issuer, bearer, path, { method: 'POST', body });
 
   it.each(['/tickets/email-verification', '/tickets/password-change'])(
     'answers %s with 201 and {ticket}, a link that opens',

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_V2_OPERATIONS } from '../../../trpc/api-v2/operations/index.js';
 import { appRouter } from '../../../trpc/routers/_app.js';
 import { createCallerFactory } from '../../../trpc/trpc.js';
+import { callApiV2 } from '../../support/api-v2.js';
 import { Browser, isPage } from '../../support/browser.js';
 import { createClient, createUser } from '../../support/fixtures.js';
 import { clientCredentialsToken } from '../../support/management-client.js';
@@ -35,11 +36,7 @@ describe('the /api/v2 second-factor and user-block operations', () => {
   });
   afterAll(() => tessera?.stop());
 
-  const call = async (path: string, method = 'GET', bearer = token) => {
-    const response = await fetch(`${tessera.issuer}/api/v2${path}`, { method, headers: { authorization: `Bearer ${bearer}` } });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-  };
+  const call = (path: string, method = 'GET', bearer = token) => callApiV2(tessera.issuer, bearer, path, { method });
   const userPath = (id: string) => `/users/${encodeURIComponent(id)}`;
 
   /** A user who enrolled an authenticator app and recovery codes, as the person does on the account page. */

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_CONNECTION } from '../../../server/clients/bootstrap.js';
 import type { HttpMethod } from '../../../trpc/api-v2/operation.js';
 import { API_V2_OPERATIONS } from '../../../trpc/api-v2/operations/index.js';
+import { callApiV2 } from '../../support/api-v2.js';
 import { adminClient, clientCredentialsToken } from '../../support/management-client.js';
 import { startTestTessera } from '../../support/tessera.js';
 
@@ -32,18 +33,8 @@ describe('the /api/v2 user operations', () => {
   });
   afterAll(() => tessera?.stop());
 
-  const call = async (path: string, init: { method?: string; body?: unknown; bearer?: string } = {}) => {
-    const response = await fetch(`${tessera.issuer}/api/v2${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        authorization: `Bearer ${init.bearer ?? token}`,
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-  };
+  const call = (path: string, { bearer = token, ...init }: { method?: string; body?: unknown; bearer?: string } = {}) =>
+    callApiV2(tessera.issuer, bearer, path, init);
   const userPath = (id: string) => `/users/${encodeURIComponent(id)}`;
 
   let counter = 0;
