@@ -6,6 +6,7 @@
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DATABASE_CONNECTION } from '../../server/clients/bootstrap.js';
 import { MANAGEMENT_SCOPES, type ManagementScope } from '../../server/oidc/management-api.js';
 import { launchChromium, pageErrors } from '../support/chromium.js';
 import { createClient, createUser } from '../support/fixtures.js';
@@ -200,6 +201,33 @@ describe('admin console in a browser', () => {
     await page.getByRole('button', { name: 'Unblock user' }).waitFor();
     expect((await admin.users.get.query({ id: person.profile.user_id })).blocked).toBe(true);
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('offers the create form only once the connections have loaded, so a quick operator’s application keeps its default connections', async () => {
+    const { page } = await signedIn(await operator(MANAGEMENT_SCOPES));
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(
+      (url) => url.pathname.includes('connections.list'),
+      async (route) => {
+        await released;
+        await route.continue();
+      },
+    );
+    await page.goto(`${tessera.issuer}/admin/applications`);
+    await page.getByText('Create an application').click();
+    await page.getByLabel('Regular web application').check();
+    await page.getByText('Loading connections…').waitFor();
+    expect(await page.getByRole('button', { name: 'Create application' }).count()).toBe(0);
+    release();
+    await page.getByLabel('Name', { exact: true }).fill('Quickly made App');
+    await page.getByLabel('Redirect URIs (one per line)').fill(REDIRECT_URI);
+    await page.getByRole('button', { name: 'Create application' }).click();
+    await page.getByTestId('client-secret').waitFor();
+    const created = (await admin.clients.list.query({ per_page: 100 })).clients.find((client) => client.name === 'Quickly made App');
+    expect(created?.connections).toContain(DEFAULT_DATABASE_CONNECTION);
   });
 
   it('creates a regular web application whose secret, shown once, logs a relying party in', async () => {

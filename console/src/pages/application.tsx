@@ -62,49 +62,53 @@ export function ApplicationPage(props: PageProps & { clientId: string }) {
       <FailureMessage failure={failure} />
       {saved ? <p role="status">Saved.</p> : null}
       {secret ? <SecretReveal secret={secret} onDone={() => setSecret(undefined)} /> : null}
-      <ApplicationForm
-        key={JSON.stringify(client)}
-        initial={{
-          name: client.name,
-          redirect_uris: client.redirect_uris,
-          post_logout_redirect_uris: client.post_logout_redirect_uris,
-          connections: client.connections,
-          id_token_signed_response_alg: client.id_token_signed_response_alg as 'RS256' | 'ES256' | 'HS256',
-          is_first_party: client.is_first_party,
-          mfa_policy: client.mfa_policy ?? null,
-          management_scopes: managementScopes.filter((scope) => client.management_scopes.includes(scope)),
-        }}
-        machine={machine}
-        connections={connections}
-        scopes={{ all: managementScopes, held: scopes }}
-        submitLabel="Save changes"
-        disabled={!scopes.has('update:clients')}
-        onSubmit={async (fields) => {
-          try {
-            setClient(
-              await api.clients.update.mutate({
-                client_id: clientId,
-                name: fields.name,
-                ...(machine
-                  ? { management_scopes: fields.management_scopes }
-                  : {
-                      redirect_uris: fields.redirect_uris,
-                      post_logout_redirect_uris: fields.post_logout_redirect_uris,
-                      connections: fields.connections,
-                      id_token_signed_response_alg: fields.id_token_signed_response_alg,
-                      is_first_party: fields.is_first_party,
-                      mfa_policy: fields.mfa_policy,
-                    }),
-              }),
-            );
-            setFailure(undefined);
-            setSaved(true);
-          } catch (error) {
-            setSaved(false);
-            refuse(error);
-          }
-        }}
-      />
+      {connections === undefined ? (
+        <p role="status">Loading connections…</p>
+      ) : (
+        <ApplicationForm
+          key={JSON.stringify(client)}
+          initial={{
+            name: client.name,
+            redirect_uris: client.redirect_uris,
+            post_logout_redirect_uris: client.post_logout_redirect_uris,
+            connections: client.connections,
+            id_token_signed_response_alg: client.id_token_signed_response_alg as 'RS256' | 'ES256' | 'HS256',
+            is_first_party: client.is_first_party,
+            mfa_policy: client.mfa_policy ?? null,
+            management_scopes: managementScopes.filter((scope) => client.management_scopes.includes(scope)),
+          }}
+          machine={machine}
+          connections={connections}
+          scopes={{ all: managementScopes, held: scopes }}
+          submitLabel="Save changes"
+          disabled={!scopes.has('update:clients')}
+          onSubmit={async (fields) => {
+            try {
+              setClient(
+                await api.clients.update.mutate({
+                  client_id: clientId,
+                  name: fields.name,
+                  ...(machine
+                    ? { management_scopes: fields.management_scopes }
+                    : {
+                        redirect_uris: fields.redirect_uris,
+                        post_logout_redirect_uris: fields.post_logout_redirect_uris,
+                        connections: fields.connections,
+                        id_token_signed_response_alg: fields.id_token_signed_response_alg,
+                        is_first_party: fields.is_first_party,
+                        mfa_policy: fields.mfa_policy,
+                      }),
+                }),
+              );
+              setFailure(undefined);
+              setSaved(true);
+            } catch (error) {
+              setSaved(false);
+              refuse(error);
+            }
+          }}
+        />
+      )}
       {machine ? null : (
         <SamlAddonEditor
           key={JSON.stringify(client.saml_addon ?? null)}

@@ -24,15 +24,20 @@ export function FailureMessage({ failure }: { failure: ApiFailure | undefined })
   );
 }
 
-export function useConnectionNames({ api, scopes, failed }: PageProps): string[] {
-  const [names, setNames] = useState<string[]>([]);
+/**
+ * The connection names an application form offers; undefined until they have loaded. A form shown
+ * before would submit its connections as none, and create (or save) an application nobody can log in to.
+ */
+export function useConnectionNames({ api, scopes, failed }: PageProps): string[] | undefined {
+  const readable = scopes.has('read:connections');
+  const [names, setNames] = useState<string[] | undefined>(readable ? undefined : []);
   useEffect(() => {
-    if (!scopes.has('read:connections')) return;
+    if (!readable) return;
     api.connections.list.query({ per_page: 100 }).then(
       (page) => setNames(page.connections.map((connection) => connection.name)),
       (error: unknown) => failed(error),
     );
-  }, [api, scopes, failed]);
+  }, [api, readable, failed]);
   return names;
 }
 
@@ -82,7 +87,8 @@ export function ApplicationsPage(props: PageProps) {
               </label>
             ))}
           </fieldset>
-          {preset ? (
+          {preset && connections === undefined ? <p role="status">Loading connections…</p> : null}
+          {preset && connections !== undefined ? (
             <ApplicationForm
               key={preset.kind}
               initial={{
