@@ -38,9 +38,9 @@ export function createClientSecretGuard(
     provider.Client.prototype.compareClientSecret = async function guardedCompare(this: InstanceType<Provider['Client']>, actual: string) {
       const ctx = Provider.ctx;
       const key = `${this.clientId}@${ctx?.ip ?? ''}`;
-      const count = await failures.get(key);
-      if (count && count.consumedPoints >= maxFailures) {
-        const wait = secondsUntil(count.msBeforeNext);
+      const consumed = await failures.consumedPoints(key);
+      if (consumed >= maxFailures) {
+        const wait = secondsUntil((await failures.get(key))?.msBeforeNext ?? blockSeconds * 1000);
         ctx?.set('Retry-After', String(wait));
         throw new DomainOAuthError(
           new RetryLater(
@@ -52,7 +52,7 @@ export function createClientSecretGuard(
       }
       const matches = await compare.call(this, actual);
       if (matches) {
-        if (count) await failures.delete(key);
+        if (consumed > 0) await failures.delete(key);
         return true;
       }
       const counted = await failures.penalty(key);
