@@ -39,4 +39,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The V8 flag as `npm start` gives it: see TESSERA_NODE_FLAGS in bench/compiled-servers.ts.
-CMD ["node", "--max-semi-space-size=16", "dist/server/index.js"]
+CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=100", "dist/server/index.js"]

@@ -102,7 +102,9 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.models.OidcPayload.destroy({ where: { model: this.model, id } });
+    if (id.includes('\u0000')) return;
+    // Every login destroys the session it replaces: the plain statement, not Model.destroy's hooks and query building.
+    await queryPayloads(this.models, 'write', 'DELETE FROM oidc_payloads WHERE model = $1 AND id = $2', [this.model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
