@@ -167,8 +167,8 @@ function buildServices(
     announce: () => announce('connections.changed'),
   });
   const keys = createKeyQueries(database.models, sealingKey);
-  const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis });
-  // Without Redis there is one node, so every revocation goes through this memo.
+  // Without Redis there is one node, so every write and revocation goes through this memo.
+  const memo = createMemo(MEMO_ENTRIES, MEMO_TTL_MS, { readsOnNextTurn: !redis, writesThrough: !redis });
   const memoized = redis ? MEMOIZED_MODELS : SINGLE_NODE_MEMOIZED_MODELS;
   const stores = memoizeFactory(
     createAdapterFactory(database.models, redis, sealingKey),

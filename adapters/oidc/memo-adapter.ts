@@ -4,17 +4,23 @@
  * tells the other nodes (`onChange`); an entry also expires on its own, which bounds what a
  * lost signal can leave stale.
  *
- * Access tokens are memoized only on a single node (no Redis): there every consume, destroy and
- * revocation of one goes through this node's adapter and forgets it here, so a revoked token
- * fails at once. With several nodes a revocation elsewhere would not, so their lookup stays
- * authoritative.
+ * Access tokens and sessions are memoized only on a single node (no Redis): there every consume,
+ * destroy and revocation of one goes through this node's adapter and forgets it here, so a
+ * revoked token or ended session fails at once. With several nodes a revocation elsewhere would
+ * not, so their lookup stays authoritative.
+ *
+ * On a single node, sessions and grants are also kept as they are written (write-through): a
+ * login writes its session and grant and reads both back within the same flow, and those reads
+ * would otherwise each cost a statement.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { AccountIndexedAdapter, AdapterFactory, AdapterPayload } from './types.js';
 
 export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant']);
-export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken']);
+export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session']);
+/** Kept as written when the memo writes through. Not access tokens: most are never read again, and would crowd the memo. */
+const WRITTEN_THROUGH_MODELS: ReadonlySet<string> = new Set(['Grant', 'Session']);
 
 export interface Memo {
   cache: LRUCache<string, AdapterPayload>;
@@ -22,19 +28,28 @@ export interface Memo {
   versions: LRUCache<string, number>;
   /** The memoized entries of each grant, so revoking a grant forgets its tokens. */
   byGrant: Map<string, Set<string>>;
+  /** The memoized entry of each `model:uid`: every interaction page checks its session by uid. */
+  byUid: Map<string, string>;
   /** Bumped by every revocation by grant: a read that raced one does not store what it read. */
   grantRevocations: number;
   /** Whether each read waits for the next turn of the event loop first (see MemoAdapter.find). */
   readonly readsOnNextTurn: boolean;
+  /** Whether every write of the store goes through this memo (one node), so what is written may be kept. */
+  readonly writesThrough: boolean;
+  /** Per id, the writes under way: a write that overlapped another is not kept, since either may have landed last. */
+  readonly writing: Map<string, number>;
 }
 
-export function createMemo(max: number, ttlMs: number, { readsOnNextTurn = false } = {}): Memo {
+export function createMemo(max: number, ttlMs: number, { readsOnNextTurn = false, writesThrough = false } = {}): Memo {
   const byGrant = new Map<string, Set<string>>();
+  const byUid = new Map<string, string>();
   const cache = new LRUCache<string, AdapterPayload>({
     max,
     ttl: ttlMs,
-    // Evicted, expired, replaced or forgotten: the index holds only what the cache holds.
+    // Evicted, expired, replaced or forgotten: the indexes hold only what the cache holds.
     dispose: (payload, key) => {
+      const uidKey = uidKeyOf(key, payload);
+      if (uidKey && byUid.get(uidKey) === key) byUid.delete(uidKey);
       const grantId = payload.grantId;
       if (!grantId) return;
       const keys = byGrant.get(grantId);
@@ -42,7 +57,21 @@ export function createMemo(max: number, ttlMs: number, { readsOnNextTurn = false
       if (keys?.size === 0) byGrant.delete(grantId);
     },
   });
-  return { cache, versions: new LRUCache({ max: max * 4 }), byGrant, grantRevocations: 0, readsOnNextTurn };
+  return {
+    cache,
+    versions: new LRUCache({ max: max * 4 }),
+    byGrant,
+    byUid,
+    grantRevocations: 0,
+    readsOnNextTurn,
+    writesThrough,
+    writing: new Map(),
+  };
+}
+
+/** `model:uid` for an entry `model:id` whose payload has a uid. */
+function uidKeyOf(key: string, payload: AdapterPayload): string | undefined {
+  return typeof payload.uid === 'string' ? `${key.slice(0, key.indexOf(':'))}:${payload.uid}` : undefined;
 }
 
 export function forget(memo: Memo, key: string): void {
@@ -50,10 +79,13 @@ export function forget(memo: Memo, key: string): void {
   memo.cache.delete(key);
 }
 
-function remember(memo: Memo, key: string, payload: AdapterPayload): void {
-  const ttl = typeof payload.exp === 'number' ? payload.exp * 1000 - Date.now() : undefined;
+/** `expiresIn`: the seconds the store was told, for a payload written without its own `exp`. */
+function remember(memo: Memo, key: string, payload: AdapterPayload, expiresIn = 0): void {
+  const ttl = typeof payload.exp === 'number' ? payload.exp * 1000 - Date.now() : expiresIn > 0 ? expiresIn * 1000 : undefined;
   if (ttl !== undefined && ttl <= 0) return;
   memo.cache.set(key, payload, ttl === undefined ? {} : { ttl: Math.min(ttl, memo.cache.ttl) });
+  const uidKey = uidKeyOf(key, payload);
+  if (uidKey) memo.byUid.set(uidKey, key);
   if (!payload.grantId) return;
   const keys = memo.byGrant.get(payload.grantId) ?? new Set<string>();
   keys.add(key);
@@ -118,8 +150,31 @@ export class MemoAdapter implements AccountIndexedAdapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    await this.inner.upsert(id, payload, expiresIn);
+    if (!this.memo.writesThrough || !WRITTEN_THROUGH_MODELS.has(this.model)) {
+      await this.inner.upsert(id, payload, expiresIn);
+      this.changed(id);
+      return;
+    }
+    const key = this.key(id);
+    // The store and the memo get the same snapshot: oidc-provider may change its model after save.
+    const written = copy(payload);
+    const overlapping = this.memo.writing.get(key) ?? 0;
+    this.memo.writing.set(key, overlapping + 1);
+    // Forgotten before the write too, so a read under way does not keep what it read before it.
+    forget(this.memo, key);
+    const version = this.memo.versions.get(key);
+    const revocations = this.memo.grantRevocations;
+    try {
+      await this.inner.upsert(id, written, expiresIn);
+    } finally {
+      const left = (this.memo.writing.get(key) ?? 1) - 1;
+      if (left === 0) this.memo.writing.delete(key);
+      else this.memo.writing.set(key, left);
+    }
+    // Kept only when no other write, destroy, consume or revocation touched it meanwhile.
+    const alone = overlapping === 0 && this.memo.versions.get(key) === version && this.memo.grantRevocations === revocations;
     this.changed(id);
+    if (alone) remember(this.memo, key, written, expiresIn);
   }
 
   async destroy(id: string): Promise<void> {
@@ -141,8 +196,12 @@ export class MemoAdapter implements AccountIndexedAdapter {
     }
   }
 
-  findByUid(uid: string) {
-    return this.inner.findByUid(uid);
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (this.memo.readsOnNextTurn) await nextTurn();
+    const key = this.memo.byUid.get(`${this.model}:${uid}`);
+    const hit = key === undefined ? undefined : this.memo.cache.get(key);
+    if (hit && !expired(hit) && hit.uid === uid) return copy(hit);
+    return (await this.inner.findByUid(uid)) ?? undefined;
   }
 
   findByUserCode(userCode: string) {

@@ -68,9 +68,12 @@ function store() {
   const data = new Map<string, AdapterPayload>();
   let reads = 0;
   let gate: Promise<void> | undefined;
+  let writeGate: Promise<void> | undefined;
   const adapter: AccountIndexedAdapter = {
     async upsert(id, payload) {
-      data.set(id, structuredClone(payload));
+      const value = structuredClone(payload);
+      if (writeGate) await writeGate;
+      data.set(id, value);
     },
     async find(id) {
       reads += 1;
@@ -93,7 +96,14 @@ function store() {
     },
     idsByAccount: async () => [],
   };
-  return { adapter, reads: () => reads, hold: (until: Promise<void>) => (gate = until), release: () => (gate = undefined) };
+  return {
+    adapter,
+    reads: () => reads,
+    hold: (until: Promise<void>) => (gate = until),
+    release: () => (gate = undefined),
+    holdWrites: (until: Promise<void> | undefined) => (writeGate = until),
+    stored: (id: string) => data.get(id),
+  };
 }
 
 function token(jti: string, grantId: string, lifetimeSeconds = 3600): AdapterPayload {
@@ -265,5 +275,103 @@ describe('memo reads on the next turn of the event loop', () => {
     const read = tokens.find('t1');
     await tokens.revokeByGrantId('g1');
     expect(await read).toBeUndefined();
+  });
+});
+
+describe('sessions and grants written through, on a single node', () => {
+  const setup = (writesThrough = true) => {
+    const backing = store();
+    const memo = createMemo(10, 60_000, { writesThrough });
+    const adapters = memoizeFactory(
+      () => backing.adapter,
+      memo,
+      () => undefined,
+      SINGLE_NODE_MEMOIZED_MODELS,
+    );
+    return { backing, memo, sessions: adapters('Session'), grants: adapters('Grant'), tokens: adapters('AccessToken') };
+  };
+  const session = (id: string, accountId = 'user-1') => ({ jti: id, uid: `uid-${id}`, accountId, loginTs: 1 });
+
+  it('answer the read after a write from memory, as written, whatever the caller changes afterwards', async () => {
+    const { backing, sessions, grants } = setup();
+    const payload = session('s1');
+    await sessions.upsert('s1', payload, 3600);
+    payload.accountId = 'someone-else';
+    await grants.upsert('g1', { jti: 'g1', accountId: 'user-1', openid: { scope: 'openid' } }, 3600);
+    expect(await sessions.find('s1')).toEqual(session('s1'));
+    expect(await grants.find('g1')).toMatchObject({ openid: { scope: 'openid' } });
+    expect(backing.reads()).toBe(0);
+  });
+
+  it('answer a lookup by uid from memory, until the session is destroyed', async () => {
+    const { backing, sessions } = setup();
+    const findByUid = vi.spyOn(backing.adapter, 'findByUid');
+    await sessions.upsert('s7', session('s7'), 3600);
+    expect(await sessions.findByUid('uid-s7')).toEqual(session('s7'));
+    expect(findByUid).not.toHaveBeenCalled();
+    await sessions.destroy('s7');
+    expect(await sessions.findByUid('uid-s7')).toBeUndefined();
+    expect(findByUid).toHaveBeenCalledTimes(1);
+  });
+
+  it('keep neither of two overlapping writes of one session: the next read sees what the store holds', async () => {
+    const { backing, sessions } = setup();
+    await sessions.upsert('s2', session('s2', 'first'), 3600);
+    let release!: () => void;
+    backing.holdWrites(new Promise<void>((resolve) => (release = resolve)));
+    const slow = sessions.upsert('s2', session('s2', 'second'), 3600);
+    backing.holdWrites(undefined);
+    await sessions.upsert('s2', session('s2', 'third'), 3600);
+    release();
+    await slow;
+    // The held write landed last in the store; the memo must not answer with the other one.
+    expect(backing.stored('s2')).toMatchObject({ accountId: 'second' });
+    expect(await sessions.find('s2')).toMatchObject({ accountId: 'second' });
+    expect(backing.reads()).toBe(1);
+  });
+
+  it('keep nothing of a write that a destroy overtook, and find nothing after the destroy', async () => {
+    const { backing, sessions } = setup();
+    let release!: () => void;
+    backing.holdWrites(new Promise<void>((resolve) => (release = resolve)));
+    const write = sessions.upsert('s3', session('s3'), 3600);
+    await sessions.destroy('s3');
+    backing.holdWrites(undefined);
+    release();
+    await write;
+    expect(await sessions.find('s3')).toEqual(backing.stored('s3'));
+    expect(backing.reads()).toBe(1);
+    await sessions.destroy('s3');
+    expect(await sessions.find('s3')).toBeUndefined();
+  });
+
+  it('keep nothing when a write fails', async () => {
+    const { backing, sessions } = setup();
+    backing.holdWrites(Promise.reject(new Error('store down')));
+    await expect(sessions.upsert('s4', session('s4'), 3600)).rejects.toThrow('store down');
+    backing.holdWrites(undefined);
+    expect(await sessions.find('s4')).toBeUndefined();
+    expect(backing.reads()).toBe(1);
+  });
+
+  it('expire with the lifetime the store was given', async () => {
+    const { backing, sessions } = setup();
+    await sessions.upsert('s5', session('s5'), 1);
+    expect(await sessions.find('s5')).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sessions.find('s5');
+    expect(backing.reads()).toBe(1);
+  });
+
+  it('are not kept as written for access tokens, nor when other nodes may write (Redis)', async () => {
+    const single = setup();
+    await single.tokens.upsert('t1', token('t1', 'g1'), 3600);
+    await single.tokens.find('t1');
+    expect(single.backing.reads()).toBe(1);
+
+    const shared = setup(false);
+    await shared.sessions.upsert('s6', session('s6'), 3600);
+    await shared.sessions.find('s6');
+    expect(shared.backing.reads()).toBe(1);
   });
 });

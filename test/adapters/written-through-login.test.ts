@@ -1,0 +1,45 @@
+/**
+ * On a single node, a login reads back the session and grant it wrote from the memo: no
+ * statement for them. And what the memo keeps never outlives what the store says: a session
+ * ended (signed out, the account revoked) is gone at once.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
+import { createClient, createUser } from '../support/fixtures.js';
+import { discover, login } from '../support/relying-party.js';
+import { startTestTessera } from '../support/tessera.js';
+
+type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
+
+describe('a login on a single node', () => {
+  let tessera: TestTessera;
+  beforeAll(async () => {
+    tessera = await startTestTessera();
+  });
+  afterAll(() => tessera?.stop());
+
+  it('reads no session or grant it wrote from PostgreSQL, and its tokens stop at once when the account is revoked', async () => {
+    const client = await createClient(tessera);
+    const user = await createUser(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const reads = vi.spyOn(SequelizeAdapter.prototype, 'findStored');
+    try {
+      const { tokens } = await login(config, { scope: 'openid', username: user.email, password: user.password });
+      expect(tokens.claims()?.sub).toBe(user.profile.user_id);
+      const storeReads = reads.mock.calls.map(
+        ([column], index) => `${(reads.mock.contexts[index] as unknown as { model: string }).model} by ${column}`,
+      );
+      expect(storeReads.filter((read) => read.startsWith('Session') || read.startsWith('Grant'))).toEqual([]);
+      expect(storeReads).toContain('AuthorizationCode by id');
+
+      const sessions = await tessera.database.models.OidcPayload.findAll({ where: { model: 'Session' } });
+      expect(sessions).toHaveLength(1);
+      await tessera.services.revokeAccount(user.profile.user_id);
+      const userinfo = await fetch(`${tessera.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(userinfo.status).toBe(401);
+      expect(await tessera.services.providers.provider.Session.adapter.find(sessions[0]!.id)).toBeUndefined();
+    } finally {
+      reads.mockRestore();
+    }
+  });
+});
