@@ -3,9 +3,9 @@
  * that a unique constraint refuses (an email or username taken in the connection, an identity
  * or user_id that exists) throws a StoreConflict.
  */
-import { col, fn, literal, Op, QueryTypes, type Transaction, where } from 'sequelize';
+import { col, fn, QueryTypes, type Transaction, where } from 'sequelize';
 import { reportingConflicts } from '../errors.js';
-import type { Json, Models, UserRow } from '../sequelize/models.js';
+import type { ConnectionRow, IdentityRow, Json, Models, UserRow } from '../sequelize/models.js';
 import { type ConnectionOptionsCodec, openedConnection } from './connections.js';
 import { type IdentityRecord, toIdentityRecord, toUserRecord, type UserRecord, type UserWithIdentities } from './records.js';
 
@@ -57,6 +57,56 @@ export interface NewIdentity {
   idpTokens?: string | null;
 }
 
+const USER_COLUMNS = [
+  ...ROOT_COLUMNS,
+  'id',
+  'user_metadata',
+  'app_metadata',
+  'management_scopes',
+  'logins_count',
+  'last_login',
+  'last_ip',
+  'created_at',
+  'updated_at',
+];
+const IDENTITY_COLUMNS = ['id', 'user_id', 'connection_id', 'provider', 'external_id', 'is_social', 'profile_data', 'password_hash'];
+const CONNECTION_COLUMNS = ['id', 'name', 'strategy', 'options'];
+
+/**
+ * A user with every identity and its connection, a row per identity (one with nulls for a user
+ * without identities). Written out rather than through User.findByPk with nested includes: every
+ * login and every profile-cache miss loads a user, and sequelize's building of nested model
+ * instances cost more of the event loop than the query.
+ */
+const FIND_USER_WITH_IDENTITIES = `SELECT ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
+       ${IDENTITY_COLUMNS.map((column) => `i.${column} AS "i.${column}"`).join(', ')},
+       ${CONNECTION_COLUMNS.map((column) => `c.${column} AS "c.${column}"`).join(', ')}
+  FROM users u
+  LEFT JOIN identities i ON i.user_id = u.id
+  LEFT JOIN connections c ON c.id = i.connection_id
+ WHERE u.id = $1
+ ORDER BY i.id`;
+
+/** The columns of one table out of a joined row, under their own names. */
+function columnsOf<T>(row: Record<string, unknown>, prefix: string, columns: readonly string[]): T {
+  return Object.fromEntries(columns.map((column) => [column, row[`${prefix}${column}`]])) as T;
+}
+
+type LoginProvider = 'database' | 'custom';
+
+/**
+ * The identity whose email, or else username, is `$2` (lowercased) in connection `$1`. Each arm
+ * matches one partial unique index (migrations 0001 and 0006): `provider` is written into the
+ * SQL and the key's presence tested, so the planner can prove each index's predicate. One OR
+ * under a LIMIT was planned as a scan of every identity in the table instead: at a million users,
+ * seconds per login.
+ */
+export function identityByLoginSql(provider: LoginProvider): string {
+  const arm = (key: 'email' | 'username') => `(SELECT ${IDENTITY_COLUMNS.join(', ')} FROM identities
+     WHERE connection_id = $1 AND provider = '${provider}' AND profile_data ? '${key}' AND lower(profile_data->>'${key}') = $2)`;
+  return `${arm('email')} UNION ALL ${arm('username')} LIMIT 1`;
+}
+
 export function createUserQueries(models: Models, connectionOptions: ConnectionOptionsCodec) {
   const { User, Identity, Connection } = models;
 
@@ -69,17 +119,10 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     return { user: toUserRecord(user), identities };
   }
 
-  async function findIdentityByLogin(connectionId: string, provider: string, login: string): Promise<IdentityRecord | undefined> {
-    const lowered = login.toLowerCase();
-    const row = await Identity.findOne({
-      where: {
-        connection_id: connectionId,
-        provider,
-        [Op.or]: [
-          where(fn('lower', literal("profile_data->>'email'")), lowered),
-          where(fn('lower', literal("profile_data->>'username'")), lowered),
-        ],
-      },
+  async function findIdentityByLogin(connectionId: string, provider: LoginProvider, login: string): Promise<IdentityRecord | undefined> {
+    const [row] = await models.sequelize.query<IdentityRow>(identityByLoginSql(provider), {
+      bind: [connectionId, login.toLowerCase()],
+      type: QueryTypes.SELECT,
     });
     return row ? toIdentityRecord(row) : undefined;
   }
@@ -87,11 +130,22 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
   return {
     /** The user and every identity with its connection, in one query. */
     async findById(userId: string, transaction?: Transaction): Promise<UserWithIdentities | undefined> {
-      const user = await User.findByPk(userId, {
-        include: [{ model: Identity, as: 'identities', include: [{ model: Connection, as: 'connection' }] }],
+      const rows = await models.sequelize.query<Record<string, unknown>>(FIND_USER_WITH_IDENTITIES, {
+        bind: [userId],
+        type: QueryTypes.SELECT,
         transaction: transaction ?? null,
       });
-      return user ? withOpenedConnections(user) : undefined;
+      const [first] = rows;
+      if (!first) return undefined;
+      const identities = rows
+        .filter((row) => row['i.id'] !== null)
+        .map((row) =>
+          toIdentityRecord(
+            columnsOf<IdentityRow>(row, 'i.', IDENTITY_COLUMNS),
+            openedConnection(connectionOptions, columnsOf<ConnectionRow>(row, 'c.', CONNECTION_COLUMNS)),
+          ),
+        );
+      return { user: toUserRecord(columnsOf<UserRow>(first, '', USER_COLUMNS)), identities };
     },
 
     /** A database connection's identity by email or username, case-insensitively. */

@@ -90,6 +90,31 @@ describe('the storage seam', () => {
     expect(only!.connection).toEqual({ id: connectionId, name: 'seam', strategy: 'database', options: { min_length: 12 } });
   });
 
+  it('hands out the columns with their types: dates, counts, scopes and metadata; every identity, and none for a user without', async () => {
+    await users.transaction((transaction) =>
+      users.insert(
+        { id: 'database|lone', email: 'lone@example.com', user_metadata: { plan: 'pro' }, management_scopes: ['read:users'] },
+        transaction,
+      ),
+    );
+    await users.recordLogin('database|lone', '203.0.113.9');
+    const lone = await users.findById('database|lone');
+    expect(lone?.identities).toEqual([]);
+    expect(lone?.user).toMatchObject({ logins_count: 1, last_ip: '203.0.113.9', user_metadata: { plan: 'pro' }, app_metadata: {} });
+    expect(lone?.user.management_scopes).toEqual(['read:users']);
+    for (const field of ['created_at', 'updated_at', 'last_login'] as const) expect(lone?.user[field]).toBeInstanceOf(Date);
+
+    for (const externalId of ['lone-2', 'lone-3']) {
+      await users.transaction((transaction) =>
+        users.insertIdentity('database|lone', identity(externalId, `${externalId}@example.com`), transaction),
+      );
+    }
+    const linked = await users.findById('database|lone');
+    expect(linked?.identities.map((held) => held.external_id)).toEqual(['lone-2', 'lone-3']);
+    expect(linked?.identities.map((held) => held.connection?.options)).toEqual([{ min_length: 12 }, { min_length: 12 }]);
+    expect(typeof linked?.identities[0]?.id).toBe(typeof (await users.findDatabaseIdentity(connectionId, 'ada@example.com'))?.id);
+  });
+
   it('hands out connections as plain objects with their options opened', async () => {
     for (const connection of [await connections.findByName('seam'), ...(await connections.list()).filter((row) => row.name === 'seam')]) {
       expect(Object.getPrototypeOf(connection)).toBe(Object.prototype);
