@@ -138,10 +138,11 @@ async function main() {
   try {
     const servers = [tessera, baseline];
     const tokens = new Map<Server, UserTokens>();
-    for (const server of servers)
-      tokens.set(server, await issueUserTokens({ ...server.target, stop: async () => {} }, settings.connections));
     const rows: string[] = [];
     for (let round = 0; round < rounds; round += 1) {
+      // Fresh every round, as `npm run bench` does: refresh tokens rotate, and a round ends with some in flight.
+      for (const server of servers)
+        tokens.set(server, await issueUserTokens({ ...server.target, stop: async () => {} }, settings.connections));
       for (const scenario of scenarios) {
         const measured: Array<{ load: LoadResult; cpu: number; statements: number; postgres: number }> = [];
         for (const server of servers) {
