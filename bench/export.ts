@@ -9,21 +9,20 @@
  * next, ten times larger. Writes bench/results/export.json.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../adapters/postgres/embedded.js';
 import { freePort } from '../adapters/postgres/free-port.js';
 import { loadConfig } from '../server/config.js';
 import type { ExportFormat } from '../server/jobs/export-fields.js';
 import { createLogger } from '../server/logger.js';
 import { startTessera, type Tessera } from '../server/tessera.js';
 import { describeMachine } from './report.js';
-import { clusterDir, loadSearchDatabase, parseCounts } from './search/seed.js';
+import { loadSearchDatabase, parseCounts, startBenchCluster } from './search/seed.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/export.json', import.meta.url));
 const DEFAULT_COUNTS = '100000,1000000';
@@ -211,16 +210,7 @@ function formatRuns(runs: readonly ExportRun[]): string {
 
 async function main(): Promise<void> {
   const counts = parseCounts(process.argv[2] ?? process.env['EXPORT_USERS'] ?? DEFAULT_COUNTS);
-  const { dir, keep } = await clusterDir('tessera-export-bench-');
-  // The cluster runs as an unprivileged user when this runs as root; it must reach its folder.
-  await chmod(dir, 0o755);
-  progress(`starting ${keep ? 'the kept' : 'a scratch'} PostgreSQL in ${dir}`);
-  const postgres = await startEmbeddedPostgres(dir, createLogger('warn'));
-  const stop = async () => {
-    await postgres.stop();
-    if (!keep) await rm(dir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+  const postgres = await startBenchCluster('tessera-export-bench-', progress);
   const runs: ExportRun[] = [];
   try {
     for (const count of counts) {
@@ -250,7 +240,7 @@ async function main(): Promise<void> {
     await writeFile(RESULTS_FILE, `${JSON.stringify({ date: new Date().toISOString(), machine, runs }, null, 2)}\n`);
     progress(`results written to ${RESULTS_FILE}`);
   } finally {
-    await stop();
+    await postgres.stop();
   }
 }
 

@@ -5,15 +5,13 @@
  * bench/results/search.json. SEARCH_BENCH_DIR keeps the cluster there and reuses its loads,
  * since loading ten million users takes a quarter of an hour; otherwise it is removed.
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
-import { createLogger } from '../../server/logger.js';
 import { describeMachine } from '../report.js';
 import { formatResults, formatScale, measureSearch, type ShapeResult } from './queries.js';
-import { clusterDir, parseCounts, seedSearchDatabase } from './seed.js';
+import { parseCounts, seedSearchDatabase, startBenchCluster } from './seed.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('../results/search.json', import.meta.url));
 
@@ -32,16 +30,7 @@ async function serverVersion(url: string): Promise<string> {
 
 async function main(): Promise<void> {
   const counts = parseCounts(process.argv[2] ?? process.env['SEARCH_USERS']);
-  const { dir, keep } = await clusterDir('tessera-search-bench-');
-  // The cluster runs as an unprivileged user when this runs as root; it must reach its folder.
-  await chmod(dir, 0o755);
-  progress(`starting ${keep ? 'the kept' : 'a scratch'} PostgreSQL in ${dir}`);
-  const postgres = await startEmbeddedPostgres(dir, createLogger('warn'));
-  const stop = async () => {
-    await postgres.stop();
-    if (!keep) await rm(dir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+  const postgres = await startBenchCluster('tessera-search-bench-', progress);
   try {
     const machine = describeMachine();
     const runs: Array<{ seed: Awaited<ReturnType<typeof seedSearchDatabase>>; shapes: ShapeResult[] }> = [];
@@ -77,7 +66,7 @@ async function main(): Promise<void> {
     await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
     progress(`results written to ${RESULTS_FILE}`);
   } finally {
-    await stop();
+    await postgres.stop();
   }
 }
 

@@ -5,7 +5,7 @@
  * Alone: `DATABASE_URL=postgres://… npx tsx bench/search/seed.ts [count]` (any database of the server).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { QueryInterface } from 'sequelize';
+import { startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
 import { openDatabase } from '../../adapters/sequelize/database.js';
 import * as userSearchIndexes from '../../adapters/sequelize/migrations/0002-user-search-indexes.js';
 import * as metadataPrefixSearch from '../../adapters/sequelize/migrations/0007-metadata-prefix-search.js';
@@ -300,11 +301,32 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 }
 
 /** Where a benchmark's PostgreSQL cluster lives: SEARCH_BENCH_DIR, kept with its loads for the next run, or a scratch folder. */
-export async function clusterDir(scratchPrefix: string): Promise<{ dir: string; keep: boolean }> {
+async function clusterDir(scratchPrefix: string): Promise<{ dir: string; keep: boolean }> {
   const kept = process.env['SEARCH_BENCH_DIR'];
   if (kept) {
     await mkdir(kept, { recursive: true });
     return { dir: kept, keep: true };
   }
   return { dir: await mkdtemp(path.join(tmpdir(), scratchPrefix)), keep: false };
+}
+
+/**
+ * Starts a benchmark's own PostgreSQL in clusterDir(); `stop` stops it and removes a scratch
+ * folder, as does Ctrl-C.
+ */
+export async function startBenchCluster(
+  scratchPrefix: string,
+  progress: (message: string) => void,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const { dir, keep } = await clusterDir(scratchPrefix);
+  // The cluster runs as an unprivileged user when this runs as root; it must reach its folder.
+  await chmod(dir, 0o755);
+  progress(`starting ${keep ? 'the kept' : 'a scratch'} PostgreSQL in ${dir}`);
+  const postgres = await startEmbeddedPostgres(dir, createLogger('warn'));
+  const stop = async () => {
+    await postgres.stop();
+    if (!keep) await rm(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+  return { url: postgres.url, stop };
 }
