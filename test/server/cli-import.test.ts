@@ -2,16 +2,15 @@
  * `npm run cli -- import <file>`, run as a child process against a running Tessera's database:
  * the same import the jobs run, its summary on stdout and each refused line with its reasons.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hashSync } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { adminClient } from '../support/management-client.js';
-import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
+import { startTestTessera } from '../support/tessera.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const BCRYPT = hashSync('old password', 4);
 
 describe('operator CLI: import', () => {
@@ -26,19 +25,7 @@ describe('operator CLI: import', () => {
   });
   afterAll(() => tessera?.stop());
 
-  function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['REDIS_URL', 'DATA_DIR'].includes(key)));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...env, DATABASE_URL: tessera.databaseUrl, ISSUER: tessera.issuer, SEALING_KEY: TEST_SEALING_KEY, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-  }
+  const cli = (...args: string[]) => runCli(tessera, args);
 
   async function file(name: string, lines: unknown[]): Promise<string> {
     const at = path.join(folder, name);

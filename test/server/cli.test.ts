@@ -2,46 +2,19 @@
  * The operator CLI, run as `npm run cli` runs it, against a running Tessera's database: it
  * creates clients and connections through the same management services as the API.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
+import { runCli } from '../support/cli.js';
 import { adminClient } from '../support/management-client.js';
-import { startTestTessera, TEST_SEALING_KEY } from '../support/tessera.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { startTestTessera } from '../support/tessera.js';
 
 describe('operator CLI', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
   let admin: Awaited<ReturnType<typeof adminClient>>;
 
-  function cli(...args: string[]) {
-    return cliWith({}, ...args);
-  }
-
-  function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const baseEnv = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !['REDIS_URL', 'DATA_DIR', 'SEALING_KEY_PREVIOUS'].includes(key)),
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        ...baseEnv,
-        DATABASE_URL: tessera.databaseUrl,
-        ISSUER: tessera.issuer,
-        SEALING_KEY: TEST_SEALING_KEY,
-        LOG_LEVEL: 'silent',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-  }
+  const cli = (...args: string[]) => runCli(tessera, args);
+  const cliWith = (env: Record<string, string>, ...args: string[]) => runCli(tessera, args, env);
 
   beforeAll(async () => {
     tessera = await startTestTessera();
