@@ -48,7 +48,7 @@ export function createLoginAttempts(createLimiter: CreateLimiter, limits: LoginA
 
   return {
     async begin(subject, ip) {
-      const epoch = (await epochs.get(subject))?.consumedPoints ?? 0;
+      const epoch = await epochs.consumedPoints(subject);
       const key = `${subject}#${epoch}@${ip}`;
       const [count, ipCount] = await Promise.all([failures.penalty(key), ipFailures.penalty(ip)]);
       const takeBack = () => Promise.all([failures.reward(key), ipFailures.reward(ip)]).then(() => undefined);
