@@ -98,8 +98,8 @@ type LoginProvider = 'database' | 'custom';
  * The identity whose email, or else username, is `$2` (lowercased) in connection `$1`. Each arm
  * matches one partial unique index (migrations 0001 and 0006): `provider` is written into the
  * SQL and the key's presence tested, so the planner can prove each index's predicate. One OR
- * under a LIMIT was planned as a scan of every identity in the table instead: at a million users,
- * seconds per login.
+ * under a LIMIT was planned as a scan of every identity in the table instead: 64 ms at 50,000
+ * identities, growing with the table.
  */
 export function identityByLoginSql(provider: LoginProvider): string {
   const arm = (key: 'email' | 'username') => `(SELECT ${IDENTITY_COLUMNS.join(', ')} FROM identities

@@ -22,7 +22,7 @@ export type Limiter = RateLimiterAbstract & {
   /**
    * The points `key` has consumed, 0 when none. With Redis, one GET of the counter, where
    * the limiter's own `get` sends MULTI, GET, PTTL and EXEC: a check made on every request
-   * (client authentication) pays for one command instead of four. The time left is not read;
+   * (client authentication, a login's epoch) pays for one command instead of four. The time left is not read;
    * `get` still gives it where an answer needs it.
    */
   consumedPoints(key: string): Promise<number>;
