@@ -78,7 +78,7 @@ export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
   // koa-mount runs the provider's middleware on this app's context, so cookies are signed
   // with this app's keys: they must be the provider's.
-  app.keys = deps.providers.keys.cookieKeys;
+  app.keys = deps.providers.provider.keys;
   // X-Forwarded-For is read only behind proxies the operator declared, and then only the
   // entries they appended: Koa takes the client's address `trustProxy` entries from the right,
   // so whatever a client wrote to the left of them is ignored. last_ip, the rules'

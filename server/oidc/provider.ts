@@ -19,6 +19,7 @@ import type { RuleClaimsStore } from '../rules/rule-claims.js';
 import { SAML_ADDON, samlAddonProblem, withSamlCallback } from '../saml-idp/addon.js';
 import { OIDC_SCOPES, profileToClaims, SCOPE_CLAIMS } from './claims.js';
 import { CLIENT_DEFAULTS } from './client-defaults.js';
+import { createCookieSigner } from './cookie-signing.js';
 import type { KeyMaterial } from './key-store.js';
 import { PROVIDER_TTL } from './lifetimes.js';
 import { isManagementScopeList, MANAGEMENT_SCOPES, managementAudience } from './management-api.js';
@@ -73,7 +74,7 @@ export function createProvider({
   const configuration: Configuration = {
     adapter: stores.adapter,
     jwks: { keys: keys.signingKeys.map((key) => key.jwk) } as Configuration['jwks'],
-    cookies: { keys: keys.cookieKeys },
+    cookies: { keys: createCookieSigner(keys.cookieKeys) },
     scopes: [...OIDC_SCOPES],
     // acr and amr come from the session, not the profile: with `openid`, every ID token says how its login was authenticated.
     claims: {
