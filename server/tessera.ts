@@ -57,7 +57,9 @@ import { createStrategies } from './connections/strategies.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
 import { createRedisNodeSignals, type NodeSignal, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
+import { createPostgresNodeSignals } from './events/postgres-signals.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
+import { shareUserEvents } from './events/shared-user-events.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
 import { createFirstAdministratorSetup, setupLink } from './first-administrator/first-administrator.js';
 import { createExportLinks, exportLocation } from './jobs/export-link.js';
@@ -141,6 +143,27 @@ function createCache(redis: RedisClient | undefined, logger: Logger): ProfileCac
 }
 
 /**
+ * The users.events bus, publishing through which drops the cached profile: a Redis Stream
+ * shared by every node, or without Redis this process's own, shared with the operator CLI's
+ * over the `user.event` signal (`receiveUserEvent` takes what the others announce).
+ */
+function openUserEvents(
+  redis: RedisClient | undefined,
+  issuer: string,
+  profileCache: ProfileCache<Profile>,
+  announce: (signal: NodeSignal, detail?: string) => void,
+) {
+  if (redis) return { bus: invalidateOnPublish(createRedisEventBus(redis, issuer), profileCache), receiveUserEvent: async () => undefined };
+  const local = createInProcessEventBus();
+  const shared = shareUserEvents(local, (detail) => announce('user.event', detail));
+  const heard = invalidateOnPublish(local, profileCache);
+  return {
+    bus: invalidateOnPublish(shared.bus, profileCache),
+    receiveUserEvent: (detail: string) => shared.receive(detail, heard.publish),
+  };
+}
+
+/**
  * `currentProvider` is late-bound: the provider needs these services (findAccount), and
  * revocation needs the provider to send back-channel logout tokens.
  */
@@ -178,7 +201,7 @@ function buildServices(
   );
   const adapter = indexTokenKinds(singleUseRedemption(stores, { refreshTokenReuseInterval: config.refreshTokenReuseInterval }));
   const profileCache = createCache(redis, logger);
-  const bus = invalidateOnPublish(redis ? createRedisEventBus(redis, config.issuer) : createInProcessEventBus(), profileCache);
+  const { bus, receiveUserEvent } = openUserEvents(redis, config.issuer, profileCache, announce);
   const events = limitSubscribers(bus, config.eventSubscribers);
   const profiles = createProfileService(users, connections, events, profileCache);
   const limits = createAbuseLimits(redis, config);
@@ -272,6 +295,7 @@ function buildServices(
     memo,
     profileCache,
     events,
+    receiveUserEvent,
     profiles,
     revokeAccount,
     userService,
@@ -408,13 +432,16 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     const clientQueries = createClientQueries(database.models);
     const clients = createClientStore(providers, services.adapter, clientQueries);
     const refreshKeys = createKeyRefresher(keyStore, providers);
-    if (redis) signals = await createRedisNodeSignals(redis, config.issuer, logger);
+    signals = redis
+      ? await createRedisNodeSignals(redis, config.issuer, logger)
+      : await createPostgresNodeSignals(database.sequelize, databaseUrl, logger);
     const { close } = signals;
     cleanup.push(() => close());
     signals.on('keys.rotated', refreshKeys);
     signals.on('oidc.changed', async (key) => forget(services.memo, key));
     signals.on('resource_servers.changed', async () => resourceServers.invalidate());
     signals.on('connections.changed', async () => services.connections.forgetEnabled());
+    signals.on('user.event', services.receiveUserEvent);
     await ensureDefaultConnection(services.connections);
     await ensureAdminClient(clients, config.adminClient);
     await ensureConsoleClient(clients, services.connections, config.issuer);

@@ -1,12 +1,14 @@
 /**
  * Signals between the nodes of one deployment, over Redis pub/sub: for state each node holds
- * in memory (signing keys, memoized clients and grants) when another node changes it. On one
- * node, a no-op.
+ * in memory (signing keys, memoized clients and grants) when another node changes it. Without
+ * Redis, between the server and the operator CLI beside it, over PostgreSQL
+ * (postgres-signals.ts). Over Redis a node hears its own signals too, so handlers only ever
+ * drop what a node holds; over PostgreSQL it does not.
  */
 import { duplicateForBlocking, type RedisClient } from '../../adapters/redis/client.js';
 import type { Logger } from '../logger.js';
 
-export type NodeSignal = 'keys.rotated' | 'oidc.changed' | 'resource_servers.changed' | 'connections.changed';
+export type NodeSignal = 'keys.rotated' | 'oidc.changed' | 'resource_servers.changed' | 'connections.changed' | 'user.event';
 
 export interface NodeSignals {
   /** `detail` travels with the signal, e.g. which artifact changed. */
@@ -15,6 +17,7 @@ export interface NodeSignals {
   close(): Promise<void>;
 }
 
+/** Before the signals are open: what is announced goes nowhere. */
 export const singleNodeSignals: NodeSignals = {
   announce: async () => undefined,
   on: () => undefined,
