@@ -167,7 +167,7 @@ async function main(): Promise<number> {
   let tessera: TesseraCore | undefined;
   try {
     const config = loadConfig();
-    tessera = await openTessera(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+    tessera = await openTessera(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), { serving: false });
     const result = await run(tessera, command, parsed.values);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return isRefusedImport(result) ? 1 : 0;

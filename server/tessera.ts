@@ -57,7 +57,7 @@ import { createStrategies } from './connections/strategies.js';
 import { createInProcessEventBus } from './events/event-bus.js';
 import { invalidateOnPublish } from './events/invalidate-on-publish.js';
 import { createRedisNodeSignals, type NodeSignal, type NodeSignals, singleNodeSignals } from './events/node-signals.js';
-import { createPostgresNodeSignals } from './events/postgres-signals.js';
+import { announcePostgresSignals, listenForPostgresSignals } from './events/postgres-signals.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { shareUserEvents } from './events/shared-user-events.js';
 import { limitSubscribers } from './events/subscriber-limits.js';
@@ -344,8 +344,16 @@ type Services = ReturnType<typeof buildServices> & {
   usersExport: UsersExport;
 };
 
+export interface OpenOptions {
+  /**
+   * False for the operator CLI: a process that writes beside a running server without serving.
+   * Without Redis it tells the server what it changed, where a serving process listens.
+   */
+  serving?: boolean;
+}
+
 /** Storage, key material, the provider and the start-up bootstrap: everything but HTTP. */
-export async function openTessera(config: Config, logger: Logger): Promise<TesseraCore> {
+export async function openTessera(config: Config, logger: Logger, { serving = true }: OpenOptions = {}): Promise<TesseraCore> {
   const cleanup: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of cleanup.reverse()) await step().catch((error: unknown) => logger.error({ err: error }, 'stop step failed'));
@@ -432,9 +440,8 @@ export async function openTessera(config: Config, logger: Logger): Promise<Tesse
     const clientQueries = createClientQueries(database.models);
     const clients = createClientStore(providers, services.adapter, clientQueries);
     const refreshKeys = createKeyRefresher(keyStore, providers);
-    signals = redis
-      ? await createRedisNodeSignals(redis, config.issuer, logger)
-      : await createPostgresNodeSignals(database.sequelize, databaseUrl, logger);
+    if (redis) signals = await createRedisNodeSignals(redis, config.issuer, logger);
+    else signals = serving ? await listenForPostgresSignals(databaseUrl, logger) : announcePostgresSignals(database.sequelize);
     const { close } = signals;
     cleanup.push(() => close());
     signals.on('keys.rotated', refreshKeys);

@@ -1,9 +1,8 @@
 /**
  * Signals between the nodes of one deployment, over Redis pub/sub: for state each node holds
  * in memory (signing keys, memoized clients and grants) when another node changes it. Without
- * Redis, between the server and the operator CLI beside it, over PostgreSQL
- * (postgres-signals.ts). Over Redis a node hears its own signals too, so handlers only ever
- * drop what a node holds; over PostgreSQL it does not.
+ * Redis, from the operator CLI to the server beside it, over PostgreSQL (postgres-signals.ts).
+ * Over Redis a node hears its own signals too, so handlers only ever drop what a node holds.
  */
 import { duplicateForBlocking, type RedisClient } from '../../adapters/redis/client.js';
 import type { Logger } from '../logger.js';

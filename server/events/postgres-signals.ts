@@ -3,20 +3,17 @@
  * server, but not one process: the operator CLI (`npm run cli -- import`, `connection create`)
  * writes to the same database beside it, and what the server holds in memory (memoized
  * sessions, grants and tokens, cached profiles, a client's connections) must hear of those
- * writes as it would of another node's. Every process listens on one channel, on a connection
- * of its own outside the pool (a listening session must stay open), and announces through the
- * pool.
+ * writes as it would of another node's. So the server listens, on a connection of its own
+ * outside the pool (a listening session must stay open), and announces nothing: no other
+ * process holds anything of its writes, and a notification per write would cost every login
+ * and token a statement. The CLI announces through its pool, in order (users.events keeps
+ * the order of a user's events), and does not listen.
  *
- * A process does not hear its own announcements: it has applied the change itself before
- * announcing it, and hearing it back later would drop what it has written since (a session it
- * keeps as written). Announcements leave in the order they were made, as users.events needs.
- *
- * Best effort, as over Redis: a notification sent while a listener is reconnecting is lost,
+ * Best effort, as over Redis: a notification sent while the listener is reconnecting is lost,
  * and what it would have dropped stays until its own expiry. A pooler in transaction mode
  * (PgBouncer's) does not keep a listening session; point DATABASE_URL at PostgreSQL itself.
  * @see https://www.postgresql.org/docs/current/sql-notify.html
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import type { Sequelize } from 'sequelize';
@@ -28,19 +25,15 @@ const RECONNECT_MS = 1_000;
 
 type Handler = (detail: string) => Promise<void>;
 
-export async function createPostgresNodeSignals(sequelize: Sequelize, databaseUrl: string, logger: Logger): Promise<NodeSignals> {
+/** The server's side: hears what the operator CLI announces. */
+export async function listenForPostgresSignals(databaseUrl: string, logger: Logger): Promise<NodeSignals> {
   const handlers = new Map<NodeSignal, Handler[]>();
-  const origin = randomUUID();
-  // The last announcement on its way: each waits for the one before, and closing waits for
-  // the last, so a CLI that stops right after its write drops none.
-  let sending: Promise<unknown> = Promise.resolve();
   let closed = false;
   let listener: pg.Client | undefined;
 
   function dispatch(payload: string) {
-    const [from = '', signal = ''] = payload.split(' ', 2);
-    if (from === origin) return;
-    const detail = payload.slice(from.length + signal.length + 2);
+    const space = payload.indexOf(' ');
+    const [signal, detail] = space === -1 ? [payload, ''] : [payload.slice(0, space), payload.slice(space + 1)];
     for (const handler of handlers.get(signal as NodeSignal) ?? []) {
       handler(detail).catch((error: unknown) => logger.error({ err: error, signal }, 'node signal handler failed'));
     }
@@ -67,7 +60,7 @@ export async function createPostgresNodeSignals(sequelize: Sequelize, databaseUr
   }
 
   async function keepListening() {
-    logger.warn('postgres signal listener unavailable: reconnecting (changes by other processes may be missed meanwhile)');
+    logger.warn('postgres signal listener unavailable: reconnecting (changes by the operator CLI may be missed meanwhile)');
     while (!closed) {
       await delay(RECONNECT_MS, undefined, { ref: false });
       if (closed) return;
@@ -89,18 +82,31 @@ export async function createPostgresNodeSignals(sequelize: Sequelize, databaseUr
   }
 
   return {
-    async announce(signal, detail) {
-      const payload = `${origin} ${signal} ${detail ?? ''}`;
-      sending = sending.then(() => sequelize.query('SELECT pg_notify($1, $2)', { bind: [CHANNEL, payload] }).catch(() => undefined));
-      await sending;
-    },
+    announce: async () => undefined,
     on(signal, handler) {
       handlers.set(signal, [...(handlers.get(signal) ?? []), handler]);
     },
     async close() {
-      await sending;
       closed = true;
       await listener?.end().catch(() => undefined);
+    },
+  };
+}
+
+/** The operator CLI's side: tells a server beside it what it changed. */
+export function announcePostgresSignals(sequelize: Sequelize): NodeSignals {
+  // The last announcement on its way: each waits for the one before, and closing waits for the
+  // last, so a CLI that stops right after its write drops none.
+  let sending: Promise<unknown> = Promise.resolve();
+  return {
+    async announce(signal, detail) {
+      const payload = detail ? `${signal} ${detail}` : signal;
+      sending = sending.then(() => sequelize.query('SELECT pg_notify($1, $2)', { bind: [CHANNEL, payload] }).catch(() => undefined));
+      await sending;
+    },
+    on: () => undefined,
+    async close() {
+      await sending;
     },
   };
 }

@@ -1,10 +1,9 @@
 /**
  * Without Redis, users.events and the profile cache live in each process, and the operator CLI
  * writing beside a running server is a process of its own. Each event published here is also
- * announced (the `user.event` node signal, over PostgreSQL, which does not bring a process its
- * own); an event another process announced is published here as if written here, so this
- * process's subscribers see it and its cached profile is dropped. Events keep being numbered by
- * the process that serves them.
+ * announced (the `user.event` node signal, which only the CLI sends: postgres-signals.ts); an
+ * event the CLI announced is published in the server as if written there, so its subscribers
+ * see it and its cached profile is dropped. Events are numbered by the server that serves them.
  */
 import { type EventBus, USER_EVENT_TYPES, type UserEventType } from './event-bus.js';
 

@@ -2,12 +2,12 @@ import pg from 'pg';
 import { Sequelize } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeSignals } from '../../../server/events/node-signals.js';
-import { createPostgresNodeSignals } from '../../../server/events/postgres-signals.js';
+import { announcePostgresSignals, listenForPostgresSignals } from '../../../server/events/postgres-signals.js';
 import { createLogger } from '../../../server/logger.js';
 import { createTestDatabase } from '../../support/databases.js';
 import { waitFor } from '../../support/spawn-tessera.js';
 
-describe('node signals over PostgreSQL (no Redis)', () => {
+describe('node signals over PostgreSQL, from the operator CLI to the server (no Redis)', () => {
   const logger = createLogger('silent');
   let url: string;
   let sequelize: Sequelize;
@@ -22,8 +22,8 @@ describe('node signals over PostgreSQL (no Redis)', () => {
     await sequelize.close();
   });
 
-  async function open(): Promise<{ signals: NodeSignals; heard: string[] }> {
-    const signals = await createPostgresNodeSignals(sequelize, url, logger);
+  async function server(): Promise<{ signals: NodeSignals; heard: string[] }> {
+    const signals = await listenForPostgresSignals(url, logger);
     opened.push(signals);
     const heard: string[] = [];
     signals.on('oidc.changed', async (detail) => {
@@ -32,23 +32,28 @@ describe('node signals over PostgreSQL (no Redis)', () => {
     return { signals, heard };
   }
 
-  it('reaches every other process on the database, in the order announced, with the detail as sent', async () => {
-    const server = await open();
-    const other = await open();
-    const cli = await open();
-    const details = ['Grant:with spaces and ü', ...Array.from({ length: 20 }, (_, index) => `Session:${index}`)];
-    for (const detail of details) void cli.signals.announce('oidc.changed', detail);
-    await cli.signals.announce('oidc.changed', 'last');
-    await waitFor(async () => server.heard.includes('last') && other.heard.includes('last'), 2_000);
-    expect(server.heard).toEqual([...details, 'last']);
-    expect(other.heard).toEqual([...details, 'last']);
-    // Its own change is made before it is announced: hearing it back could undo a later one.
-    expect(cli.heard).toEqual([]);
+  it('brings the server what the CLI announces, in the order announced, with the detail as sent', async () => {
+    const listening = await server();
+    const cli = announcePostgresSignals(sequelize);
+    const details = ['Grant:with spaces and ü', ...Array.from({ length: 20 }, (_, index) => `Session:${index}`), ''];
+    for (const detail of details) void cli.announce('oidc.changed', detail);
+    await cli.close();
+    await waitFor(async () => listening.heard.length === details.length, 2_000);
+    expect(listening.heard).toEqual(details);
   });
 
-  it('listens again after its connection is cut, and is quiet once closed', async () => {
-    const server = await open();
-    const cli = await open();
+  it('sends nothing from the server: no other process holds what it wrote', async () => {
+    const listening = await server();
+    const other = await server();
+    await listening.signals.announce('oidc.changed', 'Session:from the server');
+    await announcePostgresSignals(sequelize).announce('oidc.changed', 'Session:from the CLI');
+    await waitFor(async () => other.heard.includes('Session:from the CLI'), 2_000);
+    expect(other.heard).not.toContain('Session:from the server');
+  });
+
+  it('listens again after its connection is cut, and is deaf once closed', async () => {
+    const listening = await server();
+    const cli = announcePostgresSignals(sequelize);
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
@@ -61,14 +66,14 @@ describe('node signals over PostgreSQL (no Redis)', () => {
     }
     // What is announced while it reconnects is lost, as over Redis: announce until it is heard.
     await waitFor(async () => {
-      await cli.signals.announce('oidc.changed', 'after the cut');
-      return server.heard.includes('after the cut');
+      await cli.announce('oidc.changed', 'after the cut');
+      return listening.heard.includes('after the cut');
     }, 5_000);
 
-    const third = await open();
-    await server.signals.close();
-    await cli.signals.announce('oidc.changed', 'after close');
-    await waitFor(async () => third.heard.includes('after close'), 2_000);
-    expect(server.heard).not.toContain('after close');
+    const another = await server();
+    await listening.signals.close();
+    await cli.announce('oidc.changed', 'after close');
+    await waitFor(async () => another.heard.includes('after close'), 2_000);
+    expect(listening.heard).not.toContain('after close');
   });
 });
