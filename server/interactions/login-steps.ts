@@ -24,6 +24,7 @@ import { passkeysPossible } from '../mfa/passkeys.js';
 import type { Profile } from '../profiles/profile.js';
 import { ruleMethodsOf } from '../rules/post-login.js';
 import { accountLinks } from './account-links.js';
+import { consentWithLogin } from './grant-consent.js';
 import { splitConnections } from './login-connections.js';
 import { describeFailure, type LoginFailure } from './login-failure.js';
 import { LOGIN_PAGE_POLICY } from './page.js';
@@ -187,7 +188,7 @@ export function createLoginSteps(deps: InteractionDependencies) {
     amr: readonly AuthenticationMethod[],
     { redirect = true } = {},
   ) {
-    const result = { login: loginResult(userId, amr) };
+    const result = { login: loginResult(userId, amr), ...(await consentWithLogin(providers.provider, details, userId)) };
     await Promise.all([profiles.recordLogin(userId, ctx.ip), redirect ? finish(ctx, details, result, false) : saveResult(details, result)]);
     log.info({ user_id: userId, connection: connectionName, amr }, 'login succeeded');
     loginOutcomes.record(connectionName, 'success');
