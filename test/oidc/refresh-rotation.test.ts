@@ -56,6 +56,12 @@ describe.each([
   afterAll(async () => {
     for (const node of started) await node.stop();
   });
+  // Two nodes on PostgreSQL alone are outside the contract (without REDIS_URL, one node): they
+  // are here for the single-use decision, which PostgreSQL makes. Their memoized grants hear
+  // nothing of the other node's revocation, and the winner's new tokens, written just before its
+  // answer, can land after the losers revoked the grant: the winner's node may then honour them
+  // until its memo expires. Where the contract promises it, they are refused on every node.
+  const winnersRevokedEverywhere = redis || count === 1;
   const nodes = async () => {
     if (started.length === 0) started.push(...(await startNodes(redis, count)));
     return started;
@@ -75,9 +81,10 @@ describe.each([
     // The losers presented a used token: the whole grant is gone, the winner's new tokens with it, on every node.
     const [winner] = winners;
     for (const node of all) {
+      expect(await userinfoStatus(node.url, tokens.access)).toBe(401);
+      if (!winnersRevokedEverywhere) continue;
       expect((await refresh(node.url, client, winner!.body.refresh_token!)).body.error).toBe('invalid_grant');
       expect(await userinfoStatus(node.url, winner!.body.access_token!)).toBe(401);
-      expect(await userinfoStatus(node.url, tokens.access)).toBe(401);
     }
   });
 
@@ -122,7 +129,9 @@ describe.each([
     const winners = answers.filter((answer) => answer.status === 200);
     expect(winners).toHaveLength(1);
     expect(answers.filter((answer) => answer.status !== 200).every((answer) => answer.body.error === 'invalid_grant')).toBe(true);
-    for (const node of all) expect(await userinfoStatus(node.url, winners[0]!.body.access_token!)).toBe(401);
+    if (winnersRevokedEverywhere) {
+      for (const node of all) expect(await userinfoStatus(node.url, winners[0]!.body.access_token!)).toBe(401);
+    }
   });
 });
 
