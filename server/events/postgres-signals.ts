@@ -18,31 +18,21 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../logger.js';
-import type { NodeSignal, NodeSignals } from './node-signals.js';
+import { createSignalHandlers, type NodeSignals, signalMessage } from './node-signals.js';
 
 const CHANNEL = 'tessera_signals';
 const RECONNECT_MS = 1_000;
 
-type Handler = (detail: string) => Promise<void>;
-
 /** The server's side: hears what the operator CLI announces. */
 export async function listenForPostgresSignals(databaseUrl: string, logger: Logger): Promise<NodeSignals> {
-  const handlers = new Map<NodeSignal, Handler[]>();
+  const handlers = createSignalHandlers(logger);
   let closed = false;
   let listener: pg.Client | undefined;
-
-  function dispatch(payload: string) {
-    const space = payload.indexOf(' ');
-    const [signal, detail] = space === -1 ? [payload, ''] : [payload.slice(0, space), payload.slice(space + 1)];
-    for (const handler of handlers.get(signal as NodeSignal) ?? []) {
-      handler(detail).catch((error: unknown) => logger.error({ err: error, signal }, 'node signal handler failed'));
-    }
-  }
 
   async function listen(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: databaseUrl });
     client.on('notification', ({ channel, payload }) => {
-      if (channel === CHANNEL && payload !== undefined) dispatch(payload);
+      if (channel === CHANNEL && payload !== undefined) handlers.dispatch(payload);
     });
     // A lost connection emits 'error' and then 'end'; 'end' alone decides what happens next.
     client.on('error', () => undefined);
@@ -83,9 +73,7 @@ export async function listenForPostgresSignals(databaseUrl: string, logger: Logg
 
   return {
     announce: async () => undefined,
-    on(signal, handler) {
-      handlers.set(signal, [...(handlers.get(signal) ?? []), handler]);
-    },
+    on: handlers.on,
     async close() {
       closed = true;
       await listener?.end().catch(() => undefined);
@@ -100,8 +88,8 @@ export function announcePostgresSignals(sequelize: Sequelize): NodeSignals {
   let sending: Promise<unknown> = Promise.resolve();
   return {
     async announce(signal, detail) {
-      const payload = detail ? `${signal} ${detail}` : signal;
-      sending = sending.then(() => sequelize.query('SELECT pg_notify($1, $2)', { bind: [CHANNEL, payload] }).catch(() => undefined));
+      const message = signalMessage(signal, detail);
+      sending = sending.then(() => sequelize.query('SELECT pg_notify($1, $2)', { bind: [CHANNEL, message] }).catch(() => undefined));
       await sending;
     },
     on: () => undefined,

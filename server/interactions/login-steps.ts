@@ -188,8 +188,9 @@ export function createLoginSteps(deps: InteractionDependencies) {
     amr: readonly AuthenticationMethod[],
     { redirect = true } = {},
   ) {
-    const result = { login: loginResult(userId, amr), ...(await consentWithLogin(providers.provider, details, userId)) };
-    await Promise.all([profiles.recordLogin(userId, ctx.ip), redirect ? finish(ctx, details, result, false) : saveResult(details, result)]);
+    const [consent] = await Promise.all([consentWithLogin(providers.provider, details, userId), profiles.recordLogin(userId, ctx.ip)]);
+    const result = { login: loginResult(userId, amr), ...consent };
+    await (redirect ? finish(ctx, details, result, false) : saveResult(details, result));
     log.info({ user_id: userId, connection: connectionName, amr }, 'login succeeded');
     loginOutcomes.record(connectionName, 'success');
   }
