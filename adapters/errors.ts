@@ -19,3 +19,11 @@ export async function reportingConflicts<T>(write: Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** A token written under a grant that no longer exists: it was revoked while the token was issued. */
+export class GrantGone extends Error {
+  override name = 'GrantGone';
+  constructor(readonly grantId: string) {
+    super('the grant was revoked');
+  }
+}

@@ -5,6 +5,7 @@
  * `auth0` is the `errorCode` Auth0's Management API v2 answers with for the same case
  * (trpc/api-v2/); a code without one is told by its status alone there.
  */
+import { GrantGone } from '../adapters/errors.js';
 import { isStoreUnavailable } from '../adapters/store-unavailable.js';
 
 export const ERROR_CODES = {
@@ -69,6 +70,8 @@ export const ERROR_CODES = {
   'request.rate_limited': { trpc: 'TOO_MANY_REQUESTS', oauth: 'invalid_request', http: 429, auth0: 'too_many_requests' },
   'server.busy': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503, auth0: 'temporarily_unavailable' },
   'job.not_found': { trpc: 'NOT_FOUND', oauth: 'invalid_request', http: 404, auth0: 'inexistent_job' },
+  // A token issued under a grant revoked meanwhile (a refresh token's reuse seen on another request, say).
+  'grant.revoked': { trpc: 'BAD_REQUEST', oauth: 'invalid_grant', http: 400 },
   // HTTP 503 with Retry-After on every surface.
   'store.unavailable': { trpc: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', http: 503, auth0: 'temporarily_unavailable' },
 } as const satisfies Record<string, { trpc: string; oauth: string; http: number; auth0?: string }>;
@@ -121,4 +124,10 @@ export function asStoreUnavailable(error: unknown): DomainError | undefined {
   return new DomainError('store.unavailable', 'The service is temporarily unavailable. Please try again in a few seconds.', undefined, {
     cause: error,
   });
+}
+
+/** The domain error a store's refusal surfaces as: an outage, or a token whose grant was revoked as it was written. */
+export function asStoreRefusal(error: unknown): DomainError | undefined {
+  if (error instanceof GrantGone) return new DomainError('grant.revoked', 'The grant was revoked.', undefined, { cause: error });
+  return asStoreUnavailable(error);
 }

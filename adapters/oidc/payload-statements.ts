@@ -11,6 +11,7 @@
  */
 import type pg from 'pg';
 import type { Models } from '../sequelize/models.js';
+import { GRANT_BOUND_MODELS } from './grant-bound-models.js';
 import { TurnBatch } from './turn-batch.js';
 import type { AdapterPayload } from './types.js';
 
@@ -123,7 +124,29 @@ function distinctRuns(writes: readonly PayloadWrite[]): PayloadWrite[][] {
   return runs;
 }
 
-async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<undefined[]> {
+/**
+ * A token is written only while its grant exists, holding the grant's row (FOR KEY SHARE) until
+ * its write commits: a revocation that deletes the grant first (SequelizeAdapter.destroy) then
+ * either waits for the write and deletes the token after it, or has deleted the grant before the
+ * write, which then writes nothing. Without it, a token issued as its grant was revoked, on
+ * another request or node, could be written after the revocation and outlive its grant.
+ */
+const UPSERT_GRANT_BOUND = `WITH live AS MATERIALIZED (
+  SELECT id FROM oidc_payloads WHERE model = 'Grant' AND id = ANY($9::text[]) FOR KEY SHARE)
+INSERT INTO oidc_payloads (${COLUMNS})
+SELECT model, id, payload::jsonb, grant_id, user_code, uid, account_id, expires_at, NULL
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+       AS t(model, id, payload, grant_id, user_code, uid, account_id, expires_at)
+ WHERE t.grant_id IN (SELECT id FROM live)
+${ON_CONFLICT}
+RETURNING model, id`;
+
+const GRANT_BOUND: ReadonlySet<string> = new Set(GRANT_BOUND_MODELS);
+
+/** Issued under a grant, so written only while the grant exists (UPSERT_GRANT_BOUND). */
+const boundToGrant = (write: PayloadWrite) => GRANT_BOUND.has(write.model) && typeof write.payload.grantId === 'string';
+
+async function upsertFree(models: Models, writes: readonly PayloadWrite[]): Promise<void> {
   for (const run of distinctRuns(writes)) {
     const [only] = run;
     if (run.length === 1 && only) {
@@ -138,7 +161,33 @@ async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Pro
       Array.from({ length: 8 }, (_, column) => rows.map((row) => row[column])),
     );
   }
-  return writes.map(() => undefined);
+}
+
+/** The keys written; a write whose grant is gone is not. */
+async function upsertGrantBound(models: Models, writes: readonly PayloadWrite[]): Promise<Set<string>> {
+  const written = new Set<string>();
+  for (const run of distinctRuns(writes)) {
+    const rows = run.map(columnsOf);
+    const { rows: landed } = await queryPayloads<Key>(models, 'write', UPSERT_GRANT_BOUND, [
+      ...Array.from({ length: 8 }, (_, column) => rows.map((row) => row[column])),
+      [...new Set(run.map((write) => write.payload.grantId as string))],
+    ]);
+    for (const key of landed) written.add(keyOf(key));
+  }
+  return written;
+}
+
+/** Whether each write landed: false only for a token whose grant no longer exists. */
+async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<boolean[]> {
+  const bound = writes.filter(boundToGrant);
+  const [, written] = await Promise.all([
+    upsertFree(
+      models,
+      writes.filter((write) => !boundToGrant(write)),
+    ),
+    bound.length > 0 ? upsertGrantBound(models, bound) : new Set<string>(),
+  ]);
+  return writes.map((write) => !boundToGrant(write) || written.has(keyOf(write)));
 }
 
 const CONSUME_ONE = `UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL AND ${LIVE}`;
@@ -161,7 +210,8 @@ async function consumeBatch(models: Models, keys: readonly Key[]): Promise<boole
 
 export interface PayloadStatements {
   find(model: string, id: string): Promise<PayloadRow | undefined>;
-  upsert(write: PayloadWrite): Promise<void>;
+  /** False, writing nothing, for a token whose grant no longer exists. */
+  upsert(write: PayloadWrite): Promise<boolean>;
   /** True for the one caller that marked a live, unconsumed artifact consumed. */
   consume(model: string, id: string): Promise<boolean>;
 }
@@ -173,13 +223,11 @@ export function payloadStatements(models: Models): PayloadStatements {
   let statements = byDatabase.get(models);
   if (!statements) {
     const finds = new TurnBatch<Key, PayloadRow | undefined>((keys) => findBatch(models, keys));
-    const upserts = new TurnBatch<PayloadWrite, undefined>((writes) => upsertBatch(models, writes));
+    const upserts = new TurnBatch<PayloadWrite, boolean>((writes) => upsertBatch(models, writes));
     const consumes = new TurnBatch<Key, boolean>((keys) => consumeBatch(models, keys));
     statements = {
       find: (model, id) => finds.add({ model, id }),
-      upsert: async (write) => {
-        await upserts.add(write);
-      },
+      upsert: (write) => upserts.add(write),
       consume: (model, id) => consumes.add({ model, id }),
     };
     byDatabase.set(models, statements);

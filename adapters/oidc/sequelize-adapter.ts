@@ -5,8 +5,10 @@
  */
 
 import { Op } from 'sequelize';
+import { GrantGone } from '../errors.js';
 import type { Models } from '../sequelize/models.js';
 import { deferrable } from './deferred-writes.js';
+import { GRANT_BOUND_MODELS } from './grant-bound-models.js';
 import { refuseNul } from './nul-refusal.js';
 import { type PayloadRow, type PayloadStatements, payloadStatements, queryPayloads } from './payload-statements.js';
 import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
@@ -36,7 +38,10 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     refuseNul(id, payload);
-    await deferrable(this.model, () => this.statements.upsert({ model: this.model, id, payload, expiresIn }));
+    await deferrable(this.model, async () => {
+      const written = await this.statements.upsert({ model: this.model, id, payload, expiresIn });
+      if (!written) throw new GrantGone(String(payload.grantId));
+    });
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
@@ -103,8 +108,27 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
 
   async destroy(id: string): Promise<void> {
     if (id.includes('\u0000')) return;
+    if (this.model === 'Grant') return this.destroyGrant(id);
     // Every login destroys the session it replaces: the plain statement, not Model.destroy's hooks and query building.
     await queryPayloads(this.models, 'write', 'DELETE FROM oidc_payloads WHERE model = $1 AND id = $2', [this.model, id]);
+  }
+
+  /**
+   * The grant's row first, then every token issued under it, each statement seeing what committed
+   * before it: a token being written under the grant holds its row (payload-statements.ts), so it
+   * is either committed before the grant's deletion, and deleted here, or written not at all.
+   */
+  private async destroyGrant(id: string): Promise<void> {
+    await this.models.sequelize.transaction(async (transaction) => {
+      await this.models.sequelize.query("DELETE FROM oidc_payloads WHERE model = 'Grant' AND id = :id", {
+        replacements: { id },
+        transaction,
+      });
+      await this.models.sequelize.query('DELETE FROM oidc_payloads WHERE grant_id = :id AND model IN (:bound)', {
+        replacements: { id, bound: GRANT_BOUND_MODELS },
+        transaction,
+      });
+    });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

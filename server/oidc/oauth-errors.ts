@@ -7,7 +7,7 @@
  * @see node_modules/oidc-provider/lib/shared/error_handler.js (status from `statusCode`, body from an exposed error)
  */
 import { errors } from 'oidc-provider';
-import { asStoreUnavailable, type DomainError, isDomainError } from '../errors.js';
+import { asStoreRefusal, type DomainError, isDomainError } from '../errors.js';
 import { visitorMessageOf } from '../sandbox/code-failure.js';
 
 /**
@@ -25,9 +25,9 @@ export class DomainOAuthError extends errors.OIDCProviderError {
   }
 }
 
-/** The OAuth error a domain error or a store outage surfaces as inside oidc-provider; any other error as it is. */
+/** The OAuth error a domain error or a store's refusal (server/errors.ts) surfaces as inside oidc-provider; any other error as it is. */
 export function asOAuthError(error: unknown): unknown {
-  const domainError = isDomainError(error) ? error : asStoreUnavailable(error);
+  const domainError = isDomainError(error) ? error : asStoreRefusal(error);
   return domainError ? new DomainOAuthError(domainError) : error;
 }
 

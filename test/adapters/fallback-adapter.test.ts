@@ -29,6 +29,12 @@ describe('Redis with PostgreSQL behind it', () => {
   const adapterFor = (model: string, pending: PendingRedisWrites) =>
     new FallbackAdapter(new RedisAdapter(model, redis), new SequelizeAdapter(model, database.models), pending);
   const id = () => randomBytes(8).toString('hex');
+  // PostgreSQL records a token only under a grant that exists.
+  const grant = async () => {
+    const grantId = id();
+    await new SequelizeAdapter('Grant', database.models).upsert(grantId, { jti: grantId, kind: 'Grant' }, 600);
+    return grantId;
+  };
   const away = async () => {
     redis.disconnect();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -61,7 +67,7 @@ describe('Redis with PostgreSQL behind it', () => {
     const sessions = adapterFor('Session', pending);
     const code = id();
     const session = id();
-    await codes.upsert(code, { jti: code, grantId: 'g' }, 60);
+    await codes.upsert(code, { jti: code, grantId: await grant() }, 60);
     await sessions.upsert(session, { jti: session }, 60);
 
     await away();
@@ -96,8 +102,8 @@ describe('Redis with PostgreSQL behind it', () => {
     const tokens = adapterFor('AccessToken', pending);
     const codes = adapterFor('AuthorizationCode', pending);
     const sessions = adapterFor('Session', pending);
-    const token = { jti: id(), grantId: id(), accountId: 'a' };
-    const code = { jti: id(), grantId: id() };
+    const token = { jti: id(), grantId: await grant(), accountId: 'a' };
+    const code = { jti: id(), grantId: await grant() };
     const session = { jti: id(), uid: id(), accountId: 'a' };
     await tokens.upsert(token.jti, token, 600);
     await codes.upsert(code.jti, code, 60);
@@ -125,9 +131,9 @@ describe('Redis with PostgreSQL behind it', () => {
     const tokens = adapterFor('AccessToken', pending);
     const codes = adapterFor('AuthorizationCode', pending);
     for (let round = 0; round < 10; round += 1) {
-      const destroyed = { jti: id(), grantId: id() };
-      const revoked = { jti: id(), grantId: id() };
-      const consumed = { jti: id(), grantId: id() };
+      const destroyed = { jti: id(), grantId: await grant() };
+      const revoked = { jti: id(), grantId: await grant() };
+      const consumed = { jti: id(), grantId: await grant() };
       await tokens.upsert(destroyed.jti, destroyed, 600);
       await tokens.upsert(revoked.jti, revoked, 600);
       await codes.upsert(consumed.jti, consumed, 60);
@@ -153,7 +159,7 @@ describe('Redis with PostgreSQL behind it', () => {
 
   it('lets one of many concurrent consumes of one code pass, on any of its stores, and refuses the rest', async () => {
     const pending = new PendingRedisWrites(redis);
-    const code = { jti: id(), grantId: id() };
+    const code = { jti: id(), grantId: await grant() };
     await adapterFor('AuthorizationCode', pending).upsert(code.jti, code, 60);
     // Each attempt through its own adapter, as on separate nodes.
     const outcomes = await Promise.allSettled(

@@ -112,10 +112,16 @@ function deviceCode(): AdapterPayload {
 
 function adapterContract(getBackend: () => Backend) {
   const adapter = (model: string) => getBackend().adapter(model);
+  // A token is stored only under a grant that exists (PostgreSQL refuses it otherwise).
+  const grant = async () => {
+    const id = rid('grant');
+    await adapter('Grant').upsert(id, { jti: id, kind: 'Grant', accountId: rid('account'), clientId: 'client-app' }, 3600);
+    return id;
+  };
 
   it('returns the payload it was given when an upserted artifact is found', async () => {
     const tokens = adapter('AccessToken');
-    const payload = accessToken(rid('grant'));
+    const payload = accessToken(await grant());
     await tokens.upsert(payload.jti!, payload, 3600);
     expect(await tokens.find(payload.jti!)).toEqual(payload);
   });
@@ -126,8 +132,8 @@ function adapterContract(getBackend: () => Backend) {
 
   it('keeps the same id under two models as two separate artifacts', async () => {
     const id = rid('shared');
-    const token = accessToken(rid('grant'), { jti: id });
-    const code = { ...authorizationCode(rid('grant')), jti: id };
+    const token = accessToken(await grant(), { jti: id });
+    const code = { ...authorizationCode(await grant()), jti: id };
     await adapter('AccessToken').upsert(id, token, 3600);
     await adapter('AuthorizationCode').upsert(id, code, 60);
     await adapter('AccessToken').destroy(id);
@@ -137,7 +143,7 @@ function adapterContract(getBackend: () => Backend) {
 
   it('no longer finds an artifact once its expiresIn has passed', async () => {
     const tokens = adapter('AccessToken');
-    const payload = accessToken(rid('grant'), { exp: nowSeconds() + SHORT_TTL });
+    const payload = accessToken(await grant(), { exp: nowSeconds() + SHORT_TTL });
     await tokens.upsert(payload.jti!, payload, SHORT_TTL);
     expect(await tokens.find(payload.jti!)).toEqual(payload);
     await waitPastShortTtl();
@@ -162,7 +168,7 @@ function adapterContract(getBackend: () => Backend) {
 
   it('marks a consumed artifact with a numeric consumed time in epoch seconds and keeps finding it', async () => {
     const codes = adapter('AuthorizationCode');
-    const payload = authorizationCode(rid('grant'));
+    const payload = authorizationCode(await grant());
     await codes.upsert(payload.jti!, payload, 60);
     const before = nowSeconds();
     await codes.consume(payload.jti!);
@@ -179,7 +185,7 @@ function adapterContract(getBackend: () => Backend) {
 
   it('still expires a consumed artifact when its expiresIn passes', async () => {
     const codes = adapter('AuthorizationCode');
-    const payload = authorizationCode(rid('grant'));
+    const payload = authorizationCode(await grant());
     await codes.upsert(payload.jti!, payload, SHORT_TTL);
     await codes.consume(payload.jti!);
     expect((await codes.find(payload.jti!))?.consumed).toEqual(expect.any(Number));
@@ -241,7 +247,7 @@ function adapterContract(getBackend: () => Backend) {
 
   it('no longer finds a destroyed artifact, by id, uid or user code', async () => {
     const tokens = adapter('AccessToken');
-    const token = accessToken(rid('grant'));
+    const token = accessToken(await grant());
     await tokens.upsert(token.jti!, token, 3600);
     await tokens.destroy(token.jti!);
     expect(await tokens.find(token.jti!)).toBeUndefined();
@@ -266,8 +272,8 @@ function adapterContract(getBackend: () => Backend) {
   });
 
   it("removes every artifact of a revoked grant and leaves another grant's artifacts intact", async () => {
-    const revoked = rid('grant');
-    const kept = rid('grant');
+    const revoked = await grant();
+    const kept = await grant();
     const artifacts = [
       { model: 'AccessToken', ttl: 3600, make: (g: string) => accessToken(g) },
       { model: 'AuthorizationCode', ttl: 60, make: authorizationCode },
@@ -286,7 +292,7 @@ function adapterContract(getBackend: () => Backend) {
   });
 
   it('revokes a non-expiring artifact of a grant even after a shorter-lived artifact of that grant expired', async () => {
-    const grantId = rid('grant');
+    const grantId = await grant();
     const refresh = refreshToken(grantId);
     const access = accessToken(grantId, { exp: nowSeconds() + SHORT_TTL });
     await adapter('RefreshToken').upsert(refresh.jti!, refresh, 0);
@@ -299,7 +305,7 @@ function adapterContract(getBackend: () => Backend) {
   });
 
   it('revokes a long-lived artifact of a grant after a shorter-lived one joined the grant later', async () => {
-    const grantId = rid('grant');
+    const grantId = await grant();
     const refresh = refreshToken(grantId);
     const access = accessToken(grantId, { exp: nowSeconds() + SHORT_TTL });
     await adapter('RefreshToken').upsert(refresh.jti!, refresh, 3600);
@@ -311,7 +317,7 @@ function adapterContract(getBackend: () => Backend) {
   });
 
   it('does nothing when revoking a grant that has no artifacts', async () => {
-    const token = accessToken(rid('grant'));
+    const token = accessToken(await grant());
     await adapter('AccessToken').upsert(token.jti!, token, 3600);
     await adapter('AccessToken').revokeByGrantId(rid('grant'));
     expect(await adapter('AccessToken').find(token.jti!)).toEqual(token);
@@ -319,7 +325,7 @@ function adapterContract(getBackend: () => Backend) {
 
   it('replaces the payload and clears consumed when an existing id is upserted again', async () => {
     const codes = adapter('AuthorizationCode');
-    const first = authorizationCode(rid('grant'));
+    const first = authorizationCode(await grant());
     await codes.upsert(first.jti!, first, 60);
     await codes.consume(first.jti!);
     expect((await codes.find(first.jti!))?.consumed).toEqual(expect.any(Number));

@@ -83,11 +83,18 @@ describe('on a Redis Cluster', () => {
     beforeAll(() => {
       factory = createAdapterFactory(database.models, redis, randomBytes(32));
     });
+    // A token is recorded only under a grant that exists.
+    const grant = async () => {
+      const id = rid('grant');
+      await factory('Grant').upsert(id, artifact('Grant', { jti: id, accountId: rid('account') }), 3600);
+      return id;
+    };
 
     it('finds artifacts by id, uid and user code, consumes and destroys them, in Redis and in PostgreSQL, their record', async () => {
       const sessions = many(() => artifact('Session', { uid: rid('uid'), accountId: rid('account') }));
       const devices = many(() => artifact('DeviceCode', { userCode: randomBytes(4).toString('hex').toUpperCase() }));
-      const codes = many(() => artifact('AuthorizationCode', { grantId: rid('grant'), accountId: rid('account') }));
+      const grantId = await grant();
+      const codes = many(() => artifact('AuthorizationCode', { grantId, accountId: rid('account') }));
       await Promise.all([
         ...sessions.map((payload) => factory('Session').upsert(payload.jti!, payload, 3600)),
         ...devices.map((payload) => factory('DeviceCode').upsert(payload.jti!, payload, 600)),
@@ -115,8 +122,8 @@ describe('on a Redis Cluster', () => {
     });
 
     it("revokes every artifact of a grant, spread over the nodes, and leaves another grant's alone", async () => {
-      const revoked = rid('grant');
-      const kept = rid('grant');
+      const revoked = await grant();
+      const kept = await grant();
       const artifacts = [revoked, kept].flatMap((grantId) =>
         ['AccessToken', 'AuthorizationCode', 'RefreshToken'].flatMap((model) =>
           Array.from({ length: 10 }, () => ({ model, payload: artifact(model, { grantId, accountId: rid('account') }) })),
