@@ -180,11 +180,9 @@ async function upsertGrantBound(models: Models, writes: readonly PayloadWrite[])
 /** Whether each write landed: false only for a token whose grant no longer exists. */
 async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<boolean[]> {
   const bound = writes.filter(boundToGrant);
+  const free = writes.filter((write) => !boundToGrant(write));
   const [, written] = await Promise.all([
-    upsertFree(
-      models,
-      writes.filter((write) => !boundToGrant(write)),
-    ),
+    free.length > 0 ? upsertFree(models, free) : undefined,
     bound.length > 0 ? upsertGrantBound(models, bound) : new Set<string>(),
   ]);
   return writes.map((write) => !boundToGrant(write) || written.has(keyOf(write)));

@@ -24,12 +24,14 @@ const token = (kind: string, extra: Partial<AdapterPayload> = {}): AdapterPayloa
   ...extra,
 });
 
-/** Counts the statements this process sends to PostgreSQL while `during` runs. */
+/** Counts the statements on oidc_payloads this process sends while `during` runs (not a new pooled connection's setup). */
 async function statementsDuring(during: () => Promise<unknown>): Promise<number> {
   const query = pg.Client.prototype.query;
   let count = 0;
   pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
-    count += 1;
+    const [statement] = args;
+    const text = typeof statement === 'string' ? statement : (statement as { text?: string } | undefined)?.text;
+    if (text?.includes('oidc_payloads')) count += 1;
     return (query as (...args: unknown[]) => unknown).apply(this, args);
   } as typeof query;
   try {
@@ -69,6 +71,20 @@ describe('oidc_payloads statements batched per turn', () => {
     expect(found.slice(0, models.length)).toEqual(payloads);
     // The refresh-token adapter asked for the access token's id: not its model, so not found.
     expect(found[models.length]).toBeUndefined();
+  });
+
+  it("writes a refresh's two tokens, issued together, in one statement, and an interaction's session and grant in one", async () => {
+    const write = (models: string[]) =>
+      statementsDuring(() =>
+        Promise.all(
+          models.map((model) => {
+            const payload = token(model);
+            return new SequelizeAdapter(model, database.models).upsert(String(payload.jti), payload, 600);
+          }),
+        ),
+      );
+    expect(await write(['RefreshToken', 'AccessToken'])).toBe(1);
+    expect(await write(['Session', 'Grant'])).toBe(1);
   });
 
   it('hands two callers that read one artifact together two separate copies', async () => {
