@@ -32,7 +32,7 @@ async function whileInsertsFail<T>(during: () => Promise<T>): Promise<T> {
   pg.Client.prototype.query = function failingInserts(this: pg.Client, ...args: unknown[]) {
     const [config] = args;
     const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text;
-    if (text?.startsWith('INSERT INTO oidc_payloads')) return Promise.reject(new Error('Connection terminated unexpectedly'));
+    if (text?.includes('INSERT INTO oidc_payloads')) return Promise.reject(new Error('Connection terminated unexpectedly'));
     return (query as (...args: unknown[]) => unknown).apply(this, args);
   } as typeof query;
   try {
