@@ -23,6 +23,7 @@ import { createRecoveryCodeQueries } from '../adapters/queries/recovery-codes.js
 import { createResourceServerQueries } from '../adapters/queries/resource-servers.js';
 import { createRuleClaimsQueries } from '../adapters/queries/rule-claims.js';
 import { withSealedValues } from '../adapters/queries/sealed-values.js';
+import { createSecondFactorQueries } from '../adapters/queries/second-factors.js';
 import { createSetupTokenQueries } from '../adapters/queries/setup-tokens.js';
 import { createTotpAuthenticatorQueries } from '../adapters/queries/totp-authenticators.js';
 import { createUserSearchQueries } from '../adapters/queries/user-search.js';
@@ -262,6 +263,7 @@ function buildServices(
   const recoveryCodes = createRecoveryCodes(createRecoveryCodeQueries(database.models));
   const authenticators = createAuthenticators({
     kinds: [totp.kind, passkeys.kind, recoveryCodes.kind],
+    enrolled: createSecondFactorQueries(database.models).enrolled,
     checkManageable: userService.checkManageable,
     changed: factorsChanged,
   });

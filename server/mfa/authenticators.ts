@@ -17,6 +17,8 @@ export interface FactorKind {
 
 export interface AuthenticatorDependencies {
   kinds: readonly FactorKind[];
+  /** Whether the user holds a factor of a kind other than recovery codes, in one lookup (adapters/queries/second-factors.ts). */
+  enrolled(userId: string): Promise<boolean>;
   /** Throws user.not_found for an unknown user, and the takeover guard's error for a caller lacking the user's scopes. */
   checkManageable(userId: string, callerScopes: ReadonlySet<string> | undefined): Promise<void>;
   /** Told after a factor was removed, so what depends on the user's factors hears of it. */
@@ -26,7 +28,7 @@ export interface AuthenticatorDependencies {
 const notFound = (authenticatorId: string) =>
   new DomainError('authenticator.not_found', `no authenticator ${authenticatorId} for this user`, 'authenticator_id');
 
-export function createAuthenticators({ kinds, checkManageable, changed }: AuthenticatorDependencies) {
+export function createAuthenticators({ kinds, enrolled, checkManageable, changed }: AuthenticatorDependencies) {
   async function list(userId: string): Promise<Authenticator[]> {
     const lists = await Promise.all(kinds.map((kind) => kind.list(userId)));
     return lists.flat().sort((a, b) => a.created_at.localeCompare(b.created_at));
@@ -35,11 +37,8 @@ export function createAuthenticators({ kinds, checkManageable, changed }: Authen
   return {
     list,
 
-    /** Whether the user has a factor to be asked for: recovery codes alone are a way back in, not a factor, and are not read. */
-    async enrolled(userId: string): Promise<boolean> {
-      const factors = kinds.filter((kind) => kind.type !== 'recovery-code');
-      return (await Promise.all(factors.map((kind) => kind.list(userId)))).some((listed) => listed.length > 0);
-    },
+    /** Whether the user has a factor to be asked for: recovery codes alone are a way back in, not a factor. */
+    enrolled,
 
     /** `callerScopes`: an operator's; undefined when the person removes their own. */
     async remove(userId: string, authenticatorId: string, callerScopes?: ReadonlySet<string>): Promise<void> {
