@@ -19,6 +19,14 @@ export interface ProfileCache<T extends object> {
   read(id: string, loader: () => Promise<T | undefined>): Promise<T | undefined>;
   /** Called after a write commits. */
   invalidate(id: string): Promise<void>;
+  /** The user's version, read before a write whose new value is to be kept (refill); undefined when it cannot be read. */
+  versionOf(id: string): Promise<string | undefined>;
+  /**
+   * Stores the value a write returned, once that write has invalidated the entry, unless any
+   * other write invalidated it since `before` (the version read before the write): a value read
+   * in the write's own statement is then as fresh as the last committed write.
+   */
+  refill(id: string, value: T, before: string | undefined): Promise<void>;
   stats(): CacheStats;
 }
 
@@ -50,6 +58,10 @@ export function createMemoryProfileCache<T extends object>(options: CacheOptions
       versions.set(id, (versions.get(id) ?? 0) + 1);
       entries.delete(id);
     },
+    versionOf: async (id) => String(versions.get(id) ?? 0),
+    async refill(id, value, before) {
+      if (before !== undefined && versions.get(id) === Number(before) + 1) entries.set(id, value);
+    },
     stats: () => ({ ...stats }),
   };
 }
@@ -58,6 +70,16 @@ export function createMemoryProfileCache<T extends object>(options: CacheOptions
 const SET_IF_VERSION = `
 local current = redis.call('GET', KEYS[2]) or '0'
 if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+`;
+
+// Sets the entry only if the user's version is one past the one read before the write: its own invalidation, no other.
+const SET_IF_NEXT_VERSION = `
+local current = redis.call('GET', KEYS[2]) or '0'
+if tonumber(current) == tonumber(ARGV[1]) + 1 then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
   return 1
 end
@@ -154,6 +176,23 @@ export function createRedisProfileCache<T extends object>(redis: RedisClient, op
       } catch (error) {
         failed(error);
       }
+    },
+
+    async versionOf(id) {
+      try {
+        await flushPending();
+        return (await redis.get(versionKey(id))) ?? '0';
+      } catch (error) {
+        failed(error);
+        return undefined;
+      }
+    },
+
+    async refill(id, value, before) {
+      if (before === undefined) return;
+      await redis
+        .eval(SET_IF_NEXT_VERSION, 2, entryKey(id), versionKey(id), before, JSON.stringify(value), options.ttlSeconds)
+        .catch(failed);
     },
 
     stats: () => ({ ...stats }),

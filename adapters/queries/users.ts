@@ -78,14 +78,22 @@ const CONNECTION_COLUMNS = ['id', 'name', 'strategy', 'options'];
  * login and every profile-cache miss loads a user, and sequelize's building of nested model
  * instances cost more of the event loop than the query.
  */
-const FIND_USER_WITH_IDENTITIES = `SELECT ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
+/** A user row (from `users`, or a statement's `users` rows as `from`) with its identities and their connections. */
+const withIdentities = (from: string) => `SELECT ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
        ${IDENTITY_COLUMNS.map((column) => `i.${column} AS "i.${column}"`).join(', ')},
        ${CONNECTION_COLUMNS.map((column) => `c.${column} AS "c.${column}"`).join(', ')}
-  FROM users u
+  FROM ${from} u
   LEFT JOIN identities i ON i.user_id = u.id
   LEFT JOIN connections c ON c.id = i.connection_id
  WHERE u.id = $1
  ORDER BY i.id`;
+
+const FIND_USER_WITH_IDENTITIES = withIdentities('users');
+
+// The profile as the login left it, in the login's own statement: the cache is refilled with it.
+const RECORD_LOGIN = `WITH recorded AS (
+  UPDATE users SET logins_count = logins_count + 1, last_login = now(), last_ip = $2 WHERE id = $1 RETURNING *)
+${withIdentities('recorded')}`;
 
 /** The columns of one table out of a joined row, under their own names. */
 function columnsOf<T>(row: Record<string, unknown>, prefix: string, columns: readonly string[]): T {
@@ -119,6 +127,26 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
     return { user: toUserRecord(user), identities };
   }
 
+  /** The user of a statement shaped by withIdentities, with every identity it joined. */
+  async function userWithIdentities(sql: string, bind: unknown[], transaction?: Transaction): Promise<UserWithIdentities | undefined> {
+    const rows = await models.sequelize.query<Record<string, unknown>>(sql, {
+      bind,
+      type: QueryTypes.SELECT,
+      transaction: transaction ?? null,
+    });
+    const [first] = rows;
+    if (!first) return undefined;
+    const identities = rows
+      .filter((row) => row['i.id'] !== null)
+      .map((row) =>
+        toIdentityRecord(
+          columnsOf<IdentityRow>(row, 'i.', IDENTITY_COLUMNS),
+          openedConnection(connectionOptions, columnsOf<ConnectionRow>(row, 'c.', CONNECTION_COLUMNS)),
+        ),
+      );
+    return { user: toUserRecord(columnsOf<UserRow>(first, '', USER_COLUMNS)), identities };
+  }
+
   async function findIdentityByLogin(connectionId: string, provider: LoginProvider, login: string): Promise<IdentityRecord | undefined> {
     const [row] = await models.sequelize.query<IdentityRow>(identityByLoginSql(provider), {
       bind: [connectionId, login.toLowerCase()],
@@ -130,22 +158,7 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
   return {
     /** The user and every identity with its connection, in one query. */
     async findById(userId: string, transaction?: Transaction): Promise<UserWithIdentities | undefined> {
-      const rows = await models.sequelize.query<Record<string, unknown>>(FIND_USER_WITH_IDENTITIES, {
-        bind: [userId],
-        type: QueryTypes.SELECT,
-        transaction: transaction ?? null,
-      });
-      const [first] = rows;
-      if (!first) return undefined;
-      const identities = rows
-        .filter((row) => row['i.id'] !== null)
-        .map((row) =>
-          toIdentityRecord(
-            columnsOf<IdentityRow>(row, 'i.', IDENTITY_COLUMNS),
-            openedConnection(connectionOptions, columnsOf<ConnectionRow>(row, 'c.', CONNECTION_COLUMNS)),
-          ),
-        );
-      return { user: toUserRecord(columnsOf<UserRow>(first, '', USER_COLUMNS)), identities };
+      return userWithIdentities(FIND_USER_WITH_IDENTITIES, [userId], transaction);
     },
 
     /** A database connection's identity by email or username, case-insensitively. */
@@ -319,10 +332,9 @@ export function createUserQueries(models: Models, connectionOptions: ConnectionO
       return rows.length > 0;
     },
 
-    async recordLogin(userId: string, ip: string | undefined): Promise<void> {
-      await models.sequelize.query(`UPDATE users SET logins_count = logins_count + 1, last_login = now(), last_ip = $2 WHERE id = $1`, {
-        bind: [userId, ip ?? null],
-      });
+    /** Counts a login; the user as it now is, or undefined for a user that no longer exists. */
+    recordLogin(userId: string, ip: string | undefined): Promise<UserWithIdentities | undefined> {
+      return userWithIdentities(RECORD_LOGIN, [userId, ip ?? null]);
     },
   };
 }

@@ -106,9 +106,15 @@ export function createProfileService(users: UserQueries, connections: Connection
       return profile;
     },
 
+    /**
+     * Counts the login and keeps the profile it leaves in the cache: the provider reads it again
+     * for the tokens this login is about to get, which would otherwise cost a statement of its own.
+     */
     async recordLogin(userId: string, ip: string | undefined): Promise<void> {
-      await users.recordLogin(userId, ip);
+      const before = await cache.versionOf(userId);
+      const recorded = await users.recordLogin(userId, ip);
       await events.publish('user.login', userId);
+      if (recorded) await cache.refill(userId, toProfile(recorded.user, recorded.identities), before);
     },
   };
 }

@@ -70,6 +70,39 @@ describe.each([
     expect(await slowRead).toEqual({ name: 'stale' });
     expect(await cache.read(key, async () => ({ name: 'fresh' }))).toEqual({ name: 'fresh' });
   });
+
+  const unexpectedLoad = async (): Promise<Entry> => {
+    throw new Error('loaded, though the write left its value in the cache');
+  };
+
+  it('keeps the value a write returned, once that write has invalidated the entry', async () => {
+    const cache = make();
+    const key = id();
+    await cache.read(key, async () => ({ name: 'before the login' }));
+    const before = await cache.versionOf(key);
+    await cache.invalidate(key);
+    await cache.refill(key, { name: 'after the login' }, before);
+    expect(await cache.read(key, unexpectedLoad)).toEqual({ name: 'after the login' });
+  });
+
+  it('does not keep it when another write invalidated the entry between the version read and the refill', async () => {
+    const cache = make();
+    const key = id();
+    const before = await cache.versionOf(key);
+    await cache.invalidate(key);
+    await cache.invalidate(key);
+    await cache.refill(key, { name: 'older than the other write' }, before);
+    expect(await cache.read(key, async () => ({ name: 'fresh' }))).toEqual({ name: 'fresh' });
+  });
+
+  it('does not keep it when the write did not invalidate the entry', async () => {
+    const cache = make();
+    const key = id();
+    await cache.read(key, async () => ({ name: 'cached' }));
+    const before = await cache.versionOf(key);
+    await cache.refill(key, { name: 'unannounced' }, before);
+    expect(await cache.read(key, unexpectedLoad)).toEqual({ name: 'cached' });
+  });
 });
 
 describe('profile cache (Redis) under concurrent writes', () => {

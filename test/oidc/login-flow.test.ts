@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login } from '../support/relying-party.js';
@@ -101,6 +102,28 @@ describe('authorization code login through the HTML form', () => {
     expect(after!.logins_count).toBe(before!.logins_count + 1);
     expect(after!.last_ip).toMatch(/127\.0\.0\.1/);
     expect(Date.parse(after!.last_login!)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('keeps the profile the login recorded in the cache: the tokens it gets read no user from PostgreSQL again', async () => {
+    const query = pg.Client.prototype.query;
+    const userReads: string[] = [];
+    pg.Client.prototype.query = function watched(this: pg.Client, ...args: unknown[]) {
+      const [statement] = args;
+      const text = typeof statement === 'string' ? statement : (statement as { text?: string } | undefined)?.text;
+      if (text?.includes('FROM users u')) userReads.push(text);
+      return (query as (...args: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    let profile: Record<string, unknown> | undefined;
+    try {
+      const { tokens } = await login(config, { scope: 'openid profile', username: user.email, password: user.password });
+      profile = tokens.claims() as Record<string, unknown> | undefined;
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(userReads).toEqual([]);
+    const stored = await tessera.services.profiles.getProfile(user.profile.user_id);
+    expect(profile).toMatchObject({ sub: user.profile.user_id, name: 'Jane Doe', updated_at: expect.any(Number) });
+    expect(stored?.logins_count).toBeGreaterThan(0);
   });
 
   it('signs ID tokens with HS256 and the client secret for a client that asks for it', async () => {
