@@ -7,6 +7,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { refuseNul } from './nul-refusal.js';
+import { copyPayload } from './payload-copy.js';
 import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
 
 /** Far above the logins in flight on one node (a few thousand at the most), and ~2 KB each. */
@@ -15,11 +16,11 @@ export const INTERACTIONS_HELD = 50_000;
 export function createMemoryInteractions(max = INTERACTIONS_HELD): AccountIndexedAdapter {
   const held = new LRUCache<string, AdapterPayload>({ max, ttlAutopurge: false });
   // What the caller holds is its own: oidc-provider changes payloads it read before saving them.
-  const copy = (payload: AdapterPayload | undefined) => (payload ? structuredClone(payload) : undefined);
+  const copy = (payload: AdapterPayload | undefined) => (payload ? copyPayload(payload) : undefined);
   return {
     async upsert(id, payload, expiresIn) {
       refuseNul(id, payload);
-      held.set(id, structuredClone(payload), { ttl: expiresIn ? expiresIn * 1000 : 0 });
+      held.set(id, copyPayload(payload), { ttl: expiresIn ? expiresIn * 1000 : 0 });
     },
     async find(id) {
       return copy(held.get(id));

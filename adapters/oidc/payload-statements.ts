@@ -12,6 +12,7 @@
 import type pg from 'pg';
 import type { Models } from '../sequelize/models.js';
 import { GRANT_BOUND_MODELS } from './grant-bound-models.js';
+import { copyPayload } from './payload-copy.js';
 import { TurnBatch } from './turn-batch.js';
 import type { AdapterPayload } from './types.js';
 
@@ -78,7 +79,7 @@ async function findBatch(models: Models, keys: readonly Key[]): Promise<Array<Pa
     const row = found.get(keyOf(key));
     if (!row) return undefined;
     // Two callers asking for one row must not share the parsed payload: oidc-provider changes what it is given.
-    if (handedOut.has(keyOf(key))) return { ...row, payload: structuredClone(row.payload) };
+    if (handedOut.has(keyOf(key))) return { ...row, payload: copyPayload(row.payload) };
     handedOut.add(keyOf(key));
     return row;
   });
