@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { GrantGone } from '../../adapters/errors.js';
 import { FallbackAdapter, PendingRedisWrites } from '../../adapters/oidc/fallback-adapter.js';
 import { RedisAdapter } from '../../adapters/oidc/redis-adapter.js';
 import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
@@ -77,6 +78,14 @@ describe('Redis with PostgreSQL behind it', () => {
 
     expect(await codes.find(code)).toMatchObject({ jti: code, consumed: expect.any(Number) });
     expect(await sessions.find(session)).toBeUndefined();
+  });
+
+  it('keeps nothing in Redis of a token PostgreSQL refused because its grant is gone', async () => {
+    const tokens = adapterFor('AccessToken', new PendingRedisWrites(redis));
+    const token = { jti: id(), grantId: id(), accountId: 'a' };
+    await expect(tokens.upsert(token.jti, token, 600)).rejects.toBeInstanceOf(GrantGone);
+    expect(await observer.exists(`oidc:AccessToken:${token.jti}`)).toBe(0);
+    expect(await tokens.find(token.jti)).toBeUndefined();
   });
 
   it('serves the version saved while Redis was unreachable, not the older one Redis kept', async () => {
