@@ -23,7 +23,7 @@ export async function reportingConflicts<T>(write: Promise<T>): Promise<T> {
 /** A token written under a grant that no longer exists: it was revoked while the token was issued. */
 export class GrantGone extends Error {
   override name = 'GrantGone';
-  constructor(readonly grantId: string) {
+  constructor() {
     super('the grant was revoked');
   }
 }

@@ -90,10 +90,12 @@ const ON_CONFLICT = `ON CONFLICT (model, id) DO UPDATE
    SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, user_code = EXCLUDED.user_code, uid = EXCLUDED.uid,
        account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at, consumed_at = NULL`;
 const UPSERT_ONE = `INSERT INTO oidc_payloads (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) ${ON_CONFLICT}`;
-const UPSERT_MANY = `INSERT INTO oidc_payloads (${COLUMNS})
-SELECT model, id, payload::jsonb, grant_id, user_code, uid, account_id, expires_at, NULL
+/** The rows of a batch, one array per column ($1 to $8, as columnArrays gives them). */
+const BATCH_ROWS = `SELECT model, id, payload::jsonb, grant_id, user_code, uid, account_id, expires_at, NULL
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-       AS t(model, id, payload, grant_id, user_code, uid, account_id, expires_at)
+       AS t(model, id, payload, grant_id, user_code, uid, account_id, expires_at)`;
+const UPSERT_MANY = `INSERT INTO oidc_payloads (${COLUMNS})
+${BATCH_ROWS}
 ${ON_CONFLICT}`;
 
 const columnsOf = ({ model, id, payload, expiresIn }: PayloadWrite) => [
@@ -106,6 +108,12 @@ const columnsOf = ({ model, id, payload, expiresIn }: PayloadWrite) => [
   payload.accountId ?? null,
   expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
 ];
+
+/** The writes as one array per column, the parameters of BATCH_ROWS. */
+function columnArrays(writes: readonly PayloadWrite[]): unknown[][] {
+  const rows = writes.map(columnsOf);
+  return Array.from({ length: 8 }, (_, column) => rows.map((row) => row[column]));
+}
 
 /** Runs of writes with no key twice, in order: one INSERT … ON CONFLICT cannot touch a row twice. */
 function distinctRuns(writes: readonly PayloadWrite[]): PayloadWrite[][] {
@@ -135,9 +143,7 @@ function distinctRuns(writes: readonly PayloadWrite[]): PayloadWrite[][] {
 const UPSERT_GRANT_BOUND = `WITH live AS MATERIALIZED (
   SELECT id FROM oidc_payloads WHERE model = 'Grant' AND id = ANY($9::text[]) FOR KEY SHARE)
 INSERT INTO oidc_payloads (${COLUMNS})
-SELECT model, id, payload::jsonb, grant_id, user_code, uid, account_id, expires_at, NULL
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-       AS t(model, id, payload, grant_id, user_code, uid, account_id, expires_at)
+${BATCH_ROWS}
  WHERE t.grant_id IN (SELECT id FROM live)
 ${ON_CONFLICT}
 RETURNING model, id`;
@@ -150,17 +156,8 @@ const boundToGrant = (write: PayloadWrite) => GRANT_BOUND.has(write.model) && ty
 async function upsertFree(models: Models, writes: readonly PayloadWrite[]): Promise<void> {
   for (const run of distinctRuns(writes)) {
     const [only] = run;
-    if (run.length === 1 && only) {
-      await queryPayloads(models, 'write', UPSERT_ONE, columnsOf(only));
-      continue;
-    }
-    const rows = run.map(columnsOf);
-    await queryPayloads(
-      models,
-      'write',
-      UPSERT_MANY,
-      Array.from({ length: 8 }, (_, column) => rows.map((row) => row[column])),
-    );
+    if (run.length === 1 && only) await queryPayloads(models, 'write', UPSERT_ONE, columnsOf(only));
+    else await queryPayloads(models, 'write', UPSERT_MANY, columnArrays(run));
   }
 }
 
@@ -168,25 +165,23 @@ async function upsertFree(models: Models, writes: readonly PayloadWrite[]): Prom
 async function upsertGrantBound(models: Models, writes: readonly PayloadWrite[]): Promise<Set<string>> {
   const written = new Set<string>();
   for (const run of distinctRuns(writes)) {
-    const rows = run.map(columnsOf);
-    const { rows: landed } = await queryPayloads<Key>(models, 'write', UPSERT_GRANT_BOUND, [
-      ...Array.from({ length: 8 }, (_, column) => rows.map((row) => row[column])),
-      [...new Set(run.map((write) => write.payload.grantId as string))],
-    ]);
-    for (const key of landed) written.add(keyOf(key));
+    const grantIds = [...new Set(run.map((write) => write.payload.grantId))];
+    const { rows } = await queryPayloads<Key>(models, 'write', UPSERT_GRANT_BOUND, [...columnArrays(run), grantIds]);
+    for (const key of rows) written.add(keyOf(key));
   }
   return written;
 }
 
 /** Whether each write landed: false only for a token whose grant no longer exists. */
 async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<boolean[]> {
-  const bound = writes.filter(boundToGrant);
-  const free = writes.filter((write) => !boundToGrant(write));
+  const bound = writes.map(boundToGrant);
+  const free = writes.filter((_, index) => !bound[index]);
+  const grantBound = writes.filter((_, index) => bound[index]);
   const [, written] = await Promise.all([
     free.length > 0 ? upsertFree(models, free) : undefined,
-    bound.length > 0 ? upsertGrantBound(models, bound) : new Set<string>(),
+    grantBound.length > 0 ? upsertGrantBound(models, grantBound) : new Set<string>(),
   ]);
-  return writes.map((write) => !boundToGrant(write) || written.has(keyOf(write)));
+  return writes.map((write, index) => !bound[index] || written.has(keyOf(write)));
 }
 
 const CONSUME_ONE = `UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL AND ${LIVE}`;

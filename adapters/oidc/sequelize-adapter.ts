@@ -40,7 +40,7 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
     refuseNul(id, payload);
     await deferrable(this.model, async () => {
       const written = await this.statements.upsert({ model: this.model, id, payload, expiresIn });
-      if (!written) throw new GrantGone(String(payload.grantId));
+      if (!written) throw new GrantGone();
     });
   }
 

@@ -74,11 +74,11 @@ const CONNECTION_COLUMNS = ['id', 'name', 'strategy', 'options'];
 
 /**
  * A user with every identity and its connection, a row per identity (one with nulls for a user
- * without identities). Written out rather than through User.findByPk with nested includes: every
+ * without identities), the user taken from `from`: the users table, or the rows a statement's
+ * own update returned. Written out rather than through User.findByPk with nested includes: every
  * login and every profile-cache miss loads a user, and sequelize's building of nested model
  * instances cost more of the event loop than the query.
  */
-/** A user row (from `users`, or a statement's `users` rows as `from`) with its identities and their connections. */
 const withIdentities = (from: string) => `SELECT ${USER_COLUMNS.map((column) => `u.${column}`).join(', ')},
        ${IDENTITY_COLUMNS.map((column) => `i.${column} AS "i.${column}"`).join(', ')},
        ${CONNECTION_COLUMNS.map((column) => `c.${column} AS "c.${column}"`).join(', ')}

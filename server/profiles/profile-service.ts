@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProfileCache } from '../../adapters/cache/profile-cache.js';
 import { StoreConflict } from '../../adapters/errors.js';
 import type { ConnectionQueries } from '../../adapters/queries/connections.js';
+import type { UserWithIdentities } from '../../adapters/queries/records.js';
 import type { UserQueries } from '../../adapters/queries/users.js';
 import { checkPasswordPolicy, databaseOptions } from '../connections/database-connection.js';
 import { strategyTraits } from '../connections/strategies.js';
@@ -36,9 +37,10 @@ export function newIdentityId(): string {
 }
 
 export function createProfileService(users: UserQueries, connections: ConnectionQueries, events: EventBus, cache: ProfileCache<Profile>) {
+  const profileOf = (found: UserWithIdentities | undefined) => (found ? toProfile(found.user, found.identities) : undefined);
+
   async function loadProfile(userId: string): Promise<Profile | undefined> {
-    const found = await users.findById(userId);
-    return found ? toProfile(found.user, found.identities) : undefined;
+    return profileOf(await users.findById(userId));
   }
 
   return {
@@ -112,9 +114,9 @@ export function createProfileService(users: UserQueries, connections: Connection
      */
     async recordLogin(userId: string, ip: string | undefined): Promise<void> {
       const before = await cache.versionOf(userId);
-      const recorded = await users.recordLogin(userId, ip);
+      const recorded = profileOf(await users.recordLogin(userId, ip));
       await events.publish('user.login', userId);
-      if (recorded) await cache.refill(userId, toProfile(recorded.user, recorded.identities), before);
+      if (recorded) await cache.refill(userId, recorded, before);
     },
   };
 }

@@ -8,6 +8,7 @@ import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
 import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
+import { storedGrant } from '../support/grants.js';
 
 describe('Redis with PostgreSQL behind it', () => {
   let database: Database;
@@ -30,12 +31,7 @@ describe('Redis with PostgreSQL behind it', () => {
   const adapterFor = (model: string, pending: PendingRedisWrites) =>
     new FallbackAdapter(new RedisAdapter(model, redis), new SequelizeAdapter(model, database.models), pending);
   const id = () => randomBytes(8).toString('hex');
-  // PostgreSQL records a token only under a grant that exists.
-  const grant = async () => {
-    const grantId = id();
-    await new SequelizeAdapter('Grant', database.models).upsert(grantId, { jti: grantId, kind: 'Grant' }, 600);
-    return grantId;
-  };
+  const grant = () => storedGrant(new SequelizeAdapter('Grant', database.models));
   const away = async () => {
     redis.disconnect();
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -13,6 +13,7 @@ import type { AdapterPayload } from '../../adapters/oidc/types.js';
 import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
+import { storedGrant } from '../support/grants.js';
 
 const rid = (prefix: string) => `${prefix}-${randomUUID()}`;
 const token = (kind: string, grantId: string): AdapterPayload => ({
@@ -44,11 +45,7 @@ describe('tokens and their grant', () => {
   let other: pg.Client;
   const adapter = (model: string) => new SequelizeAdapter(model, database.models);
   const rows = async (id: string) => (await other.query('SELECT 1 FROM oidc_payloads WHERE id = $1', [id])).rowCount;
-  const grant = async () => {
-    const id = rid('grant');
-    await adapter('Grant').upsert(id, { jti: id, kind: 'Grant', accountId: 'account-1', clientId: 'client-app' }, 3600);
-    return id;
-  };
+  const grant = () => storedGrant(adapter('Grant'));
 
   beforeAll(async () => {
     databaseUrl = await createTestDatabase();

@@ -15,6 +15,7 @@ import { type Adapter, type AdapterPayload, SHORT_LIVED_MODELS } from '../../ada
 import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
+import { storedGrant } from '../support/grants.js';
 
 /** What the shared suite needs from a storage. */
 interface Backend {
@@ -112,12 +113,7 @@ function deviceCode(): AdapterPayload {
 
 function adapterContract(getBackend: () => Backend) {
   const adapter = (model: string) => getBackend().adapter(model);
-  // A token is stored only under a grant that exists (PostgreSQL refuses it otherwise).
-  const grant = async () => {
-    const id = rid('grant');
-    await adapter('Grant').upsert(id, { jti: id, kind: 'Grant', accountId: rid('account'), clientId: 'client-app' }, 3600);
-    return id;
-  };
+  const grant = () => storedGrant(adapter('Grant'));
 
   it('returns the payload it was given when an upserted artifact is found', async () => {
     const tokens = adapter('AccessToken');

@@ -11,6 +11,7 @@ import { type AdapterPayload, AlreadyConsumed } from '../../adapters/oidc/types.
 import { type Database, openDatabase } from '../../adapters/sequelize/database.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
+import { storedGrant } from '../support/grants.js';
 
 const rid = (prefix: string) => `${prefix}-${randomUUID()}`;
 /** The grant every token here is issued under; each database gets it in its beforeAll. */
@@ -47,7 +48,7 @@ describe('oidc_payloads statements batched per turn', () => {
 
   beforeAll(async () => {
     database = await openDatabase(await createTestDatabase(), createLogger('silent'));
-    await new SequelizeAdapter('Grant', database.models).upsert(GRANT_ID, { jti: GRANT_ID, kind: 'Grant' }, 3600);
+    await storedGrant(new SequelizeAdapter('Grant', database.models), GRANT_ID);
   }, 60_000);
 
   afterAll(async () => {
@@ -134,7 +135,7 @@ describe('the token kind index', () => {
 
   beforeAll(async () => {
     database = await openDatabase(await createTestDatabase(), createLogger('silent'));
-    await new SequelizeAdapter('Grant', database.models).upsert(GRANT_ID, { jti: GRANT_ID, kind: 'Grant' }, 3600);
+    await storedGrant(new SequelizeAdapter('Grant', database.models), GRANT_ID);
   }, 60_000);
 
   afterAll(async () => {

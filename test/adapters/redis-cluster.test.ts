@@ -21,6 +21,7 @@ import { createRedisEventBus } from '../../server/events/redis-event-bus.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { storedGrant } from '../support/grants.js';
 import { logSink } from '../support/log-sink.js';
 import { adminClient } from '../support/management-client.js';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
@@ -83,12 +84,7 @@ describe('on a Redis Cluster', () => {
     beforeAll(() => {
       factory = createAdapterFactory(database.models, redis, randomBytes(32));
     });
-    // A token is recorded only under a grant that exists.
-    const grant = async () => {
-      const id = rid('grant');
-      await factory('Grant').upsert(id, artifact('Grant', { jti: id, accountId: rid('account') }), 3600);
-      return id;
-    };
+    const grant = () => storedGrant(factory('Grant'));
 
     it('finds artifacts by id, uid and user code, consumes and destroys them, in Redis and in PostgreSQL, their record', async () => {
       const sessions = many(() => artifact('Session', { uid: rid('uid'), accountId: rid('account') }));
