@@ -19,7 +19,7 @@ import { LOGINS } from './options.js';
 import type { ServerMessage, ServerRequest, Usage } from './profile-server.js';
 import { startRedisServer } from './redis-server.js';
 import { SCENARIOS } from './scenarios.js';
-import { basicAuthorization, type Target } from './target.js';
+import type { Target } from './target.js';
 
 const progress = (message: string) => process.stderr.write(`[profile] ${message}\n`);
 const number = (name: string, fallback: number) => Number(process.env[name] || fallback);
@@ -62,8 +62,6 @@ async function startServer(kind: 'tessera' | 'baseline', redisUrl: string | unde
   };
 }
 
-const FORM = 'application/x-www-form-urlencoded';
-
 interface Scenario {
   readonly name: string;
   request(target: Described, tokens: UserTokens): LoadRequest;
@@ -88,21 +86,7 @@ const ALL_SCENARIOS: readonly Scenario[] = [
     name: scenario.name,
     request: (target: Described, tokens: UserTokens) => scenario.request({ ...target, stop: async () => {} }, tokens),
   })),
-  {
-    name: 'jwks',
-    request: (target) => ({ origin: target.issuer, method: 'GET', path: '/jwks', headers: {} }),
-  },
   { name: LOGINS, request: () => ({ origin: '', method: 'GET', path: '/', headers: {} }) },
-  {
-    name: 'introspection',
-    request: (target, tokens) => ({
-      origin: target.issuer,
-      method: 'POST',
-      path: '/token/introspection',
-      headers: { 'content-type': FORM, authorization: basicAuthorization(target.webClient) },
-      body: new URLSearchParams({ token: tokens.accessToken }).toString(),
-    }),
-  },
 ];
 
 /**

@@ -70,15 +70,23 @@ function usage(): Usage {
 /** As bench/tessera-target.ts, with REDIS_URL passed on when the parent gives one. */
 async function startTesseraTarget(redisUrl: string | undefined): Promise<Target> {
   // Imported here, so the bare provider's process loads none of Tessera.
-  const [{ freePort }, { loadConfig }, { createLogger }, { startTessera }, { startScratchPostgres }, { seedUser, seedWebClient }] =
-    await Promise.all([
-      import('../adapters/postgres/free-port.js'),
-      import('../server/config.js'),
-      import('../server/logger.js'),
-      import('../server/tessera.js'),
-      import('./scratch-postgres.js'),
-      import('./seed.js'),
-    ]);
+  const [
+    { freePort },
+    { loadConfig },
+    { createLogger },
+    { startTessera },
+    { startScratchPostgres },
+    { seedUser, seedWebClient },
+    { registerEs256Api },
+  ] = await Promise.all([
+    import('../adapters/postgres/free-port.js'),
+    import('../server/config.js'),
+    import('../server/logger.js'),
+    import('../server/tessera.js'),
+    import('./scratch-postgres.js'),
+    import('./seed.js'),
+    import('./es256-api.js'),
+  ]);
   const logger = createLogger('silent');
   const database = await startScratchPostgres(logger);
   const port = await freePort();
@@ -98,6 +106,7 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
     logger,
   );
   const webClient = await seedWebClient(tessera, REDIRECT_URI);
+  await registerEs256Api(tessera, machineClient.clientId);
   const user = await seedUser(tessera);
   return {
     name: 'tessera',
