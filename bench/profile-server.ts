@@ -76,7 +76,7 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
     { createLogger },
     { startTessera },
     { startScratchPostgres },
-    { seedUser, seedWebClient },
+    { seedLoginUsers, seedWebClient },
     { registerEs256Api },
   ] = await Promise.all([
     import('../adapters/postgres/free-port.js'),
@@ -107,13 +107,16 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
   );
   const webClient = await seedWebClient(tessera, REDIRECT_URI);
   await registerEs256Api(tessera, machineClient.clientId);
-  const user = await seedUser(tessera);
+  const loginForms = await seedLoginUsers(tessera);
+  const [loginForm] = loginForms;
+  if (!loginForm) throw new Error('no benchmark user was seeded');
   return {
     name: 'tessera',
     issuer,
     machineClient,
     webClient,
-    loginForm: { username: user.username, password: user.password },
+    loginForm,
+    loginForms,
     async stop() {
       try {
         await tessera.stop();

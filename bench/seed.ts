@@ -39,3 +39,13 @@ export async function seedUser(tessera: Tessera, username = 'bench@example.com')
   });
   return { username, password };
 }
+
+/** Separate users, so logins side by side do not all wait on one user's row (nor move its profile's cache version under each other). */
+const LOGIN_USERS = 8;
+
+/** The users the password logins take turns with; the first is also the one tokens are issued for. */
+export async function seedLoginUsers(tessera: Tessera): Promise<Array<{ username: string; password: string }>> {
+  const users: Array<{ username: string; password: string }> = [];
+  for (let i = 0; i < LOGIN_USERS; i += 1) users.push(await seedUser(tessera, `bench-${i}@example.com`));
+  return users;
+}

@@ -28,9 +28,6 @@ export type FromServer =
   | { readonly type: 'usage'; readonly usage: ServerUsage }
   | { readonly type: 'failed'; readonly message: string };
 
-/** Separate users, so logins side by side do not all wait on one user's row. */
-const LOGIN_USERS = 8;
-
 function currentUsage(): ServerUsage {
   const { userCPUTime, systemCPUTime, maxRSS } = process.resourceUsage();
   const mainThread = process.threadCpuUsage();
@@ -44,7 +41,7 @@ function currentUsage(): ServerUsage {
 
 /** Imported here, not at the top: the bare provider's process must not load and hold Tessera's modules, nor Tessera's the baseline's. */
 async function startTesseraServer(name: string): Promise<Target> {
-  const [{ loadConfig }, { createLogger }, { startTessera }, { registerEs256Api }, { seedUser, seedWebClient }] = await Promise.all([
+  const [{ loadConfig }, { createLogger }, { startTessera }, { registerEs256Api }, { seedLoginUsers, seedWebClient }] = await Promise.all([
     import('../server/config.js'),
     import('../server/logger.js'),
     import('../server/tessera.js'),
@@ -57,11 +54,7 @@ async function startTesseraServer(name: string): Promise<Target> {
     if (!config.adminClient) throw new Error('the benchmark needs ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET');
     const webClient = await seedWebClient(tessera, REDIRECT_URI);
     await registerEs256Api(tessera, config.adminClient.clientId);
-    const loginForms: Array<Record<string, string>> = [];
-    for (let i = 0; i < LOGIN_USERS; i += 1) {
-      const user = await seedUser(tessera, `bench-${i}@example.com`);
-      loginForms.push({ username: user.username, password: user.password });
-    }
+    const loginForms = await seedLoginUsers(tessera);
     const [loginForm] = loginForms;
     if (!loginForm) throw new Error('no benchmark user was seeded');
     return { name, issuer: config.issuer, machineClient: config.adminClient, webClient, loginForm, loginForms, stop: () => tessera.stop() };
