@@ -16,7 +16,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { copyPayload } from './payload-copy.js';
-import type { AccountIndexedAdapter, AdapterFactory, AdapterPayload } from './types.js';
+import { type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, reportsCreation } from './types.js';
 
 export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant']);
 export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session']);
@@ -132,8 +132,17 @@ export class MemoAdapter implements AccountIndexedAdapter {
     return found;
   }
 
+  /**
+   * On one node every write comes through here, so a session or grant is kept as written. With
+   * several nodes each write is announced, so that the others forget their copies; this node
+   * hears its own signal too, and would forget what it kept. There only a row the write created
+   * is kept, and not announced: no node can hold a copy of what did not exist. A login creates
+   * its grant and reads it back at once.
+   */
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    if (!this.memo.writesThrough || !WRITTEN_THROUGH_MODELS.has(this.model)) {
+    const kept = WRITTEN_THROUGH_MODELS.has(this.model);
+    const keepsCreated = kept && !this.memo.writesThrough && reportsCreation(this.inner);
+    if (!(kept && this.memo.writesThrough) && !keepsCreated) {
       await this.inner.upsert(id, payload, expiresIn);
       this.changed(id);
       return;
@@ -147,8 +156,10 @@ export class MemoAdapter implements AccountIndexedAdapter {
     forget(this.memo, key);
     const version = this.memo.versions.get(key);
     const revocations = this.memo.grantRevocations;
+    let outcome: 'created' | 'replaced' = 'replaced';
     try {
-      await this.inner.upsert(id, written, expiresIn);
+      if (keepsCreated) outcome = await this.inner.save(id, written, expiresIn);
+      else await this.inner.upsert(id, written, expiresIn);
     } finally {
       const left = (this.memo.writing.get(key) ?? 1) - 1;
       if (left === 0) this.memo.writing.delete(key);
@@ -156,8 +167,12 @@ export class MemoAdapter implements AccountIndexedAdapter {
     }
     // Kept only when no other write, destroy, consume or revocation touched it meanwhile.
     const alone = overlapping === 0 && this.memo.versions.get(key) === version && this.memo.grantRevocations === revocations;
+    if (keepsCreated && outcome === 'created' && alone) {
+      remember(this.memo, key, written, expiresIn);
+      return;
+    }
     this.changed(id);
-    if (alone) remember(this.memo, key, written, expiresIn);
+    if (!keepsCreated && alone) remember(this.memo, key, written, expiresIn);
   }
 
   async destroy(id: string): Promise<void> {

@@ -89,14 +89,21 @@ const COLUMNS = 'model, id, payload, grant_id, user_code, uid, account_id, expir
 const ON_CONFLICT = `ON CONFLICT (model, id) DO UPDATE
    SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, user_code = EXCLUDED.user_code, uid = EXCLUDED.uid,
        account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at, consumed_at = NULL`;
-const UPSERT_ONE = `INSERT INTO oidc_payloads (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) ${ON_CONFLICT}`;
+/**
+ * Whether each row was created by the write rather than replaced: a row version that no
+ * transaction has touched since its insert has no xmax. A new row has no copy in any node's
+ * memo (MemoAdapter.upsert).
+ */
+const RETURNING = 'RETURNING model, id, xmax = 0 AS created';
+const UPSERT_ONE = `INSERT INTO oidc_payloads (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) ${ON_CONFLICT} ${RETURNING}`;
 /** The rows of a batch, one array per column ($1 to $8, as columnArrays gives them). */
 const BATCH_ROWS = `SELECT model, id, payload::jsonb, grant_id, user_code, uid, account_id, expires_at, NULL
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
        AS t(model, id, payload, grant_id, user_code, uid, account_id, expires_at)`;
 const UPSERT_MANY = `INSERT INTO oidc_payloads (${COLUMNS})
 ${BATCH_ROWS}
-${ON_CONFLICT}`;
+${ON_CONFLICT}
+${RETURNING}`;
 
 const columnsOf = ({ model, id, payload, expiresIn }: PayloadWrite) => [
   model,
@@ -146,42 +153,47 @@ INSERT INTO oidc_payloads (${COLUMNS})
 ${BATCH_ROWS}
  WHERE t.grant_id IN (SELECT id FROM live)
 ${ON_CONFLICT}
-RETURNING model, id`;
+${RETURNING}`;
 
 const GRANT_BOUND: ReadonlySet<string> = new Set(GRANT_BOUND_MODELS);
 
 /** Issued under a grant, so written only while the grant exists (UPSERT_GRANT_BOUND). */
 const boundToGrant = (write: PayloadWrite) => GRANT_BOUND.has(write.model) && typeof write.payload.grantId === 'string';
 
-async function upsertFree(models: Models, writes: readonly PayloadWrite[]): Promise<void> {
+/** What a write did: created its row, replaced it, or (a token whose grant is gone) nothing. */
+export type WriteOutcome = 'created' | 'replaced' | 'refused';
+
+/** Each write's outcome, in order; a write whose row the statement did not return was refused. */
+async function upsertRuns(models: Models, writes: readonly PayloadWrite[], grantBound: boolean): Promise<WriteOutcome[]> {
+  const outcomes: WriteOutcome[] = [];
   for (const run of distinctRuns(writes)) {
     const [only] = run;
-    if (run.length === 1 && only) await queryPayloads(models, 'write', UPSERT_ONE, columnsOf(only));
-    else await queryPayloads(models, 'write', UPSERT_MANY, columnArrays(run));
+    const { rows } = grantBound
+      ? await queryPayloads<Key & { created: boolean }>(models, 'write', UPSERT_GRANT_BOUND, [
+          ...columnArrays(run),
+          [...new Set(run.map((write) => write.payload.grantId))],
+        ])
+      : run.length === 1 && only
+        ? await queryPayloads<Key & { created: boolean }>(models, 'write', UPSERT_ONE, columnsOf(only))
+        : await queryPayloads<Key & { created: boolean }>(models, 'write', UPSERT_MANY, columnArrays(run));
+    const created = new Map(rows.map((row) => [keyOf(row), row.created]));
+    for (const write of run) {
+      const landed = created.get(keyOf(write));
+      outcomes.push(landed === undefined ? 'refused' : landed ? 'created' : 'replaced');
+    }
   }
+  return outcomes;
 }
 
-/** The keys written; a write whose grant is gone is not. */
-async function upsertGrantBound(models: Models, writes: readonly PayloadWrite[]): Promise<Set<string>> {
-  const written = new Set<string>();
-  for (const run of distinctRuns(writes)) {
-    const grantIds = [...new Set(run.map((write) => write.payload.grantId))];
-    const { rows } = await queryPayloads<Key>(models, 'write', UPSERT_GRANT_BOUND, [...columnArrays(run), grantIds]);
-    for (const key of rows) written.add(keyOf(key));
-  }
-  return written;
-}
-
-/** Whether each write landed: false only for a token whose grant no longer exists. */
-async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<boolean[]> {
+async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<WriteOutcome[]> {
   const bound = writes.map(boundToGrant);
   const free = writes.filter((_, index) => !bound[index]);
   const grantBound = writes.filter((_, index) => bound[index]);
-  const [, written] = await Promise.all([
-    free.length > 0 ? upsertFree(models, free) : undefined,
-    grantBound.length > 0 ? upsertGrantBound(models, grantBound) : new Set<string>(),
+  const [freeOutcomes, boundOutcomes] = await Promise.all([
+    free.length > 0 ? upsertRuns(models, free, false) : [],
+    grantBound.length > 0 ? upsertRuns(models, grantBound, true) : [],
   ]);
-  return writes.map((write, index) => !bound[index] || written.has(keyOf(write)));
+  return writes.map((_, index) => (bound[index] ? boundOutcomes.shift() : freeOutcomes.shift()) ?? 'refused');
 }
 
 const CONSUME_ONE = `UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL AND ${LIVE}`;
@@ -204,8 +216,8 @@ async function consumeBatch(models: Models, keys: readonly Key[]): Promise<boole
 
 export interface PayloadStatements {
   find(model: string, id: string): Promise<PayloadRow | undefined>;
-  /** False, writing nothing, for a token whose grant no longer exists. */
-  upsert(write: PayloadWrite): Promise<boolean>;
+  /** 'refused', writing nothing, for a token whose grant no longer exists. */
+  upsert(write: PayloadWrite): Promise<WriteOutcome>;
   /** True for the one caller that marked a live, unconsumed artifact consumed. */
   consume(model: string, id: string): Promise<boolean>;
 }
@@ -217,7 +229,7 @@ export function payloadStatements(models: Models): PayloadStatements {
   let statements = byDatabase.get(models);
   if (!statements) {
     const finds = new TurnBatch<Key, PayloadRow | undefined>((keys) => findBatch(models, keys));
-    const upserts = new TurnBatch<PayloadWrite, boolean>((writes) => upsertBatch(models, writes));
+    const upserts = new TurnBatch<PayloadWrite, WriteOutcome>((writes) => upsertBatch(models, writes));
     const consumes = new TurnBatch<Key, boolean>((keys) => consumeBatch(models, keys));
     statements = {
       find: (model, id) => finds.add({ model, id }),

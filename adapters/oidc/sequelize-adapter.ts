@@ -11,7 +11,7 @@ import { deferrable } from './deferred-writes.js';
 import { GRANT_BOUND_MODELS } from './grant-bound-models.js';
 import { refuseNul } from './nul-refusal.js';
 import { type PayloadRow, type PayloadStatements, payloadStatements, queryPayloads } from './payload-statements.js';
-import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce } from './types.js';
+import { type AccountIndexedAdapter, type AdapterPayload, AlreadyConsumed, type ConsumesOnce, type ReportsCreation } from './types.js';
 
 /** A stored artifact as a cache needs it back: its payload (with `consumed`) and its remaining lifetime. */
 export interface StoredArtifact {
@@ -25,7 +25,7 @@ function notExpired() {
   return { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: new Date() } }] };
 }
 
-export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
+export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce, ReportsCreation {
   private readonly statements: PayloadStatements;
 
   constructor(
@@ -37,11 +37,19 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    await this.save(id, payload, expiresIn);
+  }
+
+  /** A deferred write (deferred-writes.ts) has not landed when this returns, so it says 'replaced', which promises nothing. */
+  async save(id: string, payload: AdapterPayload, expiresIn: number): Promise<'created' | 'replaced'> {
     refuseNul(id, payload);
+    let outcome: 'created' | 'replaced' = 'replaced';
     await deferrable(this.model, async () => {
       const written = await this.statements.upsert({ model: this.model, id, payload, expiresIn });
-      if (!written) throw new GrantGone();
+      if (written === 'refused') throw new GrantGone();
+      outcome = written;
     });
+    return outcome;
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {

@@ -31,6 +31,18 @@ export interface ConsumesOnce {
   consumeOnce(id: string): Promise<'consumed' | 'absent'>;
 }
 
+/**
+ * A store that tells whether a write created its row or replaced one. A row created just now
+ * has no copy on any node to go stale (no node memoizes an artifact that is absent), so its
+ * writer may keep it without telling the others (MemoAdapter.upsert).
+ */
+export interface ReportsCreation {
+  save(id: string, payload: AdapterPayload, expiresIn: number): Promise<'created' | 'replaced'>;
+}
+
+export const reportsCreation = (adapter: object): adapter is ReportsCreation & object =>
+  typeof (adapter as Partial<ReportsCreation>).save === 'function';
+
 export type AdapterFactory = (modelName: string) => AccountIndexedAdapter;
 
 // Models read on nearly every request and living minutes to days, so worth a copy in Redis in

@@ -7,7 +7,7 @@ import {
   memoizeFactory,
   SINGLE_NODE_MEMOIZED_MODELS,
 } from '../../adapters/oidc/memo-adapter.js';
-import type { AccountIndexedAdapter, AdapterPayload } from '../../adapters/oidc/types.js';
+import type { AccountIndexedAdapter, AdapterPayload, ReportsCreation } from '../../adapters/oidc/types.js';
 
 describe('memoized clients and grants', () => {
   it('reads the store once, then serves copies that callers cannot corrupt', async () => {
@@ -64,7 +64,8 @@ describe('memoized clients and grants', () => {
  * An in-memory store as the real ones behave (revocable by grant, consumable, blind to what
  * expired) that counts reads and can hold a read until released.
  */
-function store() {
+/** An in-memory store; with `reportsCreation`, one that tells whether a write created its row, as PostgreSQL's does. */
+function store({ reportsCreation = false } = {}) {
   const data = new Map<string, AdapterPayload>();
   let reads = 0;
   let gate: Promise<void> | undefined;
@@ -96,8 +97,16 @@ function store() {
     },
     idsByAccount: async () => [],
   };
+  const reporting: AccountIndexedAdapter & ReportsCreation = {
+    ...adapter,
+    async save(id: string, payload: AdapterPayload, expiresIn: number): Promise<'created' | 'replaced'> {
+      const existed = data.has(id);
+      await adapter.upsert(id, payload, expiresIn);
+      return existed ? 'replaced' : 'created';
+    },
+  };
   return {
-    adapter,
+    adapter: reportsCreation ? reporting : adapter,
     reads: () => reads,
     hold: (until: Promise<void>) => (gate = until),
     release: () => (gate = undefined),
@@ -373,5 +382,64 @@ describe('sessions and grants written through, on a single node', () => {
     await shared.sessions.upsert('s6', session('s6'), 3600);
     await shared.sessions.find('s6');
     expect(shared.backing.reads()).toBe(1);
+  });
+});
+
+describe('grants a write created, with several nodes (Redis)', () => {
+  const setup = () => {
+    const backing = store({ reportsCreation: true });
+    const announced: string[] = [];
+    const memo = createMemo(10, 60_000, { writesThrough: false });
+    const adapters = memoizeFactory(
+      () => backing.adapter,
+      memo,
+      (key) => announced.push(key),
+      MEMOIZED_MODELS,
+    );
+    return { backing, memo, announced, grants: adapters('Grant'), clients: adapters('Client') };
+  };
+  const grant = (id: string, scope = 'openid') => ({ jti: id, accountId: 'user-1', clientId: 'app', openid: { scope } });
+
+  it('are kept as written and not announced, as no other node can hold a copy; a grant replaced is announced and read again', async () => {
+    const { backing, announced, grants } = setup();
+    await grants.upsert('g1', grant('g1'), 3600);
+    expect(await grants.find('g1')).toEqual(grant('g1'));
+    expect(backing.reads()).toBe(0);
+    expect(announced).toEqual([]);
+
+    await grants.upsert('g1', grant('g1', 'openid email'), 3600);
+    expect(announced).toEqual(['Grant:g1']);
+    expect(await grants.find('g1')).toEqual(grant('g1', 'openid email'));
+    expect(backing.reads()).toBe(1);
+  });
+
+  it("are forgotten when another node's signal names them, like any memoized grant", async () => {
+    const { backing, memo, grants } = setup();
+    await grants.upsert('g2', grant('g2'), 3600);
+    await backing.adapter.upsert('g2', grant('g2', 'openid profile'), 3600);
+    forget(memo, 'Grant:g2');
+    expect(await grants.find('g2')).toEqual(grant('g2', 'openid profile'));
+  });
+
+  it('are not kept when a destroy overtook the write, and the destroy is announced', async () => {
+    const { backing, announced, grants } = setup();
+    let release!: () => void;
+    backing.holdWrites(new Promise<void>((resolve) => (release = resolve)));
+    const write = grants.upsert('g3', grant('g3'), 3600);
+    await grants.destroy('g3');
+    backing.holdWrites(undefined);
+    release();
+    await write;
+    expect(announced).toContain('Grant:g3');
+    expect(await grants.find('g3')).toEqual(backing.stored('g3'));
+    expect(backing.reads()).toBe(1);
+  });
+
+  it('leave other models as before: a client created is still announced and read from the store', async () => {
+    const { backing, announced, clients } = setup();
+    await clients.upsert('c1', { client_id: 'c1' }, 0);
+    expect(announced).toEqual(['Client:c1']);
+    await clients.find('c1');
+    expect(backing.reads()).toBe(1);
   });
 });

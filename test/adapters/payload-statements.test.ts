@@ -105,6 +105,27 @@ describe('oidc_payloads statements batched per turn', () => {
     expect(await adapter.find(id)).toEqual({ kind: 'Session', step: 2 });
   });
 
+  it('tells each write whether it created its row or replaced one, alone, batched, twice in one turn, and for tokens under a grant', async () => {
+    const grants = new SequelizeAdapter('Grant', database.models);
+    const sessions = new SequelizeAdapter('Session', database.models);
+    const tokens = new SequelizeAdapter('AuthorizationCode', database.models);
+    const [grantId, sessionId, twiceId] = [rid('grant'), rid('session'), rid('session')];
+    expect(await grants.save(grantId, { kind: 'Grant', accountId: 'someone' }, 600)).toBe('created');
+    expect(await grants.save(grantId, { kind: 'Grant', accountId: 'someone', changed: true }, 600)).toBe('replaced');
+
+    const code = token('AuthorizationCode', { grantId });
+    expect(
+      await Promise.all([
+        grants.save(grantId, { kind: 'Grant', accountId: 'someone' }, 600),
+        sessions.save(sessionId, { kind: 'Session' }, 600),
+        sessions.save(twiceId, { kind: 'Session', step: 1 }, 600),
+        sessions.save(twiceId, { kind: 'Session', step: 2 }, 600),
+        tokens.save(String(code.jti), code, 600),
+      ]),
+    ).toEqual(['replaced', 'created', 'created', 'replaced', 'created']);
+    expect(await tokens.save(String(code.jti), { ...code, changed: true }, 600)).toBe('replaced');
+  });
+
   it('lets exactly one of several consumes of one refresh token issued in the same turn pass, in one statement', async () => {
     const adapters = Array.from({ length: 5 }, () => new SequelizeAdapter('RefreshToken', database.models));
     const refresh = token('RefreshToken');

@@ -1,7 +1,8 @@
 /**
  * On a single node, a login reads back the session and grant it wrote from the memo: no
  * statement for them. And what the memo keeps never outlives what the store says: a session
- * ended (signed out, the account revoked) is gone at once.
+ * ended (signed out, the account revoked) is gone at once. With Redis, the grant it created is
+ * read back from the memo too, and another node's change to it still reaches the memo.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
@@ -41,5 +42,40 @@ describe('a login on a single node', () => {
     } finally {
       reads.mockRestore();
     }
+  });
+});
+
+describe('a login with Redis (several nodes possible)', () => {
+  let tessera: TestTessera;
+  beforeAll(async () => {
+    tessera = await startTestTessera({ redis: true });
+  });
+  afterAll(() => tessera?.stop());
+
+  it('reads back the grant it created without PostgreSQL, and a change to that grant on another node still reaches this one', async () => {
+    const client = await createClient(tessera);
+    const user = await createUser(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const reads = vi.spyOn(SequelizeAdapter.prototype, 'findStored');
+    let grantReads: string[];
+    try {
+      const { tokens } = await login(config, { scope: 'openid', username: user.email, password: user.password });
+      expect(tokens.claims()?.sub).toBe(user.profile.user_id);
+      grantReads = reads.mock.contexts
+        .map((context) => (context as unknown as { model: string }).model)
+        .filter((model) => model === 'Grant');
+    } finally {
+      reads.mockRestore();
+    }
+    expect(grantReads).toEqual([]);
+
+    // Another node revokes the grant: its signal reaches this node, which forgets what it kept.
+    const [grantRow] = await tessera.database.models.OidcPayload.findAll({ where: { model: 'Grant' } });
+    if (!grantRow) throw new Error('the login stored no grant');
+    const grants = tessera.services.providers.provider.Grant;
+    expect(await grants.find(grantRow.id)).toBeDefined();
+    await tessera.database.models.OidcPayload.destroy({ where: { model: 'Grant', id: grantRow.id } });
+    await tessera.services.signals.announce('oidc.changed', `Grant:${grantRow.id}`);
+    await expect.poll(() => grants.find(grantRow.id)).toBeUndefined();
   });
 });
