@@ -115,6 +115,22 @@ function store({ reportsCreation = false } = {}) {
   };
 }
 
+/** An upsert the store holds until a destroy of the same id, issued after it, has gone through. */
+async function writeOvertakenByDestroy(
+  backing: ReturnType<typeof store>,
+  adapter: AccountIndexedAdapter,
+  id: string,
+  payload: AdapterPayload,
+) {
+  let release!: () => void;
+  backing.holdWrites(new Promise<void>((resolve) => (release = resolve)));
+  const write = adapter.upsert(id, payload, 3600);
+  await adapter.destroy(id);
+  backing.holdWrites(undefined);
+  release();
+  await write;
+}
+
 function token(jti: string, grantId: string, lifetimeSeconds = 3600): AdapterPayload {
   const iat = Math.floor(Date.now() / 1000);
   return { jti, kind: 'AccessToken', grantId, accountId: 'user-1', clientId: 'app', scope: 'openid', iat, exp: iat + lifetimeSeconds };
@@ -341,13 +357,7 @@ describe('sessions and grants written through, on a single node', () => {
 
   it('keep nothing of a write that a destroy overtook, and find nothing after the destroy', async () => {
     const { backing, sessions } = setup();
-    let release!: () => void;
-    backing.holdWrites(new Promise<void>((resolve) => (release = resolve)));
-    const write = sessions.upsert('s3', session('s3'), 3600);
-    await sessions.destroy('s3');
-    backing.holdWrites(undefined);
-    release();
-    await write;
+    await writeOvertakenByDestroy(backing, sessions, 's3', session('s3'));
     expect(await sessions.find('s3')).toEqual(backing.stored('s3'));
     expect(backing.reads()).toBe(1);
     await sessions.destroy('s3');
@@ -423,13 +433,7 @@ describe('grants a write created, with several nodes (Redis)', () => {
 
   it('are not kept when a destroy overtook the write, and the destroy is announced', async () => {
     const { backing, announced, grants } = setup();
-    let release!: () => void;
-    backing.holdWrites(new Promise<void>((resolve) => (release = resolve)));
-    const write = grants.upsert('g3', grant('g3'), 3600);
-    await grants.destroy('g3');
-    backing.holdWrites(undefined);
-    release();
-    await write;
+    await writeOvertakenByDestroy(backing, grants, 'g3', grant('g3'));
     expect(announced).toContain('Grant:g3');
     expect(await grants.find('g3')).toEqual(backing.stored('g3'));
     expect(backing.reads()).toBe(1);
