@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { REDIRECT_URI, type Target } from './target.js';
+import type { Target } from './target.js';
 
 export interface Usage {
   /** User + system CPU of this process, microseconds. */
@@ -70,23 +70,16 @@ function usage(): Usage {
 /** As bench/tessera-target.ts, with REDIS_URL passed on when the parent gives one. */
 async function startTesseraTarget(redisUrl: string | undefined): Promise<Target> {
   // Imported here, so the bare provider's process loads none of Tessera.
-  const [
-    { freePort },
-    { loadConfig },
-    { createLogger },
-    { startTessera },
-    { startScratchPostgres },
-    { seedLoginUsers, seedWebClient },
-    { registerEs256Api },
-  ] = await Promise.all([
-    import('../adapters/postgres/free-port.js'),
-    import('../server/config.js'),
-    import('../server/logger.js'),
-    import('../server/tessera.js'),
-    import('./scratch-postgres.js'),
-    import('./seed.js'),
-    import('./es256-api.js'),
-  ]);
+  const [{ freePort }, { loadConfig }, { createLogger }, { startTessera }, { startScratchPostgres }, { seedBenchmark }] = await Promise.all(
+    [
+      import('../adapters/postgres/free-port.js'),
+      import('../server/config.js'),
+      import('../server/logger.js'),
+      import('../server/tessera.js'),
+      import('./scratch-postgres.js'),
+      import('./seed.js'),
+    ],
+  );
   const logger = createLogger('silent');
   const database = await startScratchPostgres(logger);
   const port = await freePort();
@@ -105,18 +98,12 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
     }),
     logger,
   );
-  const webClient = await seedWebClient(tessera, REDIRECT_URI);
-  await registerEs256Api(tessera, machineClient.clientId);
-  const loginForms = await seedLoginUsers(tessera);
-  const [loginForm] = loginForms;
-  if (!loginForm) throw new Error('no benchmark user was seeded');
+  const seeded = await seedBenchmark(tessera, machineClient.clientId);
   return {
     name: 'tessera',
     issuer,
     machineClient,
-    webClient,
-    loginForm,
-    loginForms,
+    ...seeded,
     async stop() {
       try {
         await tessera.stop();

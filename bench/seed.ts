@@ -1,8 +1,9 @@
-/** The data a benchmark needs in Tessera: a first-party web client and a database user, made through its services. */
+/** The data a benchmark needs in Tessera, made through its services: a first-party web client, an ES256 API, database users. */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_DATABASE_CONNECTION } from '../server/clients/bootstrap.js';
 import type { Tessera } from '../server/tessera.js';
-import type { ClientCredentials } from './target.js';
+import { registerEs256Api } from './es256-api.js';
+import { type ClientCredentials, REDIRECT_URI } from './target.js';
 
 export async function seedWebClient(tessera: Tessera, redirectUri: string): Promise<ClientCredentials> {
   const clientId = 'bench-web-client';
@@ -43,9 +44,17 @@ export async function seedUser(tessera: Tessera, username = 'bench@example.com')
 /** Separate users, so logins side by side do not all wait on one user's row (nor move its profile's cache version under each other). */
 const LOGIN_USERS = 8;
 
-/** The users the password logins take turns with; the first is also the one tokens are issued for. */
-export async function seedLoginUsers(tessera: Tessera): Promise<Array<{ username: string; password: string }>> {
-  const users: Array<{ username: string; password: string }> = [];
-  for (let i = 0; i < LOGIN_USERS; i += 1) users.push(await seedUser(tessera, `bench-${i}@example.com`));
-  return users;
+/**
+ * Everything every benchmark server of Tessera's needs: the web client, the ES256 API granted to
+ * the machine client, and the users the password logins take turns with (the first is also the
+ * one tokens are issued for).
+ */
+export async function seedBenchmark(tessera: Tessera, machineClientId: string) {
+  const webClient = await seedWebClient(tessera, REDIRECT_URI);
+  await registerEs256Api(tessera, machineClientId);
+  const loginForms: Array<{ username: string; password: string }> = [];
+  for (let i = 0; i < LOGIN_USERS; i += 1) loginForms.push(await seedUser(tessera, `bench-${i}@example.com`));
+  const [loginForm] = loginForms;
+  if (!loginForm) throw new Error('no benchmark user was seeded');
+  return { webClient, loginForm, loginForms };
 }

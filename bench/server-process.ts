@@ -4,7 +4,7 @@
  * environment, as `npm start` is, then seeded with a web client and users through its services;
  * the bare provider needs no configuration. Answers usage questions until told to stop.
  */
-import { REDIRECT_URI, type Target } from './target.js';
+import type { Target } from './target.js';
 
 export type ServerKind = 'tessera' | 'baseline';
 
@@ -41,23 +41,18 @@ function currentUsage(): ServerUsage {
 
 /** Imported here, not at the top: the bare provider's process must not load and hold Tessera's modules, nor Tessera's the baseline's. */
 async function startTesseraServer(name: string): Promise<Target> {
-  const [{ loadConfig }, { createLogger }, { startTessera }, { registerEs256Api }, { seedLoginUsers, seedWebClient }] = await Promise.all([
+  const [{ loadConfig }, { createLogger }, { startTessera }, { seedBenchmark }] = await Promise.all([
     import('../server/config.js'),
     import('../server/logger.js'),
     import('../server/tessera.js'),
-    import('./es256-api.js'),
     import('./seed.js'),
   ]);
   const config = loadConfig();
   const tessera = await startTessera(config, createLogger(config.logLevel));
   try {
     if (!config.adminClient) throw new Error('the benchmark needs ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET');
-    const webClient = await seedWebClient(tessera, REDIRECT_URI);
-    await registerEs256Api(tessera, config.adminClient.clientId);
-    const loginForms = await seedLoginUsers(tessera);
-    const [loginForm] = loginForms;
-    if (!loginForm) throw new Error('no benchmark user was seeded');
-    return { name, issuer: config.issuer, machineClient: config.adminClient, webClient, loginForm, loginForms, stop: () => tessera.stop() };
+    const seeded = await seedBenchmark(tessera, config.adminClient.clientId);
+    return { name, issuer: config.issuer, machineClient: config.adminClient, ...seeded, stop: () => tessera.stop() };
   } catch (error) {
     await tessera.stop();
     throw error;
