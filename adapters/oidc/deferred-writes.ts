@@ -10,22 +10,25 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 const DEFERRABLE_MODELS: ReadonlySet<string> = new Set(['AccessToken', 'RefreshToken']);
 
-const requestWrites = new AsyncLocalStorage<Array<Promise<void>>>();
+const requestWrites = new AsyncLocalStorage<Array<Promise<unknown>>>();
 
-/** Runs `write` now; inside runDeferringWrites, for a deferrable model, without waiting for it. */
-export function deferrable(model: string, write: () => Promise<void>): Promise<void> {
+/**
+ * Runs `write` now and gives its result; inside runDeferringWrites, for a deferrable model,
+ * without waiting for it, and undefined.
+ */
+export function deferrable<T>(model: string, write: () => Promise<T>): Promise<T | undefined> {
   const pending = requestWrites.getStore();
   if (!pending || !DEFERRABLE_MODELS.has(model)) return write();
   const written = write();
   // Awaited by runDeferringWrites; until then, a failure must not count as unhandled.
   written.catch(() => undefined);
   pending.push(written);
-  return Promise.resolve();
+  return Promise.resolve(undefined);
 }
 
 /** Runs `run`, then waits for every write it deferred; returns the first of their failures, if any. */
 export async function runDeferringWrites(run: () => Promise<unknown>): Promise<{ failure: unknown } | undefined> {
-  const pending: Array<Promise<void>> = [];
+  const pending: Array<Promise<unknown>> = [];
   await requestWrites.run(pending, run);
   const outcomes = await Promise.allSettled(pending);
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');

@@ -16,7 +16,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { copyPayload } from './payload-copy.js';
-import { type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, reportsCreation } from './types.js';
+import { type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, type ReportsCreation, reportsCreation } from './types.js';
 
 export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant']);
 export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session']);
@@ -140,9 +140,8 @@ export class MemoAdapter implements AccountIndexedAdapter {
    * its grant and reads it back at once.
    */
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const kept = WRITTEN_THROUGH_MODELS.has(this.model);
-    const keepsCreated = kept && !this.memo.writesThrough && reportsCreation(this.inner);
-    if (!(kept && this.memo.writesThrough) && !keepsCreated) {
+    const creations = this.memo.writesThrough ? undefined : this.reportingCreations();
+    if (!WRITTEN_THROUGH_MODELS.has(this.model) || (!this.memo.writesThrough && !creations)) {
       await this.inner.upsert(id, payload, expiresIn);
       this.changed(id);
       return;
@@ -156,9 +155,9 @@ export class MemoAdapter implements AccountIndexedAdapter {
     forget(this.memo, key);
     const version = this.memo.versions.get(key);
     const revocations = this.memo.grantRevocations;
-    let outcome: 'created' | 'replaced' = 'replaced';
+    let created = false;
     try {
-      if (keepsCreated) outcome = await this.inner.save(id, written, expiresIn);
+      if (creations) created = (await creations.save(id, written, expiresIn)) === 'created';
       else await this.inner.upsert(id, written, expiresIn);
     } finally {
       const left = (this.memo.writing.get(key) ?? 1) - 1;
@@ -167,12 +166,14 @@ export class MemoAdapter implements AccountIndexedAdapter {
     }
     // Kept only when no other write, destroy, consume or revocation touched it meanwhile.
     const alone = overlapping === 0 && this.memo.versions.get(key) === version && this.memo.grantRevocations === revocations;
-    if (keepsCreated && outcome === 'created' && alone) {
-      remember(this.memo, key, written, expiresIn);
-      return;
-    }
-    this.changed(id);
-    if (!keepsCreated && alone) remember(this.memo, key, written, expiresIn);
+    const kept = alone && (this.memo.writesThrough || created);
+    if (!(kept && created)) this.changed(id);
+    if (kept) remember(this.memo, key, written, expiresIn);
+  }
+
+  /** The store, when it tells whether a write created its row. */
+  private reportingCreations(): ReportsCreation | undefined {
+    return reportsCreation(this.inner) ? this.inner : undefined;
   }
 
   async destroy(id: string): Promise<void> {

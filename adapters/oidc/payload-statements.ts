@@ -168,14 +168,12 @@ async function upsertRuns(models: Models, writes: readonly PayloadWrite[], grant
   const outcomes: WriteOutcome[] = [];
   for (const run of distinctRuns(writes)) {
     const [only] = run;
-    const { rows } = grantBound
-      ? await queryPayloads<Key & { created: boolean }>(models, 'write', UPSERT_GRANT_BOUND, [
-          ...columnArrays(run),
-          [...new Set(run.map((write) => write.payload.grantId))],
-        ])
+    const [statement, values] = grantBound
+      ? [UPSERT_GRANT_BOUND, [...columnArrays(run), [...new Set(run.map((write) => write.payload.grantId))]]]
       : run.length === 1 && only
-        ? await queryPayloads<Key & { created: boolean }>(models, 'write', UPSERT_ONE, columnsOf(only))
-        : await queryPayloads<Key & { created: boolean }>(models, 'write', UPSERT_MANY, columnArrays(run));
+        ? [UPSERT_ONE, columnsOf(only)]
+        : [UPSERT_MANY, columnArrays(run)];
+    const { rows } = await queryPayloads<Key & { created: boolean }>(models, 'write', statement, values);
     const created = new Map(rows.map((row) => [keyOf(row), row.created]));
     for (const write of run) {
       const landed = created.get(keyOf(write));

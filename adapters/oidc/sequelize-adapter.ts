@@ -43,13 +43,12 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce, Re
   /** A deferred write (deferred-writes.ts) has not landed when this returns, so it says 'replaced', which promises nothing. */
   async save(id: string, payload: AdapterPayload, expiresIn: number): Promise<'created' | 'replaced'> {
     refuseNul(id, payload);
-    let outcome: 'created' | 'replaced' = 'replaced';
-    await deferrable(this.model, async () => {
+    const outcome = await deferrable(this.model, async () => {
       const written = await this.statements.upsert({ model: this.model, id, payload, expiresIn });
       if (written === 'refused') throw new GrantGone();
-      outcome = written;
+      return written;
     });
-    return outcome;
+    return outcome ?? 'replaced';
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {
