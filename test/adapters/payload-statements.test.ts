@@ -3,7 +3,6 @@
  * goes out as one statement, and each caller still gets exactly its own answer.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SequelizeAdapter } from '../../adapters/oidc/sequelize-adapter.js';
 import { indexTokenKinds } from '../../adapters/oidc/token-kinds.js';
@@ -12,6 +11,7 @@ import { type Database, openDatabase } from '../../adapters/sequelize/database.j
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 import { storedGrant } from '../support/grants.js';
+import { watchingStatements } from '../support/pg-statements.js';
 
 const rid = (prefix: string) => `${prefix}-${randomUUID()}`;
 /** The grant every token here is issued under; each database gets it in its beforeAll. */
@@ -27,19 +27,11 @@ const token = (kind: string, extra: Partial<AdapterPayload> = {}): AdapterPayloa
 
 /** Counts the statements on oidc_payloads this process sends while `during` runs (not a new pooled connection's setup). */
 async function statementsDuring(during: () => Promise<unknown>): Promise<number> {
-  const query = pg.Client.prototype.query;
   let count = 0;
-  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
-    const [statement] = args;
-    const text = typeof statement === 'string' ? statement : (statement as { text?: string } | undefined)?.text;
-    if (text?.includes('oidc_payloads')) count += 1;
-    return (query as (...args: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    await during();
-  } finally {
-    pg.Client.prototype.query = query;
-  }
+  await watchingStatements((text) => {
+    if (text.includes('oidc_payloads')) count += 1;
+    return undefined;
+  }, during);
   return count;
 }
 

@@ -1,8 +1,8 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
+import { watchingStatements } from '../support/pg-statements.js';
 import { discover, login } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
@@ -105,21 +105,15 @@ describe('authorization code login through the HTML form', () => {
   });
 
   it('keeps the profile the login recorded in the cache: the tokens it gets read no user from PostgreSQL again', async () => {
-    const query = pg.Client.prototype.query;
     const userReads: string[] = [];
-    pg.Client.prototype.query = function watched(this: pg.Client, ...args: unknown[]) {
-      const [statement] = args;
-      const text = typeof statement === 'string' ? statement : (statement as { text?: string } | undefined)?.text;
-      if (text?.includes('FROM users u')) userReads.push(text);
-      return (query as (...args: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-    let profile: Record<string, unknown> | undefined;
-    try {
-      const { tokens } = await login(config, { scope: 'openid profile', username: user.email, password: user.password });
-      profile = tokens.claims() as Record<string, unknown> | undefined;
-    } finally {
-      pg.Client.prototype.query = query;
-    }
+    const { tokens } = await watchingStatements(
+      (text) => {
+        if (text.includes('FROM users u')) userReads.push(text);
+        return undefined;
+      },
+      () => login(config, { scope: 'openid profile', username: user.email, password: user.password }),
+    );
+    const profile = tokens.claims() as Record<string, unknown> | undefined;
     expect(userReads).toEqual([]);
     const stored = await tessera.services.profiles.getProfile(user.profile.user_id);
     expect(profile).toMatchObject({ sub: user.profile.user_id, name: 'Jane Doe', updated_at: expect.any(Number) });

@@ -2,9 +2,10 @@
  * The token endpoint acknowledges the new tokens' writes early and commits them together; its
  * answer must still carry only tokens PostgreSQL holds.
  */
-import pg from 'pg';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
+import { watchingStatements } from '../support/pg-statements.js';
 import { discover, login } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
@@ -27,19 +28,11 @@ async function refresh(url: string, client: { client_id: string; client_secret: 
 }
 
 /** Makes every insert of an oidc-provider artifact fail as a lost PostgreSQL connection does, while `during` runs. */
-async function whileInsertsFail<T>(during: () => Promise<T>): Promise<T> {
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function failingInserts(this: pg.Client, ...args: unknown[]) {
-    const [config] = args;
-    const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text;
-    if (text?.includes('INSERT INTO oidc_payloads')) return Promise.reject(new Error('Connection terminated unexpectedly'));
-    return (query as (...args: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    return await during();
-  } finally {
-    pg.Client.prototype.query = query;
-  }
+function whileInsertsFail<T>(during: () => Promise<T>): Promise<T> {
+  return watchingStatements(
+    (text) => (text.includes('INSERT INTO oidc_payloads') ? new Error('Connection terminated unexpectedly') : undefined),
+    during,
+  );
 }
 
 describe('the token endpoint with the new tokens written together', () => {

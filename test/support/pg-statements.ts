@@ -1,0 +1,22 @@
+/**
+ * Every statement this process sends to PostgreSQL, shown to a test while `during` runs: to
+ * count them, to record them, or to fail some of them as a lost connection would.
+ */
+import pg from 'pg';
+
+/** `see` gets each statement's text before it is sent; an Error it returns fails that statement instead. */
+export async function watchingStatements<T>(see: (text: string) => Error | undefined, during: () => Promise<T>): Promise<T> {
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function watched(this: pg.Client, ...args: unknown[]) {
+    const [statement] = args;
+    const text = typeof statement === 'string' ? statement : (statement as { text?: string } | undefined)?.text;
+    const failure = text === undefined ? undefined : see(text);
+    if (failure) return Promise.reject(failure);
+    return (query as (...args: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    return await during();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}
