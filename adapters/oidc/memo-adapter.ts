@@ -11,7 +11,8 @@
  *
  * On a single node, sessions and grants are also kept as they are written (write-through): a
  * login writes its session and grant and reads both back within the same flow, and those reads
- * would otherwise each cost a statement.
+ * would otherwise each cost a statement. With several nodes, only a grant the write created is
+ * (MemoAdapter.upsert).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
