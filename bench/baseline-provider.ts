@@ -1,10 +1,11 @@
 /**
- * The baseline: a bare oidc-provider with its default in-memory adapter and one static client,
- * configured like Tessera's provider for everything the scenarios touch.
+ * The baseline: a bare oidc-provider with its default in-memory adapter (or, given one, another
+ * adapter) and one static client, configured like Tessera's provider for everything the
+ * scenarios touch.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { freePort } from '../adapters/postgres/free-port.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS } from '../server/oidc/claims.js';
 import { generateSigningKey } from '../server/oidc/key-store.js';
@@ -27,7 +28,7 @@ function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
   return ctx.oidc.route === 'token' && ctx.oidc.params?.['grant_type'] === 'client_credentials';
 }
 
-export async function startBaselineProvider(): Promise<Target> {
+export async function startBaselineProvider(adapter?: new (model: string) => Adapter): Promise<Target> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const audience = managementAudience(issuer);
@@ -36,6 +37,7 @@ export async function startBaselineProvider(): Promise<Target> {
   const signingKeys = await Promise.all([generateSigningKey('RS256'), generateSigningKey('ES256')]);
 
   const configuration: Configuration = {
+    ...(adapter ? { adapter } : {}),
     clients: [
       {
         client_id: client.clientId,

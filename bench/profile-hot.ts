@@ -5,6 +5,7 @@
  * benchmark of record is `npm run bench`.
  *
  * PROFILE_DURATION (s per run, 5), PROFILE_CONNECTIONS (16), PROFILE_ROUNDS (1),
+ * PROFILE_BASELINE=postgres (the bare provider over a scratch PostgreSQL, bench/baseline-postgres-adapter.ts),
  * PROFILE_SCENARIOS (comma-separated names, all by default; `logins` the password logins, 4 at a time), PROFILE_REDIS=1 (Tessera with a
  * scratch redis-server), PROFILE_CPU=<dir> (a .cpuprofile per scenario and server there).
  */
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadRequest, type LoadResult, runLoad } from './load.js';
 import { issueUserTokens, type UserTokens } from './login.js';
-import { measureLogins } from './login-rate.js';
+import { measureLogins, measureRawVerifies } from './login-rate.js';
 import { LOGINS } from './options.js';
 import type { ServerMessage, ServerRequest, Usage } from './profile-server.js';
 import { startRedisServer } from './redis-server.js';
@@ -33,7 +34,7 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(kind: 'tessera' | 'baseline', redisUrl: string | undefined): Promise<Server> {
+async function startServer(kind: 'tessera' | 'baseline' | 'baseline-postgres', redisUrl: string | undefined): Promise<Server> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./profile-server.ts', import.meta.url)), [kind, ...(redisUrl ? [redisUrl] : [])]);
   const waiting: Array<(message: ServerMessage) => void> = [];
   let ready: (message: ServerMessage & { kind: 'ready' }) => void = () => {};
@@ -106,6 +107,13 @@ async function postgresCpuMicros(): Promise<number> {
   return (ticks * 1_000_000) / 100;
 }
 
+/** The bench's login limit (docs/benchmarks.md, Password logins): the bare flow plus one raw argon2id verify, measured now. */
+async function loginLimitRow(tessera: number, bare: number, durationSeconds: number): Promise<string> {
+  const verifies = (await measureRawVerifies({ concurrency: 4, durationSeconds })).perSecond;
+  const limit = 1 / (1 / bare + 1 / verifies);
+  return `  limit ${limit.toFixed(1)}/s (bare flow ${bare.toFixed(1)}/s, raw verify ${verifies.toFixed(1)}/s): tessera ${(tessera / limit).toFixed(2)} of it`;
+}
+
 const usageOf = async (server: Server) => ((await server.ask({ kind: 'usage' })) as ServerMessage & { kind: 'usage' }).usage;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
@@ -118,7 +126,8 @@ async function main() {
   if (cpuDir) await mkdir(cpuDir, { recursive: true });
   const redis = process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
   const tessera = await startServer('tessera', redis?.url);
-  const baseline = await startServer('baseline', undefined);
+  const baselineOverPostgres = process.env['PROFILE_BASELINE'] === 'postgres';
+  const baseline = await startServer(baselineOverPostgres ? 'baseline-postgres' : 'baseline', undefined);
   try {
     const servers = [tessera, baseline];
     const tokens = new Map<Server, UserTokens>();
@@ -170,16 +179,20 @@ async function main() {
             (t.cpu / b.cpu).toFixed(2).padStart(6),
             t.statements.toFixed(2).padStart(6),
             t.postgres.toFixed(0).padStart(6),
+            b.statements.toFixed(2).padStart(6),
+            b.postgres.toFixed(0).padStart(6),
             failed ? ` FAILED ${JSON.stringify(t.load.statusCodes)} ${JSON.stringify(b.load.statusCodes)}` : '',
           ].join(' '),
         );
+        if (scenario.name === LOGINS)
+          rows.push(await loginLimitRow(t.load.requestsPerSecond, b.load.requestsPerSecond, settings.durationSeconds));
       }
     }
     const [tEnd, bEnd] = [await usageOf(tessera), await usageOf(baseline)];
     process.stdout.write(
       [
-        `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}`,
-        'scenario           tessera  bare    ratio  t µs   b µs   cpu×   stmts/req  pg µs/req',
+        `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}, bare provider's store: ${baselineOverPostgres ? 'postgres' : 'memory'}`,
+        'scenario           tessera  bare    ratio  t µs   b µs   cpu×   t stmts t pg µs b stmts b pg µs (per request)',
         ...rows,
         `RSS after start: tessera ${mb(tessera.started.rssBytes)} MB, bare ${mb(baseline.started.rssBytes)} MB; ` +
           `peak: tessera ${mb(tEnd.maxRssBytes)} MB, bare ${mb(bEnd.maxRssBytes)} MB`,

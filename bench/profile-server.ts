@@ -116,9 +116,37 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
 
 const send = (message: ServerMessage) => process.send?.(message);
 
+/** The bare provider over a scratch PostgreSQL, through the plainest durable adapter. */
+async function startPostgresBaseline(): Promise<Target> {
+  const [{ createLogger }, { startScratchPostgres }, { openBaselineStore }, { startBaselineProvider }] = await Promise.all([
+    import('../server/logger.js'),
+    import('./scratch-postgres.js'),
+    import('./baseline-postgres-adapter.js'),
+    import('./baseline-provider.js'),
+  ]);
+  const database = await startScratchPostgres(createLogger('silent'));
+  const store = await openBaselineStore(database.url);
+  const target = await startBaselineProvider(store.adapter);
+  return {
+    ...target,
+    async stop() {
+      try {
+        await target.stop();
+        await store.close();
+      } finally {
+        await database.stop();
+      }
+    },
+  };
+}
+
 const kind = process.argv[2];
 const target =
-  kind === 'baseline' ? await (await import('./baseline-provider.js')).startBaselineProvider() : await startTesseraTarget(process.argv[3]);
+  kind === 'baseline'
+    ? await (await import('./baseline-provider.js')).startBaselineProvider()
+    : kind === 'baseline-postgres'
+      ? await startPostgresBaseline()
+      : await startTesseraTarget(process.argv[3]);
 const session = new Session();
 session.connect();
 
