@@ -8,21 +8,15 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import pg from 'pg';
 
+// Everything the library looks artifacts up by stays in the payload, found through expression indexes.
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS baseline_payloads (
-    model text NOT NULL,
-    id text NOT NULL,
-    payload jsonb NOT NULL,
-    grant_id text,
-    user_code text,
-    uid text,
-    expires_at timestamptz,
-    consumed_at timestamptz,
+    model text, id text, payload jsonb NOT NULL, expires_at timestamptz, consumed_at timestamptz,
     PRIMARY KEY (model, id)
   );
-  CREATE INDEX IF NOT EXISTS baseline_payloads_grant ON baseline_payloads (grant_id) WHERE grant_id IS NOT NULL;
-  CREATE INDEX IF NOT EXISTS baseline_payloads_uid ON baseline_payloads (model, uid) WHERE uid IS NOT NULL;
-  CREATE INDEX IF NOT EXISTS baseline_payloads_user_code ON baseline_payloads (model, user_code) WHERE user_code IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS baseline_payloads_grant ON baseline_payloads ((payload->>'grantId'));
+  CREATE INDEX IF NOT EXISTS baseline_payloads_uid ON baseline_payloads (model, (payload->>'uid'));
+  CREATE INDEX IF NOT EXISTS baseline_payloads_user_code ON baseline_payloads (model, (payload->>'userCode'));
 `;
 
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
@@ -51,11 +45,10 @@ export async function openBaselineStore(url: string): Promise<BaselineStore> {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       await pool.query(
-        `INSERT INTO baseline_payloads (model, id, payload, grant_id, user_code, uid, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int > 0 THEN now() + make_interval(secs => $7::int) END)
-         ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-           user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at, consumed_at = NULL`,
-        [this.model, id, payload, payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresIn || 0],
+        `INSERT INTO baseline_payloads (model, id, payload, expires_at)
+         VALUES ($1, $2, $3, CASE WHEN $4::int > 0 THEN now() + make_interval(secs => $4::int) END)
+         ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at, consumed_at = NULL`,
+        [this.model, id, payload, expiresIn || 0],
       );
     }
 
@@ -67,13 +60,16 @@ export async function openBaselineStore(url: string): Promise<BaselineStore> {
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       return withConsumed(
-        await one(`SELECT payload, consumed_at FROM baseline_payloads WHERE model = $1 AND uid = $2 AND ${LIVE}`, [this.model, uid]),
+        await one(`SELECT payload, consumed_at FROM baseline_payloads WHERE model = $1 AND payload->>'uid' = $2 AND ${LIVE}`, [
+          this.model,
+          uid,
+        ]),
       );
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       return withConsumed(
-        await one(`SELECT payload, consumed_at FROM baseline_payloads WHERE model = $1 AND user_code = $2 AND ${LIVE}`, [
+        await one(`SELECT payload, consumed_at FROM baseline_payloads WHERE model = $1 AND payload->>'userCode' = $2 AND ${LIVE}`, [
           this.model,
           userCode,
         ]),
@@ -89,7 +85,7 @@ export async function openBaselineStore(url: string): Promise<BaselineStore> {
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await pool.query('DELETE FROM baseline_payloads WHERE grant_id = $1', [grantId]);
+      await pool.query("DELETE FROM baseline_payloads WHERE payload->>'grantId' = $1", [grantId]);
     }
   }
 
