@@ -5,8 +5,9 @@
  * read after the write invalidated it; so the cache never serves a profile older than the
  * last committed write. A Redis error counts as a miss, never as a failed request.
  */
-import { LRUCache } from 'lru-cache';
+
 import type { RedisClient } from '../redis/client.js';
+import { boundedLru } from './bounded-lru.js';
 
 export interface CacheStats {
   hits: number;
@@ -37,9 +38,9 @@ export interface CacheOptions {
 }
 
 export function createMemoryProfileCache<T extends object>(options: CacheOptions & { max: number }): ProfileCache<T> {
-  const entries = new LRUCache<string, T>({ max: options.max, ttl: options.ttlSeconds * 1000 });
+  const entries = boundedLru<T>(options.max, { ttl: options.ttlSeconds * 1000 });
   // Versions outlive entries so an in-flight read of an evicted user still sees a later write.
-  const versions = new LRUCache<string, number>({ max: options.max * 4 });
+  const versions = boundedLru<number>(options.max * 4);
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
   return {
     async read(id, loader) {

@@ -15,7 +15,8 @@
  * (MemoAdapter.upsert).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { boundedLru } from '../cache/bounded-lru.js';
 import { copyPayload } from './payload-copy.js';
 import { type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, type ReportsCreation, reportsCreation } from './types.js';
 
@@ -45,8 +46,7 @@ export interface Memo {
 export function createMemo(max: number, ttlMs: number, { readsOnNextTurn = false, writesThrough = false } = {}): Memo {
   const byGrant = new Map<string, Set<string>>();
   const byUid = new Map<string, string>();
-  const cache = new LRUCache<string, AdapterPayload>({
-    max,
+  const cache = boundedLru<AdapterPayload>(max, {
     ttl: ttlMs,
     // Evicted, expired, replaced or forgotten: the indexes hold only what the cache holds.
     dispose: (payload, key) => {
@@ -61,7 +61,7 @@ export function createMemo(max: number, ttlMs: number, { readsOnNextTurn = false
   });
   return {
     cache,
-    versions: new LRUCache({ max: max * 4 }),
+    versions: boundedLru<number>(max * 4),
     byGrant,
     byUid,
     grantRevocations: 0,

@@ -5,7 +5,7 @@
  * application. In PostgreSQL it cost a third of a login's statements. The number held is
  * bounded, the oldest going first, so abandoned logins cannot grow the process without end.
  */
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../cache/bounded-lru.js';
 import { refuseNul } from './nul-refusal.js';
 import { copyPayload } from './payload-copy.js';
 import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
@@ -14,7 +14,7 @@ import type { AccountIndexedAdapter, AdapterPayload } from './types.js';
 export const INTERACTIONS_HELD = 50_000;
 
 export function createMemoryInteractions(max = INTERACTIONS_HELD): AccountIndexedAdapter {
-  const held = new LRUCache<string, AdapterPayload>({ max, ttlAutopurge: false });
+  const held = boundedLru<AdapterPayload>(max, { ttlAutopurge: false });
   // What the caller holds is its own: oidc-provider changes payloads it read before saving them.
   const copy = (payload: AdapterPayload | undefined) => (payload ? copyPayload(payload) : undefined);
   return {

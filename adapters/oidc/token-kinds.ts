@@ -9,7 +9,8 @@
  * memory. Only that negative answer is served from here; whether the token still exists is
  * always asked of the store, so a revocation on any node is seen at once.
  */
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { boundedLru } from '../cache/bounded-lru.js';
 import type { AccountIndexedAdapter, AdapterFactory, AdapterPayload } from './types.js';
 
 const TOKEN_MODELS: ReadonlySet<string> = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken']);
@@ -62,7 +63,7 @@ class TokenKindAdapter implements AccountIndexedAdapter {
 
 /** Wraps a factory so the token models share one index of the ids they have seen; other models pass through. */
 export function indexTokenKinds(factory: AdapterFactory, max = REMEMBERED_IDS): AdapterFactory {
-  const kinds = new LRUCache<string, string>({ max });
+  const kinds = boundedLru<string>(max);
   return (modelName) => {
     const adapter = factory(modelName);
     return TOKEN_MODELS.has(modelName) ? new TokenKindAdapter(modelName, adapter, kinds) : adapter;
