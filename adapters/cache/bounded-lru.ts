@@ -3,7 +3,7 @@
  * (each entry counting one) rather than by lru-cache's `max`: with `max`, lru-cache allocates
  * its slot arrays for all `max` entries up front, and deleting the last entry held refills them
  * whole. On a quiet node that was every login (its interaction is the only one held when the
- * login ends): 170 µs at 50,000 entries (docs/benchmarks.md). Counted by size, the limit and
+ * login ends): about 150 µs at 50,000 entries (docs/benchmarks.md). Counted by size, the limit and
  * the eviction order are the same and the arrays grow only as far as entries are held.
  */
 import { LRUCache } from 'lru-cache';

@@ -5,7 +5,6 @@
  * read after the write invalidated it; so the cache never serves a profile older than the
  * last committed write. A Redis error counts as a miss, never as a failed request.
  */
-
 import type { RedisClient } from '../redis/client.js';
 import { boundedLru } from './bounded-lru.js';
 
