@@ -7,6 +7,7 @@
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import pg from 'pg';
+import type { BaselineStore } from './baseline-provider.js';
 
 // Everything the library looks artifacts up by stays in the payload, found through expression indexes.
 const SCHEMA = `
@@ -29,12 +30,7 @@ interface Row {
 const withConsumed = (row: Row | undefined): AdapterPayload | undefined =>
   row ? { ...row.payload, ...(row.consumed_at ? { consumed: Math.floor(row.consumed_at.getTime() / 1000) } : {}) } : undefined;
 
-export interface BaselineStore {
-  adapter: new (model: string) => Adapter;
-  close(): Promise<void>;
-}
-
-export async function openBaselineStore(url: string): Promise<BaselineStore> {
+export async function openBaselinePostgresStore(url: string): Promise<BaselineStore> {
   // Tessera's pool is ten connections too (adapters/sequelize/database.ts).
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   await pool.query(SCHEMA);

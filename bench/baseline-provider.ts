@@ -28,6 +28,12 @@ function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
   return ctx.oidc.route === 'token' && ctx.oidc.params?.['grant_type'] === 'client_credentials';
 }
 
+/** A store the bare provider can be given instead of its in-memory adapter. */
+export interface BaselineStore {
+  adapter: new (model: string) => Adapter;
+  close(): Promise<void>;
+}
+
 export async function startBaselineProvider(adapter?: new (model: string) => Adapter): Promise<Target> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;

@@ -5,7 +5,8 @@
  * benchmark of record is `npm run bench`.
  *
  * PROFILE_DURATION (s per run, 5), PROFILE_CONNECTIONS (16), PROFILE_ROUNDS (1),
- * PROFILE_BASELINE=postgres (the bare provider over a scratch PostgreSQL, bench/baseline-postgres-adapter.ts),
+ * PROFILE_BASELINE=postgres or redis (the bare provider over a scratch PostgreSQL or redis-server, through
+ * bench/baseline-postgres-adapter.ts or bench/baseline-redis-adapter.ts),
  * PROFILE_SCENARIOS (comma-separated names, all by default; `logins` the password logins, 4 at a time), PROFILE_REDIS=1 (Tessera with a
  * scratch redis-server), PROFILE_CPU=<dir> (a .cpuprofile per scenario and server there).
  */
@@ -34,7 +35,10 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(kind: 'tessera' | 'baseline' | 'baseline-postgres', redisUrl: string | undefined): Promise<Server> {
+async function startServer(
+  kind: 'tessera' | 'baseline' | 'baseline-postgres' | 'baseline-redis',
+  redisUrl: string | undefined,
+): Promise<Server> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./profile-server.ts', import.meta.url)), [kind, ...(redisUrl ? [redisUrl] : [])]);
   const waiting: Array<(message: ServerMessage) => void> = [];
   let ready: (message: ServerMessage & { kind: 'ready' }) => void = () => {};
@@ -126,8 +130,13 @@ async function main() {
   if (cpuDir) await mkdir(cpuDir, { recursive: true });
   const redis = process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
   const tessera = await startServer('tessera', redis?.url);
-  const baselineOverPostgres = process.env['PROFILE_BASELINE'] === 'postgres';
-  const baseline = await startServer(baselineOverPostgres ? 'baseline-postgres' : 'baseline', undefined);
+  const baselineStore =
+    process.env['PROFILE_BASELINE'] === 'postgres' || process.env['PROFILE_BASELINE'] === 'redis'
+      ? process.env['PROFILE_BASELINE']
+      : 'memory';
+  // A redis-server of its own, so neither server's keys or commands reach the other's.
+  const baselineRedis = baselineStore === 'redis' ? await startRedisServer() : undefined;
+  const baseline = await startServer(baselineStore === 'memory' ? 'baseline' : `baseline-${baselineStore}`, baselineRedis?.url);
   try {
     const servers = [tessera, baseline];
     const tokens = new Map<Server, UserTokens>();
@@ -191,7 +200,7 @@ async function main() {
     const [tEnd, bEnd] = [await usageOf(tessera), await usageOf(baseline)];
     process.stdout.write(
       [
-        `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}, bare provider's store: ${baselineOverPostgres ? 'postgres' : 'memory'}`,
+        `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}, bare provider's store: ${baselineStore}`,
         'scenario           tessera  bare    ratio  t µs   b µs   cpu×   t stmts t pg µs b stmts b pg µs (per request)',
         ...rows,
         `RSS after start: tessera ${mb(tessera.started.rssBytes)} MB, bare ${mb(baseline.started.rssBytes)} MB; ` +
@@ -202,6 +211,7 @@ async function main() {
   } finally {
     await Promise.all([tessera.stop(), baseline.stop()]);
     await redis?.stop();
+    await baselineRedis?.stop();
   }
 }
 

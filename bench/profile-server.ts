@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { BaselineStore } from './baseline-provider.js';
 import type { Target } from './target.js';
 
 export interface Usage {
@@ -116,16 +117,9 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
 
 const send = (message: ServerMessage) => process.send?.(message);
 
-/** The bare provider over a scratch PostgreSQL, through the plainest durable adapter. */
-async function startPostgresBaseline(): Promise<Target> {
-  const [{ createLogger }, { startScratchPostgres }, { openBaselineStore }, { startBaselineProvider }] = await Promise.all([
-    import('../server/logger.js'),
-    import('./scratch-postgres.js'),
-    import('./baseline-postgres-adapter.js'),
-    import('./baseline-provider.js'),
-  ]);
-  const database = await startScratchPostgres(createLogger('silent'));
-  const store = await openBaselineStore(database.url);
+/** The bare provider over a store opened for it; stopping it closes the store, then releases what the store ran on. */
+async function baselineOver(store: BaselineStore, release: () => Promise<void> = async () => {}): Promise<Target> {
+  const { startBaselineProvider } = await import('./baseline-provider.js');
   const target = await startBaselineProvider(store.adapter);
   return {
     ...target,
@@ -134,10 +128,27 @@ async function startPostgresBaseline(): Promise<Target> {
         await target.stop();
         await store.close();
       } finally {
-        await database.stop();
+        await release();
       }
     },
   };
+}
+
+/** The bare provider over a scratch PostgreSQL, through the plainest durable adapter. */
+async function startPostgresBaseline(): Promise<Target> {
+  const [{ createLogger }, { startScratchPostgres }, { openBaselinePostgresStore }] = await Promise.all([
+    import('../server/logger.js'),
+    import('./scratch-postgres.js'),
+    import('./baseline-postgres-adapter.js'),
+  ]);
+  const database = await startScratchPostgres(createLogger('silent'));
+  return baselineOver(await openBaselinePostgresStore(database.url), () => database.stop());
+}
+
+/** The bare provider over a scratch redis-server (its URL from the parent), through the plainest Redis adapter. */
+async function startRedisBaseline(url: string): Promise<Target> {
+  const { openBaselineRedisStore } = await import('./baseline-redis-adapter.js');
+  return baselineOver(await openBaselineRedisStore(url));
 }
 
 const kind = process.argv[2];
@@ -146,7 +157,9 @@ const target =
     ? await (await import('./baseline-provider.js')).startBaselineProvider()
     : kind === 'baseline-postgres'
       ? await startPostgresBaseline()
-      : await startTesseraTarget(process.argv[3]);
+      : kind === 'baseline-redis'
+        ? await startRedisBaseline(process.argv[3] ?? '')
+        : await startTesseraTarget(process.argv[3]);
 const session = new Session();
 session.connect();
 
