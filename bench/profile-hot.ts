@@ -18,9 +18,10 @@ import { type LoadRequest, type LoadResult, runLoad } from './load.js';
 import { issueUserTokens, type UserTokens } from './login.js';
 import { measureLogins, measureRawVerifies } from './login-rate.js';
 import { LOGINS } from './options.js';
-import type { ServerMessage, ServerRequest, Usage } from './profile-server.js';
+import type { ServerKind, ServerMessage, ServerRequest, Usage } from './profile-server.js';
 import { startRedisServer } from './redis-server.js';
 import { SCENARIOS } from './scenarios.js';
+import { loginLimit, ratio } from './stats.js';
 import type { Target } from './target.js';
 
 const progress = (message: string) => process.stderr.write(`[profile] ${message}\n`);
@@ -35,10 +36,10 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(
-  kind: 'tessera' | 'baseline' | 'baseline-postgres' | 'baseline-redis',
-  redisUrl: string | undefined,
-): Promise<Server> {
+/** Where the bare provider keeps its artifacts (PROFILE_BASELINE). */
+const BASELINE_STORES = ['memory', 'postgres', 'redis'] as const;
+
+async function startServer(kind: ServerKind, redisUrl: string | undefined): Promise<Server> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./profile-server.ts', import.meta.url)), [kind, ...(redisUrl ? [redisUrl] : [])]);
   const waiting: Array<(message: ServerMessage) => void> = [];
   let ready: (message: ServerMessage & { kind: 'ready' }) => void = () => {};
@@ -114,8 +115,8 @@ async function postgresCpuMicros(): Promise<number> {
 /** The bench's login limit (docs/benchmarks.md, Password logins): the bare flow plus one raw argon2id verify, measured now. */
 async function loginLimitRow(tessera: number, bare: number, durationSeconds: number): Promise<string> {
   const verifies = (await measureRawVerifies({ concurrency: 4, durationSeconds })).perSecond;
-  const limit = 1 / (1 / bare + 1 / verifies);
-  return `  limit ${limit.toFixed(1)}/s (bare flow ${bare.toFixed(1)}/s, raw verify ${verifies.toFixed(1)}/s): tessera ${(tessera / limit).toFixed(2)} of it`;
+  const limit = loginLimit(bare, verifies);
+  return `  limit ${limit.toFixed(1)}/s (bare flow ${bare.toFixed(1)}/s, raw verify ${verifies.toFixed(1)}/s): tessera ${ratio(tessera, limit).toFixed(2)} of it`;
 }
 
 const usageOf = async (server: Server) => ((await server.ask({ kind: 'usage' })) as ServerMessage & { kind: 'usage' }).usage;
@@ -128,12 +129,10 @@ async function main() {
   const scenarios = ALL_SCENARIOS.filter((scenario) => !wanted || wanted.includes(scenario.name));
   const cpuDir = process.env['PROFILE_CPU'];
   if (cpuDir) await mkdir(cpuDir, { recursive: true });
+  const baselineStore = BASELINE_STORES.find((store) => store === (process.env['PROFILE_BASELINE'] || 'memory'));
+  if (!baselineStore) throw new Error(`PROFILE_BASELINE must be one of ${BASELINE_STORES.join(', ')}`);
   const redis = process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
   const tessera = await startServer('tessera', redis?.url);
-  const baselineStore =
-    process.env['PROFILE_BASELINE'] === 'postgres' || process.env['PROFILE_BASELINE'] === 'redis'
-      ? process.env['PROFILE_BASELINE']
-      : 'memory';
   // A redis-server of its own, so neither server's keys or commands reach the other's.
   const baselineRedis = baselineStore === 'redis' ? await startRedisServer() : undefined;
   const baseline = await startServer(baselineStore === 'memory' ? 'baseline' : `baseline-${baselineStore}`, baselineRedis?.url);

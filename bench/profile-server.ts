@@ -68,7 +68,7 @@ function usage(): Usage {
   };
 }
 
-/** As bench/tessera-target.ts, with REDIS_URL passed on when the parent gives one. */
+/** As bench/tessera-targets.ts starts one, with REDIS_URL passed on when the parent gives one. */
 async function startTesseraTarget(redisUrl: string | undefined): Promise<Target> {
   // Imported here, so the bare provider's process loads none of Tessera.
   const [{ freePort }, { loadConfig }, { createLogger }, { startTessera }, { startScratchPostgres }, { seedBenchmark }] = await Promise.all(
@@ -151,15 +151,23 @@ async function startRedisBaseline(url: string): Promise<Target> {
   return baselineOver(await openBaselineRedisStore(url));
 }
 
+const STARTERS = {
+  tessera: () => startTesseraTarget(process.argv[3]),
+  baseline: async () => (await import('./baseline-provider.js')).startBaselineProvider(),
+  'baseline-postgres': startPostgresBaseline,
+  'baseline-redis': () => {
+    const url = process.argv[3];
+    if (!url) throw new Error('baseline-redis needs the URL of its redis-server');
+    return startRedisBaseline(url);
+  },
+} satisfies Record<string, () => Promise<Target>>;
+
+/** What the parent asks this process to run (its first argument). */
+export type ServerKind = keyof typeof STARTERS;
+
 const kind = process.argv[2];
-const target =
-  kind === 'baseline'
-    ? await (await import('./baseline-provider.js')).startBaselineProvider()
-    : kind === 'baseline-postgres'
-      ? await startPostgresBaseline()
-      : kind === 'baseline-redis'
-        ? await startRedisBaseline(process.argv[3] ?? '')
-        : await startTesseraTarget(process.argv[3]);
+if (!kind || !(kind in STARTERS)) throw new Error(`profile-server runs one of ${Object.keys(STARTERS).join(', ')}, not ${kind}`);
+const target = await STARTERS[kind as ServerKind]();
 const session = new Session();
 session.connect();
 
