@@ -116,3 +116,19 @@ export async function startBaselineProvider(adapter?: new (model: string) => Ada
       }),
   };
 }
+
+/** The bare provider over a store opened for it; stopping it closes the store, then releases what the store ran on. */
+export async function startBaselineOver(store: BaselineStore, release: () => Promise<void> = async () => {}): Promise<Target> {
+  const target = await startBaselineProvider(store.adapter);
+  return {
+    ...target,
+    async stop() {
+      try {
+        await target.stop();
+        await store.close();
+      } finally {
+        await release();
+      }
+    },
+  };
+}

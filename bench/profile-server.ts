@@ -9,7 +9,6 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { BaselineStore } from './baseline-provider.js';
 import type { Target } from './target.js';
 
 export interface Usage {
@@ -117,38 +116,25 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
 
 const send = (message: ServerMessage) => process.send?.(message);
 
-/** The bare provider over a store opened for it; stopping it closes the store, then releases what the store ran on. */
-async function baselineOver(store: BaselineStore, release: () => Promise<void> = async () => {}): Promise<Target> {
-  const { startBaselineProvider } = await import('./baseline-provider.js');
-  const target = await startBaselineProvider(store.adapter);
-  return {
-    ...target,
-    async stop() {
-      try {
-        await target.stop();
-        await store.close();
-      } finally {
-        await release();
-      }
-    },
-  };
-}
-
 /** The bare provider over a scratch PostgreSQL, through the plainest durable adapter. */
 async function startPostgresBaseline(): Promise<Target> {
-  const [{ createLogger }, { startScratchPostgres }, { openBaselinePostgresStore }] = await Promise.all([
+  const [{ createLogger }, { startScratchPostgres }, { openBaselinePostgresStore }, { startBaselineOver }] = await Promise.all([
     import('../server/logger.js'),
     import('./scratch-postgres.js'),
     import('./baseline-postgres-adapter.js'),
+    import('./baseline-provider.js'),
   ]);
   const database = await startScratchPostgres(createLogger('silent'));
-  return baselineOver(await openBaselinePostgresStore(database.url), () => database.stop());
+  return startBaselineOver(await openBaselinePostgresStore(database.url), () => database.stop());
 }
 
 /** The bare provider over a scratch redis-server (its URL from the parent), through the plainest Redis adapter. */
 async function startRedisBaseline(url: string): Promise<Target> {
-  const { openBaselineRedisStore } = await import('./baseline-redis-adapter.js');
-  return baselineOver(await openBaselineRedisStore(url));
+  const [{ openBaselineRedisStore }, { startBaselineOver }] = await Promise.all([
+    import('./baseline-redis-adapter.js'),
+    import('./baseline-provider.js'),
+  ]);
+  return startBaselineOver(await openBaselineRedisStore(url));
 }
 
 const STARTERS = {

@@ -1,5 +1,6 @@
 /** What a bare provider over a durable adapter must do for the benchmark's comparison to hold. */
 import { expect } from 'vitest';
+import { type BaselineStore, startBaselineOver } from '../../bench/baseline-provider.js';
 import { issueUserTokens } from '../../bench/login.js';
 import { basicAuthorization, type Target } from '../../bench/target.js';
 
@@ -39,4 +40,20 @@ export async function servesTheScenarios(target: Target): Promise<string> {
   expect(reused.status).toBe(400);
   expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
   return kept;
+}
+
+/** Bare providers started over stores a test opens, each stopped (its store closed) by stopLatest or stopAll. */
+export function runningBaselines() {
+  const running: Target[] = [];
+  return {
+    async start(opening: Promise<BaselineStore>): Promise<Target> {
+      const target = await startBaselineOver(await opening);
+      running.push(target);
+      return target;
+    },
+    stopLatest: async () => running.pop()?.stop(),
+    async stopAll() {
+      for (const target of running.splice(0)) await target.stop();
+    },
+  };
 }
