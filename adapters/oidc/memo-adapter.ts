@@ -142,7 +142,8 @@ export class MemoAdapter implements AccountIndexedAdapter {
    */
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const creations = this.memo.writesThrough ? undefined : this.reportingCreations();
-    if (!WRITTEN_THROUGH_MODELS.has(this.model) || (!this.memo.writesThrough && !creations)) {
+    const keepable = WRITTEN_THROUGH_MODELS.has(this.model) && (this.memo.writesThrough || creations !== undefined);
+    if (!keepable) {
       await this.inner.upsert(id, payload, expiresIn);
       this.changed(id);
       return;
