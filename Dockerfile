@@ -4,8 +4,10 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The prepare script (the console's and the account page's builds) runs below, once its sources are in.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY patches ./patches
+# The prepare script (the console's and the account page's builds) runs below, once its sources
+# are in; the patches to dependencies (patches/README.md) are applied here, as postinstall would.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npx patch-package --error-on-fail
 COPY tsconfig.json ./
 COPY server ./server
 COPY adapters ./adapters
@@ -20,6 +22,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # No install script is needed at run time, and prepare would look for Vite, a dev dependency.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# oidc-provider as patched in the build stage, where patch-package (a dev dependency) is installed.
+COPY --from=build /app/node_modules/oidc-provider ./node_modules/oidc-provider
 COPY --from=build /app/dist ./dist
 # The bundles sit where they were built, beside package.json, where server/package-root.ts finds them.
 COPY --from=build /app/console/dist ./console/dist

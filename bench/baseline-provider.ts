@@ -1,11 +1,12 @@
 /**
- * The baseline: a bare oidc-provider with its default in-memory adapter (or, given one, another
- * adapter) and one static client, configured like Tessera's provider for everything the
- * scenarios touch.
+ * The baseline: a bare oidc-provider as npm publishes it (not Tessera's patched copy, see
+ * `patches/`), with its default in-memory adapter (or, given one, another adapter) and one
+ * static client, configured like Tessera's provider for everything the scenarios touch.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import Provider, { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider-published';
 import { freePort } from '../adapters/postgres/free-port.js';
 import { OIDC_SCOPES, SCOPE_CLAIMS } from '../server/oidc/claims.js';
 import { generateSigningKey } from '../server/oidc/key-store.js';

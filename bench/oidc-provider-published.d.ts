@@ -1,0 +1,9 @@
+/**
+ * `oidc-provider-published` is oidc-provider as npm publishes it (an npm alias, a dev
+ * dependency), for the bare provider the benchmarks measure Tessera against: Tessera's own copy
+ * carries the patches in `patches/`. Same version, so the same types.
+ */
+declare module 'oidc-provider-published' {
+  export * from 'oidc-provider';
+  export { default } from 'oidc-provider';
+}
