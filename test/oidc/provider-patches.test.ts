@@ -1,12 +1,16 @@
 /**
- * Tessera's oidc-provider carries `patches/oidc-provider+9.13.3.patch`: the checks behind
- * userinfo build their InvalidToken only when they throw it. As published, they build three per
- * request (each capturing a stack), a third of a userinfo's CPU; the answers must not change.
+ * Tessera's oidc-provider carries `patches/oidc-provider+9.13.3.patch` (patches/README.md): the
+ * checks behind userinfo build their InvalidToken only when they throw it, and introspection
+ * and revocation try to read a token's JOSE header only when it has a JWT's shape, where the
+ * release builds an error each time a check passes (each capturing a stack). The answers must
+ * not change.
  */
 import { errors } from 'oidc-provider';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorsBuilt } from '../support/errors-built.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { adminClient } from '../support/management-client.js';
 import { discover, login } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
@@ -49,5 +53,40 @@ describe("oidc-provider's access token checks, as patched", () => {
     expect(answer?.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(await answer?.json()).toMatchObject({ error: 'invalid_token' });
     expect(built).toBe(1);
+  });
+
+  it('still refuse to introspect or revoke a JWT access token, and take any other shape for an opaque token', async () => {
+    const admin = await adminClient(tessera.issuer);
+    const machine = await admin.clients.create.mutate({ name: 'Patched checks', grant_types: ['client_credentials'] });
+    const identifier = 'https://patched-checks.example.com/';
+    await admin.resourceServers.create.mutate({
+      identifier,
+      name: 'Patched checks',
+      scopes: [{ value: 'read:things' }],
+      client_grants: [{ client_id: machine.client_id, scope: ['read:things'] }],
+    });
+    const config = await discover(tessera.issuer, machine.client_id, machine.client_secret);
+    const { access_token: jwt } = await oidc.clientCredentialsGrant(config, { resource: identifier });
+    expect(jwt.split('.')).toHaveLength(3);
+
+    const post = (endpoint: string, token: string) =>
+      fetch(`${tessera.url}/token/${endpoint}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${machine.client_id}:${machine.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token }),
+      });
+    for (const endpoint of ['introspection', 'revocation']) {
+      const refused = await post(endpoint, jwt);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: 'unsupported_token_type' });
+    }
+    for (const opaque of ['no-dots-at-all', 'two.segments', 'three.not-base64!.segments', 'f.o.u.r']) {
+      const answer = await post('introspection', opaque);
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ active: false });
+    }
   });
 });
