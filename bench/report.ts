@@ -3,6 +3,7 @@
  * with the password-login rates, printed to stdout and written as JSON.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { failures, type LoadResult } from './load.js';
@@ -80,9 +81,16 @@ export interface TargetReport {
   readonly logins?: TesseraLogins;
 }
 
+/** The oidc-provider each side ran: the bare provider the release as published, Tessera its copy with `patches/`. */
+export interface Providers {
+  readonly bare: string;
+  readonly tessera: string;
+}
+
 export interface Report {
   readonly date: string;
   readonly machine: Machine;
+  readonly providers: Providers;
   readonly options: BenchOptions;
   readonly baseline: { readonly memory: Memory };
   readonly targets: readonly TargetReport[];
@@ -201,10 +209,20 @@ function formatTarget(target: TargetReport, baselineMemory: Memory, floor: Login
   return lines;
 }
 
+export function describeProviders(): Providers {
+  const require = createRequire(import.meta.url);
+  const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+  return {
+    bare: `oidc-provider ${version('oidc-provider-published')} as published`,
+    tessera: `oidc-provider ${version('oidc-provider')} with the patches in patches/`,
+  };
+}
+
 export function formatReport(report: Report): string {
-  const { machine, options } = report;
+  const { machine, providers, options } = report;
   const lines = [
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, node ${machine.node}, ${machine.platform}`,
+    `providers: bare ${providers.bare}; Tessera ${providers.tessera}`,
     `load: ${options.connections} connections for every server, ${options.durationSeconds} s per scenario, server and round; ` +
       `${options.rounds} alternating rounds, medians; ratio = Tessera req/s / bare req/s; CPU = the server process's CPU time / requests served`,
     '',

@@ -11,6 +11,7 @@ import { type BenchOptions, LOGINS, OptionsError, readOptions, USAGE } from './o
 import {
   anyFailure,
   describeMachine,
+  describeProviders,
   formatReport,
   loginFloor,
   type Report,
@@ -134,6 +135,7 @@ async function benchmark(options: BenchOptions, stops: Array<() => Promise<void>
   return {
     date: new Date().toISOString(),
     machine: describeMachine(),
+    providers: describeProviders(),
     options,
     baseline: { memory: memoryOf(baseline) },
     targets,
