@@ -7,6 +7,9 @@ import { isTesseraTargetName, TESSERA_TARGET_NAMES, type TesseraTargetName } fro
 /** The password-login measurement's name among the scenarios. */
 export const LOGINS = 'logins';
 
+/** Logins (and raw verifications) at a time, unless told otherwise. */
+export const LOGIN_CONCURRENCY = 4;
+
 export interface BenchOptions {
   readonly durationSeconds: number;
   readonly connections: number;
@@ -25,7 +28,7 @@ export const USAGE = `npm run bench [-- flags]
   --rounds=N                          alternating rounds, medians reported (BENCH_ROUNDS; default 3)
   --duration=S                        seconds per scenario, server and round (BENCH_DURATION; default 10)
   --connections=N                     autocannon connections, the same for every server (BENCH_CONNECTIONS; default 16)
-  --login-concurrency=N               logins and verifications at a time (BENCH_LOGIN_CONCURRENCY; default 4)
+  --login-concurrency=N               logins and verifications at a time (BENCH_LOGIN_CONCURRENCY; default ${LOGIN_CONCURRENCY})
   --login-duration=S                  seconds per login measurement (BENCH_LOGIN_DURATION; default 10)`;
 
 export class OptionsError extends Error {
@@ -90,7 +93,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, kno
     durationSeconds: positiveInteger('BENCH_DURATION', value('duration', 'BENCH_DURATION'), 10),
     connections: positiveInteger('BENCH_CONNECTIONS', value('connections', 'BENCH_CONNECTIONS'), 16),
     rounds: positiveInteger('BENCH_ROUNDS', value('rounds', 'BENCH_ROUNDS'), 3),
-    loginConcurrency: positiveInteger('BENCH_LOGIN_CONCURRENCY', value('login-concurrency', 'BENCH_LOGIN_CONCURRENCY'), 4),
+    loginConcurrency: positiveInteger('BENCH_LOGIN_CONCURRENCY', value('login-concurrency', 'BENCH_LOGIN_CONCURRENCY'), LOGIN_CONCURRENCY),
     loginDurationSeconds: positiveInteger('BENCH_LOGIN_DURATION', value('login-duration', 'BENCH_LOGIN_DURATION'), 10),
     targets: TESSERA_TARGET_NAMES.filter((name) => targets.has(name)),
     scenarios,

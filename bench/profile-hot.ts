@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { type LoadRequest, type LoadResult, runLoad } from './load.js';
 import { issueUserTokens, type UserTokens } from './login.js';
 import { measureLogins, measureRawVerifies } from './login-rate.js';
-import { LOGINS } from './options.js';
+import { LOGIN_CONCURRENCY, LOGINS } from './options.js';
 import type { ServerKind, ServerMessage, ServerRequest, Usage } from './profile-server.js';
 import { startRedisServer } from './redis-server.js';
 import { SCENARIOS } from './scenarios.js';
@@ -73,9 +73,9 @@ interface Scenario {
   request(target: Described, tokens: UserTokens): LoadRequest;
 }
 
-/** Password logins through the forms, 4 at a time, shaped as a load result so they share the table. */
+/** Password logins through the forms, LOGIN_CONCURRENCY at a time, shaped as a load result so they share the table. */
 async function loginLoad(target: Described, durationSeconds: number): Promise<LoadResult> {
-  const result = await measureLogins({ ...target, stop: async () => {} }, { concurrency: 4, durationSeconds });
+  const result = await measureLogins({ ...target, stop: async () => {} }, { concurrency: LOGIN_CONCURRENCY, durationSeconds });
   return {
     requestsPerSecond: result.perSecond,
     p99Ms: 0,
@@ -114,7 +114,7 @@ async function postgresCpuMicros(): Promise<number> {
 
 /** The bench's login limit (docs/benchmarks.md, Password logins): the bare flow plus one raw argon2id verify, measured now. */
 async function loginLimitRow(tessera: number, bare: number, durationSeconds: number): Promise<string> {
-  const verifies = (await measureRawVerifies({ concurrency: 4, durationSeconds })).perSecond;
+  const verifies = (await measureRawVerifies({ concurrency: LOGIN_CONCURRENCY, durationSeconds })).perSecond;
   const limit = loginLimit(bare, verifies);
   return `  limit ${limit.toFixed(1)}/s (bare flow ${bare.toFixed(1)}/s, raw verify ${verifies.toFixed(1)}/s): tessera ${ratio(tessera, limit).toFixed(2)} of it`;
 }

@@ -209,12 +209,15 @@ function formatTarget(target: TargetReport, baselineMemory: Memory, floor: Login
   return lines;
 }
 
+/** The version of an installed package, as its package.json gives it. */
+export function installedVersion(name: string): string {
+  return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+}
+
 export function describeProviders(): Providers {
-  const require = createRequire(import.meta.url);
-  const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
   return {
-    bare: `oidc-provider ${version('oidc-provider-published')} as published`,
-    tessera: `oidc-provider ${version('oidc-provider')} with the patches in patches/`,
+    bare: `oidc-provider ${installedVersion('oidc-provider-published')} as published`,
+    tessera: `oidc-provider ${installedVersion('oidc-provider')} with the patches in patches/`,
   };
 }
 

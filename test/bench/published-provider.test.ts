@@ -1,13 +1,10 @@
-import { createRequire } from 'node:module';
 import { errors } from 'oidc-provider-published';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBaselineProvider } from '../../bench/baseline-provider.js';
 import { issueUserTokens } from '../../bench/login.js';
+import { installedVersion } from '../../bench/report.js';
 import type { Target } from '../../bench/target.js';
 import { errorsBuilt } from '../support/errors-built.js';
-
-const require = createRequire(import.meta.url);
-const versionOf = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
 
 describe('the bare provider the benchmarks measure against', () => {
   let baseline: Target;
@@ -21,7 +18,7 @@ describe('the bare provider the benchmarks measure against', () => {
   });
 
   it("is the same oidc-provider release as Tessera's", () => {
-    expect(versionOf('oidc-provider-published')).toBe(versionOf('oidc-provider'));
+    expect(installedVersion('oidc-provider-published')).toBe(installedVersion('oidc-provider'));
   });
 
   it('is the release as published, without the patches Tessera carries: userinfo builds its three errors', async () => {

@@ -8,6 +8,7 @@
 import { errors } from 'oidc-provider';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../bench/target.js';
 import { errorsBuilt } from '../support/errors-built.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
@@ -65,7 +66,8 @@ describe("oidc-provider's access token checks, as patched", () => {
       scopes: [{ value: 'read:things' }],
       client_grants: [{ client_id: machine.client_id, scope: ['read:things'] }],
     });
-    const config = await discover(tessera.issuer, machine.client_id, machine.client_secret);
+    const credentials = { clientId: machine.client_id, clientSecret: machine.client_secret! };
+    const config = await discover(tessera.issuer, credentials.clientId, credentials.clientSecret);
     const { access_token: jwt } = await oidc.clientCredentialsGrant(config, { resource: identifier });
     expect(jwt.split('.')).toHaveLength(3);
 
@@ -74,7 +76,7 @@ describe("oidc-provider's access token checks, as patched", () => {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${machine.client_id}:${machine.client_secret}`).toString('base64')}`,
+          authorization: basicAuthorization(credentials),
         },
         body: new URLSearchParams({ token }),
       });

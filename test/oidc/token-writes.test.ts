@@ -2,7 +2,6 @@
  * The token endpoint acknowledges the new tokens' writes early and commits them together; its
  * answer must still carry only tokens PostgreSQL holds.
  */
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
 import { watchingStatements } from '../support/pg-statements.js';
