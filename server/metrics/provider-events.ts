@@ -1,7 +1,9 @@
 /**
  * Counts what oidc-provider reports through its events, so the token code needs no hook of its
- * own: `grant.success` is emitted once per successful token endpoint answer. Called for each
- * provider instance built (one per signing-key rotation); the counters are shared.
+ * own: `grant.success` is emitted once per token request oidc-provider answered with tokens.
+ * The answer still waits for their writes (server/oidc/token-writes.ts), which may turn it into
+ * an error: what counts is the status that leaves. Called for each provider instance built (one
+ * per signing-key rotation); the counters are shared.
  * @see https://github.com/panva/node-oidc-provider/blob/main/docs/events.md
  */
 import type Provider from 'oidc-provider';
@@ -13,7 +15,10 @@ export function countProviderEvents(provider: Provider, metrics: Pick<TesseraMet
   const other = metrics.tokensIssued.labels('other');
   provider.on('grant.success', (ctx) => {
     const grantType = ctx.oidc.params?.['grant_type'];
-    ((typeof grantType === 'string' && byGrantType.get(grantType)) || other).inc();
+    const counter = (typeof grantType === 'string' && byGrantType.get(grantType)) || other;
+    ctx.res.once('finish', () => {
+      if (ctx.res.statusCode === 200) counter.inc();
+    });
   });
   return provider;
 }

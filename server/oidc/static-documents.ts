@@ -9,10 +9,11 @@ import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 
-const DOCUMENT_PATHS: ReadonlySet<string> = new Set([
-  '/.well-known/openid-configuration',
-  '/.well-known/oauth-authorization-server',
-  '/jwks',
+/** Each document's path, and the name oidc-provider's router gives its route. */
+const DOCUMENT_ROUTES: ReadonlyMap<string, string> = new Map([
+  ['/.well-known/openid-configuration', 'discovery'],
+  ['/.well-known/oauth-authorization-server', 'discovery'],
+  ['/jwks', 'jwks'],
 ]);
 
 interface Rendered {
@@ -27,7 +28,8 @@ export function serveStaticDocuments(current: () => Provider): Middleware {
   let rendered = new Map<string, Rendered>();
 
   return async (ctx, next) => {
-    if (!DOCUMENT_PATHS.has(ctx.path) || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    const route = DOCUMENT_ROUTES.get(ctx.path);
+    if (route === undefined || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     const provider = current();
     if (provider !== renderedFor) {
       renderedFor = provider;
@@ -45,6 +47,8 @@ export function serveStaticDocuments(current: () => Provider): Middleware {
       ctx.set('ETag', etag);
       return;
     }
+    // Named as oidc-provider's router names it, so the metrics label it the same (server/metrics/route-label.ts).
+    (ctx as { _matchedRouteName?: string })._matchedRouteName = route;
     // oidc-provider's CORS for these documents: any origin may read them.
     ctx.vary('Origin');
     ctx.set('Access-Control-Allow-Origin', ctx.get('Origin') || '*');

@@ -4,6 +4,7 @@ import { DEFAULT_DATABASE_CONNECTION } from '../../server/clients/bootstrap.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
+import { watchingStatements } from '../support/pg-statements.js';
 import { discover, login, openLoginPage } from '../support/relying-party.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
 
@@ -98,6 +99,45 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
       expect((await fetch(`${origin}${path}`)).status).toBe(404);
     }
     expect((await fetch(tessera.metricsUrl!, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('labels discovery and the JWKS by their route names also once they are served from memory', async () => {
+    const before = await scrape(tessera);
+    for (let i = 0; i < 2; i += 1) {
+      expect((await fetch(`${tessera.url}/.well-known/openid-configuration`)).status).toBe(200);
+      expect((await fetch(`${tessera.url}/jwks`)).status).toBe(200);
+    }
+    const after = await scrape(tessera);
+    const count = 'tessera_http_request_duration_seconds_count';
+    const grew = (labels: Record<string, string>) => after.value(count, labels) - before.value(count, labels);
+    expect(grew({ route: 'discovery', status: '2xx' })).toBe(2);
+    expect(grew({ route: 'jwks', status: '2xx' })).toBe(2);
+    expect(grew({ route: 'other', status: '2xx' })).toBe(0);
+  });
+
+  it('counts no refresh whose new tokens could not be written', async () => {
+    const client = await createClient(tessera);
+    const user = await createUser(tessera);
+    const config = await discover(tessera.issuer, client.client_id, client.client_secret);
+    const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
+    const before = await scrape(tessera);
+    const failed = await watchingStatements(
+      (text) => (text.includes('INSERT INTO oidc_payloads') ? new Error('Connection terminated unexpectedly') : undefined),
+      () =>
+        fetch(`${tessera.url}/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }),
+        }),
+    );
+    expect(failed.status).toBe(503);
+    const after = await scrape(tessera);
+    const grew = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+    expect(grew('tessera_tokens_issued_total', { grant_type: 'refresh_token' })).toBe(0);
+    expect(grew('tessera_http_request_duration_seconds_count', { route: 'token:refresh_token', status: '5xx' })).toBe(1);
   });
 
   it('counts a login through the forms and a refresh grant, and times them by route', async () => {
