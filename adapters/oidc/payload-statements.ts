@@ -1,8 +1,9 @@
 /**
  * The statements on oidc_payloads that every token request makes, batched per turn of the
  * event loop (turn-batch.ts) across all models and requests of one database: finding by id,
- * upserting, and the conditional consume that decides single use. A batch of one runs the
- * plain statement.
+ * upserting, and the conditional consume that decides single use, alone or in the statement
+ * that writes a refresh token's successors (UPSERT_REDEEMING). A batch of one runs the plain
+ * statement.
  *
  * Straight on a pooled pg connection: a read or an upsert costs the event loop a fraction of
  * what it does through sequelize.query or Model.upsert (docs/benchmarks.md). Unnamed on
@@ -11,6 +12,7 @@
  */
 import type pg from 'pg';
 import type { Models } from '../sequelize/models.js';
+import type { Redemption } from './deferred-writes.js';
 import { GRANT_BOUND_MODELS } from './grant-bound-models.js';
 import { copyPayload } from './payload-copy.js';
 import { TurnBatch } from './turn-batch.js';
@@ -29,6 +31,8 @@ export interface PayloadWrite {
   payload: AdapterPayload;
   /** Seconds; 0 for an artifact that does not expire. */
   expiresIn: number;
+  /** An artifact the write's statement must mark consumed for the write to land (deferred-writes.ts). */
+  redemption?: Redemption | undefined;
 }
 
 interface Key {
@@ -160,8 +164,11 @@ const GRANT_BOUND: ReadonlySet<string> = new Set(GRANT_BOUND_MODELS);
 /** Issued under a grant, so written only while the grant exists (UPSERT_GRANT_BOUND). */
 const boundToGrant = (write: PayloadWrite) => GRANT_BOUND.has(write.model) && typeof write.payload.grantId === 'string';
 
-/** What a write did: created its row, replaced it, or (a token whose grant is gone) nothing. */
-export type WriteOutcome = 'created' | 'replaced' | 'refused';
+/**
+ * What a write did: created its row, replaced it, or nothing: a token whose grant is gone
+ * ('refused'), or one whose redemption was not marked by its statement ('unredeemed').
+ */
+export type WriteOutcome = 'created' | 'replaced' | 'refused' | 'unredeemed';
 
 /** Each write's outcome, in order; a write whose row the statement did not return was refused. */
 async function upsertRuns(models: Models, writes: readonly PayloadWrite[], grantBound: boolean): Promise<WriteOutcome[]> {
@@ -183,15 +190,119 @@ async function upsertRuns(models: Models, writes: readonly PayloadWrite[], grant
   return outcomes;
 }
 
-async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<WriteOutcome[]> {
-  const bound = writes.map(boundToGrant);
-  const free = writes.filter((_, index) => !bound[index]);
-  const grantBound = writes.filter((_, index) => bound[index]);
-  const [freeOutcomes, boundOutcomes] = await Promise.all([
-    free.length > 0 ? upsertRuns(models, free, false) : [],
-    grantBound.length > 0 ? upsertRuns(models, grantBound, true) : [],
+/**
+ * Grant-bound writes (UPSERT_GRANT_BOUND) that also mark consumed the artifacts they redeem, in
+ * the same statement and commit: a write whose redemption the statement did not mark (another
+ * request marked it first) writes nothing. The writes after RETURNING's rows, the marked
+ * artifacts after them.
+ */
+const UPSERT_REDEEMING = `WITH live AS MATERIALIZED (
+  SELECT id FROM oidc_payloads WHERE model = 'Grant' AND id = ANY($9::text[]) FOR KEY SHARE),
+redeemed AS (
+  UPDATE oidc_payloads p SET consumed_at = now()
+    FROM unnest($10::text[], $11::text[]) AS wanted(model, id)
+   WHERE p.model = wanted.model AND p.id = wanted.id AND p.consumed_at IS NULL AND (p.expires_at IS NULL OR p.expires_at > now())
+  RETURNING p.model, p.id),
+written AS (
+  INSERT INTO oidc_payloads (${COLUMNS})
+  SELECT model, id, payload::jsonb, grant_id, user_code, uid, account_id, expires_at, NULL
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $12::text[], $13::text[])
+         AS t(model, id, payload, grant_id, user_code, uid, account_id, expires_at, redeems_model, redeems_id)
+   WHERE t.grant_id IN (SELECT id FROM live)
+     AND (t.redeems_id IS NULL OR (t.redeems_model, t.redeems_id) IN (SELECT model, id FROM redeemed))
+  ${ON_CONFLICT}
+  ${RETURNING})
+SELECT model, id, created, false AS redeemed FROM written
+UNION ALL
+SELECT model, id, NULL, true FROM redeemed`;
+
+/**
+ * One run of redeeming writes: a redemption an earlier run of the batch decided is not sent
+ * again (its writes land plainly if it was marked, not at all if not), and of two requests
+ * redeeming one artifact in the run only the first is sent: the other lost already.
+ */
+async function redeemingRun(models: Models, run: readonly PayloadWrite[], marked: Map<Redemption, boolean>): Promise<WriteOutcome[]> {
+  const claimed = new Map<string, Redemption>();
+  const sent: PayloadWrite[] = [];
+  const redeems: Array<Redemption | undefined> = [];
+  for (const write of run) {
+    const { redemption } = write;
+    if (!redemption || marked.get(redemption) === true) {
+      sent.push(write);
+      redeems.push(undefined);
+      continue;
+    }
+    if (marked.get(redemption) === false) continue;
+    const key = keyOf(redemption);
+    const claimant = claimed.get(key) ?? redemption;
+    claimed.set(key, claimant);
+    if (claimant !== redemption) {
+      marked.set(redemption, false);
+      continue;
+    }
+    sent.push(write);
+    redeems.push(redemption);
+  }
+  const wanted = [...claimed.values()];
+  const { rows } = await queryPayloads<Key & { created: boolean | null; redeemed: boolean }>(models, 'write', UPSERT_REDEEMING, [
+    ...columnArrays(sent),
+    [...new Set(sent.map((write) => write.payload.grantId))],
+    wanted.map((redemption) => redemption.model),
+    wanted.map((redemption) => redemption.id),
+    redeems.map((redemption) => redemption?.model ?? null),
+    redeems.map((redemption) => redemption?.id ?? null),
   ]);
-  return writes.map((_, index) => (bound[index] ? boundOutcomes.shift() : freeOutcomes.shift()) ?? 'refused');
+  const markedNow = new Set(rows.filter((row) => row.redeemed).map(keyOf));
+  for (const redemption of wanted) marked.set(redemption, markedNow.has(keyOf(redemption)));
+  const created = new Map(rows.filter((row) => !row.redeemed).map((row) => [keyOf(row), row.created === true]));
+  const wasSent = new Set(sent);
+  return run.map((write) => {
+    const landed = wasSent.has(write) ? created.get(keyOf(write)) : undefined;
+    if (landed !== undefined) return landed ? 'created' : 'replaced';
+    return write.redemption && marked.get(write.redemption) === false ? 'unredeemed' : 'refused';
+  });
+}
+
+/**
+ * Redeeming writes, run after run. Each redemption is decided by the first statement that
+ * carries it, and says so as that statement starts (Redemption.decided): a write of the same
+ * request that comes after waits for it rather than redeeming again (PayloadStatements.upsert).
+ */
+async function upsertRedeeming(models: Models, writes: readonly PayloadWrite[]): Promise<WriteOutcome[]> {
+  const settle = new Map<Redemption, { resolve(marked: boolean): void; reject(error: unknown): void }>();
+  for (const { redemption } of writes) {
+    if (!redemption || redemption.decided) continue;
+    redemption.decided = new Promise<boolean>((resolve, reject) => settle.set(redemption, { resolve, reject }));
+    // Awaited only by a write that comes after; until then, a failure must not count as unhandled.
+    redemption.decided.catch(() => undefined);
+  }
+  const marked = new Map<Redemption, boolean>();
+  try {
+    const outcomes: WriteOutcome[] = [];
+    for (const run of distinctRuns(writes)) outcomes.push(...(await redeemingRun(models, run, marked)));
+    for (const [redemption, { resolve }] of settle) resolve(marked.get(redemption) === true);
+    return outcomes;
+  } catch (error) {
+    for (const { reject } of settle.values()) reject(error);
+    throw error;
+  }
+}
+
+type WriteKind = 'free' | 'grantBound' | 'redeeming';
+
+const kindOf = (write: PayloadWrite): WriteKind => (write.redemption ? 'redeeming' : boundToGrant(write) ? 'grantBound' : 'free');
+
+async function upsertBatch(models: Models, writes: readonly PayloadWrite[]): Promise<WriteOutcome[]> {
+  const kinds = writes.map(kindOf);
+  const ofKind = (kind: WriteKind) => writes.filter((_, index) => kinds[index] === kind);
+  // Redeeming first: it marks its redemptions decided before anything here is awaited.
+  const [redeeming, free, grantBound] = await Promise.all([
+    kinds.includes('redeeming') ? upsertRedeeming(models, ofKind('redeeming')) : [],
+    kinds.includes('free') ? upsertRuns(models, ofKind('free'), false) : [],
+    kinds.includes('grantBound') ? upsertRuns(models, ofKind('grantBound'), true) : [],
+  ]);
+  const outcomes: Record<WriteKind, WriteOutcome[]> = { redeeming, free, grantBound };
+  return kinds.map((kind) => outcomes[kind].shift() ?? 'refused');
 }
 
 const CONSUME_ONE = `UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL AND ${LIVE}`;
@@ -231,7 +342,12 @@ export function payloadStatements(models: Models): PayloadStatements {
     const consumes = new TurnBatch<Key, boolean>((keys) => consumeBatch(models, keys));
     statements = {
       find: (model, id) => finds.add({ model, id }),
-      upsert: (write) => upserts.add(write),
+      // A redemption an earlier statement decided: the write lands plainly if it was marked.
+      upsert: async (write) => {
+        const decided = write.redemption?.decided;
+        if (!decided) return upserts.add(write);
+        return (await decided) ? upserts.add({ ...write, redemption: undefined }) : 'unredeemed';
+      },
       consume: (model, id) => consumes.add({ model, id }),
     };
     byDatabase.set(models, statements);

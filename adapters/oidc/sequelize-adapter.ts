@@ -43,9 +43,15 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce, Re
   /** A deferred write (deferred-writes.ts) has not landed when this returns, so it says 'replaced', which promises nothing. */
   async save(id: string, payload: AdapterPayload, expiresIn: number): Promise<'created' | 'replaced'> {
     refuseNul(id, payload);
-    const outcome = await deferrable(this.model, async () => {
-      const written = await this.statements.upsert({ model: this.model, id, payload, expiresIn });
-      if (written === 'refused') throw new GrantGone();
+    const outcome = await deferrable(this.model, async (redemption) => {
+      const write = { model: this.model, id, payload, expiresIn };
+      let written = await this.statements.upsert({ ...write, redemption });
+      if (written === 'unredeemed') {
+        // Another request redeemed it first: the request fails, unless a reuse interval lets this one land too.
+        await redemption?.lost();
+        written = await this.statements.upsert(write);
+      }
+      if (written === 'refused' || written === 'unredeemed') throw new GrantGone();
       return written;
     });
     return outcome ?? 'replaced';

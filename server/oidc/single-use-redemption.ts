@@ -4,11 +4,14 @@
  * requests that read it in between all passed. Here the store's consume decides (PostgreSQL's
  * conditional UPDATE, one row, any node) and a request that loses it is treated as what it is, a
  * second redemption: the grant is revoked, with every token it issued, and the request gets
- * invalid_grant before any new token is issued (consume comes first in each grant handler).
+ * invalid_grant with no new token (consume comes first in each grant handler). At /token a
+ * refresh token's consume is the statement that writes its successors (deferred-writes.ts):
+ * the tokens land only where it marked the old one, and the loser is told here what it is.
  * A refresh token's reuse interval (REFRESH_TOKEN_REUSE_INTERVAL) is the one exception.
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 import { errors } from 'oidc-provider';
+import { deferRedemption } from '../../adapters/oidc/deferred-writes.js';
 import { GRANT_BOUND_MODELS } from '../../adapters/oidc/grant-bound-models.js';
 import {
   type AccountIndexedAdapter,
@@ -40,6 +43,7 @@ const consumesOnce = (adapter: AccountIndexedAdapter): adapter is AccountIndexed
 
 class SingleUseAdapter implements AccountIndexedAdapter {
   constructor(
+    private readonly model: string,
     private readonly inner: AccountIndexedAdapter & ConsumesOnce,
     private readonly reused: string,
     private readonly revokeGrant: (grantId: string) => Promise<void>,
@@ -51,6 +55,8 @@ class SingleUseAdapter implements AccountIndexedAdapter {
   }
 
   async consume(id: string): Promise<void> {
+    // In a token request, the statement that writes the new tokens consumes it (deferred-writes.ts).
+    if (deferRedemption(this.model, id, () => this.secondRedemption(id))) return;
     let outcome: 'consumed' | 'absent';
     try {
       outcome = await this.inner.consumeOnce(id);
@@ -62,6 +68,14 @@ class SingleUseAdapter implements AccountIndexedAdapter {
     }
     // oidc-provider found it a moment ago: gone since means another redemption revoked its grant.
     if (outcome === 'absent') throw new errors.InvalidGrant(this.reused);
+  }
+
+  /** A deferred consume that another redemption got to first: as a consume that lost, below. */
+  private async secondRedemption(id: string): Promise<void> {
+    const found = await this.inner.find(id);
+    if (found && this.withinReuseInterval(found.consumed)) return;
+    if (found?.grantId) await this.revokeGrant(found.grantId);
+    throw new errors.InvalidGrant(this.reused);
   }
 
   upsert(id: string, payload: AdapterPayload, expiresIn: number) {
@@ -122,6 +136,6 @@ export function singleUseRedemption(factory: AdapterFactory, { refreshTokenReuse
     const adapter = adapterFor(model);
     const reused = REUSED[model];
     if (!reused || !consumesOnce(adapter)) return adapter;
-    return new SingleUseAdapter(adapter, reused, revokeGrant, model === 'RefreshToken' ? refreshTokenReuseInterval : 0);
+    return new SingleUseAdapter(model, adapter, reused, revokeGrant, model === 'RefreshToken' ? refreshTokenReuseInterval : 0);
   };
 }

@@ -63,6 +63,14 @@ describe('the token endpoint with the new tokens written together', () => {
     expect(refused.body).not.toHaveProperty('refresh_token');
   });
 
+  it('spends nothing when the new tokens cannot be written: the same refresh token refreshes once the store is back', async () => {
+    const { client, refreshToken } = await loggedIn();
+    expect((await whileInsertsFail(() => refresh(tessera.url, client, refreshToken))).status).toBe(503);
+    const retried = await refresh(tessera.url, client, refreshToken);
+    expect(retried.status).toBe(200);
+    expect(retried.body.refresh_token).toEqual(expect.any(String));
+  });
+
   it('hands out only tokens that work: the rotated refresh token refreshes again, and its access token reads userinfo', async () => {
     const { client, refreshToken } = await loggedIn();
     const first = await refresh(tessera.url, client, refreshToken);
