@@ -75,7 +75,11 @@ interface Scenario {
 
 /** Password logins through the forms, LOGIN_CONCURRENCY at a time, shaped as a load result so they share the table. */
 async function loginLoad(target: Described, durationSeconds: number): Promise<LoadResult> {
+  // This process is the browser: its CPU shares the machine with the servers, so it is shown too.
+  const before = process.cpuUsage();
   const result = await measureLogins({ ...target, stop: async () => {} }, { concurrency: LOGIN_CONCURRENCY, durationSeconds });
+  const { user, system } = process.cpuUsage(before);
+  progress(`  browser CPU per login: ${((user + system) / Math.max(1, result.completed)).toFixed(0)} µs`);
   return {
     requestsPerSecond: result.perSecond,
     p99Ms: 0,
