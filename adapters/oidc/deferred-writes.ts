@@ -15,7 +15,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 const DEFERRABLE_MODELS: ReadonlySet<string> = new Set(['AccessToken', 'RefreshToken']);
 
-/** The models whose consume a token request defers to its writes. */
+/**
+ * The models whose consume a token request defers to its writes: only those always followed by
+ * a stored token that carries it (a refresh rotates into a new refresh token, always stored).
+ * Not authorization codes: an exchange may issue only a JWT access token, which is not stored,
+ * and nothing would then consume the code.
+ */
 const REDEEMABLE_MODELS: ReadonlySet<string> = new Set(['RefreshToken']);
 
 /**

@@ -11,7 +11,7 @@ import { type Database, openDatabase } from '../../adapters/sequelize/database.j
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 import { storedGrant } from '../support/grants.js';
-import { watchingStatements } from '../support/pg-statements.js';
+import { payloadStatementsDuring as statementsDuring } from '../support/pg-statements.js';
 
 const rid = (prefix: string) => `${prefix}-${randomUUID()}`;
 /** The grant every token here is issued under; each database gets it in its beforeAll. */
@@ -24,16 +24,6 @@ const token = (kind: string, extra: Partial<AdapterPayload> = {}): AdapterPayloa
   exp: Math.floor(Date.now() / 1000) + 600,
   ...extra,
 });
-
-/** Counts the statements on oidc_payloads this process sends while `during` runs (not a new pooled connection's setup). */
-async function statementsDuring(during: () => Promise<unknown>): Promise<number> {
-  let count = 0;
-  await watchingStatements((text) => {
-    if (text.includes('oidc_payloads')) count += 1;
-    return undefined;
-  }, during);
-  return count;
-}
 
 describe('oidc_payloads statements batched per turn', () => {
   let database: Database;

@@ -14,7 +14,7 @@ import { type Database, openDatabase } from '../../adapters/sequelize/database.j
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 import { storedGrant } from '../support/grants.js';
-import { watchingStatements } from '../support/pg-statements.js';
+import { payloadStatementsDuring, watchingStatements } from '../support/pg-statements.js';
 
 const GRANT_ID = `grant-${randomUUID()}`;
 
@@ -60,15 +60,6 @@ describe('refresh tokens redeemed by the statement that writes their successors'
     };
   };
 
-  const statementsDuring = async (during: () => Promise<unknown>) => {
-    let count = 0;
-    await watchingStatements((text) => {
-      if (text.includes('oidc_payloads')) count += 1;
-      return undefined;
-    }, during);
-    return count;
-  };
-
   const found = async ([refreshId, accessId]: string[]) => [
     await refreshTokens.find(refreshId ?? ''),
     await accessTokens.find(accessId ?? ''),
@@ -79,7 +70,7 @@ describe('refresh tokens redeemed by the statement that writes their successors'
     const redemption = new Redemption('RefreshToken', old.id, noSecondUse);
     let outcomes: string[] = [];
     let ids: string[] = [];
-    const count = await statementsDuring(async () => {
+    const count = await payloadStatementsDuring(async () => {
       const refresh = successors(redemption);
       ids = refresh.ids;
       outcomes = await refresh.written;

@@ -20,3 +20,13 @@ export async function watchingStatements<T>(see: (text: string) => Error | undef
     pg.Client.prototype.query = query;
   }
 }
+
+/** How many statements on oidc_payloads this process sends while `during` runs (not a new pooled connection's setup). */
+export async function payloadStatementsDuring(during: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  await watchingStatements((text) => {
+    if (text.includes('oidc_payloads')) count += 1;
+    return undefined;
+  }, during);
+  return count;
+}
