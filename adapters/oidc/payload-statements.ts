@@ -223,41 +223,39 @@ SELECT model, id, NULL, true FROM redeemed`;
  */
 async function redeemingRun(models: Models, run: readonly PayloadWrite[], marked: Map<Redemption, boolean>): Promise<WriteOutcome[]> {
   const claimed = new Map<string, Redemption>();
-  const sent: PayloadWrite[] = [];
-  const redeems: Array<Redemption | undefined> = [];
+  // Each write sent, with the redemption its row waits on (none once its redemption is marked).
+  const sent: Array<{ write: PayloadWrite; redeems: Redemption | undefined }> = [];
   for (const write of run) {
     const { redemption } = write;
     if (!redemption || marked.get(redemption) === true) {
-      sent.push(write);
-      redeems.push(undefined);
+      sent.push({ write, redeems: undefined });
       continue;
     }
     if (marked.get(redemption) === false) continue;
-    const key = keyOf(redemption);
-    const claimant = claimed.get(key) ?? redemption;
-    claimed.set(key, claimant);
+    const claimant = claimed.get(keyOf(redemption)) ?? redemption;
     if (claimant !== redemption) {
       marked.set(redemption, false);
       continue;
     }
-    sent.push(write);
-    redeems.push(redemption);
+    claimed.set(keyOf(redemption), redemption);
+    sent.push({ write, redeems: redemption });
   }
+  const writes = sent.map((entry) => entry.write);
   const wanted = [...claimed.values()];
   const { rows } = await queryPayloads<Key & { created: boolean | null; redeemed: boolean }>(models, 'write', UPSERT_REDEEMING, [
-    ...columnArrays(sent),
-    [...new Set(sent.map((write) => write.payload.grantId))],
+    ...columnArrays(writes),
+    [...new Set(writes.map((write) => write.payload.grantId))],
     wanted.map((redemption) => redemption.model),
     wanted.map((redemption) => redemption.id),
-    redeems.map((redemption) => redemption?.model ?? null),
-    redeems.map((redemption) => redemption?.id ?? null),
+    sent.map((entry) => entry.redeems?.model ?? null),
+    sent.map((entry) => entry.redeems?.id ?? null),
   ]);
   const markedNow = new Set(rows.filter((row) => row.redeemed).map(keyOf));
   for (const redemption of wanted) marked.set(redemption, markedNow.has(keyOf(redemption)));
+  // A run holds each key once, so a returned row is the write of that key.
   const created = new Map(rows.filter((row) => !row.redeemed).map((row) => [keyOf(row), row.created === true]));
-  const wasSent = new Set(sent);
   return run.map((write) => {
-    const landed = wasSent.has(write) ? created.get(keyOf(write)) : undefined;
+    const landed = created.get(keyOf(write));
     if (landed !== undefined) return landed ? 'created' : 'replaced';
     return write.redemption && marked.get(write.redemption) === false ? 'unredeemed' : 'refused';
   });

@@ -7,6 +7,7 @@
  */
 import type { Context } from 'koa';
 import { appRouter } from '../../trpc/routers/_app.js';
+import { STATIC_DOCUMENT_ROUTES } from '../oidc/static-documents.js';
 
 /** The grant types oidc-provider can be configured with; anything else at /token is `token`. */
 export const GRANT_TYPES: ReadonlyMap<string, string> = new Map(
@@ -27,11 +28,8 @@ const TRPC_ROUTES: ReadonlyMap<string, string> = new Map(
   Object.keys(appRouter._def.procedures).map((procedure) => [procedure, `trpc:${procedure}`]),
 );
 
-/** Paths answered before any router, matched exactly. */
-const FIXED_PATHS: ReadonlyMap<string, string> = new Map([
-  ['/healthz', 'healthz'],
-  ['/readyz', 'readyz'],
-]);
+/** Paths answered before any router, matched exactly: the probes, and the documents served from memory. */
+const FIXED_PATHS: ReadonlyMap<string, string> = new Map([['/healthz', 'healthz'], ['/readyz', 'readyz'], ...STATIC_DOCUMENT_ROUTES]);
 
 interface RoutedContext {
   /** Set by @koa/router (Tessera's routes: the template) and by oidc-provider's router (its route's path). */

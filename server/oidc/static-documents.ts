@@ -9,8 +9,11 @@ import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 
-/** Each document's path, and the name oidc-provider's router gives its route. */
-const DOCUMENT_ROUTES: ReadonlyMap<string, string> = new Map([
+/**
+ * Each document's path, and the name oidc-provider's router gives its route: served from memory,
+ * a document never reaches that router, so the metrics label it by this name (server/metrics/route-label.ts).
+ */
+export const STATIC_DOCUMENT_ROUTES: ReadonlyMap<string, string> = new Map([
   ['/.well-known/openid-configuration', 'discovery'],
   ['/.well-known/oauth-authorization-server', 'discovery'],
   ['/jwks', 'jwks'],
@@ -28,8 +31,7 @@ export function serveStaticDocuments(current: () => Provider): Middleware {
   let rendered = new Map<string, Rendered>();
 
   return async (ctx, next) => {
-    const route = DOCUMENT_ROUTES.get(ctx.path);
-    if (route === undefined || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    if (!STATIC_DOCUMENT_ROUTES.has(ctx.path) || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     const provider = current();
     if (provider !== renderedFor) {
       renderedFor = provider;
@@ -47,8 +49,6 @@ export function serveStaticDocuments(current: () => Provider): Middleware {
       ctx.set('ETag', etag);
       return;
     }
-    // Named as oidc-provider's router names it, so the metrics label it the same (server/metrics/route-label.ts).
-    (ctx as { _matchedRouteName?: string })._matchedRouteName = route;
     // oidc-provider's CORS for these documents: any origin may read them.
     ctx.vary('Origin');
     ctx.set('Access-Control-Allow-Origin', ctx.get('Origin') || '*');

@@ -4,7 +4,7 @@ import { DEFAULT_DATABASE_CONNECTION } from '../../server/clients/bootstrap.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
-import { watchingStatements } from '../support/pg-statements.js';
+import { whilePayloadInsertsFail } from '../support/pg-statements.js';
 import { discover, login, openLoginPage } from '../support/relying-party.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
 
@@ -44,6 +44,7 @@ async function scrape(tessera: TestTessera) {
   return { samples, value };
 }
 
+/** A refresh grant's status. */
 async function refresh(tessera: TestTessera, client: { client_id: string; client_secret: string }, refreshToken: string) {
   const response = await fetch(`${tessera.url}/token`, {
     method: 'POST',
@@ -53,7 +54,7 @@ async function refresh(tessera: TestTessera, client: { client_id: string; client
     },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
   });
-  expect(response.status).toBe(200);
+  return response.status;
 }
 
 /** Submits the login form (a wrong password unless given); returns the status of the page that answers. */
@@ -121,19 +122,7 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
     const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
     const before = await scrape(tessera);
-    const failed = await watchingStatements(
-      (text) => (text.includes('INSERT INTO oidc_payloads') ? new Error('Connection terminated unexpectedly') : undefined),
-      () =>
-        fetch(`${tessera.url}/token`, {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }),
-        }),
-    );
-    expect(failed.status).toBe(503);
+    expect(await whilePayloadInsertsFail(() => refresh(tessera, client, tokens.refresh_token!))).toBe(503);
     const after = await scrape(tessera);
     const grew = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
     expect(grew('tessera_tokens_issued_total', { grant_type: 'refresh_token' })).toBe(0);
@@ -147,7 +136,7 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
 
     const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
-    await refresh(tessera, client, tokens.refresh_token!);
+    expect(await refresh(tessera, client, tokens.refresh_token!)).toBe(200);
     const after = await scrape(tessera);
 
     const connection = DEFAULT_DATABASE_CONNECTION;

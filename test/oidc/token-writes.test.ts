@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
-import { watchingStatements } from '../support/pg-statements.js';
+import { whilePayloadInsertsFail as whileInsertsFail } from '../support/pg-statements.js';
 import { discover, login } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
 
@@ -24,14 +24,6 @@ async function refresh(url: string, client: { client_id: string; client_secret: 
     retryAfter: response.headers.get('retry-after'),
     body: (await response.json()) as { error?: string; access_token?: string; refresh_token?: string },
   };
-}
-
-/** Makes every insert of an oidc-provider artifact fail as a lost PostgreSQL connection does, while `during` runs. */
-function whileInsertsFail<T>(during: () => Promise<T>): Promise<T> {
-  return watchingStatements(
-    (text) => (text.includes('INSERT INTO oidc_payloads') ? new Error('Connection terminated unexpectedly') : undefined),
-    during,
-  );
 }
 
 describe('the token endpoint with the new tokens written together', () => {

@@ -30,3 +30,11 @@ export async function payloadStatementsDuring(during: () => Promise<unknown>): P
   }, during);
   return count;
 }
+
+/** Makes every insert of an oidc-provider artifact fail as a lost PostgreSQL connection does, while `during` runs. */
+export function whilePayloadInsertsFail<T>(during: () => Promise<T>): Promise<T> {
+  return watchingStatements(
+    (text) => (text.includes('INSERT INTO oidc_payloads') ? new Error('Connection terminated unexpectedly') : undefined),
+    during,
+  );
+}
