@@ -9,21 +9,37 @@
  * revoked token or ended session fails at once. With several nodes a revocation elsewhere would
  * not, so their lookup stays authoritative.
  *
- * On a single node, sessions and grants are also kept as they are written (write-through): a
- * login writes its session and grant and reads both back within the same flow, and those reads
- * would otherwise each cost a statement. With several nodes, only a grant the write created is
+ * On a single node, sessions, grants and refresh tokens are also kept as they are written
+ * (write-through): a login writes its session and grant and reads both back within the same
+ * flow, and a refresh reads the refresh token the one before it wrote; those reads would
+ * otherwise each cost a statement. With several nodes, only a grant the write created is
  * (MemoAdapter.upsert).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LRUCache } from 'lru-cache';
 import { boundedLru } from '../cache/bounded-lru.js';
 import { copyPayload } from './payload-copy.js';
-import { type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, type ReportsCreation, reportsCreation } from './types.js';
+import {
+  type AccountIndexedAdapter,
+  type AdapterFactory,
+  type AdapterPayload,
+  type ConsumesOnce,
+  consumesOnce,
+  type ReportsCreation,
+  reportsCreation,
+} from './types.js';
 
 export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant']);
-export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session']);
+export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session', 'RefreshToken']);
 /** Kept as written when the memo writes through. Not access tokens: most are never read again, and would crowd the memo. */
-const WRITTEN_THROUGH_MODELS: ReadonlySet<string> = new Set(['Grant', 'Session']);
+const WRITTEN_THROUGH_MODELS: ReadonlySet<string> = new Set(['Grant', 'Session', 'RefreshToken']);
+/**
+ * Read to be redeemed, and redeemed by a statement that does not pass through here (a refresh
+ * token's consume rides in its successors' write, deferred-writes.ts): only the copy kept as
+ * written is served, once, and forgotten as it is handed out. What a read finds in the store is
+ * not kept, since its redemption would leave that copy unconsumed.
+ */
+const TAKEN_ON_READ_MODELS: ReadonlySet<string> = new Set(['RefreshToken']);
 
 export interface Memo {
   cache: LRUCache<string, AdapterPayload>;
@@ -108,7 +124,7 @@ export class MemoAdapter implements AccountIndexedAdapter {
     return `${this.model}:${id}`;
   }
 
-  private changed(id: string) {
+  protected changed(id: string) {
     forget(this.memo, this.key(id));
     this.onChange(this.key(id));
   }
@@ -123,7 +139,10 @@ export class MemoAdapter implements AccountIndexedAdapter {
     if (this.memo.readsOnNextTurn) await nextTurn();
     const key = this.key(id);
     const hit = this.memo.cache.get(key);
-    if (hit && !expired(hit)) return copyPayload(hit);
+    const takenOnRead = TAKEN_ON_READ_MODELS.has(this.model);
+    if (takenOnRead && hit) forget(this.memo, key);
+    if (hit && !expired(hit)) return takenOnRead ? hit : copyPayload(hit);
+    if (takenOnRead) return (await this.inner.find(id)) ?? undefined;
     const version = this.memo.versions.get(key) ?? 0;
     const revocations = this.memo.grantRevocations;
     const found = (await this.inner.find(id)) ?? undefined;
@@ -214,6 +233,26 @@ export class MemoAdapter implements AccountIndexedAdapter {
   }
 }
 
+/** A memoized store that decides consumption once (single-use-redemption.ts wraps it), forgetting what it consumed. */
+class RedeemableMemoAdapter extends MemoAdapter implements ConsumesOnce {
+  constructor(
+    model: string,
+    private readonly redeemable: AccountIndexedAdapter & ConsumesOnce,
+    memo: Memo,
+    onChange: (key: string) => void,
+  ) {
+    super(model, redeemable, memo, onChange);
+  }
+
+  async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
+    try {
+      return await this.redeemable.consumeOnce(id);
+    } finally {
+      this.changed(id);
+    }
+  }
+}
+
 /** Wraps a factory so the given models are memoized; every other model passes through. */
 export function memoizeFactory(
   factory: AdapterFactory,
@@ -223,6 +262,9 @@ export function memoizeFactory(
 ): AdapterFactory {
   return (modelName) => {
     const adapter = factory(modelName);
-    return models.has(modelName) ? new MemoAdapter(modelName, adapter, memo, onChange) : adapter;
+    if (!models.has(modelName)) return adapter;
+    return consumesOnce(adapter)
+      ? new RedeemableMemoAdapter(modelName, adapter, memo, onChange)
+      : new MemoAdapter(modelName, adapter, memo, onChange);
   };
 }
