@@ -9,15 +9,18 @@
  * revoked token or ended session fails at once. With several nodes a revocation elsewhere would
  * not, so their lookup stays authoritative.
  *
- * On a single node, sessions, grants and refresh tokens are also kept as they are written
- * (write-through): a login writes its session and grant and reads both back within the same
- * flow, and a refresh reads the refresh token the one before it wrote; those reads would
- * otherwise each cost a statement. With several nodes, only a grant the write created is
+ * On a single node, sessions and grants are also kept as they are written (write-through): a
+ * login writes its session and grant and reads both back within the same flow, and those reads
+ * would otherwise each cost a statement. With several nodes, only a grant the write created is
  * (MemoAdapter.upsert).
+ *
+ * Refresh tokens are kept as written on any node, for the next refresh, which reads the token
+ * its predecessor wrote: served to that token request only (TAKEN_BY_TOKEN_REQUESTS).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LRUCache } from 'lru-cache';
 import { boundedLru } from '../cache/bounded-lru.js';
+import { inTokenRequest } from './deferred-writes.js';
 import { copyPayload } from './payload-copy.js';
 import {
   type AccountIndexedAdapter,
@@ -29,17 +32,19 @@ import {
   reportsCreation,
 } from './types.js';
 
-export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant']);
-export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session', 'RefreshToken']);
+export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant', 'RefreshToken']);
+export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session']);
 /** Kept as written when the memo writes through. Not access tokens: most are never read again, and would crowd the memo. */
 const WRITTEN_THROUGH_MODELS: ReadonlySet<string> = new Set(['Grant', 'Session', 'RefreshToken']);
 /**
- * Read to be redeemed, and redeemed by a statement that does not pass through here (a refresh
- * token's consume rides in its successors' write, deferred-writes.ts): only the copy kept as
- * written is served, once, and forgotten as it is handed out. What a read finds in the store is
- * not kept, since its redemption would leave that copy unconsumed.
+ * Kept as written for the token request that redeems it, and served to nothing else: that
+ * request's write marks it spent only where PostgreSQL holds it unspent, under a live grant
+ * (deferred-writes.ts), so a copy gone stale (spent, revoked, on this node or another) yields
+ * no token. Any other read (introspection, revocation) asks the store. The copy is forgotten
+ * as it is handed out, and what a read finds in the store is not kept: the redemption that
+ * follows passes the memo by.
  */
-const TAKEN_ON_READ_MODELS: ReadonlySet<string> = new Set(['RefreshToken']);
+const TAKEN_BY_TOKEN_REQUESTS: ReadonlySet<string> = new Set(['RefreshToken']);
 
 export interface Memo {
   cache: LRUCache<string, AdapterPayload>;
@@ -138,11 +143,9 @@ export class MemoAdapter implements AccountIndexedAdapter {
     // The lookup comes after the wait, so it sees every write made meanwhile.
     if (this.memo.readsOnNextTurn) await nextTurn();
     const key = this.key(id);
+    if (TAKEN_BY_TOKEN_REQUESTS.has(this.model)) return this.take(key, id);
     const hit = this.memo.cache.get(key);
-    const takenOnRead = TAKEN_ON_READ_MODELS.has(this.model);
-    if (takenOnRead && hit) forget(this.memo, key);
-    if (hit && !expired(hit)) return takenOnRead ? hit : copyPayload(hit);
-    if (takenOnRead) return (await this.inner.find(id)) ?? undefined;
+    if (hit && !expired(hit)) return copyPayload(hit);
     const version = this.memo.versions.get(key) ?? 0;
     const revocations = this.memo.grantRevocations;
     const found = (await this.inner.find(id)) ?? undefined;
@@ -150,6 +153,14 @@ export class MemoAdapter implements AccountIndexedAdapter {
       remember(this.memo, key, copyPayload(found));
     }
     return found;
+  }
+
+  /** See TAKEN_BY_TOKEN_REQUESTS. */
+  private async take(key: string, id: string): Promise<AdapterPayload | undefined> {
+    const hit = inTokenRequest() ? this.memo.cache.get(key) : undefined;
+    if (hit) forget(this.memo, key);
+    if (hit && !expired(hit)) return hit;
+    return (await this.inner.find(id)) ?? undefined;
   }
 
   /**

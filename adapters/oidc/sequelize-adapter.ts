@@ -40,7 +40,11 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce, Re
     await this.save(id, payload, expiresIn);
   }
 
-  /** A deferred write (deferred-writes.ts) has not landed when this returns, so it says 'replaced', which promises nothing. */
+  /**
+   * A deferred write (deferred-writes.ts) has not landed when this returns, but it can only
+   * create: it is of a new id, which nobody knows before the request answers, and the request
+   * fails if it does not land.
+   */
   async save(id: string, payload: AdapterPayload, expiresIn: number): Promise<'created' | 'replaced'> {
     refuseNul(id, payload);
     const outcome = await deferrable(this.model, async (redemption) => {
@@ -54,7 +58,7 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce, Re
       if (written === 'refused' || written === 'unredeemed') throw new GrantGone();
       return written;
     });
-    return outcome ?? 'replaced';
+    return outcome ?? 'created';
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {

@@ -6,9 +6,8 @@ import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { whilePayloadInsertsFail } from '../support/pg-statements.js';
 import { discover, login, openLoginPage } from '../support/relying-party.js';
-import { ADMIN, startTestTessera } from '../support/tessera.js';
-
-type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
+import { ADMIN, startTestTessera, type TestTessera } from '../support/tessera.js';
+import { refresh } from '../support/token-requests.js';
 
 interface Sample {
   name: string;
@@ -42,19 +41,6 @@ async function scrape(tessera: TestTessera) {
     samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))
       ?.value ?? 0;
   return { samples, value };
-}
-
-/** A refresh grant's status. */
-async function refresh(tessera: TestTessera, client: { client_id: string; client_secret: string }, refreshToken: string) {
-  const response = await fetch(`${tessera.url}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-  });
-  return response.status;
 }
 
 /** Submits the login form (a wrong password unless given); returns the status of the page that answers. */
@@ -122,7 +108,7 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
     const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
     const before = await scrape(tessera);
-    expect(await whilePayloadInsertsFail(() => refresh(tessera, client, tokens.refresh_token!))).toBe(503);
+    expect((await whilePayloadInsertsFail(() => refresh(tessera.url, client, tokens.refresh_token!))).status).toBe(503);
     const after = await scrape(tessera);
     const grew = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
     expect(grew('tessera_tokens_issued_total', { grant_type: 'refresh_token' })).toBe(0);
@@ -136,7 +122,7 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
 
     const { tokens } = await login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
-    expect(await refresh(tessera, client, tokens.refresh_token!)).toBe(200);
+    expect((await refresh(tessera.url, client, tokens.refresh_token!)).status).toBe(200);
     const after = await scrape(tessera);
 
     const connection = DEFAULT_DATABASE_CONNECTION;

@@ -1,31 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../adapters/postgres/free-port.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
-import { startTestTessera } from '../support/tessera.js';
-
-type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
+import { startNodes, startTestTessera, type TestTessera } from '../support/tessera.js';
+import { refresh, type TokenAnswer, tokenRequest } from '../support/token-requests.js';
 
 const CONCURRENT_REFRESHES = 50;
-
-/** One token request by raw POST, so 50 of them leave together. */
-async function tokenRequest(url: string, client: { client_id: string; client_secret: string }, form: Record<string, string>) {
-  const response = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams(form),
-  });
-  return {
-    status: response.status,
-    body: (await response.json()) as { error?: string; error_description?: string; access_token?: string; refresh_token?: string },
-  };
-}
-
-type TokenAnswer = Awaited<ReturnType<typeof tokenRequest>>;
 
 /**
  * The one redemption that passed the single-use check answers with its tokens, or, when the
@@ -34,20 +14,8 @@ type TokenAnswer = Awaited<ReturnType<typeof tokenRequest>>;
  */
 const passedSingleUse = (answer: TokenAnswer) => answer.status === 200 || answer.body.error_description === 'The grant was revoked.';
 
-const refresh = (url: string, client: { client_id: string; client_secret: string }, refreshToken: string) =>
-  tokenRequest(url, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
-
 const userinfoStatus = async (url: string, accessToken: string) =>
   (await fetch(`${url}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
-
-/** One node, or two sharing the database (and Redis, if any) and answering for the same issuer. */
-async function startNodes(redis: boolean, count: 1 | 2): Promise<TestTessera[]> {
-  const port = await freePort();
-  const first = await startTestTessera({ port, redis });
-  if (count === 1) return [first];
-  const second = await startTestTessera({ databaseUrl: first.databaseUrl, redis, env: { ISSUER: first.issuer } });
-  return [first, second];
-}
 
 async function loggedIn(nodes: TestTessera[]) {
   const [first] = nodes as [TestTessera];

@@ -6,25 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
 import { whilePayloadInsertsFail as whileInsertsFail } from '../support/pg-statements.js';
 import { discover, login } from '../support/relying-party.js';
-import { startTestTessera } from '../support/tessera.js';
-
-type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
-
-async function refresh(url: string, client: { client_id: string; client_secret: string }, refreshToken: string) {
-  const response = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-  });
-  return {
-    status: response.status,
-    retryAfter: response.headers.get('retry-after'),
-    body: (await response.json()) as { error?: string; access_token?: string; refresh_token?: string },
-  };
-}
+import { startTestTessera, type TestTessera } from '../support/tessera.js';
+import { refresh } from '../support/token-requests.js';
 
 describe('the token endpoint with the new tokens written together', () => {
   let tessera: TestTessera;

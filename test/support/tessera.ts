@@ -57,3 +57,14 @@ export async function startTestTessera(options: TestTesseraOptions = {}): Promis
   const tessera = await startTessera(config, options.logger ?? createLogger(config.logLevel));
   return { ...tessera, issuer, databaseUrl };
 }
+
+export type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
+
+/** One node, or two sharing the database (and Redis, if any) and answering for the same issuer. */
+export async function startNodes(redis: boolean, count: 1 | 2): Promise<TestTessera[]> {
+  const port = await freePort();
+  const first = await startTestTessera({ port, redis });
+  if (count === 1) return [first];
+  const second = await startTestTessera({ databaseUrl: first.databaseUrl, redis, env: { ISSUER: first.issuer } });
+  return [first, second];
+}
