@@ -7,7 +7,8 @@
  * PROFILE_DURATION (s per run, 5), PROFILE_CONNECTIONS (16), PROFILE_ROUNDS (1),
  * PROFILE_BASELINE=postgres or redis (the bare provider over a scratch PostgreSQL or redis-server, through
  * bench/baseline-postgres-adapter.ts or bench/baseline-redis-adapter.ts),
- * PROFILE_SCENARIOS (comma-separated names, all by default; `logins` the password logins, 4 at a time), PROFILE_REDIS=1 (Tessera with a
+ * PROFILE_SCENARIOS (comma-separated names, all by default; `logins` the password logins, 4 at a time or
+ * PROFILE_LOGIN_CONCURRENCY), PROFILE_REDIS=1 (Tessera with a
  * scratch redis-server), PROFILE_CPU=<dir> (a .cpuprofile per scenario and server there).
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -73,11 +74,14 @@ interface Scenario {
   request(target: Described, tokens: UserTokens): LoadRequest;
 }
 
-/** Password logins through the forms, LOGIN_CONCURRENCY at a time, shaped as a load result so they share the table. */
+/** Logins and raw verifications at a time (PROFILE_LOGIN_CONCURRENCY): 1 shows a login's own CPU, free of the others'. */
+const loginConcurrency = number('PROFILE_LOGIN_CONCURRENCY', LOGIN_CONCURRENCY);
+
+/** Password logins through the forms, loginConcurrency at a time, shaped as a load result so they share the table. */
 async function loginLoad(target: Described, durationSeconds: number): Promise<LoadResult> {
   // This process is the browser: its CPU shares the machine with the servers, so it is shown too.
   const before = process.cpuUsage();
-  const result = await measureLogins({ ...target, stop: async () => {} }, { concurrency: LOGIN_CONCURRENCY, durationSeconds });
+  const result = await measureLogins({ ...target, stop: async () => {} }, { concurrency: loginConcurrency, durationSeconds });
   const { user, system } = process.cpuUsage(before);
   progress(`  browser CPU per login: ${((user + system) / Math.max(1, result.completed)).toFixed(0)} µs`);
   return {
@@ -118,7 +122,7 @@ async function postgresCpuMicros(): Promise<number> {
 
 /** The bench's login limit (docs/benchmarks.md, Password logins): the bare flow plus one raw argon2id verify, measured now. */
 async function loginLimitRow(tessera: number, bare: number, durationSeconds: number): Promise<string> {
-  const verifies = (await measureRawVerifies({ concurrency: LOGIN_CONCURRENCY, durationSeconds })).perSecond;
+  const verifies = (await measureRawVerifies({ concurrency: loginConcurrency, durationSeconds })).perSecond;
   const limit = loginLimit(bare, verifies);
   return `  limit ${limit.toFixed(1)}/s (bare flow ${bare.toFixed(1)}/s, raw verify ${verifies.toFixed(1)}/s): tessera ${ratio(tessera, limit).toFixed(2)} of it`;
 }
