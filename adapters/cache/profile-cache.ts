@@ -88,6 +88,14 @@ return 0
 
 const VERSION_TTL_SECONDS = 24 * 60 * 60;
 
+/**
+ * Users whose last parsed entry each node keeps beside the text it came from. A signed-in user's
+ * profile is read on every userinfo call; comparing the text Redis returns costs less than
+ * parsing it again, and leaves less garbage. Callers share the value, as they share the
+ * in-process LRU's.
+ */
+const PARSED_ENTRIES = 1_000;
+
 export function createRedisProfileCache<T extends object>(redis: RedisClient, options: CacheOptions): ProfileCache<T> {
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
   let healthy = true;
@@ -96,6 +104,15 @@ export function createRedisProfileCache<T extends object>(redis: RedisClient, op
   // The hash tag keeps a user's entry and version in one cluster slot, as the script needs.
   const entryKey = (id: string) => `profile:{${id}}`;
   const versionKey = (id: string) => `profile-version:{${id}}`;
+  const parsed = boundedLru<{ text: string; value: T }>(PARSED_ENTRIES);
+
+  function parse(id: string, text: string): T {
+    const last = parsed.get(id);
+    if (last?.text === text) return last.value;
+    const value = JSON.parse(text) as T;
+    parsed.set(id, { text, value });
+    return value;
+  }
 
   function failed(error: unknown) {
     stats.errors += 1;
@@ -153,7 +170,7 @@ export function createRedisProfileCache<T extends object>(redis: RedisClient, op
       }
       if (cached?.[0]) {
         stats.hits += 1;
-        return JSON.parse(cached[0]) as T;
+        return parse(id, cached[0]);
       }
       stats.misses += 1;
       const value = await loader();

@@ -12,6 +12,10 @@ afterAll(async () => {
   for (const redis of connections) redis.disconnect();
 });
 
+const unexpectedLoad = async (): Promise<Entry> => {
+  throw new Error('loaded, though the value was in the cache');
+};
+
 function sharedRedis() {
   const redis = new Redis(inject('redisUrl'));
   connections.push(redis);
@@ -71,10 +75,6 @@ describe.each([
     expect(await cache.read(key, async () => ({ name: 'fresh' }))).toEqual({ name: 'fresh' });
   });
 
-  const unexpectedLoad = async (): Promise<Entry> => {
-    throw new Error('loaded, though the write left its value in the cache');
-  };
-
   it('keeps the value a write returned, once that write has invalidated the entry', async () => {
     const cache = make();
     const key = id();
@@ -102,6 +102,22 @@ describe.each([
     const before = await cache.versionOf(key);
     await cache.refill(key, { name: 'unannounced' }, before);
     expect(await cache.read(key, unexpectedLoad)).toEqual({ name: 'cached' });
+  });
+});
+
+describe('profile cache (Redis), its entries parsed', () => {
+  it('parses an entry once while its text is unchanged, and again once another node stores a new one', async () => {
+    const redis = sharedRedis();
+    const cache = createRedisProfileCache<Entry>(redis, { ttlSeconds: 60 });
+    const key = `database|${randomBytes(6).toString('hex')}`;
+    await cache.read(key, async () => ({ name: 'Ann' }));
+    const first = await cache.read(key, unexpectedLoad);
+    expect(await cache.read(key, unexpectedLoad)).toBe(first);
+
+    // What another node's refill leaves: a new text under the same key, with nothing announced here.
+    await redis.set(`profile:{${key}}`, JSON.stringify({ name: 'Bea' }), 'EX', 60);
+    expect(await cache.read(key, unexpectedLoad)).toEqual({ name: 'Bea' });
+    expect(first).toEqual({ name: 'Ann' });
   });
 });
 
