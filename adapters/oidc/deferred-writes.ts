@@ -78,12 +78,6 @@ export function deferRedemption(model: string, id: string, onLost: () => Promise
   return true;
 }
 
-/**
- * Whether the caller runs inside a token request, whose writes are checked against PostgreSQL
- * as they land: the refresh token it redeems must be there unspent, and its grant live.
- */
-export const inTokenRequest = (): boolean => requestWrites.getStore() !== undefined;
-
 /** Runs `run`, then waits for every write it deferred; returns the first of their failures, if any. */
 export async function runDeferringWrites(run: () => Promise<unknown>): Promise<{ failure: unknown } | undefined> {
   const request: RequestWrites = { pending: [], redemption: undefined };

@@ -13,38 +13,17 @@
  * login writes its session and grant and reads both back within the same flow, and those reads
  * would otherwise each cost a statement. With several nodes, only a grant the write created is
  * (MemoAdapter.upsert).
- *
- * Refresh tokens are kept as written on any node, for the next refresh, which reads the token
- * its predecessor wrote: served to that token request only (TAKEN_BY_TOKEN_REQUESTS).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LRUCache } from 'lru-cache';
 import { boundedLru } from '../cache/bounded-lru.js';
-import { inTokenRequest } from './deferred-writes.js';
 import { copyPayload } from './payload-copy.js';
-import {
-  type AccountIndexedAdapter,
-  type AdapterFactory,
-  type AdapterPayload,
-  type ConsumesOnce,
-  consumesOnce,
-  type ReportsCreation,
-  reportsCreation,
-} from './types.js';
+import { type AccountIndexedAdapter, type AdapterFactory, type AdapterPayload, type ReportsCreation, reportsCreation } from './types.js';
 
-export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant', 'RefreshToken']);
+export const MEMOIZED_MODELS: ReadonlySet<string> = new Set(['Client', 'Grant']);
 export const SINGLE_NODE_MEMOIZED_MODELS: ReadonlySet<string> = new Set([...MEMOIZED_MODELS, 'AccessToken', 'Session']);
 /** Kept as written when the memo writes through. Not access tokens: most are never read again, and would crowd the memo. */
-const WRITTEN_THROUGH_MODELS: ReadonlySet<string> = new Set(['Grant', 'Session', 'RefreshToken']);
-/**
- * Kept as written for the token request that redeems it, and served to nothing else: that
- * request's write marks it spent only where PostgreSQL holds it unspent, under a live grant
- * (deferred-writes.ts), so a copy gone stale (spent, revoked, on this node or another) yields
- * no token. Any other read (introspection, revocation) asks the store. The copy is forgotten
- * as it is handed out, and what a read finds in the store is not kept: the redemption that
- * follows passes the memo by.
- */
-const TAKEN_BY_TOKEN_REQUESTS: ReadonlySet<string> = new Set(['RefreshToken']);
+const WRITTEN_THROUGH_MODELS: ReadonlySet<string> = new Set(['Grant', 'Session']);
 
 export interface Memo {
   cache: LRUCache<string, AdapterPayload>;
@@ -129,7 +108,7 @@ export class MemoAdapter implements AccountIndexedAdapter {
     return `${this.model}:${id}`;
   }
 
-  protected changed(id: string) {
+  private changed(id: string) {
     forget(this.memo, this.key(id));
     this.onChange(this.key(id));
   }
@@ -143,7 +122,6 @@ export class MemoAdapter implements AccountIndexedAdapter {
     // The lookup comes after the wait, so it sees every write made meanwhile.
     if (this.memo.readsOnNextTurn) await nextTurn();
     const key = this.key(id);
-    if (TAKEN_BY_TOKEN_REQUESTS.has(this.model)) return this.take(key, id);
     const hit = this.memo.cache.get(key);
     if (hit && !expired(hit)) return copyPayload(hit);
     const version = this.memo.versions.get(key) ?? 0;
@@ -153,14 +131,6 @@ export class MemoAdapter implements AccountIndexedAdapter {
       remember(this.memo, key, copyPayload(found));
     }
     return found;
-  }
-
-  /** See TAKEN_BY_TOKEN_REQUESTS. */
-  private async take(key: string, id: string): Promise<AdapterPayload | undefined> {
-    const hit = inTokenRequest() ? this.memo.cache.get(key) : undefined;
-    if (hit) forget(this.memo, key);
-    if (hit && !expired(hit)) return hit;
-    return (await this.inner.find(id)) ?? undefined;
   }
 
   /**
@@ -244,26 +214,6 @@ export class MemoAdapter implements AccountIndexedAdapter {
   }
 }
 
-/** A memoized store that decides consumption once (single-use-redemption.ts wraps it), forgetting what it consumed. */
-class RedeemableMemoAdapter extends MemoAdapter implements ConsumesOnce {
-  constructor(
-    model: string,
-    private readonly redeemable: AccountIndexedAdapter & ConsumesOnce,
-    memo: Memo,
-    onChange: (key: string) => void,
-  ) {
-    super(model, redeemable, memo, onChange);
-  }
-
-  async consumeOnce(id: string): Promise<'consumed' | 'absent'> {
-    try {
-      return await this.redeemable.consumeOnce(id);
-    } finally {
-      this.changed(id);
-    }
-  }
-}
-
 /** Wraps a factory so the given models are memoized; every other model passes through. */
 export function memoizeFactory(
   factory: AdapterFactory,
@@ -273,9 +223,6 @@ export function memoizeFactory(
 ): AdapterFactory {
   return (modelName) => {
     const adapter = factory(modelName);
-    if (!models.has(modelName)) return adapter;
-    return consumesOnce(adapter)
-      ? new RedeemableMemoAdapter(modelName, adapter, memo, onChange)
-      : new MemoAdapter(modelName, adapter, memo, onChange);
+    return models.has(modelName) ? new MemoAdapter(modelName, adapter, memo, onChange) : adapter;
   };
 }

@@ -40,11 +40,7 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce, Re
     await this.save(id, payload, expiresIn);
   }
 
-  /**
-   * A deferred write (deferred-writes.ts) has not landed when this returns, but it can only
-   * create: it is of a new id, which nobody knows before the request answers, and the request
-   * fails if it does not land.
-   */
+  /** A deferred write (deferred-writes.ts) has not landed when this returns, so it says 'replaced', which promises nothing. */
   async save(id: string, payload: AdapterPayload, expiresIn: number): Promise<'created' | 'replaced'> {
     refuseNul(id, payload);
     const outcome = await deferrable(this.model, async (redemption) => {
@@ -58,7 +54,7 @@ export class SequelizeAdapter implements AccountIndexedAdapter, ConsumesOnce, Re
       if (written === 'refused' || written === 'unredeemed') throw new GrantGone();
       return written;
     });
-    return outcome ?? 'created';
+    return outcome ?? 'replaced';
   }
 
   async findStored(column: 'id' | 'user_code' | 'uid', value: string): Promise<StoredArtifact | undefined> {

@@ -31,9 +31,6 @@ export interface ConsumesOnce {
   consumeOnce(id: string): Promise<'consumed' | 'absent'>;
 }
 
-export const consumesOnce = (adapter: AccountIndexedAdapter): adapter is AccountIndexedAdapter & ConsumesOnce =>
-  typeof (adapter as Partial<ConsumesOnce>).consumeOnce === 'function';
-
 /**
  * A store that tells whether a write created its row or replaced one. A row created just now
  * has no copy on any node to go stale (no node memoizes an artifact that is absent), so its

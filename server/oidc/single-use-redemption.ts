@@ -19,7 +19,6 @@ import {
   type AdapterPayload,
   AlreadyConsumed,
   type ConsumesOnce,
-  consumesOnce,
 } from '../../adapters/oidc/types.js';
 
 export interface SingleUseOptions {
@@ -38,6 +37,9 @@ const REUSED: Readonly<Record<string, string>> = {
   DeviceCode: 'device code already consumed',
   BackchannelAuthenticationRequest: 'backchannel authentication request already consumed',
 };
+
+const consumesOnce = (adapter: AccountIndexedAdapter): adapter is AccountIndexedAdapter & ConsumesOnce =>
+  typeof (adapter as Partial<ConsumesOnce>).consumeOnce === 'function';
 
 class SingleUseAdapter implements AccountIndexedAdapter {
   constructor(

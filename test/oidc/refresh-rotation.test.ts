@@ -3,7 +3,7 @@ import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startNodes, startTestTessera, type TestTessera } from '../support/tessera.js';
-import { refresh, type TokenAnswer, tokenRequest } from '../support/token-requests.js';
+import { refresh, refreshTokenActive, revokeRefreshToken, type TokenAnswer, tokenRequest } from '../support/token-requests.js';
 
 const CONCURRENT_REFRESHES = 50;
 
@@ -73,6 +73,34 @@ describe.each([
     for (const node of all) {
       expect((await refresh(node.url, client, rotated.body.refresh_token!)).body.error).toBe('invalid_grant');
       expect(await userinfoStatus(node.url, rotated.body.access_token!)).toBe(401);
+    }
+  });
+
+  it('introspects a refresh token spent on one node as spent on every node', async () => {
+    const all = await nodes();
+    const { client, tokens } = await loggedIn(all);
+    const [first] = all as [TestTessera];
+    const last = all[all.length - 1]!;
+    const rotated = (await refresh(first.url, client, tokens.refresh)).body.refresh_token!;
+    const next = await refresh(last.url, client, rotated);
+    expect(next.status).toBe(200);
+    for (const node of all) {
+      expect(await refreshTokenActive(node.url, client, rotated)).toBe(false);
+      expect(await refreshTokenActive(node.url, client, next.body.refresh_token!)).toBe(true);
+    }
+  });
+
+  it('yields no token from a refresh token revoked on another node', async () => {
+    const all = await nodes();
+    const { client, tokens } = await loggedIn(all);
+    const [first] = all as [TestTessera];
+    const last = all[all.length - 1]!;
+    const rotated = (await refresh(first.url, client, tokens.refresh)).body.refresh_token!;
+    expect(await revokeRefreshToken(last.url, client, rotated)).toBe(200);
+    for (const node of all) {
+      const answer = await refresh(node.url, client, rotated);
+      expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      expect(answer.body).not.toHaveProperty('access_token');
     }
   });
 
