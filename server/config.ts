@@ -36,6 +36,11 @@ const redisUrls = z
 /** The management API's master key: long enough that guessing it at /token is hopeless. */
 const ADMIN_SECRET_MIN_LENGTH = 32;
 const MAKE_SECRET = 'openssl rand -base64 32';
+/**
+ * Hex for a client secret: HTTP Basic credentials are form-urlencoded (RFC 6749 §2.3.1), so a
+ * base64 `+` sent as is (`curl -u`) reads as a space and the client is refused.
+ */
+const MAKE_CLIENT_SECRET = 'openssl rand -hex 32';
 
 const sealingKey = z
   .string()
@@ -87,7 +92,7 @@ const envSchema = z.object({
     emptyAsUnset,
     z
       .string()
-      .min(ADMIN_SECRET_MIN_LENGTH, `must be at least ${ADMIN_SECRET_MIN_LENGTH} characters (make one with \`${MAKE_SECRET}\`)`)
+      .min(ADMIN_SECRET_MIN_LENGTH, `must be at least ${ADMIN_SECRET_MIN_LENGTH} characters (make one with \`${MAKE_CLIENT_SECRET}\`)`)
       .optional(),
   ),
   RULES_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
