@@ -35,7 +35,7 @@ const redisUrls = z
 
 /** The management API's master key: long enough that guessing it at /token is hopeless. */
 const ADMIN_SECRET_MIN_LENGTH = 32;
-const MAKE_SECRET = 'openssl rand -base64 32';
+const MAKE_SEALING_KEY = 'openssl rand -base64 32';
 /**
  * Hex for a client secret: HTTP Basic credentials are form-urlencoded (RFC 6749 §2.3.1), so a
  * base64 `+` sent as is (`curl -u`) reads as a space and the client is refused.
@@ -44,7 +44,10 @@ const MAKE_CLIENT_SECRET = 'openssl rand -hex 32';
 
 const sealingKey = z
   .string()
-  .refine((value) => Buffer.from(value, 'base64').length === 32, `must be base64 of 32 random bytes (make one with \`${MAKE_SECRET}\`)`);
+  .refine(
+    (value) => Buffer.from(value, 'base64').length === 32,
+    `must be base64 of 32 random bytes (make one with \`${MAKE_SEALING_KEY}\`)`,
+  );
 
 const flag = z.preprocess(emptyAsUnset, z.enum(['true', 'false']).default('false')).transform((value) => value === 'true');
 
@@ -226,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // The key must not live beside what it seals, and an external database has no DATA_DIR to keep it in.
   if (values.DATABASE_URL && !values.SEALING_KEY) {
     throw new ConfigError(
-      `invalid configuration: SEALING_KEY is required with DATABASE_URL (make one with \`${MAKE_SECRET}\` and keep it apart from the database)`,
+      `invalid configuration: SEALING_KEY is required with DATABASE_URL (make one with \`${MAKE_SEALING_KEY}\` and keep it apart from the database)`,
     );
   }
   if (values.SEALING_KEY_PREVIOUS && !values.SEALING_KEY) {

@@ -341,10 +341,10 @@ export function payloadStatements(models: Models): PayloadStatements {
     statements = {
       find: (model, id) => finds.add({ model, id }),
       // A redemption an earlier statement decided: the write lands plainly if it was marked.
-      upsert: async (write) => {
+      upsert: (write) => {
         const decided = write.redemption?.decided;
         if (!decided) return upserts.add(write);
-        return (await decided) ? upserts.add({ ...write, redemption: undefined }) : 'unredeemed';
+        return decided.then((marked) => (marked ? upserts.add({ ...write, redemption: undefined }) : 'unredeemed'));
       },
       consume: (model, id) => consumes.add({ model, id }),
     };

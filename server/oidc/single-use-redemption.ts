@@ -62,19 +62,22 @@ class SingleUseAdapter implements AccountIndexedAdapter {
       outcome = await this.inner.consumeOnce(id);
     } catch (error) {
       if (!(error instanceof AlreadyConsumed)) throw error;
-      if (this.withinReuseInterval(error.consumedAt)) return;
-      if (error.grantId) await this.revokeGrant(error.grantId);
-      throw new errors.InvalidGrant(this.reused);
+      return this.secondUse(error.grantId, error.consumedAt);
     }
     // oidc-provider found it a moment ago: gone since means another redemption revoked its grant.
     if (outcome === 'absent') throw new errors.InvalidGrant(this.reused);
   }
 
-  /** A deferred consume that another redemption got to first: as a consume that lost, below. */
+  /** A deferred consume that another redemption got to first: a second use, as a consume that lost. */
   private async secondRedemption(id: string): Promise<void> {
     const found = await this.inner.find(id);
-    if (found && this.withinReuseInterval(found.consumed)) return;
-    if (found?.grantId) await this.revokeGrant(found.grantId);
+    return this.secondUse(found?.grantId, found?.consumed);
+  }
+
+  /** Let through within the reuse interval; otherwise the grant is revoked and the request refused. */
+  private async secondUse(grantId: string | undefined, consumedAt: unknown): Promise<void> {
+    if (this.withinReuseInterval(consumedAt)) return;
+    if (grantId) await this.revokeGrant(grantId);
     throw new errors.InvalidGrant(this.reused);
   }
 

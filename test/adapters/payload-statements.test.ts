@@ -11,7 +11,7 @@ import { type Database, openDatabase } from '../../adapters/sequelize/database.j
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase } from '../support/databases.js';
 import { storedGrant } from '../support/grants.js';
-import { payloadStatementsDuring as statementsDuring } from '../support/pg-statements.js';
+import { payloadStatementsDuring } from '../support/pg-statements.js';
 
 const rid = (prefix: string) => `${prefix}-${randomUUID()}`;
 /** The grant every token here is issued under; each database gets it in its beforeAll. */
@@ -42,12 +42,12 @@ describe('oidc_payloads statements batched per turn', () => {
     const adapters = models.map((model) => new SequelizeAdapter(model, database.models));
     const payloads = models.map((model) => token(model));
     const ids = payloads.map((payload) => String(payload.jti));
-    const writes = await statementsDuring(() =>
+    const writes = await payloadStatementsDuring(() =>
       Promise.all(adapters.map((adapter, index) => adapter.upsert(ids[index] ?? '', payloads[index] ?? {}, 600))),
     );
     expect(writes).toBe(2);
     let found: Array<AdapterPayload | undefined> = [];
-    const reads = await statementsDuring(async () => {
+    const reads = await payloadStatementsDuring(async () => {
       found = await Promise.all([...adapters.map((adapter, index) => adapter.find(ids[index] ?? '')), adapters[1]?.find(ids[0] ?? '')]);
     });
     expect(reads).toBe(1);
@@ -58,7 +58,7 @@ describe('oidc_payloads statements batched per turn', () => {
 
   it("writes a refresh's two tokens, issued together, in one statement, and an interaction's session and grant in one", async () => {
     const write = (models: string[]) =>
-      statementsDuring(() =>
+      payloadStatementsDuring(() =>
         Promise.all(
           models.map((model) => {
             const payload = token(model);
@@ -116,7 +116,7 @@ describe('oidc_payloads statements batched per turn', () => {
     const other = token('RefreshToken');
     await adapters[0]?.upsert(String(other.jti), other, 600);
     let outcomes: PromiseSettledResult<'consumed' | 'absent'>[] = [];
-    const statements = await statementsDuring(async () => {
+    const statements = await payloadStatementsDuring(async () => {
       outcomes = await Promise.allSettled([
         ...adapters.map((adapter) => adapter.consumeOnce(id)),
         adapters[0]?.consumeOnce(String(other.jti)) ?? Promise.reject(),
@@ -151,7 +151,7 @@ describe('the token kind index', () => {
     const id = String(accessToken.jti);
     await factory('AccessToken').upsert(id, accessToken, 600);
     let found: Array<AdapterPayload | undefined> = [];
-    const statements = await statementsDuring(async () => {
+    const statements = await payloadStatementsDuring(async () => {
       found = (await Promise.all([factory('ClientCredentials').find(id), factory('RefreshToken').find(id)])).map(
         (value) => value ?? undefined,
       );

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createUser } from '../support/fixtures.js';
-import { whilePayloadInsertsFail as whileInsertsFail } from '../support/pg-statements.js';
+import { whilePayloadInsertsFail } from '../support/pg-statements.js';
 import { discover, login } from '../support/relying-party.js';
 import { startTestTessera, type TestTessera } from '../support/tessera.js';
 import { refresh } from '../support/token-requests.js';
@@ -30,7 +30,7 @@ describe('the token endpoint with the new tokens written together', () => {
 
   it('answers 503 temporarily_unavailable with no token when the new tokens cannot be written', async () => {
     const { client, refreshToken } = await loggedIn();
-    const refused = await whileInsertsFail(() => refresh(tessera.url, client, refreshToken));
+    const refused = await whilePayloadInsertsFail(() => refresh(tessera.url, client, refreshToken));
     expect(refused.status).toBe(503);
     expect(refused.body.error).toBe('temporarily_unavailable');
     expect(refused.retryAfter).toBeTruthy();
@@ -40,7 +40,7 @@ describe('the token endpoint with the new tokens written together', () => {
 
   it('spends nothing when the new tokens cannot be written: the same refresh token refreshes once the store is back', async () => {
     const { client, refreshToken } = await loggedIn();
-    expect((await whileInsertsFail(() => refresh(tessera.url, client, refreshToken))).status).toBe(503);
+    expect((await whilePayloadInsertsFail(() => refresh(tessera.url, client, refreshToken))).status).toBe(503);
     const retried = await refresh(tessera.url, client, refreshToken);
     expect(retried.status).toBe(200);
     expect(retried.body.refresh_token).toEqual(expect.any(String));
