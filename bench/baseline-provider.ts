@@ -32,10 +32,13 @@ function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
 /** A store the bare provider can be given instead of its in-memory adapter. */
 export interface BaselineStore {
   adapter: new (model: string) => Adapter;
+  /** Wraps each request, for a store that holds responses until their writes commit. */
+  aroundRequest?(next: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startBaselineProvider(adapter?: new (model: string) => Adapter): Promise<Target> {
+export async function startBaselineProvider(store?: Omit<BaselineStore, 'close'>): Promise<Target> {
+  const adapter = store?.adapter;
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const audience = managementAudience(issuer);
@@ -97,6 +100,8 @@ export async function startBaselineProvider(adapter?: new (model: string) => Ada
   };
 
   const provider = new Provider(issuer, configuration);
+  const aroundRequest = store?.aroundRequest;
+  if (aroundRequest) provider.use((_ctx, next) => aroundRequest(next));
   const server = createServer(provider.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -120,7 +125,7 @@ export async function startBaselineProvider(adapter?: new (model: string) => Ada
 
 /** The bare provider over a store opened for it; stopping it closes the store, then releases what the store ran on. */
 export async function startBaselineOver(store: BaselineStore, release: () => Promise<void> = async () => {}): Promise<Target> {
-  const target = await startBaselineProvider(store.adapter);
+  const target = await startBaselineProvider(store);
   return {
     ...target,
     async stop() {

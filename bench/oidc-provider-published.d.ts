@@ -7,3 +7,9 @@ declare module 'oidc-provider-published' {
   export * from 'oidc-provider';
   export { default } from 'oidc-provider';
 }
+
+/** The library's in-memory adapter, which the bare provider uses when given no other. */
+declare module 'oidc-provider-published/lib/adapters/memory_adapter.js' {
+  import type { Adapter } from 'oidc-provider';
+  export function createMemoryAdapter(clockTolerance?: number): (model: string) => Adapter;
+}

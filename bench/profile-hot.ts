@@ -5,8 +5,10 @@
  * benchmark of record is `npm run bench`.
  *
  * PROFILE_DURATION (s per run, 5), PROFILE_CONNECTIONS (16), PROFILE_ROUNDS (1),
- * PROFILE_BASELINE=postgres or redis (the bare provider over a scratch PostgreSQL or redis-server, through
- * bench/baseline-postgres-adapter.ts or bench/baseline-redis-adapter.ts),
+ * PROFILE_BASELINE=postgres, redis or floor (the bare provider over a scratch PostgreSQL or redis-server, through
+ * bench/baseline-postgres-adapter.ts or bench/baseline-redis-adapter.ts, or reading from memory and
+ * writing to PostgreSQL, bench/baseline-floor-adapter.ts), PROFILE_CANDIDATE=<one of those stores, or
+ * memory> (a bare provider in Tessera's column, to measure one store against another),
  * PROFILE_SCENARIOS (comma-separated names, all by default; `logins` the password logins, 4 at a time or
  * PROFILE_LOGIN_CONCURRENCY), PROFILE_REDIS=1 (Tessera with a
  * scratch redis-server), PROFILE_CPU=<dir> (a .cpuprofile per scenario and server there).
@@ -38,7 +40,28 @@ interface Server {
 }
 
 /** Where the bare provider keeps its artifacts (PROFILE_BASELINE). */
-const BASELINE_STORES = ['memory', 'postgres', 'redis'] as const;
+const BASELINE_STORES = ['memory', 'postgres', 'redis', 'floor'] as const;
+type BaselineStoreName = (typeof BASELINE_STORES)[number];
+
+function baselineStoreNamed(variable: string, fallback: BaselineStoreName): BaselineStoreName {
+  const store = BASELINE_STORES.find((name) => name === (process.env[variable] || fallback));
+  if (!store) throw new Error(`${variable} must be one of ${BASELINE_STORES.join(', ')}`);
+  return store;
+}
+
+/** The bare provider over a store, with a redis-server of its own when the store is Redis. */
+async function startBaseline(store: BaselineStoreName): Promise<{ server: Server; stop(): Promise<void> }> {
+  // Its own redis-server, so neither server's keys or commands reach the other's.
+  const redis = store === 'redis' ? await startRedisServer() : undefined;
+  const server = await startServer(store === 'memory' ? 'baseline' : `baseline-${store}`, redis?.url);
+  return {
+    server,
+    async stop() {
+      await server.stop();
+      await redis?.stop();
+    },
+  };
+}
 
 async function startServer(kind: ServerKind, redisUrl: string | undefined): Promise<Server> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./profile-server.ts', import.meta.url)), [kind, ...(redisUrl ? [redisUrl] : [])]);
@@ -121,10 +144,13 @@ async function postgresCpuMicros(): Promise<number> {
 }
 
 /** The bench's login limit (docs/benchmarks.md, Password logins): the bare flow plus one raw argon2id verify, measured now. */
-async function loginLimitRow(tessera: number, bare: number, durationSeconds: number): Promise<string> {
+async function loginLimitRow(candidate: number, bare: number, durationSeconds: number, candidateVerifies: boolean): Promise<string> {
   const verifies = (await measureRawVerifies({ concurrency: loginConcurrency, durationSeconds })).perSecond;
   const limit = loginLimit(bare, verifies);
-  return `  limit ${limit.toFixed(1)}/s (bare flow ${bare.toFixed(1)}/s, raw verify ${verifies.toFixed(1)}/s): tessera ${ratio(tessera, limit).toFixed(2)} of it`;
+  // A bare provider's login checks no password: its limit, the same way, is what it could reach.
+  const reached = candidateVerifies ? candidate : loginLimit(candidate, verifies);
+  const measured = candidateVerifies ? 'tessera' : `candidate flow plus a verify ${reached.toFixed(1)}/s`;
+  return `  limit ${limit.toFixed(1)}/s (bare flow ${bare.toFixed(1)}/s, raw verify ${verifies.toFixed(1)}/s): ${measured}, ${ratio(reached, limit).toFixed(2)} of it`;
 }
 
 const usageOf = async (server: Server) => ((await server.ask({ kind: 'usage' })) as ServerMessage & { kind: 'usage' }).usage;
@@ -137,13 +163,13 @@ async function main() {
   const scenarios = ALL_SCENARIOS.filter((scenario) => !wanted || wanted.includes(scenario.name));
   const cpuDir = process.env['PROFILE_CPU'];
   if (cpuDir) await mkdir(cpuDir, { recursive: true });
-  const baselineStore = BASELINE_STORES.find((store) => store === (process.env['PROFILE_BASELINE'] || 'memory'));
-  if (!baselineStore) throw new Error(`PROFILE_BASELINE must be one of ${BASELINE_STORES.join(', ')}`);
-  const redis = process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
-  const tessera = await startServer('tessera', redis?.url);
-  // A redis-server of its own, so neither server's keys or commands reach the other's.
-  const baselineRedis = baselineStore === 'redis' ? await startRedisServer() : undefined;
-  const baseline = await startServer(baselineStore === 'memory' ? 'baseline' : `baseline-${baselineStore}`, baselineRedis?.url);
+  const baselineStore = baselineStoreNamed('PROFILE_BASELINE', 'memory');
+  const candidateStore = process.env['PROFILE_CANDIDATE'] ? baselineStoreNamed('PROFILE_CANDIDATE', 'memory') : undefined;
+  const redis = !candidateStore && process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
+  const bareCandidate = candidateStore ? await startBaseline(candidateStore) : undefined;
+  const tessera = bareCandidate?.server ?? (await startServer('tessera', redis?.url));
+  const bare = await startBaseline(baselineStore);
+  const baseline = bare.server;
   try {
     const servers = [tessera, baseline];
     const tokens = new Map<Server, UserTokens>();
@@ -201,13 +227,14 @@ async function main() {
           ].join(' '),
         );
         if (scenario.name === LOGINS)
-          rows.push(await loginLimitRow(t.load.requestsPerSecond, b.load.requestsPerSecond, settings.durationSeconds));
+          rows.push(await loginLimitRow(t.load.requestsPerSecond, b.load.requestsPerSecond, settings.durationSeconds, !candidateStore));
       }
     }
     const [tEnd, bEnd] = [await usageOf(tessera), await usageOf(baseline)];
     process.stdout.write(
       [
-        `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}, bare provider's store: ${baselineStore}`,
+        `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}, bare provider's store: ${baselineStore}` +
+          (candidateStore ? `; in Tessera's column, the bare provider over ${candidateStore}` : ''),
         'scenario           tessera  bare    ratio  t µs   b µs   cpu×   t stmts t pg µs b stmts b pg µs (per request)',
         ...rows,
         `RSS after start: tessera ${mb(tessera.started.rssBytes)} MB, bare ${mb(baseline.started.rssBytes)} MB; ` +
@@ -216,9 +243,8 @@ async function main() {
       ].join('\n'),
     );
   } finally {
-    await Promise.all([tessera.stop(), baseline.stop()]);
+    await Promise.all([bareCandidate?.stop() ?? tessera.stop(), bare.stop()]);
     await redis?.stop();
-    await baselineRedis?.stop();
   }
 }
 

@@ -128,6 +128,18 @@ async function startPostgresBaseline(): Promise<Target> {
   return startBaselineOver(await openBaselinePostgresStore(database.url), () => database.stop());
 }
 
+/** The bare provider reading from memory and writing to a scratch PostgreSQL: the floor of a durable provider. */
+async function startFloorBaseline(): Promise<Target> {
+  const [{ createLogger }, { startScratchPostgres }, { openBaselineFloorStore }, { startBaselineOver }] = await Promise.all([
+    import('../server/logger.js'),
+    import('./scratch-postgres.js'),
+    import('./baseline-floor-adapter.js'),
+    import('./baseline-provider.js'),
+  ]);
+  const database = await startScratchPostgres(createLogger('silent'));
+  return startBaselineOver(await openBaselineFloorStore(database.url), () => database.stop());
+}
+
 /** The bare provider over a scratch redis-server (its URL from the parent), through the plainest Redis adapter. */
 async function startRedisBaseline(url: string): Promise<Target> {
   const [{ openBaselineRedisStore }, { startBaselineOver }] = await Promise.all([
@@ -141,6 +153,7 @@ const STARTERS = {
   tessera: () => startTesseraTarget(process.argv[3]),
   baseline: async () => (await import('./baseline-provider.js')).startBaselineProvider(),
   'baseline-postgres': startPostgresBaseline,
+  'baseline-floor': startFloorBaseline,
   'baseline-redis': () => {
     const url = process.argv[3];
     if (!url) throw new Error('baseline-redis needs the URL of its redis-server');
