@@ -55,6 +55,8 @@ function statement(parts: ReadonlyArray<{ name: keyof typeof PARTS; values: unkn
   return { text: `WITH ${ctes.join(', ')} SELECT 1`, values: parts.flatMap(({ values }) => values) };
 }
 
+const DEADLOCK_DETECTED = '40P01';
+
 type Change =
   | { readonly kind: 'write'; readonly payload: AdapterPayload; readonly expiresIn: number; readonly consumed: boolean }
   | { readonly kind: 'consume' }
@@ -76,6 +78,19 @@ export async function openBaselineFloorStore(url: string): Promise<BaselineStore
   let batch: Batch | undefined;
   // The commits each request waits for before its response.
   const requestCommits = new AsyncLocalStorage<Array<Promise<void>>>();
+
+  // Statements in flight side by side can still lock rows in opposite orders, one in a part and
+  // the other in another; PostgreSQL then fails one, which is sent again, as a real store would.
+  async function commit(text: string, values: unknown[]): Promise<void> {
+    for (;;) {
+      try {
+        await pool.query(text, values);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED) throw error;
+      }
+    }
+  }
 
   function send(changes: Map<string, Change>, revokedGrants: string[]) {
     const removed: [string[], string[]] = [[], []];
@@ -102,7 +117,7 @@ export async function openBaselineFloorStore(url: string): Promise<BaselineStore
     if (written[1].length > 0) parts.push({ name: 'written', values: written });
     if (parts.length === 0) return Promise.resolve();
     const { text, values } = statement(parts);
-    return pool.query(text, values).then(() => undefined);
+    return commit(text, values);
   }
 
   /** Queues a change into this turn's statement; its commit is awaited by the request, or here outside one. */

@@ -37,7 +37,10 @@ export interface BaselineStore {
   close(): Promise<void>;
 }
 
-export async function startBaselineProvider(store?: Omit<BaselineStore, 'close'>): Promise<Target> {
+/** RS256 unless told: the bare provider as the benchmark of record measures it. */
+export type ApiSigningAlg = 'RS256' | 'ES256';
+
+export async function startBaselineProvider(store?: Omit<BaselineStore, 'close'>, apiSigningAlg: ApiSigningAlg = 'RS256'): Promise<Target> {
   const adapter = store?.adapter;
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -92,7 +95,7 @@ export async function startBaselineProvider(store?: Omit<BaselineStore, 'close'>
             audience,
             accessTokenTTL: API_ACCESS_TOKEN_TTL_SECONDS,
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            jwt: { sign: { alg: apiSigningAlg } },
           };
         },
       },

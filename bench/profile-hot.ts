@@ -8,7 +8,8 @@
  * PROFILE_BASELINE=postgres, redis or floor (the bare provider over a scratch PostgreSQL or redis-server, through
  * bench/baseline-postgres-adapter.ts or bench/baseline-redis-adapter.ts, or reading from memory and
  * writing to PostgreSQL, bench/baseline-floor-adapter.ts), PROFILE_CANDIDATE=<one of those stores, or
- * memory> (a bare provider in Tessera's column, to measure one store against another),
+ * memory, or es256: in memory, signing client_credentials tokens with ES256> (a bare provider in
+ * Tessera's column, to measure one store, or one algorithm, against another),
  * PROFILE_SCENARIOS (comma-separated names, all by default; `logins` the password logins, 4 at a time or
  * PROFILE_LOGIN_CONCURRENCY), PROFILE_REDIS=1 (Tessera with a
  * scratch redis-server), PROFILE_CPU=<dir> (a .cpuprofile per scenario and server there).
@@ -49,8 +50,20 @@ function baselineStoreNamed(variable: string, fallback: BaselineStoreName): Base
   return store;
 }
 
-/** The bare provider over a store, with a redis-server of its own when the store is Redis. */
-async function startBaseline(store: BaselineStoreName): Promise<{ server: Server; stop(): Promise<void> }> {
+/** The bare providers that can take Tessera's column: over one of the stores, or signing with ES256. */
+const CANDIDATES = [...BASELINE_STORES, 'es256'] as const;
+type CandidateName = (typeof CANDIDATES)[number];
+
+function candidateNamed(): CandidateName | undefined {
+  const wanted = process.env['PROFILE_CANDIDATE'];
+  if (!wanted) return undefined;
+  const candidate = CANDIDATES.find((name) => name === wanted);
+  if (!candidate) throw new Error(`PROFILE_CANDIDATE must be one of ${CANDIDATES.join(', ')}`);
+  return candidate;
+}
+
+/** A bare provider, with a redis-server of its own when its store is Redis. */
+async function startBaseline(store: CandidateName): Promise<{ server: Server; stop(): Promise<void> }> {
   // Its own redis-server, so neither server's keys or commands reach the other's.
   const redis = store === 'redis' ? await startRedisServer() : undefined;
   const server = await startServer(store === 'memory' ? 'baseline' : `baseline-${store}`, redis?.url);
@@ -164,9 +177,9 @@ async function main() {
   const cpuDir = process.env['PROFILE_CPU'];
   if (cpuDir) await mkdir(cpuDir, { recursive: true });
   const baselineStore = baselineStoreNamed('PROFILE_BASELINE', 'memory');
-  const candidateStore = process.env['PROFILE_CANDIDATE'] ? baselineStoreNamed('PROFILE_CANDIDATE', 'memory') : undefined;
-  const redis = !candidateStore && process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
-  const bareCandidate = candidateStore ? await startBaseline(candidateStore) : undefined;
+  const candidate = candidateNamed();
+  const redis = !candidate && process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
+  const bareCandidate = candidate ? await startBaseline(candidate) : undefined;
   const tessera = bareCandidate?.server ?? (await startServer('tessera', redis?.url));
   const bare = await startBaseline(baselineStore);
   const baseline = bare.server;
@@ -227,14 +240,14 @@ async function main() {
           ].join(' '),
         );
         if (scenario.name === LOGINS)
-          rows.push(await loginLimitRow(t.load.requestsPerSecond, b.load.requestsPerSecond, settings.durationSeconds, !candidateStore));
+          rows.push(await loginLimitRow(t.load.requestsPerSecond, b.load.requestsPerSecond, settings.durationSeconds, !candidate));
       }
     }
     const [tEnd, bEnd] = [await usageOf(tessera), await usageOf(baseline)];
     process.stdout.write(
       [
         `${settings.connections} connections, ${settings.durationSeconds} s, redis: ${redis ? 'yes' : 'no'}, bare provider's store: ${baselineStore}` +
-          (candidateStore ? `; in Tessera's column, the bare provider over ${candidateStore}` : ''),
+          (candidate ? `; in Tessera's column, the bare provider (${candidate})` : ''),
         'scenario           tessera  bare    ratio  t µs   b µs   cpu×   t stmts t pg µs b stmts b pg µs (per request)',
         ...rows,
         `RSS after start: tessera ${mb(tessera.started.rssBytes)} MB, bare ${mb(baseline.started.rssBytes)} MB; ` +

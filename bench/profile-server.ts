@@ -152,6 +152,8 @@ async function startRedisBaseline(url: string): Promise<Target> {
 const STARTERS = {
   tessera: () => startTesseraTarget(process.argv[3]),
   baseline: async () => (await import('./baseline-provider.js')).startBaselineProvider(),
+  // The bare provider signing its API's tokens with ES256: how far the library itself goes with ES256.
+  'baseline-es256': async () => (await import('./baseline-provider.js')).startBaselineProvider(undefined, 'ES256'),
   'baseline-postgres': startPostgresBaseline,
   'baseline-floor': startFloorBaseline,
   'baseline-redis': () => {
