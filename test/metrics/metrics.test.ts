@@ -7,7 +7,7 @@ import { createClient, createUser } from '../support/fixtures.js';
 import { whilePayloadInsertsFail } from '../support/pg-statements.js';
 import { discover, login, openLoginPage } from '../support/relying-party.js';
 import { ADMIN, startTestTessera, type TestTessera } from '../support/tessera.js';
-import { refresh } from '../support/token-requests.js';
+import { basicAuthorization, refresh } from '../support/token-requests.js';
 
 interface Sample {
   name: string;
@@ -191,7 +191,7 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
 
   it('counts client_credentials tokens, labels the management API by procedure, and counts client-secret blocks', async () => {
     const before = await scrape(tessera);
-    const basic = (secret: string) => `Basic ${Buffer.from(`${ADMIN.clientId}:${secret}`).toString('base64')}`;
+    const basic = (secret: string) => basicAuthorization(ADMIN.clientId, secret);
     const token = (secret: string) =>
       fetch(`${tessera.url}/token`, {
         method: 'POST',

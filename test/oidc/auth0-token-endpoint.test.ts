@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
 import { createClient } from '../support/fixtures.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
+import { basicAuthorization } from '../support/token-requests.js';
 
 describe('/oauth/token, Auth0’s token endpoint path', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -60,9 +61,8 @@ describe('/oauth/token, Auth0’s token endpoint path', () => {
   });
 
   it('takes the client’s credentials in HTTP Basic too, with the body as JSON', async () => {
-    const basic = Buffer.from(`${ADMIN.clientId}:${ADMIN.clientSecret}`).toString('base64');
     const { status } = await post(JSON.stringify({ grant_type: 'client_credentials', audience: audience() }), 'application/json', {
-      authorization: `Basic ${basic}`,
+      authorization: basicAuthorization(ADMIN.clientId, ADMIN.clientSecret),
     });
     expect(status).toBe(200);
   });

@@ -5,6 +5,7 @@ import { Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
+import { basicAuthorization } from '../support/token-requests.js';
 
 describe('bad input gets the standard OAuth error, never a 500', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -12,7 +13,7 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
   let user: Awaited<ReturnType<typeof createUser>>;
   let config: oidc.Configuration;
 
-  const basic = () => `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+  const basic = () => basicAuthorization(client.client_id, client.client_secret);
 
   async function token(body: Record<string, string>) {
     const response = await fetch(`${tessera.issuer}/token`, {

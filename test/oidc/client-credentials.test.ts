@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
 import { createClient } from '../support/fixtures.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
+import { basicAuthorization } from '../support/token-requests.js';
 
 async function tokenRequest(issuer: string, body: Record<string, string>, credentials = ADMIN) {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+      authorization: basicAuthorization(credentials.clientId, credentials.clientSecret),
     },
     body: new URLSearchParams(body),
   });

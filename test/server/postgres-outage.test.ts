@@ -16,6 +16,7 @@ import { clientCredentialsToken } from '../support/management-client.js';
 import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
+import { basicAuthorization } from '../support/token-requests.js';
 
 type Surface = 'userinfo' | 'token' | 'trpc' | 'login page';
 /** When an answer arrived: before PostgreSQL was stopped, while it was down, once it was started again. */
@@ -85,7 +86,7 @@ describe.each([
     user = await createUser(tessera);
     config = await discover(tessera.issuer, client.client_id, client.client_secret);
     const adminToken = await clientCredentialsToken(tessera.issuer);
-    const basic = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+    const basic = basicAuthorization(client.client_id, client.client_secret);
 
     // One refresh chain per token loop, and spares for a chain that ends (a refresh token
     // consumed by a rotation whose answer the outage cut off is refused afterwards).

@@ -10,6 +10,7 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
+import { basicAuthorization } from '../support/token-requests.js';
 
 type Phase = 'before' | 'outage' | 'after';
 
@@ -47,7 +48,7 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
     const client = await createClient(tessera);
     const user = await createUser(tessera);
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
-    const basic = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+    const basic = basicAuthorization(client.client_id, client.client_secret);
     const signIn = () => login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
     const post = (path: string, form: Record<string, string>) =>
       fetch(`${tessera.issuer}${path}`, {

@@ -8,6 +8,7 @@ import { adminClient, clientCredentialsToken, managementClient } from '../suppor
 import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { type Spawned, spawnTessera, waitFor } from '../support/spawn-tessera.js';
 import { ADMIN } from '../support/tessera.js';
+import { basicAuthorization } from '../support/token-requests.js';
 
 /** The same request, sent to the other node: every URL the provider hands out names node A. */
 function onNode(url: string, port: number): string {
@@ -160,7 +161,7 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+          authorization: basicAuthorization(credentials.clientId, credentials.clientSecret),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials', ...(resource ? { resource } : {}) }),
       });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApiV2 } from '../../support/api-v2.js';
 import { adminClient, clientCredentialsToken, errorOf } from '../../support/management-client.js';
 import { startTestTessera } from '../../support/tessera.js';
+import { basicAuthorization } from '../../support/token-requests.js';
 
 type Json = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+          authorization: basicAuthorization(clientId, clientSecret),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials' }),
       })
