@@ -3,9 +3,10 @@
  * memory (one node sees every write, so memory is never stale), and every change committed
  * before the response that follows it, with no wait in between: the library goes on at once,
  * the request waits for its writes at the end, and the changes of one turn of the event loop
- * go out as one statement, one commit, whatever requests they come from. No real provider
- * gets below this: it has to commit what it answers with, at least once per batch. Measured against the in-memory provider, it
- * answers for issue 11 what part of a goal any durable provider can reach on this machine.
+ * go out as one statement, one commit, whatever requests they come from. No real provider gets
+ * below this: it has to commit what it answers with, at least once per batch. Measured against
+ * the in-memory provider, it answers for issue 11 what part of a goal any durable provider can
+ * reach on this machine.
  *
  * Not a store to run: it loads nothing at start, and a grant revoked in the turn a token of
  * that grant is written may keep the token's row.
@@ -122,11 +123,11 @@ export async function openBaselineFloorStore(url: string): Promise<BaselineStore
 
   /** Queues a change into this turn's statement; its commit is awaited by the request, or here outside one. */
   function record(key: string | undefined, change: Change | undefined, revokedGrant?: string): Promise<void> {
-    const commit = queue(key, change, revokedGrant);
+    const committed = queue(key, change, revokedGrant);
     const request = requestCommits.getStore();
-    if (!request) return commit;
-    commit.catch(() => undefined);
-    request.push(commit);
+    if (!request) return committed;
+    committed.catch(() => undefined);
+    request.push(committed);
     return Promise.resolve();
   }
 
