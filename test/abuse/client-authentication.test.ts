@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../bench/target.js';
 import { createClient } from '../support/fixtures.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 type TestTessera = Awaited<ReturnType<typeof startTestTessera>>;
 
@@ -17,7 +17,7 @@ async function tokenAt(url: string, clientId: string, secret: string, ip: string
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       'x-forwarded-for': ip,
-      ...(post ? {} : { authorization: basicAuthorization(clientId, secret) }),
+      ...(post ? {} : { authorization: basicAuthorization({ clientId, clientSecret: secret }) }),
     },
     body: new URLSearchParams({ grant_type: 'client_credentials', ...(post ? { client_id: clientId, client_secret: secret } : {}) }),
   });

@@ -6,12 +6,12 @@
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../bench/target.js';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient } from '../support/fixtures.js';
 import { adminClient } from '../support/management-client.js';
 import { REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 import { FUZZ_SEED } from './json-arbitraries.js';
 
 const SP_ENTITY_ID = 'https://sp.example.com/metadata';
@@ -73,7 +73,7 @@ const segment = (valid: readonly string[]) => encodedValue(valid).map((value) =>
 
 const basic = (ids: Ids): fc.Arbitrary<Record<string, string>> =>
   fc.oneof(
-    fc.constant({ authorization: basicAuthorization(ids.clientId, ids.clientSecret) }),
+    fc.constant({ authorization: basicAuthorization(ids) }),
     fc.string({ unit: 'binary', maxLength: 30 }).map((garbage) => ({ authorization: `Basic ${Buffer.from(garbage).toString('base64')}` })),
     fc.constantFrom<Record<string, string>>({ authorization: 'Basic %00' }, { authorization: 'Basic' }, { authorization: 'Bearer' }, {}),
   );

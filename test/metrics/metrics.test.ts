@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { basicAuthorization } from '../../bench/target.js';
 import { DEFAULT_DATABASE_CONNECTION } from '../../server/clients/bootstrap.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { isPage } from '../support/browser.js';
@@ -7,7 +8,7 @@ import { createClient, createUser } from '../support/fixtures.js';
 import { whilePayloadInsertsFail } from '../support/pg-statements.js';
 import { discover, login, openLoginPage } from '../support/relying-party.js';
 import { ADMIN, startTestTessera, type TestTessera } from '../support/tessera.js';
-import { basicAuthorization, refresh } from '../support/token-requests.js';
+import { refresh } from '../support/token-requests.js';
 
 interface Sample {
   name: string;
@@ -191,7 +192,7 @@ describe('Prometheus metrics with METRICS_PORT set', () => {
 
   it('counts client_credentials tokens, labels the management API by procedure, and counts client-secret blocks', async () => {
     const before = await scrape(tessera);
-    const basic = (secret: string) => basicAuthorization(ADMIN.clientId, secret);
+    const basic = (secret: string) => basicAuthorization({ clientId: ADMIN.clientId, clientSecret: secret });
     const token = (secret: string) =>
       fetch(`${tessera.url}/token`, {
         method: 'POST',

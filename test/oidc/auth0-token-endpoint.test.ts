@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../bench/target.js';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
 import { createClient } from '../support/fixtures.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 describe('/oauth/token, Auth0’s token endpoint path', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -62,7 +62,7 @@ describe('/oauth/token, Auth0’s token endpoint path', () => {
 
   it('takes the client’s credentials in HTTP Basic too, with the body as JSON', async () => {
     const { status } = await post(JSON.stringify({ grant_type: 'client_credentials', audience: audience() }), 'application/json', {
-      authorization: basicAuthorization(ADMIN.clientId, ADMIN.clientSecret),
+      authorization: basicAuthorization(ADMIN),
     });
     expect(status).toBe(200);
   });

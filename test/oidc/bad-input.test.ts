@@ -1,11 +1,11 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../bench/target.js';
 import { UNVERIFIED_SIGNUP_HINT } from '../../server/interactions/routes.js';
 import { Browser, isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 describe('bad input gets the standard OAuth error, never a 500', () => {
   let tessera: Awaited<ReturnType<typeof startTestTessera>>;
@@ -13,7 +13,7 @@ describe('bad input gets the standard OAuth error, never a 500', () => {
   let user: Awaited<ReturnType<typeof createUser>>;
   let config: oidc.Configuration;
 
-  const basic = () => basicAuthorization(client.client_id, client.client_secret);
+  const basic = () => basicAuthorization({ clientId: client.client_id, clientSecret: client.client_secret });
 
   async function token(body: Record<string, string>) {
     const response = await fetch(`${tessera.issuer}/token`, {

@@ -1,16 +1,16 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../bench/target.js';
 import { MANAGEMENT_SCOPES } from '../../server/oidc/management-api.js';
 import { createClient } from '../support/fixtures.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 async function tokenRequest(issuer: string, body: Record<string, string>, credentials = ADMIN) {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: basicAuthorization(credentials.clientId, credentials.clientSecret),
+      authorization: basicAuthorization(credentials),
     },
     body: new URLSearchParams(body),
   });

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../adapters/postgres/embedded.js';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { basicAuthorization } from '../../bench/target.js';
 import { createLogger } from '../../server/logger.js';
 import { Browser } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
@@ -16,7 +17,6 @@ import { clientCredentialsToken } from '../support/management-client.js';
 import { discover, login, REDIRECT_URI } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 type Surface = 'userinfo' | 'token' | 'trpc' | 'login page';
 /** When an answer arrived: before PostgreSQL was stopped, while it was down, once it was started again. */
@@ -86,7 +86,7 @@ describe.each([
     user = await createUser(tessera);
     config = await discover(tessera.issuer, client.client_id, client.client_secret);
     const adminToken = await clientCredentialsToken(tessera.issuer);
-    const basic = basicAuthorization(client.client_id, client.client_secret);
+    const basic = basicAuthorization({ clientId: client.client_id, clientSecret: client.client_secret });
 
     // One refresh chain per token loop, and spares for a chain that ends (a refresh token
     // consumed by a rotation whose answer the outage cut off is refused afterwards).

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { basicAuthorization } from '../../bench/target.js';
 import { isPage } from '../support/browser.js';
 import { createClient, createUser } from '../support/fixtures.js';
 import { logSink } from '../support/log-sink.js';
@@ -10,7 +11,6 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { discover, login, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { waitFor } from '../support/spawn-tessera.js';
 import { startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 type Phase = 'before' | 'outage' | 'after';
 
@@ -48,7 +48,7 @@ describe('when redis-server is SIGKILLed under load and comes back empty', () =>
     const client = await createClient(tessera);
     const user = await createUser(tessera);
     const config = await discover(tessera.issuer, client.client_id, client.client_secret);
-    const basic = basicAuthorization(client.client_id, client.client_secret);
+    const basic = basicAuthorization({ clientId: client.client_id, clientSecret: client.client_secret });
     const signIn = () => login(config, { scope: 'openid offline_access', username: user.email, password: user.password });
     const post = (path: string, form: Record<string, string>) =>
       fetch(`${tessera.issuer}${path}`, {

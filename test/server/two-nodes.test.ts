@@ -2,13 +2,13 @@ import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../adapters/postgres/free-port.js';
+import { basicAuthorization } from '../../bench/target.js';
 import { isPage, type Page } from '../support/browser.js';
 import { createTestDatabase } from '../support/databases.js';
 import { adminClient, clientCredentialsToken, managementClient } from '../support/management-client.js';
 import { discover, openLoginPage, REDIRECT_URI } from '../support/relying-party.js';
 import { type Spawned, spawnTessera, waitFor } from '../support/spawn-tessera.js';
 import { ADMIN } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 /** The same request, sent to the other node: every URL the provider hands out names node A. */
 function onNode(url: string, port: number): string {
@@ -161,7 +161,7 @@ describe('two Tessera nodes on one PostgreSQL and one Redis', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: basicAuthorization(credentials.clientId, credentials.clientSecret),
+          authorization: basicAuthorization(credentials),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials', ...(resource ? { resource } : {}) }),
       });

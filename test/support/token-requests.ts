@@ -2,6 +2,7 @@
  * Raw requests to the token endpoints, authenticated with client_secret_basic: a test sees the
  * status and headers as sent, and can fire many at once or at any node.
  */
+import { basicAuthorization } from '../../bench/target.js';
 
 export interface ClientCredentials {
   client_id: string;
@@ -15,17 +16,11 @@ export interface TokenAnswerBody {
   refresh_token?: string;
 }
 
-/** client_secret_basic's header. RFC 6749 §2.3.1: the id and secret are form-encoded before they are joined. */
-export function basicAuthorization(clientId: string, clientSecret: string): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
-}
-
 function postForm(url: string, client: ClientCredentials, form: Record<string, string>) {
   return fetch(url, {
     method: 'POST',
     headers: {
-      authorization: basicAuthorization(client.client_id, client.client_secret),
+      authorization: basicAuthorization({ clientId: client.client_id, clientSecret: client.client_secret }),
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: new URLSearchParams(form),

@@ -1,10 +1,10 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../bench/target.js';
 import { Browser, isPage } from '../support/browser.js';
 import { adminClient, clientCredentialsToken, errorOf, managementClient } from '../support/management-client.js';
 import { discover, REDIRECT_URI } from '../support/relying-party.js';
 import { ADMIN, startTestTessera } from '../support/tessera.js';
-import { basicAuthorization } from '../support/token-requests.js';
 
 type Admin = Awaited<ReturnType<typeof adminClient>>;
 
@@ -13,7 +13,7 @@ async function clientCredentials(issuer: string, clientId: string, clientSecret:
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: basicAuthorization(clientId, clientSecret),
+      authorization: basicAuthorization({ clientId, clientSecret }),
     },
     body: new URLSearchParams({ grant_type: 'client_credentials' }),
   });

@@ -1,9 +1,9 @@
 import { ClientsClient } from 'auth0/clients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../../bench/target.js';
 import { callApiV2 } from '../../support/api-v2.js';
 import { adminClient, clientCredentialsToken, errorOf } from '../../support/management-client.js';
 import { startTestTessera } from '../../support/tessera.js';
-import { basicAuthorization } from '../../support/token-requests.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,7 +28,7 @@ describe('/api/v2/clients: Auth0’s client operations over clients.*', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: basicAuthorization(clientId, clientSecret),
+          authorization: basicAuthorization({ clientId, clientSecret }),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials' }),
       })
