@@ -15,6 +15,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { createMemoryAdapter } from 'oidc-provider-published/lib/adapters/memory_adapter.js';
 import pg from 'pg';
+import { TurnBatch } from '../adapters/oidc/turn-batch.js';
 import type { BaselineStore } from './baseline-provider.js';
 
 const SCHEMA = `
@@ -63,10 +64,50 @@ type Change =
   | { readonly kind: 'consume' }
   | { readonly kind: 'remove' };
 
-interface Batch {
-  readonly changes: Map<string, Change>;
-  readonly revokedGrants: string[];
-  readonly sent: Promise<void>;
+/** One change to a row, or a grant revoked with every row under it. */
+type Recorded = { readonly key: string; readonly change: Change } | { readonly revokedGrant: string };
+
+/** The last change to each row of a turn (a consume after a write marks the write), and the grants revoked. */
+function collapse(recorded: readonly Recorded[]): { changes: Map<string, Change>; revokedGrants: string[] } {
+  const changes = new Map<string, Change>();
+  const revokedGrants: string[] = [];
+  for (const item of recorded) {
+    if ('revokedGrant' in item) {
+      revokedGrants.push(item.revokedGrant);
+      continue;
+    }
+    const earlier = changes.get(item.key);
+    changes.set(item.key, item.change.kind === 'consume' && earlier?.kind === 'write' ? { ...earlier, consumed: true } : item.change);
+  }
+  return { changes, revokedGrants };
+}
+
+/** The one statement for a turn's changes, or none when they leave nothing to write. */
+function statementFor(recorded: readonly Recorded[]): { text: string; values: unknown[] } | undefined {
+  const { changes, revokedGrants } = collapse(recorded);
+  const removed: [string[], string[]] = [[], []];
+  const spent: [string[], string[]] = [[], []];
+  const written: [string[], string[], string[], Array<string | null>, number[], boolean[]] = [[], [], [], [], [], []];
+  // In key order, so that two statements in flight lock the rows they share in the same order.
+  for (const [key, change] of [...changes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const at = key.indexOf(':');
+    const [model, id] = [key.slice(0, at), key.slice(at + 1)];
+    const into = change.kind === 'remove' ? removed : change.kind === 'consume' ? spent : written;
+    into[0].push(model);
+    into[1].push(id);
+    if (change.kind !== 'write') continue;
+    const grantId = change.payload.grantId;
+    written[2].push(JSON.stringify(change.payload));
+    written[3].push(typeof grantId === 'string' ? grantId : null);
+    written[4].push(change.expiresIn || 0);
+    written[5].push(change.consumed);
+  }
+  const parts: Array<{ name: keyof typeof PARTS; values: unknown[] }> = [];
+  if (revokedGrants.length > 0) parts.push({ name: 'revoked', values: [revokedGrants] });
+  if (removed[1].length > 0) parts.push({ name: 'removed', values: removed });
+  if (spent[1].length > 0) parts.push({ name: 'spent', values: spent });
+  if (written[1].length > 0) parts.push({ name: 'written', values: written });
+  return parts.length > 0 ? statement(parts) : undefined;
 }
 
 export async function openBaselineFloorStore(url: string): Promise<BaselineStore> {
@@ -76,7 +117,6 @@ export async function openBaselineFloorStore(url: string): Promise<BaselineStore
 
   // The in-memory provider's own store answers every read, exactly as it does for the in-memory provider.
   const memory = createMemoryAdapter();
-  let batch: Batch | undefined;
   // The commits each request waits for before its response.
   const requestCommits = new AsyncLocalStorage<Array<Promise<void>>>();
 
@@ -93,61 +133,20 @@ export async function openBaselineFloorStore(url: string): Promise<BaselineStore
     }
   }
 
-  function send(changes: Map<string, Change>, revokedGrants: string[]) {
-    const removed: [string[], string[]] = [[], []];
-    const spent: [string[], string[]] = [[], []];
-    const written: [string[], string[], string[], Array<string | null>, number[], boolean[]] = [[], [], [], [], [], []];
-    // In key order, so that two statements in flight lock the rows they share in the same order.
-    for (const [key, change] of [...changes].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const at = key.indexOf(':');
-      const [model, id] = [key.slice(0, at), key.slice(at + 1)];
-      const into = change.kind === 'remove' ? removed : change.kind === 'consume' ? spent : written;
-      into[0].push(model);
-      into[1].push(id);
-      if (change.kind !== 'write') continue;
-      const grantId = change.payload.grantId;
-      written[2].push(JSON.stringify(change.payload));
-      written[3].push(typeof grantId === 'string' ? grantId : null);
-      written[4].push(change.expiresIn || 0);
-      written[5].push(change.consumed);
-    }
-    const parts: Array<{ name: keyof typeof PARTS; values: unknown[] }> = [];
-    if (revokedGrants.length > 0) parts.push({ name: 'revoked', values: [revokedGrants] });
-    if (removed[1].length > 0) parts.push({ name: 'removed', values: removed });
-    if (spent[1].length > 0) parts.push({ name: 'spent', values: spent });
-    if (written[1].length > 0) parts.push({ name: 'written', values: written });
-    if (parts.length === 0) return Promise.resolve();
-    const { text, values } = statement(parts);
-    return commit(text, values);
-  }
+  const batch = new TurnBatch<Recorded, void>(async (recorded) => {
+    const built = statementFor(recorded);
+    if (built) await commit(built.text, built.values);
+    return recorded.map(() => undefined);
+  });
 
-  /** Queues a change into this turn's statement; its commit is awaited by the request, or here outside one. */
-  function record(key: string | undefined, change: Change | undefined, revokedGrant?: string): Promise<void> {
-    const committed = queue(key, change, revokedGrant);
+  /** Adds a change to this turn's statement; its commit is awaited by the request, or here outside one. */
+  function record(item: Recorded): Promise<void> {
+    const committed = batch.add(item);
     const request = requestCommits.getStore();
     if (!request) return committed;
     committed.catch(() => undefined);
     request.push(committed);
     return Promise.resolve();
-  }
-
-  function queue(key: string | undefined, change: Change | undefined, revokedGrant?: string): Promise<void> {
-    if (!batch) {
-      const changes = new Map<string, Change>();
-      const revokedGrants: string[] = [];
-      const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        batch = undefined;
-        return send(changes, revokedGrants);
-      });
-      batch = { changes, revokedGrants, sent };
-    }
-    if (revokedGrant) batch.revokedGrants.push(revokedGrant);
-    if (key && change) {
-      const earlier = batch.changes.get(key);
-      const merged = change.kind === 'consume' && earlier?.kind === 'write' ? { ...earlier, consumed: true } : change;
-      batch.changes.set(key, merged);
-    }
-    return batch.sent;
   }
 
   class FloorAdapter implements Adapter {
@@ -164,7 +163,7 @@ export async function openBaselineFloorStore(url: string): Promise<BaselineStore
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       await this.memory.upsert(id, payload, expiresIn);
       // A copy: the library may change its model after saving it, before the statement goes out.
-      await record(this.key(id), { kind: 'write', payload: { ...payload }, expiresIn, consumed: false });
+      await record({ key: this.key(id), change: { kind: 'write', payload: { ...payload }, expiresIn, consumed: false } });
     }
 
     find(id: string) {
@@ -181,17 +180,17 @@ export async function openBaselineFloorStore(url: string): Promise<BaselineStore
 
     async consume(id: string): Promise<void> {
       await this.memory.consume(id);
-      await record(this.key(id), { kind: 'consume' });
+      await record({ key: this.key(id), change: { kind: 'consume' } });
     }
 
     async destroy(id: string): Promise<void> {
       await this.memory.destroy(id);
-      await record(this.key(id), { kind: 'remove' });
+      await record({ key: this.key(id), change: { kind: 'remove' } });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await this.memory.revokeByGrantId(grantId);
-      await record(undefined, undefined, grantId);
+      await record({ revokedGrant: grantId });
     }
   }
 

@@ -42,24 +42,17 @@ interface Server {
 
 /** Where the bare provider keeps its artifacts (PROFILE_BASELINE). */
 const BASELINE_STORES = ['memory', 'postgres', 'redis', 'floor'] as const;
-type BaselineStoreName = (typeof BASELINE_STORES)[number];
-
-function baselineStoreNamed(variable: string, fallback: BaselineStoreName): BaselineStoreName {
-  const store = BASELINE_STORES.find((name) => name === (process.env[variable] || fallback));
-  if (!store) throw new Error(`${variable} must be one of ${BASELINE_STORES.join(', ')}`);
-  return store;
-}
-
 /** The bare providers that can take Tessera's column: over one of the stores, or signing with ES256. */
 const CANDIDATES = [...BASELINE_STORES, 'es256'] as const;
 type CandidateName = (typeof CANDIDATES)[number];
 
-function candidateNamed(): CandidateName | undefined {
-  const wanted = process.env['PROFILE_CANDIDATE'];
+/** The name the environment variable gives, one of `names`; undefined when it is unset. */
+function namedBy<Name extends string>(variable: string, names: readonly Name[]): Name | undefined {
+  const wanted = process.env[variable];
   if (!wanted) return undefined;
-  const candidate = CANDIDATES.find((name) => name === wanted);
-  if (!candidate) throw new Error(`PROFILE_CANDIDATE must be one of ${CANDIDATES.join(', ')}`);
-  return candidate;
+  const name = names.find((known) => known === wanted);
+  if (!name) throw new Error(`${variable} must be one of ${names.join(', ')}`);
+  return name;
 }
 
 /** A bare provider, with a redis-server of its own when its store is Redis. */
@@ -176,8 +169,8 @@ async function main() {
   const scenarios = ALL_SCENARIOS.filter((scenario) => !wanted || wanted.includes(scenario.name));
   const cpuDir = process.env['PROFILE_CPU'];
   if (cpuDir) await mkdir(cpuDir, { recursive: true });
-  const baselineStore = baselineStoreNamed('PROFILE_BASELINE', 'memory');
-  const candidate = candidateNamed();
+  const baselineStore = namedBy('PROFILE_BASELINE', BASELINE_STORES) ?? 'memory';
+  const candidate = namedBy('PROFILE_CANDIDATE', CANDIDATES);
   const redis = !candidate && process.env['PROFILE_REDIS'] === '1' ? await startRedisServer() : undefined;
   const bareCandidate = candidate ? await startBaseline(candidate) : undefined;
   const tessera = bareCandidate?.server ?? (await startServer('tessera', redis?.url));

@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { BaselineStore } from './baseline-provider.js';
 import type { Target } from './target.js';
 
 export interface Usage {
@@ -116,28 +117,15 @@ async function startTesseraTarget(redisUrl: string | undefined): Promise<Target>
 
 const send = (message: ServerMessage) => process.send?.(message);
 
-/** The bare provider over a scratch PostgreSQL, through the plainest durable adapter. */
-async function startPostgresBaseline(): Promise<Target> {
-  const [{ createLogger }, { startScratchPostgres }, { openBaselinePostgresStore }, { startBaselineOver }] = await Promise.all([
+/** The bare provider over a scratch PostgreSQL, through the store `open` makes on it. */
+async function startOverScratchPostgres(open: (url: string) => Promise<BaselineStore>): Promise<Target> {
+  const [{ createLogger }, { startScratchPostgres }, { startBaselineOver }] = await Promise.all([
     import('../server/logger.js'),
     import('./scratch-postgres.js'),
-    import('./baseline-postgres-adapter.js'),
     import('./baseline-provider.js'),
   ]);
   const database = await startScratchPostgres(createLogger('silent'));
-  return startBaselineOver(await openBaselinePostgresStore(database.url), () => database.stop());
-}
-
-/** The bare provider reading from memory and writing to a scratch PostgreSQL: the floor of a durable provider. */
-async function startFloorBaseline(): Promise<Target> {
-  const [{ createLogger }, { startScratchPostgres }, { openBaselineFloorStore }, { startBaselineOver }] = await Promise.all([
-    import('../server/logger.js'),
-    import('./scratch-postgres.js'),
-    import('./baseline-floor-adapter.js'),
-    import('./baseline-provider.js'),
-  ]);
-  const database = await startScratchPostgres(createLogger('silent'));
-  return startBaselineOver(await openBaselineFloorStore(database.url), () => database.stop());
+  return startBaselineOver(await open(database.url), () => database.stop());
 }
 
 /** The bare provider over a scratch redis-server (its URL from the parent), through the plainest Redis adapter. */
@@ -154,8 +142,12 @@ const STARTERS = {
   baseline: async () => (await import('./baseline-provider.js')).startBaselineProvider(),
   // The bare provider signing its API's tokens with ES256: how far the library itself goes with ES256.
   'baseline-es256': async () => (await import('./baseline-provider.js')).startBaselineProvider(undefined, 'ES256'),
-  'baseline-postgres': startPostgresBaseline,
-  'baseline-floor': startFloorBaseline,
+  // The plainest durable adapter.
+  'baseline-postgres': () =>
+    startOverScratchPostgres(async (url) => (await import('./baseline-postgres-adapter.js')).openBaselinePostgresStore(url)),
+  // Reading from memory, writing to PostgreSQL: the floor of a durable provider.
+  'baseline-floor': () =>
+    startOverScratchPostgres(async (url) => (await import('./baseline-floor-adapter.js')).openBaselineFloorStore(url)),
   'baseline-redis': () => {
     const url = process.argv[3];
     if (!url) throw new Error('baseline-redis needs the URL of its redis-server');
