@@ -232,8 +232,8 @@ async function redeemingRun(models: Models, run: readonly PayloadWrite[], marked
       continue;
     }
     if (marked.get(redemption) === false) continue;
-    const claimant = claimed.get(keyOf(redemption)) ?? redemption;
-    if (claimant !== redemption) {
+    const claimant = claimed.get(keyOf(redemption));
+    if (claimant && claimant !== redemption) {
       marked.set(redemption, false);
       continue;
     }
